@@ -1,0 +1,34 @@
+// Lint rules for the whole repository: type-aware TypeScript rules, plus the
+// house rule that AWS SDK clients are only imported by adapters.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdk.out/**', '.rtp/**', 'coverage/**', 'scripts/rtp.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // AWS SDK calls live in adapters only: files named *-client.ts or *-writer.ts
+    // under functions/core, the CLI and tests.
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/**/*-client.ts', 'functions/**/*-writer.ts', 'functions/**/aws-clients.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*'], message: 'AWS SDK calls belong in an adapter (*-client.ts / *-writer.ts).' }] }],
+    },
+  },
+  {
+    files: ['eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
