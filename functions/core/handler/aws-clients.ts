@@ -1,0 +1,56 @@
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { z } from 'zod';
+import type { DeadLetterWriter } from '../dlq/dead-letter-writer.js';
+import { SqsDeadLetterWriter } from '../dlq/sqs-dead-letter-writer.js';
+import { CachedSchemaRegistry } from '../serde/cached-schema-registry.js';
+import { GlueSchemaRegistryClient } from '../serde/glue-schema-registry-client.js';
+import type { SchemaRegistry } from '../serde/schema-registry.js';
+
+/**
+ * The environment a deployed processor reads its AWS resources from. Service
+ * endpoints (for the local stack) come from the SDK's own variables, such as
+ * AWS_ENDPOINT_URL_SQS, so nothing here knows about local or AWS.
+ */
+const processorEnvironment = z.object({
+  SCHEMA_REGISTRY_NAME: z.string().min(1, 'must name the Glue registry'),
+  DEAD_LETTER_QUEUE_URL: z.url('must be the URL of the SQS dead-letter queue'),
+  DEAD_LETTER_BUCKET: z.string().min(3).optional(),
+  DEAD_LETTER_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(1_048_576).optional(),
+});
+export type ProcessorEnvironment = z.infer<typeof processorEnvironment>;
+
+export class ProcessorConfigurationError extends Error {
+  public override readonly name = 'ProcessorConfigurationError';
+  public readonly reason = 'INVALID_ENVIRONMENT';
+}
+
+export function readProcessorEnvironment(env: NodeJS.ProcessEnv = process.env): ProcessorEnvironment {
+  const result = processorEnvironment.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+    throw new ProcessorConfigurationError(`Processor environment is invalid: ${problems}`);
+  }
+  return result.data;
+}
+
+/** The registry and dead-letter writer of a deployed processor, on SDK clients traced by `tracer`. */
+export function createAwsAdapters(
+  env: ProcessorEnvironment,
+  tracer: Tracer,
+): { registry: SchemaRegistry; deadLetters: DeadLetterWriter } {
+  const glue = tracer.captureAWSv3Client(new GlueClient({}));
+  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+  const s3 = env.DEAD_LETTER_BUCKET === undefined ? undefined : tracer.captureAWSv3Client(new S3Client({}));
+  return {
+    registry: new CachedSchemaRegistry(new GlueSchemaRegistryClient({ glue, registryName: env.SCHEMA_REGISTRY_NAME })),
+    deadLetters: new SqsDeadLetterWriter({
+      sqs,
+      queueUrl: env.DEAD_LETTER_QUEUE_URL,
+      ...(s3 === undefined || env.DEAD_LETTER_BUCKET === undefined ? {} : { s3, offloadBucket: env.DEAD_LETTER_BUCKET }),
+      ...(env.DEAD_LETTER_MAX_MESSAGE_BYTES === undefined ? {} : { maxMessageBytes: env.DEAD_LETTER_MAX_MESSAGE_BYTES }),
+    }),
+  };
+}

@@ -1,0 +1,166 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { DeadLetterWriter } from '../dlq/dead-letter-writer.js';
+import { createDeadLetter, type DeadLetter } from '../dlq/envelope.js';
+import type { DeadLetterReason } from '../dlq/reasons.js';
+import { kafkaBatchResponse, type KafkaBatchResponse, type PartitionRetry } from '../msk/batch-response.js';
+import { parseKafkaEvent, partitionsOf, type KafkaPartitionBatch } from '../msk/partitions.js';
+import type { KafkaEventRecord } from '../msk/types.js';
+import type { RecordDecoder } from '../serde/record-decoder.js';
+import type { PartitionInput, PartitionOutcome } from './decoded-record.js';
+import { decodePartition } from './decode-partition.js';
+
+/** What a processor does with the decoded records of one partition. */
+export type PartitionProcessor = (input: PartitionInput) => Promise<PartitionOutcome | undefined>;
+
+export interface KafkaEventProcessingDeps {
+  readonly processorName: string;
+  readonly decoder: RecordDecoder;
+  readonly deadLetters: DeadLetterWriter;
+  /** @default none: records are decoded and poison records dead-lettered, nothing else */
+  readonly processPartition?: PartitionProcessor;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => Date;
+}
+
+interface PartitionResult {
+  readonly deadLetters: DeadLetter[];
+  readonly retry?: PartitionRetry;
+  readonly decoded: number;
+}
+
+/**
+ * The record path of every processor: decode each partition in offset
+ * order, hand the decoded records to the processor, dead-letter what could
+ * not be decoded or was rejected, and answer with the partitions to retry.
+ *
+ * Partitions are independent: one that fails is retried alone while the
+ * others move on. Dead letters are written before the invocation returns;
+ * if they cannot be, it fails and the whole batch comes back, which is safe
+ * because processors fence on offsets. Dead letters at or after a
+ * partition's retry point are left for the retry to write.
+ */
+export async function processKafkaEvent(payload: unknown, deps: KafkaEventProcessingDeps): Promise<KafkaBatchResponse> {
+  const startedAt = performance.now();
+  const event = parseKafkaEvent(payload);
+  const eventSourceArn = event.eventSourceArn;
+  const partitions = partitionsOf(event);
+  const received = partitions.reduce((sum, p) => sum + p.records.length, 0);
+
+  const results = await Promise.all(partitions.map((batch) => processPartition(batch, eventSourceArn, deps)));
+  const deadLetters = results.flatMap((r) => r.deadLetters);
+  await deps.deadLetters.write(deadLetters);
+
+  for (const letter of deadLetters) {
+    deps.logger.warn('Record dead-lettered', {
+      topic: letter.topic,
+      partition: letter.partition,
+      offset: letter.offset,
+      reason: letter.reason,
+      error: letter.error,
+      ...(letter.schemaVersionId === undefined ? {} : { schemaVersionId: letter.schemaVersionId }),
+    });
+  }
+  const retries = results.flatMap((r) => (r.retry === undefined ? [] : [r.retry]));
+  recordMetrics(deps.metrics, {
+    received,
+    decoded: results.reduce((sum, r) => sum + r.decoded, 0),
+    deadLetters,
+    partitionsRetried: retries.length,
+    durationMs: performance.now() - startedAt,
+  });
+  return kafkaBatchResponse(retries);
+}
+
+async function processPartition(
+  batch: KafkaPartitionBatch,
+  eventSourceArn: string | undefined,
+  deps: KafkaEventProcessingDeps,
+): Promise<PartitionResult> {
+  const decoded = await decodePartition(batch, deps.decoder);
+  const lastRecord = batch.records.at(-1);
+  let retryFrom = decoded.stoppedAtOffset;
+  if (retryFrom !== undefined) {
+    deps.logger.warn('Schema registry unavailable; partition will be retried', {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: retryFrom,
+    });
+  }
+
+  const letters: DeadLetter[] = [];
+  const letter = (source: KafkaEventRecord, reason: DeadLetterReason, error: unknown, schemaVersionId?: string): void => {
+    letters.push(
+      createDeadLetter({
+        processor: deps.processorName,
+        reason,
+        error,
+        record: source,
+        ...(schemaVersionId === undefined ? {} : { schemaVersionId }),
+        ...(eventSourceArn === undefined ? {} : { eventSourceArn }),
+        ...(deps.now === undefined ? {} : { now: deps.now() }),
+      }),
+    );
+  };
+  for (const poison of decoded.poisonRecords) letter(poison.source, poison.reason, poison.error, poison.schemaVersionId);
+
+  if (deps.processPartition !== undefined && lastRecord !== undefined) {
+    const input: PartitionInput = {
+      topic: batch.topic,
+      partition: batch.partition,
+      topicPartition: batch.topicPartition,
+      records: decoded.records,
+      poisonRecords: decoded.poisonRecords,
+      lastOffset: retryFrom === undefined ? lastRecord.offset : retryFrom - 1,
+    };
+    try {
+      const outcome = await deps.processPartition(input);
+      for (const rejected of outcome?.rejected ?? []) {
+        letter(rejected.record.source, rejected.reason, rejected.error, rejected.record.schemaVersionId);
+      }
+      if (outcome?.retryFromOffset !== undefined) retryFrom = Math.min(retryFrom ?? Infinity, outcome.retryFromOffset);
+    } catch (error) {
+      // The processor could not finish: nothing of this partition is known
+      // to be done, so all of it is redelivered (its offset fence skips
+      // whatever did commit).
+      retryFrom = batch.records[0]?.offset;
+      deps.logger.error('Partition processing failed; partition will be retried', {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: retryFrom,
+        error: error as Error,
+      });
+    }
+  }
+
+  const kept = retryFrom === undefined ? letters : letters.filter((l) => l.offset < retryFrom);
+  return {
+    deadLetters: kept,
+    decoded: decoded.records.length,
+    ...(retryFrom === undefined ? {} : { retry: { topic: batch.topic, partition: batch.partition, offset: retryFrom } }),
+  };
+}
+
+interface BatchFigures {
+  readonly received: number;
+  readonly decoded: number;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly partitionsRetried: number;
+  readonly durationMs: number;
+}
+
+function recordMetrics(metrics: Metrics, figures: BatchFigures): void {
+  metrics.addMetric('RecordsReceived', MetricUnit.Count, figures.received);
+  metrics.addMetric('RecordsDecoded', MetricUnit.Count, figures.decoded);
+  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, figures.deadLetters.length);
+  metrics.addMetric('PartitionsRetried', MetricUnit.Count, figures.partitionsRetried);
+  metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, figures.durationMs);
+  const byReason = new Map<DeadLetterReason, number>();
+  for (const letter of figures.deadLetters) byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
+  for (const [reason, count] of byReason) {
+    const single = metrics.singleMetric();
+    single.addDimension('reason', reason);
+    single.addMetric('RecordsDeadLettered', MetricUnit.Count, count);
+  }
+}

@@ -1,0 +1,133 @@
+import avro from 'avsc';
+import type { Schema, Type } from 'avsc';
+
+/**
+ * Avro logical types the pipeline understands. Everything else (date,
+ * time-millis, uuid, ...) decodes as its underlying type, which is what the
+ * Avro specification asks of readers that do not know a logical type.
+ */
+
+const MAX_TIMESTAMP_MS = 8.64e15;
+
+/** `timestamp-millis` on a long: decoded as a `Date`, encoded from a `Date`, epoch millis or ISO string. */
+export class TimestampMillisType extends avro.types.LogicalType {
+  protected override _fromValue(value: unknown): Date {
+    return new Date(Number(value));
+  }
+
+  protected override _toValue(input: unknown): number | undefined {
+    const millis =
+      input instanceof Date ? input.getTime()
+      : typeof input === 'number' ? input
+      : typeof input === 'bigint' ? Number(input)
+      : typeof input === 'string' ? Date.parse(input)
+      : Number.NaN;
+    if (!Number.isInteger(millis) || Math.abs(millis) > MAX_TIMESTAMP_MS) return undefined;
+    return millis;
+  }
+
+  protected override _resolve(type: Type): ((value: unknown) => unknown) | undefined {
+    // 'abstract:long' is the pipeline's exact long (see avro-schema.ts).
+    if (avro.Type.isType(type, 'long', 'abstract:long', 'int', 'logical:timestamp-millis')) {
+      return (value: unknown) => this._fromValue(value);
+    }
+    return undefined;
+  }
+}
+
+/**
+ * `decimal` on bytes or fixed: decoded as an exact decimal string (a JS
+ * number would silently round money), encoded from a string, bigint or
+ * number. The unscaled value is a big-endian two's-complement integer.
+ */
+export class DecimalType extends avro.types.LogicalType {
+  private readonly precision: number;
+  private readonly scale: number;
+  private readonly fixedSize: number | undefined;
+
+  public constructor(schema: Schema, opts?: unknown) {
+    super(schema, opts);
+    const attrs = schema as { precision?: unknown; scale?: unknown; size?: unknown };
+    const precision = attrs.precision;
+    const scale = attrs.scale ?? 0;
+    if (typeof precision !== 'number' || !Number.isInteger(precision) || precision < 1) {
+      throw new Error(`decimal logical type needs a positive integer precision, got ${String(precision)}`);
+    }
+    if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision) {
+      throw new Error(`decimal scale must be an integer from 0 to the precision (${precision}), got ${JSON.stringify(scale)}`);
+    }
+    this.precision = precision;
+    this.scale = scale;
+    this.fixedSize = typeof attrs.size === 'number' ? attrs.size : undefined;
+  }
+
+  protected override _fromValue(bytes: Buffer): string {
+    return formatUnscaled(fromTwosComplement(bytes), this.scale);
+  }
+
+  protected override _toValue(input: unknown): Buffer | undefined {
+    const unscaled = toUnscaled(input, this.scale);
+    if (unscaled === undefined) return undefined;
+    const digits = (unscaled < 0n ? -unscaled : unscaled).toString().length;
+    if (digits > this.precision) return undefined;
+    return toTwosComplement(unscaled, this.fixedSize);
+  }
+
+  protected override _resolve(type: Type): ((value: unknown) => unknown) | undefined {
+    if (type instanceof DecimalType && type.scale === this.scale && type.precision <= this.precision) {
+      return (value: unknown) => value;
+    }
+    return undefined;
+  }
+
+  protected override _export(schema: Schema): void {
+    Object.assign(schema as object, { precision: this.precision, scale: this.scale });
+  }
+}
+
+function fromTwosComplement(bytes: Buffer): bigint {
+  if (bytes.length === 0) return 0n;
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  const signBit = 1n << BigInt(bytes.length * 8 - 1);
+  return value & signBit ? value - (signBit << 1n) : value;
+}
+
+function toTwosComplement(value: bigint, size: number | undefined): Buffer | undefined {
+  let length = 1;
+  while (value < -(1n << BigInt(length * 8 - 1)) || value >= 1n << BigInt(length * 8 - 1)) length += 1;
+  if (size !== undefined) {
+    if (length > size) return undefined;
+    length = size;
+  }
+  const out = Buffer.alloc(length);
+  let rest = value < 0n ? (1n << BigInt(length * 8)) + value : value;
+  for (let i = length - 1; i >= 0; i -= 1) {
+    out[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return out;
+}
+
+function formatUnscaled(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = digits.slice(digits.length - scale);
+  return `${negative ? '-' : ''}${whole}${scale > 0 ? `.${fraction}` : ''}`;
+}
+
+const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+
+function toUnscaled(input: unknown, scale: number): bigint | undefined {
+  if (typeof input === 'bigint') return input * 10n ** BigInt(scale);
+  const text = typeof input === 'number' && Number.isFinite(input) ? input.toFixed(scale) : input;
+  if (typeof text !== 'string') return undefined;
+  const match = DECIMAL_TEXT.exec(text.trim());
+  if (match === null) return undefined;
+  const [, sign, whole = '0', fraction = ''] = match;
+  // More fractional digits than the scale would need rounding: refuse rather than lose money.
+  if (fraction.replace(/0+$/, '').length > scale) return undefined;
+  const magnitude = BigInt(whole + fraction.padEnd(scale, '0').slice(0, scale));
+  return sign === '-' ? -magnitude : magnitude;
+}

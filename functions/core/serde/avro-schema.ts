@@ -1,0 +1,87 @@
+import avro from 'avsc';
+import type { Schema, Type } from 'avsc';
+import { DecimalType, TimestampMillisType } from './avro-logical-types.js';
+
+/**
+ * Avro longs decode as numbers while they are exact, and as bigints beyond
+ * 2^53, so an id or a counter never loses digits silently and ordinary
+ * values stay plain numbers.
+ */
+const ExactLongType = avro.types.LongType.__with({
+  fromBuffer: (buffer: Buffer): number | bigint => {
+    const value = buffer.readBigInt64LE(0);
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  },
+  toBuffer: (value: number | bigint): Buffer => {
+    const buffer = Buffer.alloc(8);
+    buffer.writeBigInt64LE(BigInt(value), 0);
+    return buffer;
+  },
+  fromJSON: (json: unknown): number | bigint =>
+    typeof json === 'string' ? BigInt(json) : (json as number),
+  toJSON: (value: number | bigint): number | string => (typeof value === 'bigint' ? value.toString() : value),
+  isValid: (value: unknown): boolean =>
+    (typeof value === 'number' && Number.isSafeInteger(value)) ||
+    (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n),
+  compare: (a: number | bigint, b: number | bigint): number => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+const LOGICAL_TYPES = {
+  'timestamp-millis': TimestampMillisType,
+  decimal: DecimalType,
+};
+
+/** An Avro schema as text or as parsed JSON. */
+export type AvroSchemaDefinition = string | Schema;
+
+/**
+ * Compiles an Avro schema with the pipeline's long and logical types.
+ * Throws avsc's error for a schema that is not valid Avro.
+ */
+export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
+  const schema: Schema = typeof definition === 'string' ? (JSON.parse(definition) as Schema) : definition;
+  return avro.Type.forSchema(schema, {
+    // A fresh registry per schema: avsc records every named type in it.
+    registry: { long: ExactLongType },
+    logicalTypes: LOGICAL_TYPES,
+    wrapUnions: false,
+  });
+}
+
+/**
+ * Fills in the defaults the schema declares for fields a JSON value lacks,
+ * recursively, the way Avro schema resolution does for binary records
+ * written with an older schema. Values it cannot place are left alone for
+ * validation to report.
+ */
+export function withDefaults(type: Type, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (type instanceof avro.types.RecordType) {
+    if (Array.isArray(value) || Buffer.isBuffer(value) || value instanceof Date) return value;
+    const source = value as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...source };
+    for (const field of type.fields) {
+      const present = source[field.name];
+      if (present === undefined) {
+        const fallback: unknown = field.defaultValue();
+        if (fallback !== undefined) out[field.name] = fallback;
+      } else {
+        out[field.name] = withDefaults(field.type, present);
+      }
+    }
+    return out;
+  }
+  if (type instanceof avro.types.ArrayType && Array.isArray(value)) {
+    return value.map((item) => withDefaults(type.itemsType, item));
+  }
+  if (type instanceof avro.types.MapType && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDefaults(type.valuesType as Type, v)]));
+  }
+  if (type instanceof avro.types.UnwrappedUnionType) {
+    for (const branch of type.types) {
+      const candidate = withDefaults(branch, value);
+      if (branch.isValid(candidate)) return candidate;
+    }
+  }
+  return value;
+}

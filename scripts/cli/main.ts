@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import { KafkaEventError } from '../../functions/core/msk/errors.js';
+import { CliError } from './cli-error.js';
+import { decodeCommand } from './decode-command.js';
+
+const program = new Command('rtp')
+  .description('realtime-pipeline: run, inspect and operate the pipeline')
+  .showHelpAfterError();
+
+program
+  .command('decode')
+  .description('Decode an MSK event file exactly as a processor would; one JSON line per record')
+  .requiredOption('--event <file.json>', 'the MSK event, as Lambda delivers it')
+  .option('--registry <dir>', 'resolve writer schemas from <schemaVersionId>.avsc files in this folder (offline)')
+  .option('--registry-name <name>', 'the Glue registry to ask (default: $SCHEMA_REGISTRY_NAME)')
+  .option('--reader <file.avsc>', 'resolve each record to this reader schema')
+  .action(async (options: { event: string; registry?: string; registryName?: string; reader?: string }) => {
+    await decodeCommand(options, (line) => process.stdout.write(`${line}\n`));
+  });
+
+program
+  .command('demo')
+  .description('Run the reference pipeline locally end to end and print its report')
+  .action(() => {
+    throw new CliError(
+      'The local pipeline (Kafka, Debezium, Postgres, DynamoDB Local) is not part of this version yet, so there is nothing to run. ' +
+        'What works today: `npm test`, and `rtp decode --event <file>` to decode an MSK event.',
+    );
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CliError || error instanceof KafkaEventError) {
+    process.stderr.write(`rtp: ${error.message}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  } else {
+    throw error;
+  }
+}
