@@ -1,0 +1,236 @@
+/**
+ * Avro schema compatibility, as the AWS Glue Schema Registry judges it, on
+ * plain schema JSON and without AWS: CI runs it to reject an incompatible
+ * schema version before anything is deployed, and to say which field broke
+ * which rule. The resolution rules themselves are in `schema-resolution.ts`;
+ * the path scheme of an issue is documented there.
+ */
+import avro from 'avsc';
+import { buildSchemaGraph, resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
+import type { AvroNode } from './schema-resolution.js';
+
+/**
+ * Glue's compatibility modes.
+ * @see https://docs.aws.amazon.com/glue/latest/dg/schema-registry.html#schema-registry-compatibility
+ */
+export const CompatibilityMode = {
+  /** No check: any new version is accepted. */
+  NONE: 'NONE',
+  /** No new versions at all: only a first version is accepted. */
+  DISABLED: 'DISABLED',
+  /** The new schema can read data written with the latest version. */
+  BACKWARD: 'BACKWARD',
+  /** The new schema can read data written with every prior version. */
+  BACKWARD_ALL: 'BACKWARD_ALL',
+  /** The latest version can read data written with the new schema. */
+  FORWARD: 'FORWARD',
+  /** Every prior version can read data written with the new schema. */
+  FORWARD_ALL: 'FORWARD_ALL',
+  /** BACKWARD and FORWARD against the latest version. */
+  FULL: 'FULL',
+  /** BACKWARD_ALL and FORWARD_ALL. */
+  FULL_ALL: 'FULL_ALL',
+} as const;
+export type CompatibilityMode = (typeof CompatibilityMode)[keyof typeof CompatibilityMode];
+
+export function isCompatibilityMode(value: string): value is CompatibilityMode {
+  return (Object.values(CompatibilityMode) as string[]).includes(value);
+}
+
+/** Every rule an issue or a violation can name. */
+export const CompatibilityRule = {
+  ...ResolutionRule,
+  /** The mode is DISABLED and the subject already has a version. */
+  VERSIONING_DISABLED: 'VERSIONING_DISABLED',
+} as const;
+export type CompatibilityRule = (typeof CompatibilityRule)[keyof typeof CompatibilityRule];
+
+export interface CompatibilityIssue {
+  readonly rule: CompatibilityRule;
+  /** Where, in the reader schema's terms: `OrderEvent.payload.items[].sku` (see `schema-resolution.ts`). */
+  readonly path: string;
+  /** One sentence naming the field and the types involved. */
+  readonly message: string;
+}
+
+export type CompatibilityDirection = 'new-reads-prior' | 'prior-reads-new' | 'versioning';
+
+export interface CompatibilityViolation extends CompatibilityIssue {
+  readonly againstVersion: number;
+  readonly direction: CompatibilityDirection;
+}
+
+export interface CompatibilityVerdict {
+  readonly compatible: boolean;
+  readonly mode: CompatibilityMode;
+  readonly violations: readonly CompatibilityViolation[];
+}
+
+/**
+ * A schema as JSON text, or already parsed. A bare primitive name
+ * (`string`, without JSON quotes) is accepted as that primitive.
+ */
+export type AvroSchemaInput = string | object;
+
+export interface CheckCompatibilityOptions {
+  /**
+   * The version number of `priorVersions[0]`; the others follow in order.
+   * @default 1
+   */
+  readonly firstVersionNumber?: number;
+}
+
+export const InvalidSchemaErrorReason = {
+  /** The text is not JSON. */
+  NOT_JSON: 'NOT_JSON',
+  /** The JSON is not a valid Avro schema (as avsc parses it). */
+  NOT_AVRO: 'NOT_AVRO',
+} as const;
+export type InvalidSchemaErrorReason = (typeof InvalidSchemaErrorReason)[keyof typeof InvalidSchemaErrorReason];
+
+/** A schema given to the checker is not valid Avro; `schema` says which one. */
+export class InvalidSchemaError extends Error {
+  public override readonly name = 'InvalidSchemaError';
+  public constructor(
+    message: string,
+    public readonly reason: InvalidSchemaErrorReason,
+    /** Which schema: "the new schema", "version 2", "the reader schema". */
+    public readonly schema: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type AvscSchema = Parameters<typeof avro.Type.forSchema>[0];
+
+const PRIMITIVE_NAMES: readonly string[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Validates a schema with avsc, then builds the graph the rules walk. avsc
+ * is the judge of validity (names, defaults, duplicate types), so the graph
+ * builder can trust its input.
+ */
+function parseSchema(input: AvroSchemaInput, label: string): AvroNode {
+  const subject = label.charAt(0).toUpperCase() + label.slice(1);
+  let value: unknown = input;
+  if (typeof input === 'string') {
+    const text = input.trim();
+    if (PRIMITIVE_NAMES.includes(text)) {
+      value = text;
+    } else {
+      try {
+        value = JSON.parse(text);
+      } catch (cause) {
+        throw new InvalidSchemaError(`${subject} is not valid JSON: ${errorText(cause)}`, InvalidSchemaErrorReason.NOT_JSON, label, { cause });
+      }
+    }
+  }
+  try {
+    // The spec requires names on records, enums and fixed types; avsc does not by default.
+    avro.Type.forSchema(value as AvscSchema, { noAnonymousTypes: true });
+    return buildSchemaGraph(value);
+  } catch (cause) {
+    throw new InvalidSchemaError(`${subject} is not a valid Avro schema: ${errorText(cause)}`, InvalidSchemaErrorReason.NOT_AVRO, label, { cause });
+  }
+}
+
+/**
+ * Whether data written with `writer` can be read with `reader`, by the Avro
+ * 1.11 schema resolution rules. Returns every issue found; empty means
+ * compatible. Throws `InvalidSchemaError` if either schema is not valid Avro.
+ */
+export function canRead(reader: AvroSchemaInput, writer: AvroSchemaInput): CompatibilityIssue[] {
+  const labels = { reader: 'the reader schema', writer: 'the writer schema' };
+  return resolveSchemas(parseSchema(reader, labels.reader), parseSchema(writer, labels.writer), labels);
+}
+
+/** Which prior versions a mode compares with, and in which directions. */
+const MODE_CHECKS: Readonly<
+  Record<Exclude<CompatibilityMode, 'DISABLED'>, { readonly against: 'none' | 'latest' | 'all'; readonly newReadsPrior: boolean; readonly priorReadsNew: boolean }>
+> = {
+  NONE: { against: 'none', newReadsPrior: false, priorReadsNew: false },
+  BACKWARD: { against: 'latest', newReadsPrior: true, priorReadsNew: false },
+  BACKWARD_ALL: { against: 'all', newReadsPrior: true, priorReadsNew: false },
+  FORWARD: { against: 'latest', newReadsPrior: false, priorReadsNew: true },
+  FORWARD_ALL: { against: 'all', newReadsPrior: false, priorReadsNew: true },
+  FULL: { against: 'latest', newReadsPrior: true, priorReadsNew: true },
+  FULL_ALL: { against: 'all', newReadsPrior: true, priorReadsNew: true },
+};
+
+/**
+ * Checks a candidate schema against a subject's prior versions (oldest
+ * first) under a Glue compatibility mode. The candidate is always validated;
+ * a prior version only when the mode compares with it, so an old version
+ * avsc would reject does not block a mode that no longer looks at it.
+ * Violations come oldest version first, new-reads-prior before prior-reads-new.
+ */
+export function checkCompatibility(
+  mode: CompatibilityMode,
+  candidate: AvroSchemaInput,
+  priorVersions: readonly AvroSchemaInput[],
+  options: CheckCompatibilityOptions = {},
+): CompatibilityVerdict {
+  if (!isCompatibilityMode(mode)) {
+    throw new RangeError(`Unknown compatibility mode '${String(mode)}'; expected one of ${Object.values(CompatibilityMode).join(', ')}.`);
+  }
+  const firstVersion = options.firstVersionNumber ?? 1;
+  if (!Number.isInteger(firstVersion) || firstVersion < 1) {
+    throw new RangeError(`firstVersionNumber must be an integer of at least 1, got ${firstVersion}.`);
+  }
+  const newLabel = 'the new schema';
+  const candidateGraph = parseSchema(candidate, newLabel);
+  const latestVersion = firstVersion + priorVersions.length - 1;
+  const violations: CompatibilityViolation[] = [];
+
+  if (mode === CompatibilityMode.DISABLED) {
+    if (priorVersions.length > 0) {
+      violations.push({
+        rule: CompatibilityRule.VERSIONING_DISABLED,
+        path: schemaRootPath(candidateGraph),
+        message: `Compatibility mode DISABLED accepts no new version, and the subject already has version ${latestVersion}.`,
+        againstVersion: latestVersion,
+        direction: 'versioning',
+      });
+    }
+    return { compatible: violations.length === 0, mode, violations };
+  }
+
+  const checks = MODE_CHECKS[mode];
+  const compared = checks.against === 'all' ? priorVersions : checks.against === 'latest' ? priorVersions.slice(-1) : [];
+  const firstCompared = latestVersion - compared.length + 1;
+  for (const [offset, priorInput] of compared.entries()) {
+    const version = firstCompared + offset;
+    const versionLabel = `version ${version}`;
+    const prior = parseSchema(priorInput, versionLabel);
+    if (checks.newReadsPrior) {
+      for (const issue of resolveSchemas(candidateGraph, prior, { reader: newLabel, writer: versionLabel })) {
+        violations.push({ ...issue, againstVersion: version, direction: 'new-reads-prior' });
+      }
+    }
+    if (checks.priorReadsNew) {
+      for (const issue of resolveSchemas(prior, candidateGraph, { reader: versionLabel, writer: newLabel })) {
+        violations.push({ ...issue, againstVersion: version, direction: 'prior-reads-new' });
+      }
+    }
+  }
+  return { compatible: violations.length === 0, mode, violations };
+}
+
+const DIRECTION_TEXT: Readonly<Record<CompatibilityDirection, string>> = {
+  'new-reads-prior': 'new reads prior',
+  'prior-reads-new': 'prior reads new',
+  versioning: 'versioning',
+};
+
+/**
+ * One line for CLI output, e.g.
+ * `READER_FIELD_MISSING_DEFAULT at OrderEvent.payload.shipping_method (version 1, new reads prior): Field '…' is …`
+ */
+export function formatViolation(violation: CompatibilityViolation): string {
+  return `${violation.rule} at ${violation.path} (version ${violation.againstVersion}, ${DIRECTION_TEXT[violation.direction]}): ${violation.message}`;
+}

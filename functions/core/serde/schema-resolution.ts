@@ -1,0 +1,391 @@
+/**
+ * Avro 1.11 "Schema Resolution": can data written with one schema be read
+ * with another? This file holds the rules; `compatibility.ts` is the public
+ * API that validates the schemas and applies Glue's compatibility modes.
+ *
+ * Schemas are first turned into a graph of plain nodes in which every named
+ * type reference points at its definition, so recursive types are cycles
+ * that the walk has to guard against, not strings it has to look up.
+ *
+ * Paths name where a problem is, in terms of the reader schema:
+ * - the root is the reader's unqualified name when it is a named type, else `$`;
+ * - `.field` steps into a record field (the reader's field name; nested
+ *   record names are not repeated, so `OrderEvent.payload.total`);
+ * - `[]` steps into array items, `{}` into map values;
+ * - `<union:X>` steps into a union branch, once per union: X is the writer's
+ *   branch when the writer is a union (the branch the data took), else the
+ *   reader branch chosen to read it. X is the primitive or unqualified type
+ *   name, or `array` / `map`.
+ */
+
+/** What went wrong when resolving a writer schema with a reader schema. */
+export const ResolutionRule = {
+  /** Different kinds of type, or primitives with no promotion between them. */
+  TYPE_MISMATCH: 'TYPE_MISMATCH',
+  /** Records, enums or fixed types whose names differ and no reader alias bridges them. */
+  NAME_MISMATCH: 'NAME_MISMATCH',
+  /** A reader field the writer does not have, with no default to fill it. */
+  READER_FIELD_MISSING_DEFAULT: 'READER_FIELD_MISSING_DEFAULT',
+  /** The writer can write an enum symbol the reader lacks, and the reader has no enum default. */
+  ENUM_SYMBOL_MISSING: 'ENUM_SYMBOL_MISSING',
+  /** Fixed types with the same name but a different size. */
+  FIXED_SIZE_MISMATCH: 'FIXED_SIZE_MISMATCH',
+  /** A branch of the writer's union that the reader cannot read. */
+  UNION_BRANCH_UNREADABLE: 'UNION_BRANCH_UNREADABLE',
+  /** The reader is a union and none of its branches can read the writer's type. */
+  UNION_NO_MATCHING_BRANCH: 'UNION_NO_MATCHING_BRANCH',
+} as const;
+export type ResolutionRule = (typeof ResolutionRule)[keyof typeof ResolutionRule];
+
+export interface ResolutionIssue {
+  readonly rule: ResolutionRule;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** How messages refer to the two schemas, e.g. "the new schema" and "version 2". */
+export interface ResolutionLabels {
+  readonly reader: string;
+  readonly writer: string;
+}
+
+const PRIMITIVES = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'] as const;
+type AvroPrimitive = (typeof PRIMITIVES)[number];
+
+interface NameAttributes {
+  /** Unqualified name, as used in paths and messages. */
+  readonly name: string;
+  readonly fullName: string;
+  /** Full names, qualified with the type's namespace when written without one. */
+  readonly aliases: readonly string[];
+}
+interface FieldNode {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly type: AvroNode;
+  readonly hasDefault: boolean;
+}
+interface RecordNode extends NameAttributes {
+  readonly kind: 'record';
+  /** Filled after the record is registered, so that its fields can refer to it. */
+  readonly fields: FieldNode[];
+}
+interface EnumNode extends NameAttributes {
+  readonly kind: 'enum';
+  readonly symbols: readonly string[];
+  readonly hasDefault: boolean;
+}
+interface FixedNode extends NameAttributes {
+  readonly kind: 'fixed';
+  readonly size: number;
+}
+interface PrimitiveNode { readonly kind: 'primitive'; readonly name: AvroPrimitive }
+interface ArrayNode { readonly kind: 'array'; readonly items: AvroNode }
+interface MapNode { readonly kind: 'map'; readonly values: AvroNode }
+interface UnionNode { readonly kind: 'union'; readonly branches: readonly AvroNode[] }
+type NamedNode = RecordNode | EnumNode | FixedNode;
+export type AvroNode = PrimitiveNode | NamedNode | ArrayNode | MapNode | UnionNode;
+
+/** Writer primitive → reader primitives that can read it (besides itself). */
+const PROMOTIONS: Readonly<Partial<Record<AvroPrimitive, readonly AvroPrimitive[]>>> = {
+  int: ['long', 'float', 'double'],
+  long: ['float', 'double'],
+  float: ['double'],
+  string: ['bytes'],
+  bytes: ['string'],
+};
+
+function isPrimitive(value: string): value is AvroPrimitive {
+  return (PRIMITIVES as readonly string[]).includes(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function qualify(name: string, namespace: string | undefined): string {
+  if (name.includes('.')) return name.replace(/^\./, '');
+  return namespace ? `${namespace}.${name}` : name;
+}
+
+function unqualify(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/**
+ * Builds the node graph of a schema. The schema must already have been
+ * validated (by avsc): this follows the spec's naming rules but only throws
+ * for what it cannot build at all.
+ */
+export function buildSchemaGraph(schema: unknown): AvroNode {
+  const registry = new Map<string, AvroNode>();
+
+  const build = (value: unknown, namespace: string | undefined): AvroNode => {
+    if (typeof value === 'string') {
+      if (isPrimitive(value)) return { kind: 'primitive', name: value };
+      const named = registry.get(qualify(value, namespace));
+      if (named === undefined) throw new Error(`undefined type name: ${value}`);
+      return named;
+    }
+    if (Array.isArray(value)) return { kind: 'union', branches: value.map((branch) => build(branch, namespace)) };
+    if (!isObject(value) || typeof value.type !== 'string') throw new Error(`not a schema: ${JSON.stringify(value)}`);
+
+    const type = value.type;
+    if (isPrimitive(type)) return { kind: 'primitive', name: type };
+    if (type === 'array') return { kind: 'array', items: build(value.items, namespace) };
+    if (type === 'map') return { kind: 'map', values: build(value.values, namespace) };
+
+    // A named type: a dotted name carries its own namespace, else the
+    // `namespace` attribute, else the enclosing one (the spec's precedence).
+    const rawName = String(value.name);
+    const ownNamespace = rawName.includes('.')
+      ? rawName.slice(0, rawName.lastIndexOf('.'))
+      : typeof value.namespace === 'string'
+        ? value.namespace || undefined
+        : namespace;
+    const fullName = qualify(rawName, ownNamespace);
+    const named = {
+      name: unqualify(fullName),
+      fullName,
+      aliases: stringList(value.aliases).map((alias) => qualify(alias, ownNamespace)),
+    };
+    if (type === 'enum') {
+      const node: EnumNode = { kind: 'enum', ...named, symbols: stringList(value.symbols), hasDefault: Object.hasOwn(value, 'default') };
+      registry.set(fullName, node);
+      return node;
+    }
+    if (type === 'fixed') {
+      const node: FixedNode = { kind: 'fixed', ...named, size: Number(value.size) };
+      registry.set(fullName, node);
+      return node;
+    }
+    if (type === 'record' || type === 'error') {
+      const node: RecordNode = { kind: 'record', ...named, fields: [] };
+      registry.set(fullName, node);
+      for (const field of Array.isArray(value.fields) ? value.fields : []) {
+        if (!isObject(field)) continue;
+        node.fields.push({
+          name: String(field.name),
+          aliases: stringList(field.aliases),
+          type: build(field.type, ownNamespace),
+          hasDefault: Object.hasOwn(field, 'default'),
+        });
+      }
+      return node;
+    }
+    throw new Error(`unknown type: ${type}`);
+  };
+
+  return build(schema, undefined);
+}
+
+/** The name a union branch goes by in paths: `string`, `Address`, `array`. */
+function branchName(node: AvroNode): string {
+  return node.kind === 'array' || node.kind === 'map' || node.kind === 'union' ? node.kind : node.name;
+}
+
+/** A short description for messages: `long`, `record 'Address'`, `array of string`. */
+function describe(node: AvroNode): string {
+  switch (node.kind) {
+    case 'primitive':
+      return node.name;
+    case 'record':
+    case 'enum':
+      return `${node.kind} '${node.name}'`;
+    case 'fixed':
+      return `fixed '${node.name}' of ${node.size} bytes`;
+    case 'array':
+      return `array of ${describe(node.items)}`;
+    case 'map':
+      return `map of ${describe(node.values)}`;
+    case 'union':
+      return `union [${node.branches.map(branchName).join(', ')}]`;
+  }
+}
+
+/** The first segment of every path: the unqualified name of a named type, else `$`. */
+export function schemaRootPath(reader: AvroNode): string {
+  return reader.kind === 'record' || reader.kind === 'enum' || reader.kind === 'fixed' ? reader.name : '$';
+}
+
+/** `Field 'A.b'` inside a record, `Schema 'A'` / `Schema '$[]'` outside one. */
+function where(path: string): string {
+  return path.includes('.') ? `Field '${path}'` : `Schema '${path}'`;
+}
+
+/**
+ * Names match when the unqualified names are equal, or when a reader alias
+ * is the writer's full name (as the Java implementation, which Glue runs, does).
+ */
+function namesMatch(reader: NameAttributes, writer: NameAttributes): boolean {
+  return reader.name === writer.name || reader.aliases.includes(writer.fullName);
+}
+
+/**
+ * The spec's top-level "schemas match" test used to pick a reader union
+ * branch: same primitive or a promotion, same named kind with a matching
+ * name (and size, for fixed), or both arrays / both maps. Array items and
+ * map values are then resolved like any other type, so a problem inside
+ * them is reported where it is rather than as an unreadable branch.
+ */
+function matches(reader: AvroNode, writer: AvroNode): boolean {
+  switch (reader.kind) {
+    case 'primitive':
+      return writer.kind === 'primitive' && (writer.name === reader.name || (PROMOTIONS[writer.name]?.includes(reader.name) ?? false));
+    case 'record':
+    case 'enum':
+      return writer.kind === reader.kind && namesMatch(reader, writer);
+    case 'fixed':
+      return writer.kind === 'fixed' && namesMatch(reader, writer) && writer.size === reader.size;
+    case 'array':
+    case 'map':
+      return writer.kind === reader.kind;
+    case 'union':
+      return false;
+  }
+}
+
+/**
+ * Resolves `writer` with `reader` and returns every issue found (empty:
+ * every value the writer can write, the reader can read).
+ */
+export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: ResolutionLabels): ResolutionIssue[] {
+  const issues: ResolutionIssue[] = [];
+  const R = labels.reader;
+  const W = labels.writer;
+  // Pairs of named records being resolved on the current path: meeting one
+  // again means a recursive type, which resolves if the rest of it does.
+  const inProgress = new Set<string>();
+  // Pairs already resolved without an issue; skipping them keeps a type
+  // referenced from many places from being walked once per path.
+  const clean = new Set<string>();
+
+  const report = (rule: ResolutionRule, path: string, message: string): void => {
+    issues.push({ rule, path, message });
+  };
+
+  const resolve = (r: AvroNode, w: AvroNode, path: string): void => {
+    if (w.kind === 'union') {
+      // Every branch the writer may have written must be readable.
+      for (const wBranch of w.branches) {
+        const branchPath = `${path}<union:${branchName(wBranch)}>`;
+        const rBranch = r.kind === 'union' ? r.branches.find((candidate) => matches(candidate, wBranch)) : matches(r, wBranch) ? r : undefined;
+        if (rBranch === undefined) {
+          report(
+            ResolutionRule.UNION_BRANCH_UNREADABLE,
+            branchPath,
+            `${where(path)} can hold ${describe(wBranch)} in ${W}, and ${R} cannot read it as ${describe(r)}.`,
+          );
+        } else {
+          resolveSingle(rBranch, wBranch, branchPath);
+        }
+      }
+      return;
+    }
+    if (r.kind === 'union') {
+      const rBranch = r.branches.find((candidate) => matches(candidate, w));
+      if (rBranch === undefined) {
+        report(
+          ResolutionRule.UNION_NO_MATCHING_BRANCH,
+          path,
+          `${where(path)} is ${describe(w)} in ${W}, and no branch of ${describe(r)} in ${R} can read it.`,
+        );
+      } else {
+        resolveSingle(rBranch, w, `${path}<union:${branchName(rBranch)}>`);
+      }
+      return;
+    }
+    resolveSingle(r, w, path);
+  };
+
+  /** Resolves two types neither of which is a union. */
+  const resolveSingle = (r: AvroNode, w: AvroNode, path: string): void => {
+    const mismatch = (): void =>
+      report(
+        ResolutionRule.TYPE_MISMATCH,
+        path,
+        `${where(path)} is ${describe(r)} in ${R} but ${describe(w)} in ${W}, and ${describe(w)} cannot be read as ${describe(r)}.`,
+      );
+    const nameMismatch = (rNamed: NamedNode, wNamed: NamedNode): void =>
+      report(
+        ResolutionRule.NAME_MISMATCH,
+        path,
+        `${where(path)} is ${describe(rNamed)} in ${R} but ${describe(wNamed)} in ${W}, and ${R} declares no alias '${wNamed.fullName}' on '${rNamed.fullName}'.`,
+      );
+
+    switch (r.kind) {
+      case 'primitive':
+        if (!matches(r, w)) mismatch();
+        return;
+      case 'array':
+        if (w.kind !== 'array') mismatch();
+        else resolve(r.items, w.items, `${path}[]`);
+        return;
+      case 'map':
+        if (w.kind !== 'map') mismatch();
+        else resolve(r.values, w.values, `${path}{}`);
+        return;
+      case 'union':
+        resolve(r, w, path);
+        return;
+      case 'fixed':
+        if (w.kind !== 'fixed') mismatch();
+        else if (!namesMatch(r, w)) nameMismatch(r, w);
+        else if (r.size !== w.size) {
+          report(
+            ResolutionRule.FIXED_SIZE_MISMATCH,
+            path,
+            `${where(path)} is fixed '${r.name}' of ${r.size} bytes in ${R} but of ${w.size} bytes in ${W}.`,
+          );
+        }
+        return;
+      case 'enum': {
+        if (w.kind !== 'enum') return mismatch();
+        if (!namesMatch(r, w)) return nameMismatch(r, w);
+        const missing = w.symbols.filter((symbol) => !r.symbols.includes(symbol));
+        if (missing.length > 0 && !r.hasDefault) {
+          report(
+            ResolutionRule.ENUM_SYMBOL_MISSING,
+            path,
+            `${where(path)} is enum '${r.name}' in ${R}, which lacks the symbol${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that ${W} can write and has no enum default.`,
+          );
+        }
+        return;
+      }
+      case 'record': {
+        if (w.kind !== 'record') return mismatch();
+        if (!namesMatch(r, w)) return nameMismatch(r, w);
+        const pair = `${r.fullName}\u0000${w.fullName}`;
+        if (inProgress.has(pair) || clean.has(pair)) return;
+        inProgress.add(pair);
+        const before = issues.length;
+        for (const field of r.fields) {
+          const fieldPath = `${path}.${field.name}`;
+          // The field's own name first, then its aliases in order.
+          const writerField =
+            w.fields.find((candidate) => candidate.name === field.name) ??
+            field.aliases.map((alias) => w.fields.find((candidate) => candidate.name === alias)).find((found) => found !== undefined);
+          if (writerField !== undefined) {
+            resolve(field.type, writerField.type, fieldPath);
+          } else if (!field.hasDefault) {
+            report(
+              ResolutionRule.READER_FIELD_MISSING_DEFAULT,
+              fieldPath,
+              `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`,
+            );
+          }
+        }
+        inProgress.delete(pair);
+        if (issues.length === before) clean.add(pair);
+        return;
+      }
+    }
+  };
+
+  resolve(reader, writer, schemaRootPath(reader));
+  return issues;
+}

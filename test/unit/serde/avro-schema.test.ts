@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseAvroSchema, withDefaults } from '../../../functions/core/serde/avro-schema.js';
+
+const decimal = (precision: number, scale: number, underlying: object = { type: 'bytes' }) =>
+  parseAvroSchema({ ...underlying, logicalType: 'decimal', precision, scale } as never);
+
+describe('long', () => {
+  const long = parseAvroSchema('"long"');
+
+  it('decodes longs that fit a double exactly as numbers', () => {
+    expect(long.fromBuffer(long.toBuffer(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
+    expect(long.fromBuffer(long.toBuffer(-42))).toBe(-42);
+  });
+
+  it('decodes longs beyond 2^53 as exact bigints', () => {
+    expect(long.fromBuffer(long.toBuffer(2n ** 63n - 1n))).toBe(2n ** 63n - 1n);
+    expect(long.fromBuffer(long.toBuffer(-(2n ** 63n)))).toBe(-(2n ** 63n));
+  });
+
+  it('round-trips every 64-bit value', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => {
+        expect(BigInt(long.fromBuffer(long.toBuffer(n)) as number | bigint)).toBe(n);
+      }),
+    );
+  });
+
+  it('rejects values outside the 64-bit range and fractions', () => {
+    expect(long.isValid(2n ** 63n)).toBe(false);
+    expect(long.isValid(1.5)).toBe(false);
+  });
+});
+
+describe('timestamp-millis', () => {
+  const ts = parseAvroSchema({ type: 'long', logicalType: 'timestamp-millis' });
+
+  it('decodes as a Date and encodes from a Date, epoch millis or ISO text', () => {
+    const at = new Date('2026-03-01T12:34:56.789Z');
+    expect(ts.fromBuffer(ts.toBuffer(at))).toEqual(at);
+    expect(ts.fromBuffer(ts.toBuffer(at.getTime()))).toEqual(at);
+    expect(ts.fromBuffer(ts.toBuffer(at.toISOString()))).toEqual(at);
+  });
+
+  it('rejects text that is not a date', () => {
+    expect(ts.isValid('yesterday')).toBe(false);
+  });
+
+  it('reads data written as a plain long or int', () => {
+    const long = parseAvroSchema('"long"');
+    expect(ts.fromBuffer(long.toBuffer(1_000), ts.createResolver(long))).toEqual(new Date(1_000));
+  });
+});
+
+describe('decimal', () => {
+  it('decodes as an exact string with the scale', () => {
+    const money = decimal(12, 2);
+    expect(money.fromBuffer(money.toBuffer('19.99'))).toBe('19.99');
+    expect(money.fromBuffer(money.toBuffer('-0.5'))).toBe('-0.50');
+    expect(money.fromBuffer(money.toBuffer(3))).toBe('3.00');
+    expect(money.fromBuffer(money.toBuffer(7n))).toBe('7.00');
+  });
+
+  it('round-trips any unscaled value within the precision, on bytes and on fixed', () => {
+    const onBytes = decimal(18, 4);
+    const onFixed = decimal(18, 4, { type: 'fixed', name: 'Money', size: 8 });
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 18n) + 1n, max: 10n ** 18n - 1n }), (unscaled) => {
+        const negative = unscaled < 0n;
+        const digits = (negative ? -unscaled : unscaled).toString().padStart(5, '0');
+        const text = `${negative ? '-' : ''}${digits.slice(0, -4)}.${digits.slice(-4)}`;
+        expect(onBytes.fromBuffer(onBytes.toBuffer(text))).toBe(text);
+        expect(onFixed.fromBuffer(onFixed.toBuffer(text))).toBe(text);
+      }),
+    );
+  });
+
+  it('refuses values that would need rounding or exceed the precision', () => {
+    const money = decimal(5, 2);
+    expect(money.isValid('1.234')).toBe(false);
+    expect(money.isValid('1000.00')).toBe(false);
+    expect(money.isValid('999.99')).toBe(true);
+    expect(money.isValid('12abc')).toBe(false);
+  });
+
+  it('falls back to the underlying bytes when precision or scale is invalid, as the Avro specification asks', () => {
+    expect(decimal(0, 0).typeName).toBe('bytes');
+    expect(decimal(4, 5).typeName).toBe('bytes');
+  });
+
+  it('resolves a writer decimal of the same scale and lower precision, and refuses another scale', () => {
+    const reader = decimal(12, 2);
+    const narrower = decimal(10, 2);
+    expect(reader.fromBuffer(narrower.toBuffer('1.25'), reader.createResolver(narrower))).toBe('1.25');
+    expect(() => reader.createResolver(decimal(12, 3))).toThrow();
+  });
+});
+
+describe('withDefaults', () => {
+  const type = parseAvroSchema({
+    type: 'record',
+    name: 'Outer',
+    fields: [
+      { name: 'a', type: 'string' },
+      { name: 'b', type: 'string', default: 'standard' },
+      {
+        name: 'inner',
+        type: ['null', { type: 'record', name: 'Inner', fields: [{ name: 'c', type: 'int', default: 7 }] }],
+        default: null,
+      },
+      { name: 'list', type: { type: 'array', items: 'Inner' }, default: [] },
+    ],
+  });
+
+  it('fills missing fields from their defaults, recursively through unions and arrays', () => {
+    expect(withDefaults(type, { a: 'x', inner: {}, list: [{}, { c: 1 }] })).toEqual({
+      a: 'x',
+      b: 'standard',
+      inner: { c: 7 },
+      list: [{ c: 7 }, { c: 1 }],
+    });
+  });
+
+  it('leaves fields without a default missing, for validation to report', () => {
+    expect(withDefaults(type, {})).toEqual({ b: 'standard', inner: null, list: [] });
+  });
+});
