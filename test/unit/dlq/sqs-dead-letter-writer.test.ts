@@ -27,6 +27,7 @@ import {
   type SqsDeadLetterWriterProps,
 } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
+import { caught } from '../../helpers/caught.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq';
 const FIFO_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq.fifo';
@@ -112,15 +113,6 @@ function s3Bucket(): Map<string, string> {
     return { Body: sdkBody(text) };
   });
   return objects;
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 beforeEach(() => {

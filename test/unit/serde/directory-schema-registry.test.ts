@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectorySchemaRegistry } from '../../../functions/core/serde/directory-schema-registry.js';
 import { SchemaNotFoundError, SerdeErrorReason } from '../../../functions/core/serde/errors.js';
+import { caught } from '../../helpers/caught.js';
 
 const VERSION_ID = 'b7b4a7f0-9c3e-4d5a-8f6e-2a1b3c4d5e6f';
 const DEFINITION = '{"type":"record","name":"Order","fields":[{"name":"id","type":"string"}]}';
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('DirectorySchemaRegistry', () => {
   let root: string;

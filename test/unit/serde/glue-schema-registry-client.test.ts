@@ -18,6 +18,7 @@ import {
   SchemaRegistrationError,
   SchemaRegistrationErrorReason,
 } from '../../../functions/core/serde/glue-schema-registry-client.js';
+import { caught } from '../../helpers/caught.js';
 
 const VERSION_ID = 'b7b4a7f0-9c3e-4d5a-8f6e-2a1b3c4d5e6f';
 const REGISTRY = 'orders-registry';
@@ -26,15 +27,6 @@ const DEFINITION = JSON.stringify({ type: 'record', name: 'Order', fields: [{ na
 const meta = { $metadata: {} };
 
 const glueMock = mockClient(GlueClient);
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('GlueSchemaRegistryClient', () => {
   let client: GlueSchemaRegistryClient;
