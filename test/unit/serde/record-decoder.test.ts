@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { canRead } from '../../../functions/core/serde/compatibility.js';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { writeConfluentFrame } from '../../../functions/core/serde/confluent-wire-format.js';
 import {
@@ -38,6 +41,16 @@ function expectedView(writer: 1 | 2 | 3, reader: 1 | 2 | 3): Record<string, unkn
 }
 
 describe('RecordDecoder: orders v1/v2/v3 under FULL_ALL', () => {
+  it('holds for the mode the orders subject declares: FULL_ALL allows every direction', () => {
+    const subject = JSON.parse(readFileSync(fileURLToPath(new URL('../../../schemas/orders/subject.json', import.meta.url)), 'utf8')) as {
+      compatibility: string;
+    };
+    expect(subject.compatibility).toBe('FULL_ALL');
+    for (const writer of VERSIONS) {
+      for (const reader of VERSIONS) expect(canRead(subjectVersion('orders', reader), subjectVersion('orders', writer))).toEqual([]);
+    }
+  });
+
   for (const writer of VERSIONS) {
     for (const reader of VERSIONS) {
       it(`reads data written with v${writer} as v${reader}`, async () => {
