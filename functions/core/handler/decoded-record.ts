@@ -49,6 +49,13 @@ export interface PartitionInput<TValue = unknown> {
    * advance to it.
    */
   readonly lastOffset: number;
+  /**
+   * Writes dead letters now, before the processor commits past them. A
+   * processor that checkpoints must use this for records it rejects:
+   * after its commit a redelivery skips them, so they could not be written
+   * again if the invocation failed later.
+   */
+  readonly deadLetter: (rejected: readonly RejectedRecord[]) => Promise<void>;
 }
 
 /** A decoded record the processor rejects; it is dead-lettered with its payload. */

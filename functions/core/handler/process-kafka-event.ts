@@ -7,7 +7,7 @@ import { kafkaBatchResponse, type KafkaBatchResponse, type PartitionRetry } from
 import { parseKafkaEvent, partitionsOf, type KafkaPartitionBatch } from '../msk/partitions.js';
 import type { KafkaEventRecord } from '../msk/types.js';
 import type { RecordDecoder } from '../serde/record-decoder.js';
-import type { PartitionInput, PartitionOutcome } from './decoded-record.js';
+import type { PartitionInput, PartitionOutcome, RejectedRecord } from './decoded-record.js';
 import { decodePartition } from './decode-partition.js';
 
 /** What a processor does with the decoded records of one partition. */
@@ -19,13 +19,22 @@ export interface KafkaEventProcessingDeps {
   readonly deadLetters: DeadLetterWriter;
   /** @default none: records are decoded and poison records dead-lettered, nothing else */
   readonly processPartition?: PartitionProcessor;
+  /**
+   * Runs once after every partition was processed, e.g. to close windows.
+   * A failure is logged, not thrown: the records are already committed,
+   * and the next invocation does the work again.
+   */
+  readonly afterBatch?: () => Promise<void>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
 }
 
 interface PartitionResult {
+  /** Still to write. */
   readonly deadLetters: DeadLetter[];
+  /** Written by the processor during processing. */
+  readonly alreadyWritten: DeadLetter[];
   readonly retry?: PartitionRetry;
   readonly decoded: number;
 }
@@ -52,7 +61,8 @@ export async function processKafkaEvent(payload: unknown, deps: KafkaEventProces
   const deadLetters = results.flatMap((r) => r.deadLetters);
   await deps.deadLetters.write(deadLetters);
 
-  for (const letter of deadLetters) {
+  const allDeadLetters = [...results.flatMap((r) => r.alreadyWritten), ...deadLetters];
+  for (const letter of allDeadLetters) {
     deps.logger.warn('Record dead-lettered', {
       topic: letter.topic,
       partition: letter.partition,
@@ -62,11 +72,19 @@ export async function processKafkaEvent(payload: unknown, deps: KafkaEventProces
       ...(letter.schemaVersionId === undefined ? {} : { schemaVersionId: letter.schemaVersionId }),
     });
   }
+  if (deps.afterBatch !== undefined) {
+    try {
+      await deps.afterBatch();
+    } catch (error) {
+      deps.logger.error('After-batch work failed; the next invocation retries it', { error: error as Error });
+      deps.metrics.addMetric('AfterBatchFailures', MetricUnit.Count, 1);
+    }
+  }
   const retries = results.flatMap((r) => (r.retry === undefined ? [] : [r.retry]));
   recordMetrics(deps.metrics, {
     received,
     decoded: results.reduce((sum, r) => sum + r.decoded, 0),
-    deadLetters,
+    deadLetters: allDeadLetters,
     partitionsRetried: retries.length,
     durationMs: performance.now() - startedAt,
   });
@@ -89,22 +107,20 @@ async function processPartition(
     });
   }
 
-  const letters: DeadLetter[] = [];
-  const letter = (source: KafkaEventRecord, reason: DeadLetterReason, error: unknown, schemaVersionId?: string): void => {
-    letters.push(
-      createDeadLetter({
-        processor: deps.processorName,
-        reason,
-        error,
-        record: source,
-        ...(schemaVersionId === undefined ? {} : { schemaVersionId }),
-        ...(eventSourceArn === undefined ? {} : { eventSourceArn }),
-        ...(deps.now === undefined ? {} : { now: deps.now() }),
-      }),
-    );
-  };
-  for (const poison of decoded.poisonRecords) letter(poison.source, poison.reason, poison.error, poison.schemaVersionId);
+  const toLetter = (source: KafkaEventRecord, reason: DeadLetterReason, error: unknown, schemaVersionId?: string): DeadLetter =>
+    createDeadLetter({
+      processor: deps.processorName,
+      reason,
+      error,
+      record: source,
+      ...(schemaVersionId === undefined ? {} : { schemaVersionId }),
+      ...(eventSourceArn === undefined ? {} : { eventSourceArn }),
+      ...(deps.now === undefined ? {} : { now: deps.now() }),
+    });
+  const rejectedLetter = (r: RejectedRecord): DeadLetter => toLetter(r.record.source, r.reason, r.error, r.record.schemaVersionId);
+  const letters = decoded.poisonRecords.map((p) => toLetter(p.source, p.reason, p.error, p.schemaVersionId));
 
+  const written: DeadLetter[] = [];
   if (deps.processPartition !== undefined && lastRecord !== undefined) {
     const input: PartitionInput = {
       topic: batch.topic,
@@ -113,12 +129,15 @@ async function processPartition(
       records: decoded.records,
       poisonRecords: decoded.poisonRecords,
       lastOffset: retryFrom === undefined ? lastRecord.offset : retryFrom - 1,
+      deadLetter: async (rejected) => {
+        const now = rejected.map(rejectedLetter);
+        await deps.deadLetters.write(now);
+        written.push(...now);
+      },
     };
     try {
       const outcome = await deps.processPartition(input);
-      for (const rejected of outcome?.rejected ?? []) {
-        letter(rejected.record.source, rejected.reason, rejected.error, rejected.record.schemaVersionId);
-      }
+      letters.push(...(outcome?.rejected ?? []).map(rejectedLetter));
       if (outcome?.retryFromOffset !== undefined) retryFrom = Math.min(retryFrom ?? Infinity, outcome.retryFromOffset);
     } catch (error) {
       // The processor could not finish: nothing of this partition is known
@@ -137,6 +156,7 @@ async function processPartition(
   const kept = retryFrom === undefined ? letters : letters.filter((l) => l.offset < retryFrom);
   return {
     deadLetters: kept,
+    alreadyWritten: written,
     decoded: decoded.records.length,
     ...(retryFrom === undefined ? {} : { retry: { topic: batch.topic, partition: batch.partition, offset: retryFrom } }),
   };

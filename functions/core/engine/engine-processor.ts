@@ -1,0 +1,57 @@
+import type { WindowEmitter } from '../emit/window-emitter.js';
+import type { PartitionOutcome } from '../handler/decoded-record.js';
+import type { PartitionProcessor } from '../handler/process-kafka-event.js';
+import type { StateStore } from '../state/state-store.js';
+import type { ProcessorDefinition } from './definition.js';
+import { executePartition, type CommittedChunk, type PartitionResult } from './partition-executor.js';
+import { closeDueWindows, type CloseResult } from './window-closer.js';
+
+export interface EngineProcessorDeps {
+  readonly store: StateStore;
+  /** @default none: closed windows are stored, not announced */
+  readonly emitter?: WindowEmitter;
+  /** @default Date.now */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onCommit?: (committed: CommittedChunk) => void;
+  readonly onPartition?: (result: PartitionResult) => void;
+  readonly onClose?: (result: CloseResult) => void;
+}
+
+export interface EngineProcessor {
+  readonly processPartition: PartitionProcessor;
+  /** Closes the windows the processor's watermark has passed; nothing to do without window views. */
+  readonly afterBatch: () => Promise<void>;
+}
+
+/** A processor definition run by the exactly-once engine over a state store. */
+export function createEngineProcessor(definition: ProcessorDefinition, deps: EngineProcessorDeps): EngineProcessor {
+  const hasWindows = definition.views.some((v) => v.kind === 'window');
+  return {
+    processPartition: async (input): Promise<PartitionOutcome> => {
+      const result = await executePartition(input, {
+        definition,
+        store: deps.store,
+        deadLetter: input.deadLetter,
+        ...(deps.now === undefined ? {} : { now: deps.now }),
+        ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+        ...(deps.onCommit === undefined ? {} : { onCommit: deps.onCommit }),
+      });
+      deps.onPartition?.(result);
+      return {
+        rejected: result.rejected,
+        ...(result.retryFromOffset === undefined ? {} : { retryFromOffset: result.retryFromOffset }),
+      };
+    },
+    afterBatch: async () => {
+      if (!hasWindows) return;
+      const result = await closeDueWindows({
+        definition,
+        store: deps.store,
+        ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
+        ...(deps.now === undefined ? {} : { now: deps.now }),
+      });
+      deps.onClose?.(result);
+    },
+  };
+}

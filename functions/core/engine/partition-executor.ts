@@ -1,0 +1,297 @@
+import type { PartitionInput, RejectedRecord } from '../handler/decoded-record.js';
+import type { CheckpointBody } from '../state/state-items.js';
+import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
+import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
+import type { ProcessorDefinition } from './definition.js';
+import { directIds, planChunk, RecordFailure, type Disposition } from './plan-chunk.js';
+import { prepareRecord, type PreparedRecord } from './prepared-record.js';
+
+export interface PartitionExecutorDeps {
+  readonly definition: ProcessorDefinition;
+  readonly store: StateStore;
+  /** Processing time, epoch millis. @default Date.now */
+  readonly now?: () => number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Tries after a lost condition or an unavailable store before the partition is handed back for redelivery. @default 8 */
+  readonly maxAttempts?: number;
+  /** Dead-letters records before the commit that moves past them. @default none: rejections are returned */
+  readonly deadLetter?: (rejected: readonly RejectedRecord[]) => Promise<void>;
+  /** Told what each commit decided, as soon as it is durable (for accounting and metrics). */
+  readonly onCommit?: (committed: CommittedChunk) => void;
+}
+
+export interface CommittedChunk {
+  readonly topic: string;
+  readonly partition: number;
+  readonly throughOffset: number;
+  readonly itemsWritten: number;
+  readonly dispositions: ReadonlyArray<{ readonly offset: number; readonly disposition: Disposition }>;
+}
+
+/** What happened to each delivered record, for accounting. */
+export interface PartitionStats {
+  readonly received: number;
+  readonly applied: number;
+  /** At or below the checkpoint: redeliveries, and records a concurrent invocation committed first. */
+  readonly skippedByCheckpoint: number;
+  /** Repeats of an event id within the dedup horizon. */
+  readonly duplicates: number;
+  readonly rejected: { readonly LATE_EVENT: number; readonly PROCESSING_ERROR: number };
+  /** Left for redelivery. */
+  readonly uncommitted: number;
+  readonly commits: number;
+  readonly itemsWritten: number;
+  readonly conflicts: number;
+}
+
+export interface PartitionResult {
+  readonly stats: PartitionStats;
+  readonly rejected: readonly RejectedRecord[];
+  /** Set when the partition gave up: the first record not committed. */
+  readonly retryFromOffset?: number;
+  /** Why it gave up. */
+  readonly error?: Error;
+}
+
+/** Every write but the checkpoint and meta must fit next to them; sizes are estimated with headroom. */
+const ITEM_BUDGET = TRANSACTION_LIMITS.maxItems - 2;
+const MAX_ITEM_BYTES = 380_000;
+const ITEM_OVERHEAD_BYTES = 200;
+
+/**
+ * Applies one partition's records to state exactly once.
+ *
+ * The checkpoint holds the highest applied offset: records at or below it
+ * are skipped. The rest are folded in chunks that fit one transaction,
+ * each committed together with the new checkpoint and conditioned on every
+ * item still being at the revision read. Losing a condition means another
+ * invocation (a retry, or a timed-out zombie) moved first: re-read, skip
+ * what it committed, and go on. Rejected records are dead-lettered before
+ * the commit that moves past them, so none is lost if the invocation dies
+ * right after.
+ */
+export async function executePartition(input: PartitionInput, deps: PartitionExecutorDeps): Promise<PartitionResult> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxAttempts = deps.maxAttempts ?? 8;
+  const { definition, store } = deps;
+  let prepared = input.records.map((record) => prepareRecord(definition, record));
+  const dispositions = new Map<number, Disposition>();
+  const deadLettered = new Set<number>();
+  const returned: RejectedRecord[] = [];
+  let failures = 0;
+  let commits = 0;
+  let itemsWritten = 0;
+  let conflicts = 0;
+  let fence = -1;
+
+  let cursor: { checkpoint: StoredItem<CheckpointBody> | undefined; metaExists: boolean } | undefined;
+  for (;;) {
+    if (cursor === undefined) {
+      try {
+        cursor = await readCursor(store, input.topic, input.partition);
+      } catch (error) {
+        if (!(error instanceof StateStoreUnavailableError) || ++failures >= maxAttempts) return giveUp(error);
+        await sleep(backoff(failures));
+        continue;
+      }
+    }
+    fence = cursor.checkpoint?.body.offset ?? -1;
+    const pending = prepared.filter((p) => p.record.offset > fence && !dispositions.has(p.record.offset));
+    if (pending.length === 0) break;
+
+    const chunk = takeChunk(definition, pending);
+    try {
+      const planned = await planWithReads(chunk, pending, cursor);
+      if (planned === 'retry') continue;
+      const { plan } = planned;
+      const rejected = plan.dispositions.flatMap(({ record, disposition }) =>
+        disposition.kind === 'rejected' && !deadLettered.has(record.record.offset)
+          ? [{ record: record.record, reason: disposition.reason, error: disposition.error }]
+          : [],
+      );
+      if (rejected.length > 0) {
+        if (deps.deadLetter === undefined) returned.push(...rejected);
+        else await deps.deadLetter(rejected);
+        for (const r of rejected) deadLettered.add(r.record.offset);
+      }
+      const outcome = await store.commit(plan.writes);
+      if (!outcome.committed) {
+        conflicts += 1;
+        cursor = undefined;
+        if (++failures >= maxAttempts) return giveUp(new Error(`lost ${failures} conditions in a row`));
+        await sleep(backoff(failures) / 4);
+        continue;
+      }
+      commits += 1;
+      itemsWritten += plan.writes.length;
+      failures = 0;
+      for (const { record, disposition } of plan.dispositions) dispositions.set(record.record.offset, disposition);
+      deps.onCommit?.({
+        topic: input.topic,
+        partition: input.partition,
+        throughOffset: plan.checkpoint.offset,
+        itemsWritten: plan.writes.length,
+        dispositions: plan.dispositions.map(({ record, disposition }) => ({ offset: record.record.offset, disposition })),
+      });
+      cursor = {
+        checkpoint: { id: itemIds.checkpoint(input.topic, input.partition), rev: (cursor.checkpoint?.rev ?? 0) + 1, body: plan.checkpoint },
+        metaExists: true,
+      };
+    } catch (error) {
+      if (error instanceof StateStoreUnavailableError) {
+        cursor = undefined;
+        if (++failures >= maxAttempts) return giveUp(error);
+        await sleep(backoff(failures));
+        continue;
+      }
+      throw error;
+    }
+  }
+  return { stats: stats(undefined), rejected: returned };
+
+  /** Plans a chunk, reading what it needs; shrinks it when it would not fit one transaction. */
+  async function planWithReads(
+    initial: PreparedRecord[],
+    pending: PreparedRecord[],
+    at: { checkpoint: StoredItem<CheckpointBody> | undefined; metaExists: boolean },
+  ): Promise<{ plan: Extract<ReturnType<typeof planChunk>, { kind: 'planned' }> } | 'retry'> {
+    let chunk = initial;
+    const state = new Map<string, StoredItem>();
+    const readKeys = new Set<string>();
+    const read = async (ids: readonly ItemId[]): Promise<void> => {
+      const wanted = ids.filter((id) => !readKeys.has(idKey(id)));
+      if (wanted.length === 0) return;
+      for (const [key, item] of await store.read(wanted)) state.set(key, item);
+      for (const id of wanted) readKeys.add(idKey(id));
+    };
+    await read(chunk.flatMap((p) => directIds(definition, p)));
+    for (;;) {
+      const last = chunk.at(-1);
+      if (last === undefined) return 'retry';
+      const throughOffset = last === pending.at(-1) ? Math.max(last.record.offset, input.lastOffset) : last.record.offset;
+      let plan;
+      try {
+        plan = planChunk({
+          definition,
+          topic: input.topic,
+          partition: input.partition,
+          records: chunk,
+          checkpoint: at.checkpoint,
+          metaExists: at.metaExists,
+          throughOffset,
+          state,
+          readKeys,
+          now: now(),
+        });
+      } catch (error) {
+        if (!(error instanceof RecordFailure)) throw error;
+        const failed = error.prepared.record.offset;
+        prepared = prepared.map((p) => (p.record.offset === failed ? { record: p.record, perView: [], failure: error.failure } : p));
+        chunk = chunk.map((p) => (p.record.offset === failed ? { record: p.record, perView: [], failure: error.failure } : p));
+        continue;
+      }
+      if (plan.kind === 'needs-reads') {
+        await read(plan.ids);
+        continue;
+      }
+      const oversized = plan.writes.find((w) => estimateBytes(w) > MAX_ITEM_BYTES);
+      const total = plan.writes.reduce((sum, w) => sum + estimateBytes(w), 0);
+      if (plan.writes.length > TRANSACTION_LIMITS.maxItems || total > TRANSACTION_LIMITS.maxBytes || oversized !== undefined) {
+        if (chunk.length > 1) {
+          chunk = chunk.slice(0, Math.ceil(chunk.length / 2));
+          continue;
+        }
+        const only = chunk[0] as PreparedRecord;
+        const failure = new Error(
+          `Applying offset ${only.record.offset} would make a state item larger than DynamoDB allows (${oversized === undefined ? `${total} bytes in the transaction` : `${estimateBytes(oversized)} bytes in ${oversized.id.pk}`})`,
+        );
+        prepared = prepared.map((p) => (p === only ? { record: p.record, perView: [], failure } : p));
+        chunk = [{ record: only.record, perView: [], failure }];
+        continue;
+      }
+      return { plan };
+    }
+  }
+
+  function giveUp(cause: unknown): PartitionResult {
+    const first = prepared.find((p) => p.record.offset > fence && !dispositions.has(p.record.offset));
+    const result = stats(first?.record.offset);
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    return first === undefined
+      ? { stats: result, rejected: returned }
+      : { stats: result, rejected: returned, retryFromOffset: first.record.offset, error };
+  }
+
+  function stats(retryFrom: number | undefined): PartitionStats {
+    let applied = 0;
+    let duplicates = 0;
+    let late = 0;
+    let failed = 0;
+    let skipped = 0;
+    let uncommitted = 0;
+    for (const p of prepared) {
+      const disposition = dispositions.get(p.record.offset);
+      if (disposition === undefined) {
+        if (retryFrom !== undefined && p.record.offset >= retryFrom) uncommitted += 1;
+        else skipped += 1;
+      } else if (disposition.kind === 'applied') applied += 1;
+      else if (disposition.kind === 'duplicate') duplicates += 1;
+      else if (disposition.reason === 'LATE_EVENT') late += 1;
+      else failed += 1;
+    }
+    return {
+      received: prepared.length,
+      applied,
+      skippedByCheckpoint: skipped,
+      duplicates,
+      rejected: { LATE_EVENT: late, PROCESSING_ERROR: failed },
+      uncommitted,
+      commits,
+      itemsWritten,
+      conflicts,
+    };
+  }
+}
+
+async function readCursor(
+  store: StateStore,
+  topic: string,
+  partition: number,
+): Promise<{ checkpoint: StoredItem<CheckpointBody> | undefined; metaExists: boolean }> {
+  const checkpointId = itemIds.checkpoint(topic, partition);
+  const found = await store.read([checkpointId, itemIds.meta()]);
+  return {
+    checkpoint: found.get(idKey(checkpointId)) as StoredItem<CheckpointBody> | undefined,
+    metaExists: found.has(idKey(itemIds.meta())),
+  };
+}
+
+/** The longest prefix of `pending` whose directly named items fit one transaction. */
+function takeChunk(definition: ProcessorDefinition, pending: readonly PreparedRecord[]): PreparedRecord[] {
+  const ids = new Set<string>();
+  const rollupsPerChange = definition.views.reduce((n, v) => n + (v.kind === 'projection' ? (v.rollups?.length ?? 0) : 0), 0);
+  let reserved = 0;
+  const chunk: PreparedRecord[] = [];
+  for (const record of pending) {
+    const direct = directIds(definition, record).map(idKey);
+    const added = direct.filter((k) => !ids.has(k)).length;
+    // A change may also move its row out of the group it was in: room for that group too.
+    const extra = record.perView.some((t) => t !== undefined && typeof t !== 'string') ? rollupsPerChange : 0;
+    if (chunk.length > 0 && ids.size + added + reserved + extra > ITEM_BUDGET) break;
+    for (const k of direct) ids.add(k);
+    reserved += extra;
+    chunk.push(record);
+  }
+  return chunk;
+}
+
+function estimateBytes(write: ItemWrite): number {
+  return ITEM_OVERHEAD_BYTES + write.id.pk.length + write.id.sk.length + (write.body === null ? 0 : JSON.stringify(write.body).length);
+}
+
+/** Exponential backoff with full jitter: 25 ms, 50 ms, ... capped at 2 s. */
+function backoff(attempt: number): number {
+  return Math.random() * Math.min(2_000, 25 * 2 ** attempt);
+}

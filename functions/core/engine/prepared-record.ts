@@ -1,0 +1,46 @@
+import type { ChangeEvent } from '../cdc/change-event.js';
+import type { DecodedRecord } from '../handler/decoded-record.js';
+import type { ProcessorDefinition, RecordContext } from './definition.js';
+
+/**
+ * A record with every user function already applied, once: planning may
+ * run several times for one record (after a lost condition), and must see
+ * the same answers each time.
+ */
+export interface PreparedRecord {
+  readonly record: DecodedRecord;
+  readonly eventTime?: number;
+  readonly eventId?: string;
+  /** Per view, in definition order: the window key, or the change; undefined when the view skips the record. */
+  readonly perView: ReadonlyArray<string | ChangeEvent | undefined>;
+  /** Set when a user function threw or returned nonsense: the record is a PROCESSING_ERROR. */
+  readonly failure?: Error;
+}
+
+export function prepareRecord(definition: ProcessorDefinition, record: DecodedRecord): PreparedRecord {
+  const context: RecordContext = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key,
+  };
+  try {
+    const eventTime = definition.eventTime?.(record.value, context);
+    if (eventTime !== undefined && !Number.isFinite(eventTime)) {
+      throw new TypeError(`eventTime returned ${String(eventTime)}, not an epoch-millisecond number`);
+    }
+    const eventId = definition.dedup?.eventId(record.value, context);
+    const perView = definition.views.map((view) =>
+      view.kind === 'window' ? view.key(record.value, context) : view.change(record.value, context),
+    );
+    return {
+      record,
+      ...(eventTime === undefined ? {} : { eventTime }),
+      ...(eventId === undefined ? {} : { eventId }),
+      perView,
+    };
+  } catch (error) {
+    return { record, perView: [], failure: error instanceof Error ? error : new Error(String(error)) };
+  }
+}

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import type { WindowEmission, WindowEmitter } from '../emit/window-emitter.js';
+import type { FinalWindowBody, KeyWindowsBody, OpenWindow, ProcessorMetaBody } from '../state/state-items.js';
+import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore } from '../state/state-store.js';
+import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
+import type { ProcessorDefinition, WindowView } from './definition.js';
+import { processorWatermark } from './watermark.js';
+import { closesAt } from './windows.js';
+
+export interface WindowCloserDeps {
+  readonly definition: ProcessorDefinition;
+  readonly store: StateStore;
+  /** @default none: closed windows are stored but not announced */
+  readonly emitter?: WindowEmitter;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Most key items closed per run, so one invocation does bounded work. @default 500 */
+  readonly maxKeysPerRun?: number;
+}
+
+export interface CloseResult {
+  readonly watermark: number;
+  readonly windowsClosed: number;
+  readonly emitted: number;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Closes every window the processor's watermark has passed, whichever key
+ * it belongs to, so windows of keys that went quiet still close. A window's
+ * result is written once: its final item must not exist yet, and the
+ * key's open windows must be as read. Announcements go out before the
+ * commit with a deduplication id fixed by the window, so a close that is
+ * retried, or raced by another invocation, is announced once.
+ */
+export async function closeDueWindows(deps: WindowCloserDeps, options: { watermark?: number } = {}): Promise<CloseResult> {
+  const now = (deps.now ?? Date.now)();
+  const { definition, store } = deps;
+  const watermark = options.watermark ?? (await currentWatermark(deps, now));
+  if (watermark === Number.NEGATIVE_INFINITY) return { watermark, windowsClosed: 0, emitted: 0 };
+  const due = await store.findDueKeyWindows(watermark, deps.maxKeysPerRun ?? 500);
+  let windowsClosed = 0;
+  let emitted = 0;
+  // Each key item brings its own writes: itself plus one final item per closing window.
+  for (const batch of batches(due, 10)) {
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await closeBatch(batch, watermark, now);
+      if (result !== 'conflict') {
+        windowsClosed += result.closed;
+        emitted += result.emitted;
+        break;
+      }
+      if (attempt >= MAX_ATTEMPTS) break; // the next run picks them up again
+    }
+  }
+  return { watermark, windowsClosed, emitted };
+
+  async function closeBatch(ids: readonly ItemId[], at: number, closedAt: number): Promise<{ closed: number; emitted: number } | 'conflict'> {
+    const found = await store.read(ids);
+    const writes: ItemWrite[] = [];
+    const emissions: WindowEmission[] = [];
+    let closed = 0;
+    for (const id of ids) {
+      const item = found.get(idKey(id));
+      if (item === undefined || item.body.kind !== 'key-windows') continue;
+      const body = item.body;
+      const view = definition.views.find((v): v is WindowView<unknown, unknown> => v.kind === 'window' && v.name === body.view);
+      if (view === undefined) continue;
+      const lateness = view.allowedLatenessMs ?? 0;
+      // Oldest first, and no more than one transaction holds; the rest stay due for the next round.
+      const closing = body.windows.filter((w) => closesAt(w.end, lateness) <= at).slice(0, TRANSACTION_LIMITS.maxItems - 1);
+      if (closing.length === 0) continue;
+      const open = body.windows.filter((w) => !closing.includes(w));
+      for (const window of closing) {
+        const final: FinalWindowBody = { kind: 'final-window', view: view.name, key: body.key, start: window.start, end: window.end, result: window.acc, count: window.count, closedAt };
+        writes.push({ id: itemIds.finalWindow(view.name, body.key, window.start, window.end), expectedRev: 0, body: final });
+        const emission = emissionFor(definition.name, view, body.key, window);
+        if (emission !== undefined) emissions.push(emission);
+        closed += 1;
+      }
+      const closedThrough = Math.max(body.closedThrough ?? Number.NEGATIVE_INFINITY, ...closing.map((w) => w.end));
+      const next: KeyWindowsBody = { ...body, windows: open, closedThrough };
+      writes.push({
+        id,
+        expectedRev: item.rev,
+        body: next,
+        ...(open.length === 0 ? {} : { closesAt: Math.min(...open.map((w) => closesAt(w.end, lateness))) }),
+      });
+    }
+    if (writes.length === 0) return { closed: 0, emitted: 0 };
+    if (writes.length > TRANSACTION_LIMITS.maxItems && ids.length > 1) {
+      // Many windows of few keys: close them one key at a time.
+      let total = { closed: 0, emitted: 0 };
+      for (const id of ids) {
+        const single = await closeBatch([id], at, closedAt);
+        if (single === 'conflict') return 'conflict';
+        total = { closed: total.closed + single.closed, emitted: total.emitted + single.emitted };
+      }
+      return total;
+    }
+    if (emissions.length > 0 && deps.emitter !== undefined) await deps.emitter.emit(emissions);
+    try {
+      const outcome = await store.commit(writes);
+      return outcome.committed ? { closed, emitted: deps.emitter === undefined ? 0 : emissions.length } : 'conflict';
+    } catch (error) {
+      if (error instanceof StateStoreUnavailableError) return 'conflict';
+      throw error;
+    }
+  }
+}
+
+async function currentWatermark(deps: WindowCloserDeps, now: number): Promise<number> {
+  const [checkpoints, meta] = await Promise.all([deps.store.listCheckpoints(), deps.store.read([itemIds.meta()])]);
+  const startedAt = (meta.get(idKey(itemIds.meta()))?.body as ProcessorMetaBody | undefined)?.createdAt;
+  return processorWatermark(deps.definition, checkpoints.map((c) => c.body), startedAt, now);
+}
+
+function emissionFor(processor: string, view: WindowView<unknown, unknown>, key: string, window: OpenWindow): WindowEmission | undefined {
+  if (view.emit === undefined) return undefined;
+  const payload = view.emit({ view: view.name, key, start: window.start, end: window.end, result: window.acc, count: window.count });
+  if (payload === undefined) return undefined;
+  const identity = `${processor}\u0000${view.name}\u0000${key}\u0000${window.start}\u0000${window.end}`;
+  return {
+    groupId: createHash('sha256').update(`${view.name}\u0000${key}`).digest('hex').slice(0, 64),
+    deduplicationId: createHash('sha256').update(identity).digest('hex').slice(0, 64),
+    body: JSON.stringify({ processor, view: view.name, key, windowStart: window.start, windowEnd: window.end, payload }),
+  };
+}
+
+function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

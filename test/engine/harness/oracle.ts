@@ -1,0 +1,119 @@
+import { fixedWindowsFor, isSessionRecordLate, isWindowLate } from '../../../functions/core/engine/windows.js';
+import { OUT_OF_ORDERNESS_MS, type Scenario, type TestEvent } from './scenario.js';
+
+/** What a perfect processor ends with: every record applied exactly once, in order. */
+export interface Expected {
+  /** `${view}|${key}|${start}|${end}` to the sorted ids folded into the window. */
+  readonly windows: Map<string, string[]>;
+  /** Row key to its final row (null when deleted) and position. */
+  readonly rows: Map<string, { row: { row: string; group: string; qty: number } | null; position: number }>;
+  /** Group to summed qty and row count. */
+  readonly groups: Map<string, { qty: number; rows: number }>;
+  readonly applied: number;
+  readonly duplicates: number;
+  /** `${partition}/${offset}` of records that must be dead-lettered, with the reason. */
+  readonly deadLetters: Map<string, 'LATE_EVENT' | 'DECODE_ERROR'>;
+  /** `${partition}/${offset}` to what must happen to the record. */
+  readonly dispositions: Map<string, 'applied' | 'duplicate' | 'LATE_EVENT' | 'DECODE_ERROR'>;
+}
+
+const VIEWS = [
+  { name: 'tumbling', spec: { type: 'tumbling', sizeMs: 1000 } as const, lateness: 0 },
+  { name: 'hopping', spec: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } as const, lateness: 200 },
+];
+const SESSION = { name: 'session', gapMs: 700, lateness: 100 };
+
+/**
+ * A straightforward in-order run of the test definition's semantics: each
+ * partition in offset order, its own watermark deciding lateness, all state
+ * in maps, every window closed at the end.
+ */
+export function expectedOutcome(scenario: Scenario): Expected {
+  const windows = new Map<string, string[]>();
+  const sessionPoints = new Map<string, Array<{ t: number; id: string }>>();
+  const rows: Expected['rows'] = new Map();
+  const groups: Expected['groups'] = new Map();
+  const deadLetters: Expected['deadLetters'] = new Map();
+  const dispositions: Expected['dispositions'] = new Map();
+  let applied = 0;
+  let duplicates = 0;
+  const add = (key: string, id: string): void => {
+    windows.set(key, [...(windows.get(key) ?? []), id].sort());
+  };
+  const adjust = (group: string, qty: number, rowsDelta: number): void => {
+    const g = groups.get(group) ?? { qty: 0, rows: 0 };
+    groups.set(group, { qty: g.qty + qty, rows: g.rows + rowsDelta });
+  };
+
+  scenario.partitions.forEach((records, partition) => {
+    let maxEventTime: number | null = null;
+    const seen = new Set<string>();
+    records.forEach((record, offset) => {
+      const id = `${partition}/${offset}`;
+      if (record.kind === 'poison') {
+        deadLetters.set(id, 'DECODE_ERROR');
+        dispositions.set(id, 'DECODE_ERROR');
+        return;
+      }
+      const event: TestEvent = record.event;
+      const watermark = maxEventTime === null ? Number.NEGATIVE_INFINITY : maxEventTime - OUT_OF_ORDERNESS_MS;
+      maxEventTime = Math.max(maxEventTime ?? event.t, event.t);
+      if (seen.has(event.id)) {
+        duplicates += 1;
+        dispositions.set(id, 'duplicate');
+        return;
+      }
+      seen.add(event.id);
+      if (event.kind === 'change') {
+        applied += 1;
+        dispositions.set(id, 'applied');
+        const current = rows.get(event.row);
+        if (current !== undefined && current.position >= event.pos) return;
+        if (current?.row) adjust(current.row.group, -current.row.qty, -1);
+        const row = event.op === 'upsert' ? { row: event.row, group: event.group, qty: event.qty } : null;
+        if (row !== null) adjust(row.group, row.qty, 1);
+        rows.set(event.row, { row, position: event.pos });
+        return;
+      }
+      let onTime = false;
+      for (const view of VIEWS) {
+        for (const w of fixedWindowsFor(view.spec, event.t)) {
+          if (isWindowLate(w.end, view.lateness, watermark)) continue;
+          add(`${view.name}|${event.key}|${w.start}|${w.end}`, event.id);
+          onTime = true;
+        }
+      }
+      if (!isSessionRecordLate(event.t, SESSION.lateness, watermark)) {
+        sessionPoints.set(event.key, [...(sessionPoints.get(event.key) ?? []), { t: event.t, id: event.id }]);
+        onTime = true;
+      }
+      if (onTime) {
+        applied += 1;
+        dispositions.set(id, 'applied');
+      } else {
+        deadLetters.set(id, 'LATE_EVENT');
+        dispositions.set(id, 'LATE_EVENT');
+      }
+    });
+  });
+
+  // Sessions are the connected runs of [t, t + gap) over every on-time record of a key.
+  for (const [key, points] of sessionPoints) {
+    const sorted = [...points].sort((a, b) => a.t - b.t);
+    let current: { start: number; end: number; ids: string[] } | undefined;
+    const flush = (): void => {
+      if (current !== undefined) windows.set(`${SESSION.name}|${key}|${current.start}|${current.end}`, current.ids.sort());
+    };
+    for (const point of sorted) {
+      if (current !== undefined && point.t < current.end) {
+        current.end = Math.max(current.end, point.t + SESSION.gapMs);
+        current.ids.push(point.id);
+      } else {
+        flush();
+        current = { start: point.t, end: point.t + SESSION.gapMs, ids: [point.id] };
+      }
+    }
+    flush();
+  }
+  return { windows, rows, groups, applied, duplicates, deadLetters, dispositions };
+}

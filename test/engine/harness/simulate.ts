@@ -1,0 +1,159 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DeadLetterWriter } from '../../../functions/core/dlq/dead-letter-writer.js';
+import type { DeadLetter } from '../../../functions/core/dlq/envelope.js';
+import type { WindowEmission } from '../../../functions/core/emit/window-emitter.js';
+import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
+import type { CommittedChunk } from '../../../functions/core/engine/partition-executor.js';
+import { closeDueWindows } from '../../../functions/core/engine/window-closer.js';
+import { processKafkaEvent } from '../../../functions/core/handler/process-kafka-event.js';
+import type { KafkaEventRecord } from '../../../functions/core/msk/types.js';
+import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
+import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
+import { InMemorySchemaRegistry } from '../../helpers/in-memory-schema-registry.js';
+import { kafkaRecord, mskEvent } from '../../helpers/kafka-events.js';
+import { ChaosStateStore, InvocationCrashed, random, type Invocation } from './chaos.js';
+import { TOPIC, testDefinition, type Scenario } from './scenario.js';
+
+export interface SimulationOptions {
+  readonly seed: number;
+  /** Chance an invocation dies after a random store call. */
+  readonly crashRate: number;
+  /** Chance a timed-out invocation keeps running next to its retry. */
+  readonly zombieRate: number;
+  readonly throttleRate: number;
+  readonly deadLetterFailureRate: number;
+  readonly maxBatch: number;
+}
+
+export interface SimulationResult {
+  /** What the engine reported, commit by commit (a commit the invocation died right after is missing here). */
+  readonly committed: CommittedChunk[];
+  /** Per `${partition}/${offset}`, how many accepted commits moved a checkpoint over it. */
+  readonly coverage: Map<string, number>;
+  readonly deadLetters: DeadLetter[];
+  readonly emissions: WindowEmission[];
+  readonly invocations: number;
+  readonly crashes: number;
+  readonly zombies: number;
+}
+
+const NOW = 1_800_000_000_000;
+
+/**
+ * Delivers a scenario the way a Kafka event source mapping does: batches
+ * of a few records per partition, positions advanced only by a successful
+ * answer (and held at a reported partial failure), everything redelivered
+ * after a failed or timed-out invocation, which may still be running. At
+ * the end every window is closed, as if the watermark reached infinity.
+ */
+export async function simulate(scenario: Scenario, store: StateStore, options: SimulationOptions): Promise<SimulationResult> {
+  const rng = random(options.seed);
+  const definition = testDefinition(scenario.partitions.length);
+  const records = scenario.partitions.map((partition, p) =>
+    partition.map((record, offset): KafkaEventRecord =>
+      kafkaRecord({
+        topic: TOPIC,
+        partition: p,
+        offset,
+        value: Buffer.from(record.kind === 'poison' ? record.bytes : JSON.stringify(record.event)),
+      }),
+    ),
+  );
+  const positions = records.map(() => 0);
+  const committed: CommittedChunk[] = [];
+  const coverage = new Map<string, number>();
+  // Checkpoint offset by revision, per partition: a commit expecting revision r moved the checkpoint from offsetAt[r].
+  const offsetAt = records.map(() => new Map<number, number>([[0, -1]]));
+  const accepted = (writes: readonly ItemWrite[]): void => {
+    for (const write of writes) {
+      if (write.body?.kind !== 'checkpoint') continue;
+      const { partition, offset } = write.body;
+      const from = offsetAt[partition]?.get(write.expectedRev) ?? -1;
+      offsetAt[partition]?.set(write.expectedRev + 1, offset);
+      for (let o = from + 1; o <= offset; o += 1) coverage.set(`${partition}/${o}`, (coverage.get(`${partition}/${o}`) ?? 0) + 1);
+    }
+  };
+  const deadLetters: DeadLetter[] = [];
+  const emissions: WindowEmission[] = [];
+  const decoder = new RecordDecoder({ registry: new InMemorySchemaRegistry() });
+  const logger = new Logger({ serviceName: definition.name, logLevel: 'SILENT' });
+  const metrics = new Metrics({ serviceName: definition.name, namespace: 'test' });
+  let invocations = 0;
+  let crashes = 0;
+  let zombies = 0;
+
+  const invoke = async (event: ReturnType<typeof mskEvent>, crashAfterCalls: number | undefined) => {
+    invocations += 1;
+    const invocation: Invocation = { crashed: false };
+    const chaos = new ChaosStateStore(store, invocation, {
+      rng,
+      throttleRate: options.throttleRate,
+      maxYields: 3,
+      onAccepted: accepted,
+      ...(crashAfterCalls === undefined ? {} : { crashAfterCalls }),
+    });
+    const writer: DeadLetterWriter = {
+      write: (letters) => {
+        if (invocation.crashed) return Promise.reject(new InvocationCrashed('the invocation is gone'));
+        if (letters.length > 0 && rng() < options.deadLetterFailureRate) return Promise.reject(new Error('injected SQS failure'));
+        deadLetters.push(...letters);
+        return Promise.resolve();
+      },
+    };
+    const engine = createEngineProcessor(definition, {
+      store: chaos,
+      now: () => NOW,
+      sleep: () => Promise.resolve(),
+      onCommit: (chunk) => committed.push(chunk),
+      emitter: {
+        emit: (batch) => {
+          if (invocation.crashed) return Promise.reject(new InvocationCrashed('the invocation is gone'));
+          emissions.push(...batch);
+          return Promise.resolve();
+        },
+      },
+    });
+    try {
+      const response = await processKafkaEvent(event, { processorName: definition.name, decoder, deadLetters: writer, logger, metrics, ...engine });
+      return invocation.crashed ? undefined : response;
+    } catch {
+      return undefined;
+    }
+  };
+
+  for (let round = 0; round < 5_000 && positions.some((at, p) => at < (records[p]?.length ?? 0)); round += 1) {
+    const batch: KafkaEventRecord[] = [];
+    records.forEach((partition, p) => {
+      const at = positions[p] ?? 0;
+      if (at >= partition.length || rng() < 0.3) return;
+      batch.push(...partition.slice(at, at + 1 + Math.floor(rng() * options.maxBatch)));
+    });
+    if (batch.length === 0) continue;
+    const event = mskEvent(batch);
+    const crashAfter = rng() < options.crashRate ? 1 + Math.floor(rng() * 12) : undefined;
+    let response;
+    if (rng() < options.zombieRate) {
+      // The first attempt timed out but is still running when the retry starts.
+      zombies += 1;
+      [, response] = await Promise.all([invoke(event, 1 + Math.floor(rng() * 20)), invoke(event, crashAfter)]);
+    } else {
+      response = await invoke(event, crashAfter);
+    }
+    if (response === undefined) {
+      crashes += 1;
+      continue;
+    }
+    // A reported partition resumes at the reported offset; the others after their last record.
+    const failures = new Map(response.batchItemFailures.map((f) => [f.itemIdentifier.partition, f.itemIdentifier.offset]));
+    for (const record of batch) {
+      positions[record.partition] = failures.get(`${record.topic}-${record.partition}`) ?? record.offset + 1;
+    }
+  }
+  // The end of the stream: whatever is still open closes now.
+  await closeDueWindows(
+    { definition, store, now: () => NOW, emitter: { emit: (batch) => (emissions.push(...batch), Promise.resolve()) } },
+    { watermark: Number.POSITIVE_INFINITY },
+  );
+  return { committed, coverage, deadLetters, emissions, invocations, crashes, zombies };
+}
