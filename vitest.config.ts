@@ -16,7 +16,32 @@ export default defineConfig({
           env: { POWERTOOLS_METRICS_DISABLED: 'true', ...QUIET_SDK },
         },
       },
+      {
+        test: {
+          name: 'engine',
+          include: ['test/engine/**/*.test.ts'],
+          environment: 'node',
+          // The DynamoDB Local share of the exactly-once runs needs the same server as the integration suite.
+          globalSetup: ['test/integration/global-setup.ts'],
+          hookTimeout: 300_000,
+          testTimeout: 900_000,
+          env: { POWERTOOLS_METRICS_DISABLED: 'true', ...QUIET_SDK },
+        },
+      },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], environment: 'node', testTimeout: 120_000, env: QUIET_SDK } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          // Starts one DynamoDB Local for the run; the first run also downloads it with Maven.
+          globalSetup: ['test/integration/global-setup.ts'],
+          hookTimeout: 120_000,
+          testTimeout: 60_000,
+          fileParallelism: false,
+          env: QUIET_SDK,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,269 @@
+import {
+  CreateTableCommand,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type CancellationReason,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { CheckpointBody, StateBody } from './state-items.js';
+import {
+  StateStoreError,
+  StateStoreErrorReason,
+  StateStoreUnavailableError,
+  type CommitOutcome,
+  type ItemWrite,
+  type StateStore,
+  type StoredItem,
+} from './state-store.js';
+import { CHECKPOINT_PK, OPEN_WINDOW_SHARDS, OPEN_WINDOWS_INDEX, idKey, openWindowShard, type ItemId } from './table-layout.js';
+
+export interface DynamoDbStateStoreProps {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Attempts for keys a BatchGet leaves unprocessed. @default 8 */
+  readonly maxReadAttempts?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Attributes the table keeps beside an item's body. */
+const RESERVED = new Set(['pk', 'sk', 'rev', 'openShard', 'closesAt']);
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+// Each part of a write's condition guards one timeline:
+/** A new item: nobody created it since we read it as absent. */
+const MUST_NOT_EXIST = 'attribute_not_exists(pk)';
+/** An existing item: nobody wrote it since we read revision :rev. */
+const MUST_BE_AT_REVISION = '#rev = :rev';
+
+/** Cancellation codes that mean "try again later", not "your condition lost". */
+const RETRYABLE_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+const RETRYABLE_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionInProgressException',
+  'TransactionConflictException',
+  'LimitExceededException',
+]);
+
+/**
+ * The state store on a DynamoDB table: `pk`/`sk` string keys, a revision per
+ * item, a sparse `open-windows` index on (`openShard`, `closesAt`) and TTL on
+ * `expiresAt`. Reads are strongly consistent; commits are one
+ * TransactWriteItems with a condition per item.
+ */
+export class DynamoDbStateStore implements StateStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly maxReadAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  public constructor(props: DynamoDbStateStoreProps) {
+    this.documents = DynamoDBDocumentClient.from(props.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.tableName = props.tableName;
+    this.maxReadAttempts = props.maxReadAttempts ?? 8;
+    this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  public async read(ids: readonly ItemId[]): Promise<ReadonlyMap<string, StoredItem>> {
+    const found = new Map<string, StoredItem>();
+    const unique = [...new Map(ids.map((id) => [idKey(id), { pk: id.pk, sk: id.sk }])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Array<Record<string, unknown>> = unique.slice(i, i + 100);
+      for (let attempt = 1; keys.length > 0; attempt += 1) {
+        const response = await this.send(() =>
+          this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } })),
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const stored = toStored(item);
+          found.set(idKey(stored.id), stored);
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (keys.length === 0) break;
+        if (attempt >= this.maxReadAttempts) {
+          throw new StateStoreUnavailableError(`DynamoDB left ${keys.length} keys of ${this.tableName} unprocessed after ${attempt} attempts`);
+        }
+        await this.sleep(Math.random() * Math.min(1_000, 20 * 2 ** attempt));
+      }
+    }
+    return found;
+  }
+
+  public async commit(writes: readonly ItemWrite[]): Promise<CommitOutcome> {
+    if (writes.length === 0) return { committed: true };
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = writes.map((write) => {
+      const condition =
+        write.expectedRev === 0
+          ? { ConditionExpression: MUST_NOT_EXIST }
+          : { ConditionExpression: MUST_BE_AT_REVISION, ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': write.expectedRev } };
+      if (write.body === null) return { Delete: { TableName: this.tableName, Key: { pk: write.id.pk, sk: write.id.sk }, ...condition } };
+      return { Put: { TableName: this.tableName, Item: toItem(write), ...condition } };
+    });
+    try {
+      await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return { committed: true };
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+        const conflicts = writes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed').map((w) => w.id);
+        if (conflicts.length > 0) return { committed: false, conflicts };
+        if (reasons.some((r) => RETRYABLE_CANCELLATIONS.has(r.Code ?? ''))) {
+          throw new StateStoreUnavailableError(`Transaction on ${this.tableName} cancelled: ${describeReasons(reasons)}`, { cause: error });
+        }
+        throw new StateStoreError(`Transaction on ${this.tableName} cancelled: ${describeReasons(reasons)}`, StateStoreErrorReason.INVALID_REQUEST, { cause: error });
+      }
+      throw this.translate(error);
+    }
+  }
+
+  public async listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
+    const found: Array<StoredItem<CheckpointBody>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send(() =>
+        this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': CHECKPOINT_PK },
+            ConsistentRead: true,
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) found.push(toStored(item) as StoredItem<CheckpointBody>);
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return found;
+  }
+
+  public async findDueKeyWindows(closesAtOrBefore: number, limit: number): Promise<ItemId[]> {
+    if (!Number.isFinite(closesAtOrBefore) && closesAtOrBefore < 0) return [];
+    const bound = Number.isFinite(closesAtOrBefore) ? closesAtOrBefore : Number.MAX_SAFE_INTEGER;
+    const shards = Array.from({ length: OPEN_WINDOW_SHARDS }, (_, n) => `S${n}`);
+    const pages = await Promise.all(
+      shards.map((shard) =>
+        this.send(() =>
+          this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: OPEN_WINDOWS_INDEX,
+              KeyConditionExpression: 'openShard = :shard AND closesAt <= :bound',
+              ExpressionAttributeValues: { ':shard': shard, ':bound': bound },
+              Limit: limit,
+            }),
+          ),
+        ),
+      ),
+    );
+    return pages
+      .flatMap((page) => page.Items ?? [])
+      .sort((a, b) => Number(a.closesAt) - Number(b.closesAt))
+      .slice(0, limit)
+      .map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+  }
+
+  /** Every item of the table, for reconciliation and tests. */
+  public async scanAll(): Promise<StoredItem[]> {
+    const found: StoredItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send(() =>
+        this.documents.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) })),
+      );
+      for (const item of page.Items ?? []) found.push(toStored(item));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return found;
+  }
+
+  private async send<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  /** AWS errors become the store's: retryable ones unavailable, the rest named. */
+  private translate(error: unknown): Error {
+    const name = (error as { name?: string }).name ?? '';
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const message = error instanceof Error ? error.message : String(error);
+    if (RETRYABLE_ERRORS.has(name) || status === undefined || status >= 500) {
+      return new StateStoreUnavailableError(`DynamoDB table ${this.tableName} is unavailable (${name || 'network'}): ${message}`, { cause: error });
+    }
+    if (name === 'ValidationException' && /size/i.test(message)) {
+      return new StateStoreError(`An item of ${this.tableName} would exceed DynamoDB's 400 KB limit: ${message}`, StateStoreErrorReason.ITEM_TOO_LARGE, { cause: error });
+    }
+    return new StateStoreError(`DynamoDB rejected a request on ${this.tableName} (${name}): ${message}`, StateStoreErrorReason.INVALID_REQUEST, { cause: error });
+  }
+}
+
+function toItem(write: ItemWrite): Record<string, unknown> {
+  return {
+    ...(write.body as object),
+    pk: write.id.pk,
+    sk: write.id.sk,
+    rev: write.expectedRev + 1,
+    ...(write.closesAt === undefined ? {} : { openShard: openWindowShard(write.id), closesAt: write.closesAt }),
+    ...(write.expiresAt === undefined ? {} : { [TTL_ATTRIBUTE]: write.expiresAt }),
+  };
+}
+
+function toStored(item: Record<string, unknown>): StoredItem {
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) if (!RESERVED.has(name)) body[name] = value;
+  return { id: { pk: String(item.pk), sk: String(item.sk) }, rev: Number(item.rev), body: body as unknown as StateBody };
+}
+
+function describeReasons(reasons: readonly CancellationReason[]): string {
+  return reasons.map((r, i) => `${i}:${r.Code ?? 'None'}${r.Message === undefined ? '' : ` (${r.Message})`}`).join(', ');
+}
+
+/**
+ * Creates a processor table as the CDK app defines it, for the local stack
+ * and tests: on-demand, pk/sk, the sparse open-windows index, TTL.
+ */
+export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'openShard', AttributeType: 'S' },
+        { AttributeName: 'closesAt', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: OPEN_WINDOWS_INDEX,
+          KeySchema: [
+            { AttributeName: 'openShard', KeyType: 'HASH' },
+            { AttributeName: 'closesAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 120 }, { TableName: tableName });
+  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+}

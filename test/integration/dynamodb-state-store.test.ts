@@ -1,0 +1,10 @@
+import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
+import { describeStateStoreContract } from '../helpers/state-store-contract.js';
+
+describeStateStoreContract('DynamoDbStateStore on DynamoDB Local', async () => {
+  const client = dynamoDbClient();
+  const tableName = uniqueTableName('contract');
+  await createStateTable(client, tableName);
+  return new DynamoDbStateStore({ client, tableName });
+});
