@@ -39,4 +39,10 @@ export interface ChangeEvent {
   readonly table: string;
   /** Epoch millis of the source commit, when the source reports it. */
   readonly committedAt?: number;
+  /**
+   * Columns the source left out of `row` because they did not change and
+   * it could not read them cheaply (Postgres TOAST values under the default
+   * replica identity). A projection keeps their previous values.
+   */
+  readonly unchangedColumns?: readonly string[];
 }

@@ -279,7 +279,20 @@ function isNonRowRecord(value: Fields): boolean {
   return Object.hasOwn(value, 'ddl') && Object.hasOwn(value, 'tableChanges');
 }
 
+/**
+ * What Debezium's Postgres connector puts in place of a TOASTed column an
+ * UPDATE did not touch (`unavailable.value.placeholder`, default). The row
+ * image must not overwrite the real value with it.
+ */
+export const UNAVAILABLE_VALUE_PLACEHOLDER = '__debezium_unavailable_value';
+
 function changeEvent(fields: Omit<ChangeEvent, 'committedAt'> & { readonly committedAt: number | undefined }): ChangeEvent {
   const { committedAt, ...event } = fields;
-  return committedAt === undefined ? event : { ...event, committedAt };
+  const unchanged =
+    event.op === ChangeOperation.UPSERT && event.row !== null
+      ? Object.entries(event.row).filter(([, value]) => value === UNAVAILABLE_VALUE_PLACEHOLDER || (Buffer.isBuffer(value) && value.toString() === UNAVAILABLE_VALUE_PLACEHOLDER)).map(([column]) => column)
+      : [];
+  const row = unchanged.length === 0 || event.row === null ? event.row : Object.fromEntries(Object.entries(event.row).filter(([column]) => !unchanged.includes(column)));
+  const withUnchanged = unchanged.length === 0 ? event : { ...event, row, unchangedColumns: unchanged };
+  return committedAt === undefined ? withUnchanged : { ...withUnchanged, committedAt };
 }

@@ -170,7 +170,8 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
     for (;;) {
       const last = chunk.at(-1);
       if (last === undefined) return 'retry';
-      const throughOffset = last === pending.at(-1) ? Math.max(last.record.offset, input.lastOffset) : last.record.offset;
+      // By offset: a record that failed while planning is a new object by now.
+      const throughOffset = last.record.offset === pending.at(-1)?.record.offset ? Math.max(last.record.offset, input.lastOffset) : last.record.offset;
       let plan;
       try {
         plan = planChunk({
@@ -205,7 +206,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         }
         const only = chunk[0] as PreparedRecord;
         const failure = new Error(
-          `Applying offset ${only.record.offset} would make a state item larger than DynamoDB allows (${oversized === undefined ? `${total} bytes in the transaction` : `${estimateBytes(oversized)} bytes in ${oversized.id.pk}`})`,
+          `Applying offset ${only.record.offset} would make a state item larger than DynamoDB allows (${oversized === undefined ? `${total} bytes in the transaction, over the ${TRANSACTION_LIMITS.maxBytes}-byte limit` : `${estimateBytes(oversized)} bytes in ${oversized.id.pk}, over the ${MAX_ITEM_BYTES}-byte limit per item`})`,
         );
         prepared = prepared.map((p) => (p === only ? { record: p.record, perView: [], failure } : p));
         chunk = [{ record: only.record, perView: [], failure }];

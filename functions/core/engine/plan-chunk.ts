@@ -7,7 +7,7 @@ import { LateEventError } from './errors.js';
 import { toJson } from './json-value.js';
 import type { PreparedRecord } from './prepared-record.js';
 import { partitionWatermark } from './watermark.js';
-import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate } from './windows.js';
+import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from './windows.js';
 
 export type Disposition =
   | { readonly kind: 'applied' }
@@ -112,7 +112,14 @@ export function directIds(definition: ProcessorDefinition, prepared: PreparedRec
       ids.push(itemIds.projection(view.name, change.key));
       if (change.row !== null) {
         for (const rollup of view.rollups ?? []) {
-          const group = rollup.group(change.row);
+          // Only a prefetch: a group that throws here (say, on a delete's key-only
+          // before image) fails the record in the fold, never the whole partition.
+          let group: string | undefined;
+          try {
+            group = rollup.group(change.row);
+          } catch {
+            continue;
+          }
           if (group !== undefined) ids.push(itemIds.rollup(view.name, rollup.name, group));
         }
       }
@@ -250,17 +257,17 @@ function applyToWindows(
   if (view.window.type === 'session') {
     const gap = view.window.gapMs;
     const closedThrough = body.closedThrough;
-    if (isSessionRecordLate(eventTime, lateness, watermark) || (closedThrough !== null && eventTime < closedThrough)) return false;
+    if (isSessionRecordLate(eventTime, lateness, watermark) || (closedThrough !== null && eventTime <= closedThrough)) return false;
     const merge = (a: unknown, b: unknown): unknown => (aggregate.merge as NonNullable<typeof aggregate.merge>).call(aggregate, a, b);
     const fresh: OpenWindow = { start: eventTime, end: eventTime + gap, acc: toJson(aggregate.add(aggregate.initial(), prepared.record.value, context)), count: 1 };
-    const overlapping = [...windows.filter((w) => w.start < fresh.end && fresh.start < w.end), fresh].sort((a, b) => a.start - b.start || a.end - b.end);
+    const overlapping = [...windows.filter((w) => sessionsMerge(w, fresh)), fresh].sort((a, b) => a.start - b.start || a.end - b.end);
     const merged = overlapping.reduce((a, w) => ({
       start: Math.min(a.start, w.start),
       end: Math.max(a.end, w.end),
       acc: toJson(merge(a.acc, w.acc)),
       count: a.count + w.count,
     }));
-    windows = [...windows.filter((w) => !(w.start < fresh.end && fresh.start < w.end)), merged];
+    windows = [...windows.filter((w) => !sessionsMerge(w, fresh)), merged];
     applied = true;
   } else {
     for (const bounds of fixedWindowsFor(view.window, eventTime)) {
@@ -287,7 +294,9 @@ function applyChange(view: ProjectionView<unknown>, change: ChangeEvent, touch: 
   const current = entry.body as ProjectionBody | null;
   if (current !== null && BigInt(current.position) >= change.position) return;
   const oldRow = current?.row ?? null;
-  const newRow = change.op === 'upsert' && change.row !== null ? (toJson(change.row) as { [column: string]: Json }) : null;
+  // Columns the source could not send keep the value the row already had.
+  const kept = oldRow === null ? {} : Object.fromEntries((change.unchangedColumns ?? []).filter((c) => c in oldRow).map((c) => [c, oldRow[c]]));
+  const newRow = change.op === 'upsert' && change.row !== null ? ({ ...(toJson(change.row) as { [column: string]: Json }), ...kept } as { [column: string]: Json }) : null;
   for (const rollup of view.rollups ?? []) {
     if (oldRow !== null) adjustRollup(view.name, rollup, oldRow, -1, touch);
     if (newRow !== null) adjustRollup(view.name, rollup, newRow, +1, touch);

@@ -27,7 +27,8 @@ export function prepareRecord(definition: ProcessorDefinition, record: DecodedRe
   };
   try {
     const eventTime = definition.eventTime?.(record.value, context);
-    if (eventTime !== undefined && !Number.isFinite(eventTime)) {
+    // A record lacking its event time must not land in a window at the epoch: only a processor without eventTime has none.
+    if (definition.eventTime !== undefined && (typeof eventTime !== 'number' || !Number.isFinite(eventTime))) {
       throw new TypeError(`eventTime returned ${String(eventTime)}, not an epoch-millisecond number`);
     }
     const eventId = definition.dedup?.eventId(record.value, context);

@@ -33,13 +33,19 @@ export function isWindowLate(end: number, allowedLatenessMs: number, watermark: 
 }
 
 /**
- * Whether a record at `eventTime` is too late for a session view. A record
- * can merge into any open session that ends after it, so it must count as
- * late as soon as such a session may have closed: when the watermark has
- * reached eventTime + allowed lateness. This makes lateness depend only on
- * the record's partition, never on when another invocation closed a
- * session, which is what keeps results independent of batch boundaries.
+ * Whether a record at `eventTime` is too late for a session view. Sessions
+ * merge when they overlap or touch (Flink's rule), so a record can join any
+ * open session ending at or after it, and must count as late as soon as
+ * such a session may have closed: when the watermark has reached
+ * eventTime - 1 + allowed lateness. This makes lateness depend only on the
+ * record's partition, never on when another invocation closed a session,
+ * which is what keeps results independent of batch boundaries.
  */
 export function isSessionRecordLate(eventTime: number, allowedLatenessMs: number, watermark: number): boolean {
-  return eventTime + allowedLatenessMs <= watermark;
+  return eventTime - 1 + allowedLatenessMs <= watermark;
+}
+
+/** Whether two sessions merge: they overlap or touch, as in Flink. */
+export function sessionsMerge(a: WindowBounds, b: WindowBounds): boolean {
+  return a.start <= b.end && b.start <= a.end;
 }

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -5,6 +6,10 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { z } from 'zod';
 import type { DeadLetterWriter } from '../dlq/dead-letter-writer.js';
 import { SqsDeadLetterWriter } from '../dlq/sqs-dead-letter-writer.js';
+import { SqsFifoEmitter } from '../emit/sqs-fifo-emitter-writer.js';
+import type { WindowEmitter } from '../emit/window-emitter.js';
+import { DynamoDbStateStore } from '../state/dynamodb-state-store-client.js';
+import type { StateStore } from '../state/state-store.js';
 import { CachedSchemaRegistry } from '../serde/cached-schema-registry.js';
 import { GlueSchemaRegistryClient } from '../serde/glue-schema-registry-client.js';
 import type { SchemaRegistry } from '../serde/schema-registry.js';
@@ -22,18 +27,40 @@ const processorEnvironment = z.object({
 });
 export type ProcessorEnvironment = z.infer<typeof processorEnvironment>;
 
+const engineEnvironment = z.object({
+  STATE_TABLE_NAME: z.string().min(3, 'must name the processor\'s DynamoDB table'),
+  EMIT_QUEUE_URL: z.url('must be the URL of the SQS FIFO queue closed windows are announced on').optional(),
+  INPUT_PARTITIONS: z.coerce.number().int().min(1, 'must be the input topic\'s partition count').optional(),
+});
+export type EngineEnvironment = z.infer<typeof engineEnvironment>;
+
 export class ProcessorConfigurationError extends Error {
   public override readonly name = 'ProcessorConfigurationError';
   public readonly reason = 'INVALID_ENVIRONMENT';
 }
 
-export function readProcessorEnvironment(env: NodeJS.ProcessEnv = process.env): ProcessorEnvironment {
-  const result = processorEnvironment.safeParse(env);
+function parseEnvironment<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
     throw new ProcessorConfigurationError(`Processor environment is invalid: ${problems}`);
   }
   return result.data;
+}
+
+export function readProcessorEnvironment(env: NodeJS.ProcessEnv = process.env): ProcessorEnvironment {
+  return parseEnvironment(processorEnvironment, env);
+}
+
+export function readEngineEnvironment(env: NodeJS.ProcessEnv = process.env): EngineEnvironment {
+  return parseEnvironment(engineEnvironment, env);
+}
+
+/** The state store and (when configured) the emitter of a deployed engine processor. */
+export function createEngineAdapters(env: EngineEnvironment, tracer: Tracer): { store: StateStore; emitter?: WindowEmitter } {
+  const store = new DynamoDbStateStore({ client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.STATE_TABLE_NAME });
+  if (env.EMIT_QUEUE_URL === undefined) return { store };
+  return { store, emitter: new SqsFifoEmitter({ sqs: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: env.EMIT_QUEUE_URL }) };
 }
 
 /** The registry and dead-letter writer of a deployed processor, on SDK clients traced by `tracer`. */

@@ -20,6 +20,8 @@ export interface ProcessorHandlerProps {
   readonly readerSchema?: AvroSchemaDefinition;
   /** @default none: decode and dead-letter only */
   readonly processPartition?: PartitionProcessor;
+  /** Work done once per invocation after every partition, e.g. closing windows. @default none */
+  readonly afterBatch?: () => Promise<void>;
   /** @default the Glue registry named by SCHEMA_REGISTRY_NAME, cached */
   readonly registry?: SchemaRegistry;
   /** @default SQS at DEAD_LETTER_QUEUE_URL, offloading to DEAD_LETTER_BUCKET */
@@ -57,6 +59,7 @@ export function createProcessorHandler(props: ProcessorHandlerProps): ProcessorH
         logger,
         metrics,
         ...(props.processPartition === undefined ? {} : { processPartition: props.processPartition }),
+        ...(props.afterBatch === undefined ? {} : { afterBatch: props.afterBatch }),
       }),
     );
 }

@@ -150,7 +150,8 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   public async findDueKeyWindows(closesAtOrBefore: number, limit: number): Promise<ItemId[]> {
-    if (!Number.isFinite(closesAtOrBefore) && closesAtOrBefore < 0) return [];
+    // Nothing is due by -Infinity or NaN (every comparison with it is false), and DynamoDB rejects a Limit below 1.
+    if (Number.isNaN(closesAtOrBefore) || closesAtOrBefore === Number.NEGATIVE_INFINITY || limit < 1) return [];
     const bound = Number.isFinite(closesAtOrBefore) ? closesAtOrBefore : Number.MAX_SAFE_INTEGER;
     const shards = Array.from({ length: OPEN_WINDOW_SHARDS }, (_, n) => `S${n}`);
     const pages = await Promise.all(

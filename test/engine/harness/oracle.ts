@@ -97,7 +97,7 @@ export function expectedOutcome(scenario: Scenario): Expected {
     });
   });
 
-  // Sessions are the connected runs of [t, t + gap) over every on-time record of a key.
+  // Sessions are the connected runs of [t, t + gap) over every on-time record of a key; touching runs connect, as in Flink.
   for (const [key, points] of sessionPoints) {
     const sorted = [...points].sort((a, b) => a.t - b.t);
     let current: { start: number; end: number; ids: string[] } | undefined;
@@ -105,7 +105,7 @@ export function expectedOutcome(scenario: Scenario): Expected {
       if (current !== undefined) windows.set(`${SESSION.name}|${key}|${current.start}|${current.end}`, current.ids.sort());
     };
     for (const point of sorted) {
-      if (current !== undefined && point.t < current.end) {
+      if (current !== undefined && point.t <= current.end) {
         current.end = Math.max(current.end, point.t + SESSION.gapMs);
         current.ids.push(point.id);
       } else {

@@ -1,0 +1,146 @@
+import type { ChangeEvent } from '../../../functions/core/cdc/change-event.js';
+import { executePartition, type PartitionExecutorDeps, type PartitionResult } from '../../../functions/core/engine/partition-executor.js';
+import type { DecodedRecord, RejectedRecord } from '../../../functions/core/handler/decoded-record.js';
+import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, RollupBody, StateBody } from '../../../functions/core/state/state-items.js';
+import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
+import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
+import { kafkaRecord } from '../../helpers/kafka-events.js';
+
+/** Processing time the engine tests run at, epoch millis. */
+export const NOW = 1_800_000_000_000;
+
+export const TOPIC = 'sales';
+
+/** A decoded JSON record of `topic`/`partition` at `offset`, the way the record decoder hands it to a processor. */
+export function decoded<T>(offset: number, value: T, where: { topic?: string; partition?: number } = {}): DecodedRecord<T> {
+  const topic = where.topic ?? TOPIC;
+  const partition = where.partition ?? 0;
+  const source = kafkaRecord({ topic, partition, offset, value: Buffer.from(JSON.stringify(value)) });
+  return { topic, partition, offset, timestamp: source.timestamp, key: null, headers: [], format: 'json', value, source };
+}
+
+/** Values at consecutive offsets from `firstOffset`, on one partition. */
+export function batch<T>(values: readonly T[], where: { firstOffset?: number; topic?: string; partition?: number } = {}): DecodedRecord<T>[] {
+  return values.map((value, i) => decoded((where.firstOffset ?? 0) + i, value, where));
+}
+
+export interface Run {
+  readonly result: PartitionResult;
+  /** Everything handed to `deadLetter`, in call order. */
+  readonly deadLettered: RejectedRecord[];
+}
+
+/** Runs one partition's records through the executor, with dead letters collected and no real waiting. */
+export async function runPartition(
+  deps: Omit<PartitionExecutorDeps, 'deadLetter'> & { readonly deadLetter?: PartitionExecutorDeps['deadLetter'] },
+  records: readonly DecodedRecord[],
+  options: { lastOffset?: number } = {},
+): Promise<Run> {
+  const first = records[0];
+  const topic = first?.topic ?? TOPIC;
+  const partition = first?.partition ?? 0;
+  const deadLettered: RejectedRecord[] = [];
+  const result = await executePartition(
+    {
+      topic,
+      partition,
+      topicPartition: `${topic}-${partition}`,
+      records,
+      poisonRecords: [],
+      lastOffset: options.lastOffset ?? records.at(-1)?.offset ?? -1,
+      deadLetter: () => Promise.reject(new Error('the executor must use deps.deadLetter')),
+    },
+    {
+      now: () => NOW,
+      sleep: () => Promise.resolve(),
+      deadLetter: (rejected) => {
+        deadLettered.push(...rejected);
+        return Promise.resolve();
+      },
+      ...deps,
+    },
+  );
+  return { result, deadLettered };
+}
+
+export async function bodyOf<T extends StateBody>(store: StateStore, id: ItemId): Promise<T | undefined> {
+  return (await store.read([id])).get(idKey(id))?.body as T | undefined;
+}
+
+export const checkpointOf = (store: StateStore, partition = 0, topic = TOPIC): Promise<CheckpointBody | undefined> =>
+  bodyOf<CheckpointBody>(store, itemIds.checkpoint(topic, partition));
+
+export const keyWindowsOf = (store: StateStore, view: string, key: string): Promise<KeyWindowsBody | undefined> =>
+  bodyOf<KeyWindowsBody>(store, itemIds.keyWindows(view, key));
+
+export const finalWindowOf = (store: StateStore, view: string, key: string, start: number, end: number): Promise<FinalWindowBody | undefined> =>
+  bodyOf<FinalWindowBody>(store, itemIds.finalWindow(view, key, start, end));
+
+export const projectionOf = (store: StateStore, view: string, key: string): Promise<ProjectionBody | undefined> =>
+  bodyOf<ProjectionBody>(store, itemIds.projection(view, key));
+
+export const rollupOf = (store: StateStore, view: string, rollup: string, group: string): Promise<RollupBody | undefined> =>
+  bodyOf<RollupBody>(store, itemIds.rollup(view, rollup, group));
+
+/** `[start, end, count]` of a key's open windows, oldest first. */
+export async function openWindows(store: StateStore, view: string, key: string): Promise<Array<[number, number, number]>> {
+  return ((await keyWindowsOf(store, view, key))?.windows ?? []).map((w) => [w.start, w.end, w.count]);
+}
+
+/** A row change as a CDC parser produces it, positioned by a plain number. */
+export function change(op: 'upsert' | 'delete', key: string, position: number | bigint, row: Record<string, unknown> | null): ChangeEvent {
+  return {
+    op,
+    key,
+    row,
+    position: BigInt(position),
+    positionKind: 'postgres-lsn',
+    sourceOperation: op === 'upsert' ? 'u' : 'd',
+    table: 'public.stock',
+  };
+}
+
+/**
+ * Wraps a store to script what happens around commits: a hook runs before
+ * each commit reaches the inner store (it may commit something else first,
+ * or throw as an unavailable store would), and every commit the inner store
+ * saw is recorded with its outcome.
+ */
+export class ScriptedStore implements StateStore {
+  /** Every commit that reached the inner store, in order. */
+  public readonly commits: Array<{ readonly writes: readonly ItemWrite[]; readonly committed: boolean }> = [];
+  private attempts = 0;
+
+  public constructor(
+    private readonly inner: StateStore,
+    private readonly beforeCommit: (attempt: number, writes: readonly ItemWrite[]) => Promise<void> | void = () => undefined,
+    /** Shared with other recorders, to check what happened in which order. */
+    public readonly events: string[] = [],
+  ) {}
+
+  public read(ids: readonly ItemId[]): Promise<ReadonlyMap<string, StoredItem>> {
+    return this.inner.read(ids);
+  }
+
+  public async commit(writes: readonly ItemWrite[]): Promise<CommitOutcome> {
+    this.attempts += 1;
+    await this.beforeCommit(this.attempts, writes);
+    const outcome = await this.inner.commit(writes);
+    this.commits.push({ writes, committed: outcome.committed });
+    this.events.push(outcome.committed ? 'commit' : 'commit lost');
+    return outcome;
+  }
+
+  public listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
+    return this.inner.listCheckpoints();
+  }
+
+  public findDueKeyWindows(closesAtOrBefore: number, limit: number): Promise<ItemId[]> {
+    return this.inner.findDueKeyWindows(closesAtOrBefore, limit);
+  }
+
+  /** The writes of the commits that went through. */
+  public get accepted(): Array<readonly ItemWrite[]> {
+    return this.commits.filter((c) => c.committed).map((c) => c.writes);
+  }
+}
