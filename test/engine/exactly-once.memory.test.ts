@@ -1,49 +1,19 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { InMemoryStateStore } from '../../functions/core/state/in-memory-state-store.js';
-import { compare } from './harness/compare.js';
-import { expectedOutcome } from './harness/oracle.js';
-import { recordRuns } from './harness/report.js';
-import { scenarioArbitrary } from './harness/scenario.js';
-import { simulate } from './harness/simulate.js';
+import { checkExactlyOnce } from './harness/property.js';
 
 const RUNS = 220;
 
 describe('exactly-once, in-memory store', () => {
   it(`holds over ${RUNS} random streams with redeliveries, crashes after any store call, zombies, throttling and DLQ failures`, async () => {
-    let runs = 0;
-    let lost = 0;
-    let duplicated = 0;
-    let crashes = 0;
-    let zombies = 0;
-    await fc.assert(
-      fc.asyncProperty(scenarioArbitrary({ maxPartitions: 3, maxRecords: 60 }), fc.integer(), async (scenario, seed) => {
-        // Prepare
+    await checkExactlyOnce({
+      suite: 'memory',
+      runs: RUNS,
+      maxRecords: 60,
+      makeStore: () => {
         const store = new InMemoryStateStore();
-        const expected = expectedOutcome(scenario);
-
-        // Act
-        const result = await simulate(scenario, store, {
-          seed,
-          crashRate: 0.25,
-          zombieRate: 0.15,
-          throttleRate: 0.05,
-          deadLetterFailureRate: 0.05,
-          maxBatch: 12,
-        });
-
-        // Assess
-        const verdict = compare(expected, result, store.snapshot().map((i) => i.body));
-        runs += 1;
-        lost += verdict.lost;
-        duplicated += verdict.duplicated;
-        crashes += result.crashes;
-        zombies += result.zombies;
-        expect(verdict.problems, `seed ${seed}`).toEqual([]);
-      }),
-      { numRuns: RUNS },
-    );
-    recordRuns('memory', { runs, lost, duplicated, crashes, zombies });
-    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+        return Promise.resolve({ store, items: () => Promise.resolve(store.snapshot().map((i) => i.body)) });
+      },
+    });
   }, 600_000);
 });

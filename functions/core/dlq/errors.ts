@@ -1,3 +1,5 @@
+import type { SendFailure } from '../sqs/send-message-batch-results.js';
+
 /** Why dead letters could not be written; each one fails the invocation so the batch is retried. */
 export const DeadLetterWriteErrorReason = {
   /** SQS refused entries (or the request itself failed) and retrying did not help. */
@@ -10,10 +12,7 @@ export const DeadLetterWriteErrorReason = {
 export type DeadLetterWriteErrorReason = (typeof DeadLetterWriteErrorReason)[keyof typeof DeadLetterWriteErrorReason];
 
 /** The first thing that went wrong, as the service (or our own check) reported it. */
-export interface DeadLetterFailure {
-  readonly code: string;
-  readonly message: string;
-}
+export type DeadLetterFailure = SendFailure;
 
 /** Base class of every dead-letter error. */
 export abstract class DeadLetterError extends Error {

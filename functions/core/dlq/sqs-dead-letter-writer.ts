@@ -4,9 +4,10 @@ import {
   SendMessageBatchCommand,
   type MessageAttributeValue,
   type SendMessageBatchRequestEntry,
-  type SendMessageBatchResult,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { backoffDelay, sleep } from '../retry/backoff.js';
+import { describeFailure, unconfirmedEntries, type UnconfirmedEntry } from '../sqs/send-message-batch-results.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import {
   isOffloaded,
@@ -76,11 +77,7 @@ interface Outgoing {
   readonly bytes: number;
 }
 
-interface Unsent {
-  readonly item: Outgoing;
-  readonly failure: DeadLetterFailure;
-  readonly retryable: boolean;
-}
+type Unsent = UnconfirmedEntry<Outgoing>;
 
 /**
  * Writes dead letters to an SQS queue, offloading oversized ones to S3.
@@ -114,7 +111,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     this.queueUrl = props.queueUrl;
     this.fifo = props.queueUrl.endsWith('.fifo');
     this.offload = props.s3 && props.offloadBucket ? { s3: props.s3, bucket: props.offloadBucket } : undefined;
-    this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = props.sleep ?? sleep;
   }
 
   public async write(letters: readonly DeadLetter[]): Promise<void> {
@@ -199,7 +196,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
           cause: pass.requestError?.error,
         });
       }
-      await this.sleep(Math.random() * Math.min(MAX_DELAY_MS, this.baseDelayMs * 2 ** (attempt - 1)));
+      await this.sleep(backoffDelay(attempt, { baseMs: this.baseDelayMs, capMs: MAX_DELAY_MS }));
       pending = retryable.map((unsent) => unsent.item);
     }
   }
@@ -221,7 +218,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
           const output = await this.sqs.send(
             new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((item) => item.entry) }),
           );
-          unsent.push(...unconfirmed(batch, output));
+          unsent.push(...unconfirmedEntries(batch, output));
         } catch (error) {
           requestError ??= { error };
           const failure = describeFailure(error);
@@ -306,27 +303,6 @@ function toBatches(items: readonly Outgoing[], maxBytes: number): Outgoing[][] {
   return batches;
 }
 
-function unconfirmed(batch: readonly Outgoing[], output: SendMessageBatchResult): Unsent[] {
-  const failed = new Map((output.Failed ?? []).map((entry) => [entry.Id, entry]));
-  const succeeded = new Set((output.Successful ?? []).map((entry) => entry.Id));
-  const unsent: Unsent[] = [];
-  for (const item of batch) {
-    const failure = failed.get(item.entry.Id);
-    if (failure !== undefined) {
-      const code = failure.Code ?? 'Unknown';
-      const retryable = failure.SenderFault !== true;
-      unsent.push({ item, failure: { code, message: failure.Message || code }, retryable });
-    } else if (!succeeded.has(item.entry.Id)) {
-      // Not confirmed is not sent: resending risks a duplicate, skipping it risks a lost record.
-      unsent.push({
-        item,
-        failure: { code: 'MissingResult', message: 'SQS reported neither success nor failure for the entry' },
-        retryable: true,
-      });
-    }
-  }
-  return unsent;
-}
 
 /** Size as SQS counts it: the body plus each attribute's name, type and value. */
 function messageBytes(body: string, attributes: Readonly<Record<string, MessageAttributeValue>>): number {
@@ -398,10 +374,6 @@ function tooLarge(total: number, message: string): DeadLetterWriteError {
   });
 }
 
-function describeFailure(error: unknown): DeadLetterFailure {
-  if (error instanceof Error) return { code: error.name || 'Error', message: error.message || error.name || 'Error' };
-  return { code: 'Error', message: String(error) || 'Error' };
-}
 
 function checkInteger(prop: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {

@@ -1,3 +1,5 @@
+import type { SendFailure } from '../sqs/send-message-batch-results.js';
+
 /**
  * Why closed windows could not be announced. The window closer lets these
  * propagate, so a window is never marked closed without its announcement.
@@ -11,10 +13,7 @@ export const WindowEmitErrorReason = {
 export type WindowEmitErrorReason = (typeof WindowEmitErrorReason)[keyof typeof WindowEmitErrorReason];
 
 /** The first thing that went wrong, as the service (or our own check) reported it. */
-export interface WindowEmitFailure {
-  readonly code: string;
-  readonly message: string;
-}
+export type WindowEmitFailure = SendFailure;
 
 /** Base class of every emitter error. */
 export abstract class WindowEmitterError extends Error {

@@ -1,4 +1,6 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SendMessageBatchResult, type SQSClient } from '@aws-sdk/client-sqs';
+import { backoffDelay, sleep } from '../retry/backoff.js';
+import { describeFailure, unconfirmedEntries } from '../sqs/send-message-batch-results.js';
 import { WindowEmitError, WindowEmitErrorReason, WindowEmitterConfigError, type WindowEmitFailure } from './errors.js';
 import type { WindowEmission, WindowEmitter } from './window-emitter.js';
 
@@ -36,11 +38,6 @@ interface Outgoing {
   readonly bytes: number;
 }
 
-interface Unsent {
-  readonly item: Outgoing;
-  readonly failure: WindowEmitFailure;
-  readonly retryable: boolean;
-}
 
 /** What stopped a batch: how many of its entries are unconfirmed, and why. */
 interface BatchFailure {
@@ -87,7 +84,7 @@ export class SqsFifoEmitter implements WindowEmitter {
     this.queueUrl = props.queueUrl;
     this.maxAttempts = maxAttempts;
     this.baseDelayMs = baseDelayMs;
-    this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = props.sleep ?? sleep;
   }
 
   public async emit(emissions: readonly WindowEmission[]): Promise<void> {
@@ -140,11 +137,11 @@ export class SqsFifoEmitter implements WindowEmitter {
       } catch (error) {
         return { unsent: pending.length, attempts: attempt, failure: describeFailure(error), cause: error };
       }
-      const unsent = unconfirmed(pending, output);
+      const unsent = unconfirmedEntries(pending, output);
       const first = unsent.find((u) => !u.retryable) ?? unsent[0];
       if (first === undefined) return undefined;
       if (!first.retryable || attempt >= this.maxAttempts) return { unsent: unsent.length, attempts: attempt, failure: first.failure };
-      await this.sleep(Math.random() * Math.min(MAX_DELAY_MS, this.baseDelayMs * 2 ** (attempt - 1)));
+      await this.sleep(backoffDelay(attempt, { baseMs: this.baseDelayMs, capMs: MAX_DELAY_MS }));
       pending = unsent.map((u) => u.item);
     }
   }
@@ -175,22 +172,6 @@ function toBatches(items: readonly Outgoing[]): Outgoing[][] {
   return batches.map((batch) => batch.items);
 }
 
-function unconfirmed(batch: readonly Outgoing[], output: SendMessageBatchResult): Unsent[] {
-  const failed = new Map((output.Failed ?? []).map((entry) => [entry.Id, entry]));
-  const succeeded = new Set((output.Successful ?? []).map((entry) => entry.Id));
-  const unsent: Unsent[] = [];
-  for (const item of batch) {
-    const failure = failed.get(item.entry.Id);
-    if (failure !== undefined) {
-      const code = failure.Code ?? 'Unknown';
-      unsent.push({ item, failure: { code, message: failure.Message || code }, retryable: failure.SenderFault !== true });
-    } else if (!succeeded.has(item.entry.Id)) {
-      // Not confirmed is not sent; re-sending is safe, the deduplication id drops a copy that did arrive.
-      unsent.push({ item, failure: { code: 'MissingResult', message: 'SQS reported neither success nor failure for the entry' }, retryable: true });
-    }
-  }
-  return unsent;
-}
 
 function emitError(
   reason: WindowEmitErrorReason,
@@ -209,7 +190,3 @@ function emitError(
   });
 }
 
-function describeFailure(error: unknown): WindowEmitFailure {
-  if (error instanceof Error) return { code: error.name || 'Error', message: error.message || error.name || 'Error' };
-  return { code: 'Error', message: String(error) || 'Error' };
-}

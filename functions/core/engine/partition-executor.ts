@@ -1,4 +1,5 @@
 import type { PartitionInput, RejectedRecord } from '../handler/decoded-record.js';
+import { backoffDelay, sleep as defaultSleep } from '../retry/backoff.js';
 import type { CheckpointBody } from '../state/state-items.js';
 import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
@@ -73,7 +74,7 @@ const ITEM_OVERHEAD_BYTES = 200;
  */
 export async function executePartition(input: PartitionInput, deps: PartitionExecutorDeps): Promise<PartitionResult> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? defaultSleep;
   const maxAttempts = deps.maxAttempts ?? 8;
   const { definition, store } = deps;
   let prepared = input.records.map((record) => prepareRecord(definition, record));
@@ -292,7 +293,7 @@ function estimateBytes(write: ItemWrite): number {
   return ITEM_OVERHEAD_BYTES + write.id.pk.length + write.id.sk.length + (write.body === null ? 0 : JSON.stringify(write.body).length);
 }
 
-/** Exponential backoff with full jitter: 25 ms, 50 ms, ... capped at 2 s. */
+/** Waits before trying a partition again: 50 ms, 100 ms, ... up to 2 s, jittered. */
 function backoff(attempt: number): number {
-  return Math.random() * Math.min(2_000, 25 * 2 ** attempt);
+  return backoffDelay(attempt, { baseMs: 50, capMs: 2_000 });
 }

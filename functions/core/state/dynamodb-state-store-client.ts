@@ -13,6 +13,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { backoffDelay, sleep } from '../retry/backoff.js';
 import type { CheckpointBody, StateBody } from './state-items.js';
 import {
   StateStoreError,
@@ -73,7 +74,7 @@ export class DynamoDbStateStore implements StateStore {
     this.documents = DynamoDBDocumentClient.from(props.client, { marshallOptions: { removeUndefinedValues: true } });
     this.tableName = props.tableName;
     this.maxReadAttempts = props.maxReadAttempts ?? 8;
-    this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = props.sleep ?? sleep;
   }
 
   public async read(ids: readonly ItemId[]): Promise<ReadonlyMap<string, StoredItem>> {
@@ -94,7 +95,7 @@ export class DynamoDbStateStore implements StateStore {
         if (attempt >= this.maxReadAttempts) {
           throw new StateStoreUnavailableError(`DynamoDB left ${keys.length} keys of ${this.tableName} unprocessed after ${attempt} attempts`);
         }
-        await this.sleep(Math.random() * Math.min(1_000, 20 * 2 ** attempt));
+        await this.sleep(backoffDelay(attempt, { baseMs: 20, capMs: 1_000 }));
       }
     }
     return found;
