@@ -39,7 +39,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           testTimeout: 60_000,
           fileParallelism: false,
-          env: QUIET_SDK,
+          env: { POWERTOOLS_METRICS_DISABLED: 'true', ...QUIET_SDK },
         },
       },
     ],
