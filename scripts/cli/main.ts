@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { KafkaEventError } from '../../functions/core/msk/errors.js';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './decode-command.js';
+import { doctorChecks, formatChecks } from './doctor-command.js';
 
 const program = new Command('rtp')
   .description('realtime-pipeline: run, inspect and operate the pipeline')
@@ -16,6 +17,17 @@ program
   .option('--reader <file.avsc>', 'resolve each record to this reader schema')
   .action(async (options: { event: string; registry?: string; registryName?: string; reader?: string }) => {
     await decodeCommand(options, (line) => process.stdout.write(`${line}\n`));
+  });
+
+program
+  .command('doctor')
+  .description('Check what the local stack needs from this machine, and say how to get what is missing')
+  .option('--json', 'print the checks as JSON')
+  .action(async (options: { json?: boolean }) => {
+    const checks = await doctorChecks();
+    if (options.json === true) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+    else for (const line of formatChecks(checks)) process.stdout.write(`${line}\n`);
+    if (checks.some((c) => !c.ok)) process.exitCode = 1;
   });
 
 program

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
+import { freemem } from 'node:os';
+import { RTP } from '../local/paths.js';
+import { portVariable, stackPorts, type ServicePort } from '../local/ports.js';
+import { isListening } from '../local/processes.js';
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  /** What was found, or what is missing. */
+  readonly detail: string;
+  /** How to fix it, when it is not ok. */
+  readonly fix?: string;
+}
+
+interface ToolRun {
+  readonly ok: boolean;
+  readonly output: string;
+}
+
+function run(command: string, args: readonly string[]): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', () => resolve({ ok: false, output: '' }));
+    child.on('exit', (code) => resolve({ ok: code === 0, output }));
+  });
+}
+
+// Maven colours its banner even when piped.
+const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const firstLine = (text: string): string => text.replace(ANSI_ESCAPE, '').trim().split('\n')[0]?.trim() ?? '';
+
+function versionCheck(name: string, found: ToolRun, pattern: RegExp, minimum: number, fix: string): Check {
+  if (!found.ok) return { name, ok: false, detail: 'not found', fix };
+  const major = Number(pattern.exec(found.output)?.[1] ?? 0);
+  return major >= minimum
+    ? { name, ok: true, detail: firstLine(found.output) }
+    : { name, ok: false, detail: `${firstLine(found.output)} (need ${minimum}+)`, fix };
+}
+
+/**
+ * What the local stack needs from this machine: Node 20+, Java 17+ (Kafka,
+ * Kafka Connect, DynamoDB Local), Maven (fetches their jars once), Python 3
+ * with venv (moto), and room on disk and in memory.
+ */
+export async function doctorChecks(): Promise<Check[]> {
+  const java = process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java';
+  const [javaRun, mavenRun, pythonRun, venvRun] = await Promise.all([
+    run(java, ['-version']),
+    run('mvn', ['-v']),
+    run('python3', ['--version']),
+    run('python3', ['-c', 'import venv, ensurepip']),
+  ]);
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  const checks: Check[] = [
+    nodeMajor >= 20
+      ? { name: 'Node.js', ok: true, detail: `v${process.versions.node}` }
+      : { name: 'Node.js', ok: false, detail: `v${process.versions.node} (need 20+)`, fix: 'Install Node.js 20 or newer (https://nodejs.org or your package manager).' },
+    versionCheck('Java', javaRun, /version "(?:1\.)?(\d+)/, 17, 'Install a JDK or JRE 17+ (e.g. `apt-get install openjdk-17-jre-headless`, `brew install openjdk@17`) and put `java` on PATH or set JAVA_HOME.'),
+    versionCheck('Maven', mavenRun, /Apache Maven (\d+)/, 3, 'Install Maven 3.6+ (e.g. `apt-get install maven`, `brew install maven`); it fetches the jars once from Maven Central.'),
+    versionCheck('Python', pythonRun, /Python (\d+)/, 3, 'Install Python 3 (e.g. `apt-get install python3`, `brew install python`).'),
+    venvRun.ok
+      ? { name: 'Python venv', ok: true, detail: 'venv and ensurepip available' }
+      : { name: 'Python venv', ok: false, detail: 'the venv module or ensurepip is missing', fix: 'Install it (on Debian/Ubuntu: `apt-get install python3-venv`).' },
+  ];
+  try {
+    const disk = await statfs(RTP).catch(() => statfs('.'));
+    const freeGb = (disk.bavail * disk.bsize) / 2 ** 30;
+    checks.push(freeGb >= 2 ? { name: 'Disk', ok: true, detail: `${freeGb.toFixed(1)} GiB free` } : { name: 'Disk', ok: false, detail: `${freeGb.toFixed(1)} GiB free`, fix: 'Free at least 2 GiB: the jars, the venv and the services\' data take about 1 GiB.' });
+  } catch {
+    checks.push({ name: 'Disk', ok: false, detail: 'could not read free space', fix: 'Check the file system holding this repository.' });
+  }
+  const ports = stackPorts();
+  const busy = await Promise.all((Object.entries(ports) as Array<[ServicePort, number]>).map(async ([service, port]) => ({ service, port, inUse: await isListening(port) })));
+  const taken = busy.filter((p) => p.inUse);
+  checks.push(
+    taken.length === 0
+      ? { name: 'Ports', ok: true, detail: `free: ${busy.map((p) => `${p.service} ${p.port}`).join(', ')}` }
+      : {
+          name: 'Ports',
+          ok: false,
+          detail: `in use: ${taken.map((p) => `${p.service} ${p.port}`).join(', ')} (by a running local stack, or by something else)`,
+          fix: `If \`rtp local status\` shows the stack up, that is expected; otherwise stop what holds the port or move ours, e.g. ${portVariable(taken[0]?.service ?? 'kafka')}=<port>.`,
+        },
+  );
+  const freeMemGb = freemem() / 2 ** 30;
+  checks.push(freeMemGb >= 2 ? { name: 'Memory', ok: true, detail: `${freeMemGb.toFixed(1)} GiB free` } : { name: 'Memory', ok: false, detail: `${freeMemGb.toFixed(1)} GiB free`, fix: 'The local stack runs three JVMs and Postgres: about 2 GiB free is needed.' });
+  return checks;
+}
+
+export function formatChecks(checks: readonly Check[]): string[] {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  return checks.flatMap((c) => [`${c.ok ? 'ok     ' : 'MISSING'} ${c.name.padEnd(width)}  ${c.detail}`, ...(c.ok || c.fix === undefined ? [] : [`        ${' '.repeat(width)}  → ${c.fix}`])]);
+}
