@@ -234,8 +234,12 @@ export async function withLock<T>(lockPath: string, options: { timeoutMs: number
     } finally {
       await rm(candidate, { force: true });
     }
-    const owner = Number(await readFile(lockPath, 'utf8').catch(() => ''));
-    if (!isAlive(owner)) {
+    const text = await readFile(lockPath, 'utf8').catch(() => undefined);
+    // Gone already (just released): try again. Only a lock naming a dead
+    // owner is taken over; an unreadable one could be a new owner's.
+    if (text === undefined) continue;
+    const owner = Number(text);
+    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
       await rm(lockPath, { force: true });
       continue;
     }
