@@ -4,10 +4,12 @@
  * With `ReportBatchItemFailures` on, Lambda resumes each reported partition
  * from the reported offset and treats every unreported partition as done.
  * For Kafka the item identifier is an object naming the topic-partition and
- * the offset (the format AWS's own runtimes use: Powertools' Kafka batch
- * processor and the Rust runtime's Kafka event types), not the string
- * `<topic>-<partition>-<offset>` some middleware documents. This file is the
- * only place that knows the shape.
+ * the offset, as the Lambda developer guide's Kafka error-handling page
+ * (kafka-retry-configurations.html) shows and AWS's own runtimes use
+ * (Powertools' Kafka batch processor, the Rust runtime's Kafka types), not
+ * the string `<topic>-<partition>-<offset>` some middleware documents. An
+ * identifier naming a partition or offset that was not in the event fails
+ * the whole batch. This file is the only place that knows the shape.
  */
 
 export interface KafkaBatchItemIdentifier {
