@@ -7,6 +7,14 @@ export const LocalStackErrorReason = {
   START_FAILED: 'START_FAILED',
   START_TIMEOUT: 'START_TIMEOUT',
   PORT_IN_USE: 'PORT_IN_USE',
+  /** Kafka Connect refused a connector's configuration (HTTP 400). */
+  CONNECTOR_REJECTED: 'CONNECTOR_REJECTED',
+  /** A connector or one of its tasks reached FAILED. */
+  CONNECTOR_FAILED: 'CONNECTOR_FAILED',
+  /** A read from a local service did not finish in time. */
+  READ_TIMEOUT: 'READ_TIMEOUT',
+  /** A local service answered a request with an unexpected error status. */
+  REQUEST_FAILED: 'REQUEST_FAILED',
 } as const;
 export type LocalStackErrorReason = (typeof LocalStackErrorReason)[keyof typeof LocalStackErrorReason];
 
