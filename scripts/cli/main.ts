@@ -3,6 +3,8 @@ import { KafkaEventError } from '../../functions/core/msk/errors.js';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './decode-command.js';
 import { doctorChecks, formatChecks } from './doctor-command.js';
+import { registerLocalCommands } from './local-command.js';
+import { LocalStackError } from '../local/errors.js';
 
 const program = new Command('rtp')
   .description('realtime-pipeline: run, inspect and operate the pipeline')
@@ -30,6 +32,8 @@ program
     if (checks.some((c) => !c.ok)) process.exitCode = 1;
   });
 
+registerLocalCommands(program);
+
 program
   .command('demo')
   .description('Run the reference pipeline locally end to end and print its report')
@@ -43,7 +47,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CliError || error instanceof KafkaEventError) {
+  if (error instanceof CliError || error instanceof KafkaEventError || error instanceof LocalStackError) {
     process.stderr.write(`rtp: ${error.message}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;
   } else {

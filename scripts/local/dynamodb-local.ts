@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall } from './maven.js';
-import { ROOT, RTP } from './paths.js';
+import { ROOT, STATE_DIR } from './paths.js';
 import { freePort, spawnService, waitUntil } from './processes.js';
 
 export interface DynamoDbLocal {
@@ -91,7 +91,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 
 async function startOnPort(java: string, install: DynamoDbLocalInstall, port: number, options: StartDynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const inMemory = options.inMemory ?? options.dataDir === undefined;
-  const dataDir = options.dataDir ?? join(RTP, 'dynamodb-local', 'data');
+  const dataDir = options.dataDir ?? join(STATE_DIR, 'dynamodb-local', 'data');
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   const args = [
     `-Xmx${options.heapMb ?? 512}m`,

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { BIND_FAILED, KAFKA_LOG4J_CONFIG } from './kafka.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall } from './maven.js';
-import { LOG_DIR, ROOT, RTP } from './paths.js';
+import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
 /**
@@ -109,7 +109,8 @@ export async function startKafkaConnect(options: StartKafkaConnectOptions): Prom
 async function startOnPort(java: string, install: KafkaConnectInstall, port: number, options: StartKafkaConnectOptions): Promise<LocalKafkaConnect> {
   const started = Date.now();
   // Distributed mode keeps connectors, offsets and status in Kafka: the properties are the worker's only file, removed when it stops.
-  const propertiesPath = join(RTP, 'kafka-connect', `worker-${port}.properties`);
+  const propertiesPath = join(STATE_DIR, 'kafka-connect', `worker-${port}.properties`);
+  await mkdir(dirname(propertiesPath), { recursive: true });
   await writeFile(propertiesPath, workerProperties(install, port, options));
   const service = await spawnService({
     logName: `kafka-connect-${port}`,

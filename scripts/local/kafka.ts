@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { IHeaders, RetryOptions } from 'kafkajs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall } from './maven.js';
-import { LOG_DIR, ROOT, RTP } from './paths.js';
+import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, isListening, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
 /**
@@ -86,7 +86,7 @@ export function ensureKafkaInstalled(options: { onProgress?: (line: string) => v
 export async function startKafka(options: StartKafkaOptions = {}): Promise<LocalKafka> {
   const java = await javaCommand();
   const install = await ensureKafkaInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  const dataDir = options.dataDir ?? join(RTP, 'kafka', 'data');
+  const dataDir = options.dataDir ?? join(STATE_DIR, 'kafka', 'data');
   if (options.fresh === true) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const previous = await readState(dataDir);

