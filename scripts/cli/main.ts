@@ -39,8 +39,9 @@ program
   .description('Run the reference pipeline locally end to end and print its report')
   .action(() => {
     throw new CliError(
-      'The local pipeline (Kafka, Debezium, Postgres, DynamoDB Local) is not part of this version yet, so there is nothing to run. ' +
-        'What works today: `npm test`, and `rtp decode --event <file>` to decode an MSK event.',
+      'The end-to-end demo (provisioning, the retail workload, the report and the reconciliation) is not wired up yet, so there is nothing to run. ' +
+        'What works today: `rtp local up` starts the local stack (Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto), `npm test` runs every suite, ' +
+        'and `rtp decode --event <file>` decodes an MSK event.',
     );
   });
 
