@@ -25,6 +25,8 @@ export interface CloseResult {
 }
 
 const MAX_ATTEMPTS = 5;
+/** The SQS message limit every SQS-compatible endpoint accepts. */
+export const MAX_EMISSION_BYTES = 262_144;
 
 /**
  * Closes every window the processor's watermark has passed, whichever key
@@ -121,10 +123,17 @@ function emissionFor(processor: string, view: WindowView<unknown, unknown>, key:
   const payload = view.emit({ view: view.name, key, start: window.start, end: window.end, result: window.acc, count: window.count });
   if (payload === undefined) return undefined;
   const identity = `${processor}\u0000${view.name}\u0000${key}\u0000${window.start}\u0000${window.end}`;
+  const envelope = { processor, view: view.name, key, windowStart: window.start, windowEnd: window.end };
+  let body = JSON.stringify({ ...envelope, payload });
+  // A payload SQS cannot carry would fail every close of this key forever.
+  // The result is in the final-window item anyway, so say where it is instead.
+  if (Buffer.byteLength(body) > MAX_EMISSION_BYTES) {
+    body = JSON.stringify({ ...envelope, payloadOmitted: { reason: 'TOO_LARGE', bytes: Buffer.byteLength(body), finalWindow: itemIds.finalWindow(view.name, key, window.start, window.end) } });
+  }
   return {
     groupId: createHash('sha256').update(`${view.name}\u0000${key}`).digest('hex').slice(0, 64),
     deduplicationId: createHash('sha256').update(identity).digest('hex').slice(0, 64),
-    body: JSON.stringify({ processor, view: view.name, key, windowStart: window.start, windowEnd: window.end, payload }),
+    body,
   };
 }
 

@@ -325,3 +325,31 @@ describe('closeDueWindows', () => {
     expect(await store.read([itemIds.finalWindow('per-second', 'store-1', 1000, 2000)])).toHaveProperty('size', 1);
   });
 });
+
+describe('announcements too large for SQS', () => {
+  it('announces the window with where its result is instead of the payload, so closing never blocks', async () => {
+    // Prepare: a view whose announcement carries a 300 KB payload
+    const { defineProcessor } = await import('../../../functions/core/engine/definition.js');
+    const { InMemoryStateStore } = await import('../../../functions/core/state/in-memory-state-store.js');
+    const { closeDueWindows } = await import('../../../functions/core/engine/window-closer.js');
+    const { itemIds } = await import('../../../functions/core/state/table-layout.js');
+    const definition = defineProcessor<unknown>({
+      name: 'big',
+      input: { topics: [{ name: 't', partitions: 1 }] },
+      eventTime: () => 0,
+      views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 }, emit: () => 'x'.repeat(300_000) }],
+    });
+    const store = new InMemoryStateStore();
+    await store.commit([{ id: itemIds.keyWindows('w', 'k'), expectedRev: 0, body: { kind: 'key-windows', view: 'w', key: 'k', windows: [{ start: 0, end: 1000, acc: 3, count: 3 }], closedThrough: null }, closesAt: 999 }]);
+    const sent: string[] = [];
+
+    // Act
+    const result = await closeDueWindows({ definition, store, emitter: { emit: (batch) => (sent.push(...batch.map((e) => e.body)), Promise.resolve()) } }, { watermark: 5_000 });
+
+    // Assess
+    expect(result.windowsClosed).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(Buffer.byteLength(sent[0] ?? '')).toBeLessThan(1_000);
+    expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({ key: 'k', windowStart: 0, payloadOmitted: { reason: 'TOO_LARGE', finalWindow: itemIds.finalWindow('w', 'k', 0, 1000) } });
+  });
+});
