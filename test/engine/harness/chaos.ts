@@ -2,17 +2,7 @@ import type { CheckpointBody } from '../../../functions/core/state/state-items.j
 import { StateStoreUnavailableError, type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from '../../../functions/core/state/state-store.js';
 import type { ItemId } from '../../../functions/core/state/table-layout.js';
 
-/** A small seeded generator, so a failing run replays exactly. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as random } from '../../../scripts/local/pipeline/seeded-random.js';
 
 /** The invocation is dead: every later call fails, as if the sandbox were gone. */
 export class InvocationCrashed extends Error {
