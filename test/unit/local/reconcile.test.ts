@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { StateBody } from '../../../functions/core/state/state-items.js';
+import { reconcile } from '../../../scripts/local/pipeline/reconcile.js';
+
+const MINUTE = Date.parse('2026-11-22T09:00:00.000Z');
+const rollup = (sku: string, location: string, quantity: number): StateBody => ({ kind: 'rollup', view: 'movements', rollup: 'stock', group: JSON.stringify([sku, location]), measures: { quantity }, rows: 1 });
+const revenueWindow = (store: string, start: number, orders: number, revenueCents: number): StateBody => ({ kind: 'final-window', view: 'store-revenue', key: store, start, end: start + 60_000, result: { orders, revenueCents }, count: orders, closedAt: 0 });
+
+describe('reconciliation', () => {
+  it('finds no differences when the views match the truth, late orders set aside', () => {
+    const result = reconcile({
+      stock: [{ sku: 'SKU-1', locationId: 'store-1', quantity: 7, movements: 3 }],
+      revenue: [{ storeId: 'store-1', windowStart: new Date(MINUTE), orders: 3, revenueCents: 3_000 }],
+      items: [rollup('SKU-1', 'store-1', 7), rollup('SKU-2', 'web', 0), revenueWindow('store-1', MINUTE, 2, 2_500)],
+      lateOrders: [{ storeId: 'store-1', windowStart: MINUTE, revenueCents: 500 }],
+    });
+    expect(result).toEqual({ differences: [], stockKeysChecked: 1, revenueWindowsChecked: 1, lateOrdersExplained: 1 });
+  });
+
+  it('names every stock and revenue difference, including views missing on either side', () => {
+    const result = reconcile({
+      stock: [{ sku: 'SKU-1', locationId: 'store-1', quantity: 7, movements: 3 }, { sku: 'SKU-3', locationId: 'web', quantity: 2, movements: 1 }],
+      revenue: [{ storeId: 'store-1', windowStart: new Date(MINUTE), orders: 3, revenueCents: 3_000 }],
+      items: [rollup('SKU-1', 'store-1', 8), revenueWindow('store-1', MINUTE, 3, 2_999), revenueWindow('store-2', MINUTE, 1, 100)],
+      lateOrders: [],
+    });
+    expect(result.differences).toEqual([
+      { view: 'stock', key: '["SKU-1","store-1"]', truth: 7, pipeline: 8 },
+      { view: 'stock', key: '["SKU-3","web"]', truth: 2, pipeline: 0 },
+      { view: 'store-revenue', key: `store-1@${MINUTE}`, truth: { orders: 3, revenueCents: 3_000 }, pipeline: { orders: 3, revenueCents: 2_999 } },
+      { view: 'store-revenue', key: `store-2@${MINUTE}`, truth: { orders: 0, revenueCents: 0 }, pipeline: { orders: 1, revenueCents: 100 } },
+    ]);
+  });
+});
