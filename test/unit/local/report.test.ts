@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport, percentile } from '../../../scripts/local/pipeline/report.js';
+
+describe('the demo report', () => {
+  it('takes nearest-rank percentiles', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect([percentile(samples, 50), percentile(samples, 99), percentile(samples, 100)]).toEqual([50, 99, 100]);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('ends with exactly `reconciliation: <n> differences`, after the differences themselves', () => {
+    const lines = formatReport({
+      produced: 20_000,
+      processed: 19_500,
+      elapsedMs: 65_000,
+      latenciesMs: [120, 180, 240, 900],
+      deadLettersByReason: { LATE_EVENT: 9, DECODE_ERROR: 4 },
+      alerts: 3,
+      reconciliation: { differences: [{ view: 'stock', key: '["SKU-1","web"]', truth: 3, pipeline: 4 }], stockKeysChecked: 210, revenueWindowsChecked: 480, lateOrdersExplained: 9 },
+    });
+    expect(lines.at(-1)).toBe('reconciliation: 1 differences');
+    expect(lines.join('\n')).toContain('dead letters        DECODE_ERROR 4, LATE_EVENT 9');
+    expect(lines.join('\n')).toContain('300 records/s');
+    expect(lines.join('\n')).toContain('DIFFERENCE stock ["SKU-1","web"]: Postgres 3, DynamoDB 4');
+  });
+});
