@@ -137,6 +137,27 @@ export async function placeOrder(client: ClientBase, order: Order, outboxPayload
   }
 }
 
+/**
+ * Publishes an order's event again, as a producer that retried after a
+ * timeout would: a second outbox row with the same payload (so the same
+ * event id) and no second order. The pipeline must count the order once.
+ */
+export async function republishOrderEvent(client: Queryable, orderId: string, outboxPayload: Buffer): Promise<void> {
+  await client.query(
+    `INSERT INTO outbox (aggregate_type, aggregate_id, event_type, payload) VALUES ($1, $2, $3, $4)`,
+    [ORDER_AGGREGATE_TYPE, orderId, ORDER_PLACED, outboxPayload],
+  );
+}
+
+/** Corrects a movement's quantity (a miscounted delivery, a voided sale line). */
+export async function updateStockMovement(client: Queryable, movementId: number, quantityDelta: number): Promise<void> {
+  await client.query('UPDATE stock_movements SET quantity_delta = $2 WHERE movement_id = $1', [movementId, quantityDelta]);
+}
+
+export async function deleteStockMovement(client: Queryable, movementId: number): Promise<void> {
+  await client.query('DELETE FROM stock_movements WHERE movement_id = $1', [movementId]);
+}
+
 export async function stockBySkuLocation(client: Queryable): Promise<StockLevel[]> {
   const { rows } = await client.query<{ sku: string; location_id: string; quantity: string; movements: string }>(
     'SELECT sku, location_id, quantity, movements FROM stock_by_sku_location ORDER BY sku, location_id',

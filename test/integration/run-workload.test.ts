@@ -1,0 +1,73 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Producer } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAvroSchema } from '../../functions/core/serde/avro-schema.js';
+import { readGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
+import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
+import { RTP } from '../../scripts/local/paths.js';
+import { migrate } from '../../scripts/local/postgres-migrations.js';
+import { startPostgres, type LocalPostgres } from '../../scripts/local/postgres.js';
+import { stockBySkuLocation } from '../../scripts/local/retail-repository.js';
+import { runWorkload } from '../../scripts/local/pipeline/run-workload.js';
+import { planWorkload, type WorkloadStep } from '../../scripts/local/pipeline/workload.js';
+
+const SCHEMA_IDS = new Map([
+  [1, '11111111-1111-4111-8111-111111111111'],
+  [2, '22222222-2222-4222-8222-222222222222'],
+  [3, '33333333-3333-4333-8333-333333333333'],
+] as const);
+
+describe('running the retail workload against Postgres', () => {
+  const dataDir = join(RTP, `test-workload-${process.pid}`);
+  let postgres: LocalPostgres;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    postgres = await startPostgres({ dataDir, fresh: true });
+    await migrate(postgres.connectionString);
+    client = new pg.Client({ connectionString: postgres.connectionString });
+    await client.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await client.end();
+    await postgres.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('writes orders with their Avro outbox events, repeats, movements and corrections, and sends poison records to Kafka', async () => {
+    // Prepare
+    const steps = planWorkload({ events: 600, startAt: Date.parse('2026-11-22T09:00:00Z'), seed: 3, poisonRate: 0.02, duplicateRate: 0.05 });
+    const sent: Array<{ topic: string; value: Buffer }> = [];
+    const producer = { send: ({ topic, messages }: { topic: string; messages: Array<{ value: Buffer }> }) => (sent.push(...messages.map((m) => ({ topic, value: m.value }))), Promise.resolve([])) } as unknown as Producer;
+    const count = (kind: WorkloadStep['kind']) => steps.filter((s) => s.kind === kind).length;
+
+    // Act
+    const result = await runWorkload(steps, { postgres: client, producer, orderSchemaIds: SCHEMA_IDS });
+
+    // Assess: what the applications wrote is what was planned
+    expect(result).toMatchObject({ orders: count('order'), movements: count('movement'), republished: count('order-republish'), poison: count('poison') });
+    const orders = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
+    const outbox = await client.query<{ id: string; aggregate_id: string; payload: Buffer }>('SELECT id, aggregate_id, payload FROM outbox ORDER BY created_at, id');
+    expect(orders.rows[0]?.n).toBe(count('order'));
+    expect(outbox.rows).toHaveLength(count('order') + count('order-republish'));
+    expect(sent).toHaveLength(count('poison'));
+
+    // Every outbox payload is a Glue-framed event its registered writer schema decodes.
+    const firstOrder = steps.find((s): s is Extract<WorkloadStep, { kind: 'order' }> => s.kind === 'order');
+    const event = outbox.rows.find((r) => r.aggregate_id === firstOrder?.order.orderId);
+    const frame = readGlueFrame(event?.payload ?? Buffer.alloc(0));
+    const version = [...SCHEMA_IDS].find(([, id]) => id === frame.schemaVersionId)?.[0] ?? 0;
+    const decoded = parseAvroSchema(subjectSchema('orders', version)).fromBuffer(frame.body) as { event_id: string; payload: { total: string } };
+    expect(decoded.event_id).toBe(firstOrder?.eventId);
+    expect(decoded.payload.total).toBe(firstOrder?.order.total);
+
+    // Stock in Postgres is the sum of the movements after their corrections.
+    const stock = await stockBySkuLocation(client);
+    const total = stock.reduce((sum, s) => sum + s.quantity, 0);
+    const rows = await client.query<{ sum: number }>('SELECT coalesce(sum(quantity_delta), 0)::int AS sum FROM stock_movements');
+    expect(total).toBe(rows.rows[0]?.sum);
+  }, 120_000);
+});
