@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { ensureMavenInstall, javaCommand, type MavenInstall } from './maven.js';
+import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst } from './maven.js';
 import { ROOT, STATE_DIR } from './paths.js';
 import { freePort, spawnService, waitUntil } from './processes.js';
 
@@ -55,7 +55,7 @@ export async function ensureDynamoDbLocalInstalled(options: { onProgress?: (line
     name: 'dynamodb-local',
     pom: POM,
     // The server's own jar first, then the rest.
-    order: (a, b) => Number(b.startsWith('DynamoDBLocal-')) - Number(a.startsWith('DynamoDBLocal-')) || a.localeCompare(b),
+    order: mainJarFirst('DynamoDBLocal-'),
     prepare: async (staging, jars) => {
       if (!jars.some((f) => f.startsWith('DynamoDBLocal-'))) {
         throw new LocalStackError(`Maven finished but no DynamoDBLocal jar is in ${staging}/lib.`, LocalStackErrorReason.FETCH_FAILED);

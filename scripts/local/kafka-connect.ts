@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { BIND_FAILED, KAFKA_LOG4J_CONFIG } from './kafka.js';
-import { ensureMavenInstall, javaCommand, type MavenInstall } from './maven.js';
+import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
@@ -67,7 +67,7 @@ export async function ensureKafkaConnectInstalled(options: { onProgress?: (line:
   const install = await ensureMavenInstall({
     name: 'kafka-connect',
     pom: POM,
-    order: (a, b) => Number(b.startsWith('connect-runtime-')) - Number(a.startsWith('connect-runtime-')) || a.localeCompare(b),
+    order: mainJarFirst('connect-runtime-'),
     prepare: async (staging) => {
       const lib = join(staging, 'lib');
       const archive = (await readdir(lib)).find((f) => PLUGIN_ARCHIVE.test(f));

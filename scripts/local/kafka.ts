@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import type { IHeaders, RetryOptions } from 'kafkajs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { ensureMavenInstall, javaCommand, type MavenInstall } from './maven.js';
+import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, isListening, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
@@ -71,7 +71,7 @@ export function ensureKafkaInstalled(options: { onProgress?: (line: string) => v
     name: 'kafka',
     pom: POM,
     // Kafka's own jar first, then the rest.
-    order: (a, b) => Number(b.startsWith('kafka_2.13-')) - Number(a.startsWith('kafka_2.13-')) || a.localeCompare(b),
+    order: mainJarFirst('kafka_2.13-'),
     prepare: (staging, jars) => {
       if (!jars.some((f) => f.startsWith('kafka_2.13-'))) {
         return Promise.reject(new LocalStackError(`Maven finished but no kafka_2.13 jar is in ${staging}/lib.`, LocalStackErrorReason.FETCH_FAILED));

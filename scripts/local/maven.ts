@@ -26,6 +26,11 @@ export interface MavenInstallOptions {
 }
 
 const MARKER = 'installed.json';
+
+/** A classpath order with the jar whose name starts with `prefix` first, the rest alphabetical. */
+export function mainJarFirst(prefix: string): (a: string, b: string) => number {
+  return (a, b) => Number(b.startsWith(prefix)) - Number(a.startsWith(prefix)) || a.localeCompare(b);
+}
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 interface Marker {
