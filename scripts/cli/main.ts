@@ -4,6 +4,7 @@ import { CliError } from './cli-error.js';
 import { decodeCommand } from './decode-command.js';
 import { doctorChecks, formatChecks } from './doctor-command.js';
 import { registerLocalCommands } from './local-command.js';
+import { runDemo } from '../local/pipeline/demo.js';
 import { LocalStackError } from '../local/errors.js';
 
 const program = new Command('rtp')
@@ -36,13 +37,16 @@ registerLocalCommands(program);
 
 program
   .command('demo')
-  .description('Run the reference pipeline locally end to end and print its report')
-  .action(() => {
-    throw new CliError(
-      'The end-to-end demo (provisioning, the retail workload, the report and the reconciliation) is not wired up yet, so there is nothing to run. ' +
-        'What works today: `rtp local up` starts the local stack (Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto), `npm test` runs every suite, ' +
-        'and `rtp decode --event <file>` decodes an MSK event.',
-    );
+  .description('Run the reference pipeline locally end to end on a fresh stack and print its report; exits 1 unless reconciliation finds no difference')
+  .option('--events <n>', 'business events the retail workload writes', '20000')
+  .option('--seed <n>', 'seed of the workload, for a run that repeats exactly', '1')
+  .action(async (options: { events: string; seed: string }) => {
+    const events = Number(options.events);
+    const seed = Number(options.seed);
+    if (!Number.isInteger(events) || events < 1) throw new CliError(`--events must be a positive whole number, got '${options.events}'`);
+    if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${options.seed}'`);
+    const { differences } = await runDemo({ events, seed, write: (line) => process.stdout.write(`${line}\n`) });
+    if (differences > 0) process.exitCode = 1;
   });
 
 try {

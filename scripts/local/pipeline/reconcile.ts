@@ -54,11 +54,14 @@ export function reconcile(input: {
     if (truth !== pipeline) differences.push({ view: 'stock', key, truth, pipeline });
   }
 
+  // Closed windows and the ones still open at the end of the run: the serving view holds both.
   const windows = new Map<string, StoreRevenue>();
   for (const item of input.items) {
     if (item.kind === 'final-window' && item.view === 'store-revenue') {
-      const w = item;
-      windows.set(`${w.key}@${w.start}`, w.result as unknown as StoreRevenue);
+      windows.set(`${item.key}@${item.start}`, item.result as unknown as StoreRevenue);
+    }
+    if (item.kind === 'key-windows' && item.view === 'store-revenue') {
+      for (const open of item.windows) windows.set(`${item.key}@${open.start}`, open.acc as unknown as StoreRevenue);
     }
   }
   const expected = new Map<string, StoreRevenue>();

@@ -10,11 +10,20 @@ describe('reconciliation', () => {
   it('finds no differences when the views match the truth, late orders set aside', () => {
     const result = reconcile({
       stock: [{ sku: 'SKU-1', locationId: 'store-1', quantity: 7, movements: 3 }],
-      revenue: [{ storeId: 'store-1', windowStart: new Date(MINUTE), orders: 3, revenueCents: 3_000 }],
-      items: [rollup('SKU-1', 'store-1', 7), rollup('SKU-2', 'web', 0), revenueWindow('store-1', MINUTE, 2, 2_500)],
+      revenue: [
+        { storeId: 'store-1', windowStart: new Date(MINUTE), orders: 3, revenueCents: 3_000 },
+        { storeId: 'store-2', windowStart: new Date(MINUTE), orders: 1, revenueCents: 100 },
+      ],
+      items: [
+        rollup('SKU-1', 'store-1', 7),
+        rollup('SKU-2', 'web', 0),
+        revenueWindow('store-1', MINUTE, 2, 2_500),
+        // A window still open at the end of the run counts with its current value.
+        { kind: 'key-windows', view: 'store-revenue', key: 'store-2', windows: [{ start: MINUTE, end: MINUTE + 60_000, acc: { orders: 1, revenueCents: 100 }, count: 1 }], closedThrough: null },
+      ],
       lateOrders: [{ storeId: 'store-1', windowStart: MINUTE, revenueCents: 500 }],
     });
-    expect(result).toEqual({ differences: [], stockKeysChecked: 1, revenueWindowsChecked: 1, lateOrdersExplained: 1 });
+    expect(result).toEqual({ differences: [], stockKeysChecked: 1, revenueWindowsChecked: 2, lateOrdersExplained: 1 });
   });
 
   it('names every stock and revenue difference, including views missing on either side', () => {

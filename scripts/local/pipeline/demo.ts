@@ -1,0 +1,167 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import pg from 'pg';
+import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
+import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
+import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
+import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
+import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import { LocalStackError, LocalStackErrorReason } from '../errors.js';
+import { kafkaClient } from '../kafka.js';
+import { awsEnvironment, LOCAL_AWS } from '../moto.js';
+import { revenueByStoreMinute, stockBySkuLocation } from '../retail-repository.js';
+import { readStackState } from '../stack-supervisor.js';
+import type { ServicePort } from '../ports.js';
+import { startStack } from '../stack.js';
+import { isAlive } from '../processes.js';
+import { consumerLag, lateOrderOf, readDeadLetters, drainQueue } from './demo-results.js';
+import { startProcessor, type RunningProcessor } from './processor-runner.js';
+import { provisionPipeline } from './provision.js';
+import { reconcile } from './reconcile.js';
+import { formatReport, percentile } from './report.js';
+import { runWorkload } from './run-workload.js';
+import type { InvokeLine } from './run-processor.js';
+import { planWorkload, type OrderSchemaVersion } from './workload.js';
+
+export interface DemoOptions {
+  /** Business events the workload writes. @default 20 000 */
+  readonly events?: number;
+  /** @default 1 */
+  readonly seed?: number;
+  /** @default the stack's fixed ports (see ports.ts) */
+  readonly ports?: Record<ServicePort, number>;
+  readonly write: (line: string) => void;
+}
+
+const PROCESSORS = ['inventory-projector', 'order-analytics'] as const;
+const DRAIN_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * `rtp demo`, which `npm start` runs: a fresh local stack, the retail
+ * pipeline provisioned on it, both processors running as local Lambdas
+ * behind local event source mappings, the retail workload written to
+ * Postgres (and a few poison records to Kafka), live progress, and a report
+ * that ends with the reconciliation of Postgres against DynamoDB.
+ */
+export async function runDemo(options: DemoOptions): Promise<{ differences: number }> {
+  const { write } = options;
+  const running = await readStackState();
+  if (running !== undefined && isAlive(running.supervisorPid)) {
+    throw new LocalStackError('A local stack started with `rtp local up` is running on the same ports and data; stop it with `rtp local down` first (the demo starts its own, fresh).', LocalStackErrorReason.PORT_IN_USE);
+  }
+  write('starting the local stack (the first run downloads Kafka, Debezium, DynamoDB Local and moto; a few minutes)');
+  const stack = await startStack({ fresh: true, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
+  const processors: RunningProcessor[] = [];
+  const postgres = new pg.Client({ connectionString: stack.endpoints.postgres.connectionString });
+  try {
+    const pipeline = await provisionPipeline(stack.endpoints, { onProgress: (line) => write(`  ${line}`) });
+    const aws = awsEnvironment(stack.endpoints.moto.endpoint);
+    const invocations: InvokeLine[] = [];
+    for (const name of PROCESSORS) {
+      const p = pipeline.processors[name];
+      processors.push(
+        await startProcessor({
+          processor: name,
+          onInvoke: (line) => invocations.push(line),
+          env: {
+            ...aws,
+            AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb.endpoint,
+            STATE_TABLE_NAME: p.stateTable,
+            INPUT_PARTITIONS: String(p.partitions),
+            SCHEMA_REGISTRY_NAME: pipeline.registryName,
+            DEAD_LETTER_QUEUE_URL: p.deadLetterQueueUrl,
+            DEAD_LETTER_BUCKET: pipeline.deadLetterBucket,
+            ...(name === 'order-analytics' ? { EMIT_QUEUE_URL: pipeline.alertsQueueUrl } : {}),
+            RTP_KAFKA_BOOTSTRAP_SERVERS: stack.endpoints.kafka.bootstrapServers,
+            RTP_ESM_TOPICS: p.inputTopic,
+            RTP_ESM_ON_FAILURE_QUEUE_URL: p.onFailureQueueUrl,
+            POWERTOOLS_LOG_LEVEL: 'WARN',
+            POWERTOOLS_METRICS_DISABLED: 'true',
+            POWERTOOLS_TRACE_ENABLED: 'false',
+          },
+        }),
+      );
+      write(`  ${name}: running as a local Lambda on ${p.inputTopic}`);
+    }
+
+    const events = options.events ?? 20_000;
+    const steps = planWorkload({ events, seed: options.seed ?? 1, startAt: Date.now() - 60_000 });
+    const kafka = kafkaClient(stack.endpoints.kafka.bootstrapServers, 'rtp-demo');
+    const producer = kafka.producer({ idempotent: true });
+    const admin = kafka.admin();
+    await Promise.all([producer.connect(), admin.connect(), postgres.connect()]);
+    const orderSchemaIds = new Map<OrderSchemaVersion, string>(
+      ([1, 2, 3] as const).map((v) => [v, pipeline.schemaVersionIds.get('orders')?.get(v) ?? '']),
+    );
+    const lagOf = async (): Promise<number> => {
+      let total = 0;
+      for (const name of PROCESSORS) total += (await consumerLag(admin, `rtp-${name}`, [pipeline.processors[name].inputTopic])).lag;
+      return total;
+    };
+    const progress = async (produced: number): Promise<void> => {
+      const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
+      const samples = invocations.flatMap((i) => i.latenciesMs);
+      write(`  produced ${produced}/${steps.length}, processed ${processed}, lag ${await lagOf()}, latency p50 ${Math.round(percentile(samples, 50)) || 0} ms p99 ${Math.round(percentile(samples, 99)) || 0} ms`);
+    };
+
+    write(`writing the retail workload: ${steps.length} steps from ${events} events (seed ${options.seed ?? 1})`);
+    const started = Date.now();
+    let lastReport = Date.now();
+    const workload = await runWorkload(steps, {
+      postgres,
+      producer,
+      orderSchemaIds,
+      onStep: (done) => {
+        if (Date.now() - lastReport > 3_000) {
+          lastReport = Date.now();
+          void progress(done);
+        }
+      },
+    });
+
+    write('waiting for the processors to catch up');
+    const expected =
+      workload.movements + workload.corrections + steps.filter((s) => s.kind === 'movement-delete').length + workload.orders + workload.republished + workload.poison;
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    for (let quiet = 0; quiet < 3; ) {
+      const lag = await lagOf();
+      let end = 0;
+      for (const name of PROCESSORS) end += (await consumerLag(admin, `rtp-${name}`, [pipeline.processors[name].inputTopic])).end;
+      quiet = lag === 0 && end >= expected ? quiet + 1 : 0;
+      if (Date.now() > deadline) throw new LocalStackError(`The processors had not caught up after ${DRAIN_TIMEOUT_MS / 60_000} minutes (lag ${lag}, ${end} of ${expected} records)`, LocalStackErrorReason.START_TIMEOUT);
+      await progress(workload.steps);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const elapsedMs = Date.now() - started;
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
+
+    const sqs = new SQSClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
+    const s3 = new S3Client({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials, forcePathStyle: true });
+    const decoder = new RecordDecoder({
+      registry: new CachedSchemaRegistry(new GlueSchemaRegistryClient({ glue: new GlueClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials }), registryName: pipeline.registryName })),
+      readerSchema: subjectSchema('orders'),
+    });
+    const byReason: Record<string, number> = {};
+    const lateOrders = [];
+    for (const name of PROCESSORS) {
+      for (const letter of await readDeadLetters(sqs, s3, pipeline.processors[name].deadLetterQueueUrl)) {
+        byReason[letter.reason] = (byReason[letter.reason] ?? 0) + 1;
+        if (name === 'order-analytics' && letter.reason === 'LATE_EVENT') lateOrders.push(await lateOrderOf(letter, decoder));
+      }
+    }
+    const alerts = (await drainQueue(sqs, pipeline.alertsQueueUrl)).length;
+    const dynamodb = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
+    const items = [];
+    for (const name of PROCESSORS) items.push(...(await new DynamoDbStateStore({ client: dynamodb, tableName: pipeline.processors[name].stateTable }).scanAll()).map((i) => i.body));
+    const reconciliation = reconcile({ stock: await stockBySkuLocation(postgres), revenue: await revenueByStoreMinute(postgres), items, lateOrders });
+    const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
+    for (const line of formatReport({ produced: workload.steps, processed, elapsedMs, latenciesMs: invocations.flatMap((i) => i.latenciesMs), deadLettersByReason: byReason, alerts, reconciliation })) write(line);
+    return { differences: reconciliation.differences.length };
+  } finally {
+    await postgres.end().catch(() => undefined);
+    for (const processor of processors) await processor.stop().catch(() => undefined);
+    await stack.stop();
+  }
+}

@@ -1,0 +1,48 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The whole reference pipeline, small: a fresh stack on ports of its own,
+ * Debezium streaming stock movements and the orders outbox (producers on
+ * schema versions 1, 2 and 3 interleaved), both processors as local
+ * Lambdas, repeats, late events and poison records, and a reconciliation
+ * of Postgres against DynamoDB that must find nothing.
+ */
+describe('rtp demo', () => {
+  const saved = process.env.RTP_STATE_DIR;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.RTP_STATE_DIR;
+    else process.env.RTP_STATE_DIR = saved;
+  });
+
+  it('ends with `reconciliation: 0 differences`', async () => {
+    // Prepare: state apart from a developer's stack; paths are read when the modules load.
+    const { RTP } = await import('../../scripts/local/paths.js');
+    const stateDir = join(RTP, `test-demo-${process.pid}`);
+    process.env.RTP_STATE_DIR = stateDir;
+    const { freePort } = await import('../../scripts/local/processes.js');
+    const { runDemo } = await import('../../scripts/local/pipeline/demo.js');
+    const ports = {
+      kafka: await freePort(),
+      kafkaController: await freePort(),
+      kafkaConnect: await freePort(),
+      postgres: await freePort(),
+      dynamodb: await freePort(),
+      moto: await freePort(),
+    };
+    const lines: string[] = [];
+
+    // Act
+    try {
+      const { differences } = await runDemo({ events: 400, seed: 11, ports, write: (line) => lines.push(line) });
+
+      // Assess
+      expect(lines.at(-1)).toBe('reconciliation: 0 differences');
+      expect(differences).toBe(0);
+      expect(lines.join('\n')).toMatch(/dead letters {8}DECODE_ERROR \d+/);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 900_000);
+});
