@@ -146,7 +146,10 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     const byReason: Record<string, number> = {};
     const lateOrders = [];
     for (const name of PROCESSORS) {
-      for (const letter of await readDeadLetters(sqs, s3, pipeline.processors[name].deadLetterQueueUrl)) {
+      // Dead letters are at least once (written before the commit that passes them, so a retried
+      // commit can write one again): a record counts once, whatever its copies.
+      const letters = new Map((await readDeadLetters(sqs, s3, pipeline.processors[name].deadLetterQueueUrl)).map((l) => [`${l.topic}/${l.partition}/${l.offset}`, l]));
+      for (const letter of letters.values()) {
         byReason[letter.reason] = (byReason[letter.reason] ?? 0) + 1;
         if (name === 'order-analytics' && letter.reason === 'LATE_EVENT') lateOrders.push(await lateOrderOf(letter, decoder));
       }
