@@ -16,6 +16,8 @@ export interface EngineProcessorDeps {
   readonly onCommit?: (committed: CommittedChunk) => void;
   readonly onPartition?: (result: PartitionResult) => void;
   readonly onClose?: (result: CloseResult) => void;
+  /** Time each invocation may spend closing windows; the rest closes on later invocations. @default 5 000 ms */
+  readonly closeBudgetMs?: number;
 }
 
 export interface EngineProcessor {
@@ -50,6 +52,7 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
         store: deps.store,
         ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
         ...(deps.now === undefined ? {} : { now: deps.now }),
+        budgetMs: deps.closeBudgetMs ?? 5_000,
       });
       deps.onClose?.(result);
     },

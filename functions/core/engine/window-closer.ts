@@ -16,6 +16,13 @@ export interface WindowCloserDeps {
   readonly now?: () => number;
   /** Most key items closed per run, so one invocation does bounded work. @default 500 */
   readonly maxKeysPerRun?: number;
+  /**
+   * Time a run may take, in ms: closing stops between batches once it is
+   * spent, and what is left stays due for the next run. Keeps an invocation
+   * well inside its function timeout when many windows close at once.
+   * @default no limit
+   */
+  readonly budgetMs?: number;
 }
 
 export interface CloseResult {
@@ -41,11 +48,13 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
   const { definition, store } = deps;
   const watermark = options.watermark ?? (await currentWatermark(deps, now));
   if (watermark === Number.NEGATIVE_INFINITY) return { watermark, windowsClosed: 0, emitted: 0 };
+  const started = Date.now();
   const due = await store.findDueKeyWindows(watermark, deps.maxKeysPerRun ?? 500);
   let windowsClosed = 0;
   let emitted = 0;
   // Each key item brings its own writes: itself plus one final item per closing window.
   for (const batch of batches(due, 10)) {
+    if (deps.budgetMs !== undefined && Date.now() - started >= deps.budgetMs) break;
     for (let attempt = 1; ; attempt += 1) {
       const result = await closeBatch(batch, watermark, now);
       if (result !== 'conflict') {

@@ -353,3 +353,38 @@ describe('announcements too large for SQS', () => {
     expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({ key: 'k', windowStart: 0, payloadOmitted: { reason: 'TOO_LARGE', finalWindow: itemIds.finalWindow('w', 'k', 0, 1000) } });
   });
 });
+
+describe('closing within a time budget', () => {
+  it('stops between batches once the budget is spent and leaves the rest due for the next run', async () => {
+    // Prepare: 30 keys with a due window each, and a store whose commits take 20 ms
+    const { defineProcessor } = await import('../../../functions/core/engine/definition.js');
+    const { InMemoryStateStore } = await import('../../../functions/core/state/in-memory-state-store.js');
+    const { closeDueWindows } = await import('../../../functions/core/engine/window-closer.js');
+    const { itemIds } = await import('../../../functions/core/state/table-layout.js');
+    const definition = defineProcessor<unknown>({
+      name: 'budget',
+      input: { topics: [{ name: 't', partitions: 1 }] },
+      eventTime: () => 0,
+      views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 } }],
+    });
+    const memory = new InMemoryStateStore();
+    for (let k = 0; k < 30; k += 1) {
+      await memory.commit([{ id: itemIds.keyWindows('w', `k${k}`), expectedRev: 0, body: { kind: 'key-windows', view: 'w', key: `k${k}`, windows: [{ start: 0, end: 1000, acc: 1, count: 1 }], closedThrough: null }, closesAt: 999 }]);
+    }
+    const slow = Object.assign(Object.create(memory) as InMemoryStateStore, {
+      commit: async (...args: Parameters<InMemoryStateStore['commit']>) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return memory.commit(...args);
+      },
+    });
+
+    // Act
+    const first = await closeDueWindows({ definition, store: slow, budgetMs: 30 }, { watermark: 5_000 });
+    const rest = await closeDueWindows({ definition, store: slow }, { watermark: 5_000 });
+
+    // Assess
+    expect(first.windowsClosed).toBeGreaterThan(0);
+    expect(first.windowsClosed).toBeLessThan(30);
+    expect(first.windowsClosed + rest.windowsClosed).toBe(30);
+  });
+});
