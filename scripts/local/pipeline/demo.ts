@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
 import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
@@ -100,10 +100,22 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       for (const name of PROCESSORS) total += (await consumerLag(admin, `rtp-${name}`, [pipeline.processors[name].inputTopic])).lag;
       return total;
     };
+    const sqs = new SQSClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
+    const deadLettered = async (): Promise<number> => {
+      let total = 0;
+      for (const name of PROCESSORS) {
+        const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.processors[name].deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        total += Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+      }
+      return total;
+    };
     const progress = async (produced: number): Promise<void> => {
       const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
       const samples = invocations.flatMap((i) => i.latenciesMs);
-      write(`  produced ${produced}/${steps.length}, processed ${processed}, lag ${await lagOf()}, latency p50 ${Math.round(percentile(samples, 50)) || 0} ms p99 ${Math.round(percentile(samples, 99)) || 0} ms`);
+      write(
+        `  produced ${produced}/${steps.length}, processed ${processed}, lag ${await lagOf()}, dead letters ${await deadLettered()}, ` +
+          `latency p50 ${Math.round(percentile(samples, 50)) || 0} ms p99 ${Math.round(percentile(samples, 99)) || 0} ms`,
+      );
     };
 
     write(`writing the retail workload: ${steps.length} steps from ${events} events (seed ${options.seed ?? 1})`);
@@ -137,7 +149,6 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     const elapsedMs = Date.now() - started;
     await Promise.all([producer.disconnect(), admin.disconnect()]);
 
-    const sqs = new SQSClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
     const s3 = new S3Client({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials, forcePathStyle: true });
     const decoder = new RecordDecoder({
       registry: new CachedSchemaRegistry(new GlueSchemaRegistryClient({ glue: new GlueClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials }), registryName: pipeline.registryName })),
