@@ -95,9 +95,14 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     const orderSchemaIds = new Map<OrderSchemaVersion, string>(
       ([1, 2, 3] as const).map((v) => [v, pipeline.schemaVersionIds.get('orders')?.get(v) ?? '']),
     );
-    const lagOf = async (): Promise<number> => {
-      let total = 0;
-      for (const name of PROCESSORS) total += (await consumerLag(admin, `rtp-${name}`, [pipeline.processors[name].inputTopic])).lag;
+    /** Both processors' lag and their topics' end offsets, in one round of offset requests. */
+    const lagOf = async (): Promise<{ lag: number; end: number }> => {
+      const total = { lag: 0, end: 0 };
+      for (const name of PROCESSORS) {
+        const { lag, end } = await consumerLag(admin, `rtp-${name}`, [pipeline.processors[name].inputTopic]);
+        total.lag += lag;
+        total.end += end;
+      }
       return total;
     };
     const sqs = new SQSClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
@@ -113,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
       const samples = invocations.flatMap((i) => i.latenciesMs);
       write(
-        `  produced ${produced}/${steps.length}, processed ${processed}, lag ${await lagOf()}, dead letters ${await deadLettered()}, ` +
+        `  produced ${produced}/${steps.length}, processed ${processed}, lag ${(await lagOf()).lag}, dead letters ${await deadLettered()}, ` +
           `latency p50 ${Math.round(percentile(samples, 50)) || 0} ms p99 ${Math.round(percentile(samples, 99)) || 0} ms`,
       );
     };
@@ -138,9 +143,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       workload.movements + workload.corrections + steps.filter((s) => s.kind === 'movement-delete').length + workload.orders + workload.republished + workload.poison;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     for (let quiet = 0; quiet < 3; ) {
-      const lag = await lagOf();
-      let end = 0;
-      for (const name of PROCESSORS) end += (await consumerLag(admin, `rtp-${name}`, [pipeline.processors[name].inputTopic])).end;
+      const { lag, end } = await lagOf();
       quiet = lag === 0 && end >= expected ? quiet + 1 : 0;
       if (Date.now() > deadline) throw new LocalStackError(`The processors had not caught up after ${DRAIN_TIMEOUT_MS / 60_000} minutes (lag ${lag}, ${end} of ${expected} records)`, LocalStackErrorReason.START_TIMEOUT);
       await progress(workload.steps);
