@@ -1,0 +1,70 @@
+import type { PipelineConfig } from './pipeline-config.js';
+import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS } from './reference-pipeline.js';
+
+/**
+ * dev: the cheapest deployment that still runs the whole pipeline. MSK
+ * Serverless (no brokers to size), two zones, one NAT gateway, on-demand
+ * mapping pollers, and everything destroyed with the stack.
+ *
+ * Set `cdc.source` to your database before deploying: the host, and the
+ * secret holding the capture user's `username` and `password`.
+ */
+export const dev: PipelineConfig = {
+  removalPolicy: 'destroy',
+  vpc: { kind: 'new', cidr: '10.40.0.0/16', availabilityZones: 2, natGateways: 1 },
+  msk: { kind: 'serverless' },
+  topics: {
+    [REFERENCE_TOPIC_NAMES.orders]: { subject: 'orders', partitions: 3, replicationFactor: 3, minInSyncReplicas: 2, retentionHours: WEEK_HOURS, cleanupPolicy: 'delete' },
+    [REFERENCE_TOPIC_NAMES.stockMovements]: { partitions: 3, replicationFactor: 3, minInSyncReplicas: 2, retentionHours: WEEK_HOURS, cleanupPolicy: 'delete' },
+  },
+  cdc: {
+    engine: 'debezium',
+    source: {
+      engine: 'postgres',
+      hostname: 'retail-db.dev.example.internal',
+      port: 5432,
+      database: 'retail',
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:realtime-pipeline/dev/retail-cdc',
+    },
+    connectors: [...REFERENCE_CONNECTORS],
+    cpu: 1024,
+    memoryMiB: 2048,
+    workers: 1,
+  },
+  processors: {
+    'order-analytics': {
+      topics: [REFERENCE_TOPIC_NAMES.orders],
+      batchSize: 500,
+      maxBatchingWindowSeconds: 1,
+      startingPosition: 'TRIM_HORIZON',
+      retryAttempts: -1,
+      maxRecordAgeSeconds: -1,
+      bisectBatchOnError: false,
+      memoryMiB: 1024,
+      timeoutSeconds: 60,
+      schemaRegistryIntegration: false,
+    },
+    'inventory-projector': {
+      topics: [REFERENCE_TOPIC_NAMES.stockMovements],
+      batchSize: 500,
+      maxBatchingWindowSeconds: 1,
+      startingPosition: 'TRIM_HORIZON',
+      retryAttempts: -1,
+      maxRecordAgeSeconds: -1,
+      bisectBatchOnError: false,
+      memoryMiB: 1024,
+      timeoutSeconds: 60,
+      schemaRegistryIntegration: false,
+    },
+  },
+  alarms: {
+    emails: [],
+    offsetLagRecords: 100_000,
+    estimatedTimeLagSeconds: 900,
+    maxOffsetLagRecords: 100_000,
+    deadLetterGrowthPerHour: 100,
+    durationPercentOfTimeout: 80,
+    latencyP99Ms: 300_000,
+    evaluationMinutes: 15,
+  },
+};
