@@ -71,6 +71,39 @@ describe('createProcessorHandler', () => {
     expect(byReason).toEqual({ DECODE_ERROR: 2, VALIDATION_ERROR: 1 });
   });
 
+  it('publishes each finished record\'s end-to-end latency, and none for records left to retry', async () => {
+    // Prepare
+    const handler = createProcessorHandler({
+      processorName: 'order-analytics',
+      readerSchema: subjectVersion('orders', 3),
+      registry: registry(),
+      deadLetters: new RecordingDeadLetterWriter(),
+      observability: quietObservability('order-analytics', { emitMetrics: true }),
+      processPartition: () => Promise.resolve({ retryFromOffset: 3 }),
+    });
+    const writtenAt = Date.now();
+    const event = mskEvent([
+      kafkaRecord({ offset: 1, value: writeGlueFrame(ORDERS_SCHEMA_IDS[3], validBody), timestamp: writtenAt - 60_000 }),
+      kafkaRecord({ offset: 2, value: writeGlueFrame(ORDERS_SCHEMA_IDS[3], validBody), timestamp: writtenAt - 5_000 }),
+      kafkaRecord({ offset: 3, value: writeGlueFrame(ORDERS_SCHEMA_IDS[3], validBody), timestamp: writtenAt - 1_000 }),
+    ]);
+
+    // Act
+    const lines = await captureStdout(() => handler(event, lambdaContext()));
+
+    // Assess: offsets 1 and 2 are done; 3 comes back, so it is measured when it is done.
+    const documents = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const latencies = documents.flatMap((d) => (d.EndToEndLatency === undefined ? [] : [d.EndToEndLatency].flat())) as number[];
+    expect(latencies).toHaveLength(2);
+    const [oldest, newer] = [...latencies].sort((a, b) => b - a);
+    expect(oldest).toBeGreaterThanOrEqual(60_000);
+    expect(oldest).toBeLessThan(70_000);
+    expect(newer).toBeGreaterThanOrEqual(5_000);
+    expect(newer).toBeLessThan(15_000);
+    const unit = documents.flatMap((d) => (d._aws as { CloudWatchMetrics: { Metrics: { Name: string; Unit: string }[] }[] }).CloudWatchMetrics[0]!.Metrics);
+    expect(unit.find((m) => m.Name === 'EndToEndLatency')?.Unit).toBe('Milliseconds');
+  });
+
   it('throws naming the variable when the environment lacks the registry or queue', () => {
     const saved = { ...process.env };
     delete process.env.SCHEMA_REGISTRY_NAME;
