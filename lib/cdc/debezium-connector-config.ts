@@ -142,7 +142,7 @@ export function schemaHistoryTopic(connectorName: string): string {
 export function debeziumConnectorConfig(connector: CdcConnector, source: DebeziumSource, options: DebeziumConnectorOptions = {}): ConnectorConfig {
   const names = connectorNames(connector.name);
   const base = source.engine === 'postgres' ? postgresSource(connector, source, names) : mysqlSource(connector, source, names, options);
-  const topicCreation =
+  const topicCreation: ConnectorConfig =
     options.topicCreation === undefined
       ? {}
       : {
