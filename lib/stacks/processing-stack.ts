@@ -1,0 +1,48 @@
+import { RemovalPolicy, Stack, type StackProps, type aws_ec2 as ec2 } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environments.js';
+import { RemovalPolicyName } from '../config/pipeline-config.js';
+import { AccessLogsBucket } from '../constructs/dead-letter-bucket.js';
+import type { KafkaClusterAccess } from '../constructs/kafka-cluster-access.js';
+import { StreamProcessor } from '../constructs/stream-processor.js';
+
+export interface ProcessingStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  /** The VPC whose private subnets the functions run in. */
+  readonly vpc: ec2.IVpc;
+  readonly kafka: KafkaClusterAccess;
+  /** The Glue registry of the environment, `realtime-pipeline-<env>`. */
+  readonly registryName: string;
+  /**
+   * The registry's ARN.
+   * @default - arn:<partition>:glue:<region>:<account>:registry/<registryName> of this stack
+   */
+  readonly registryArn?: string;
+}
+
+/**
+ * Every processor of the environment (config.processors), each a
+ * StreamProcessor, and one bucket for the server access logs of their
+ * dead-letter buckets. Stack id: `realtime-pipeline-<env>-processing`.
+ */
+export class ProcessingStack extends Stack {
+  public readonly processors: readonly StreamProcessor[];
+
+  public constructor(scope: Construct, id: string, props: ProcessingStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.config.removalPolicy === RemovalPolicyName.RETAIN ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy }).bucket;
+    this.processors = Object.keys(props.config.processors).map(
+      (processorName) =>
+        new StreamProcessor(this, `Processor-${processorName}`, {
+          config: props.config,
+          processorName,
+          vpc: props.vpc,
+          kafka: props.kafka,
+          registryName: props.registryName,
+          ...(props.registryArn === undefined ? {} : { registryArn: props.registryArn }),
+          serverAccessLogsBucket: accessLogs,
+        }),
+    );
+  }
+}
