@@ -3,8 +3,8 @@ import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS } from './refer
 
 /**
  * dev: the cheapest deployment that still runs the whole pipeline. MSK
- * Serverless (no brokers to size), two zones, one NAT gateway, on-demand
- * mapping pollers, and everything destroyed with the stack.
+ * Serverless (no brokers to size), two zones, one NAT gateway, one
+ * provisioned poller per mapping, and everything destroyed with the stack.
  *
  * Set `cdc.source` to your database before deploying: the host, and the
  * secret holding the capture user's `username` and `password`.
@@ -42,6 +42,7 @@ export const dev: PipelineConfig = {
       bisectBatchOnError: false,
       memoryMiB: 1024,
       timeoutSeconds: 60,
+      provisionedPollers: { minimum: 1, maximum: 3 },
       schemaRegistryIntegration: false,
     },
     'inventory-projector': {
@@ -54,6 +55,7 @@ export const dev: PipelineConfig = {
       bisectBatchOnError: false,
       memoryMiB: 1024,
       timeoutSeconds: 60,
+      provisionedPollers: { minimum: 1, maximum: 3 },
       schemaRegistryIntegration: false,
     },
   },

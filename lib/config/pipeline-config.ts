@@ -136,7 +136,7 @@ const processor = z
     startingPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']),
     /** Unix seconds; required with AT_TIMESTAMP. */
     startingPositionTimestamp: z.number().int().min(0).optional(),
-    /** -1 retries until the record expires; Kafka mappings accept these only in provisioned mode. */
+    /** -1 retries until the record expires. */
     retryAttempts: z.number().int().min(-1, 'must be -1 (infinite) or 0 to 10000').max(10_000, 'must be at most 10000'),
     /** -1 keeps retrying whatever the age; otherwise 60 to 604800 seconds. */
     maxRecordAgeSeconds: z.number().int().refine((s) => s === -1 || (s >= 60 && s <= 604_800), 'must be -1 (infinite) or 60 to 604800'),
@@ -145,9 +145,18 @@ const processor = z
     timeoutSeconds: int(1, 900),
     /** Reserved concurrency; omitted, the function shares the account's pool. */
     reservedConcurrency: int(1, 1000).optional(),
-    /** Provisioned mode of the mapping: always-on pollers, needed for the retry settings above. */
-    provisionedPollers: z.strictObject({ minimum: int(1, 200), maximum: int(1, 2000) }).optional(),
-    /** Let the mapping validate and decode records with the Glue registry before invoking (provisioned mode only). */
+    /**
+     * Provisioned mode of the mapping: always-on event pollers. Required,
+     * because Kafka mappings honour partial batch responses (and retries,
+     * record age, bisect and the schema registry) only in provisioned mode,
+     * and the handlers answer every batch with one: without it a partition
+     * the handler asked to retry would be taken as done.
+     * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+     */
+    provisionedPollers: z.strictObject({ minimum: int(1, 200), maximum: int(1, 2000) }, {
+      error: (issue) => (issue.input === undefined ? 'is required: Kafka mappings honour the partial batch responses the handlers return only with provisioned pollers' : undefined),
+    }),
+    /** Let the mapping validate records against the Glue registry before invoking, passing them on in their SOURCE format. */
     schemaRegistryIntegration: z.boolean(),
   })
   .superRefine((p, ctx) => {
@@ -159,18 +168,6 @@ const processor = z
     }
     if (p.provisionedPollers !== undefined && p.provisionedPollers.minimum > p.provisionedPollers.maximum) {
       ctx.addIssue({ code: 'custom', path: ['provisionedPollers', 'minimum'], message: 'must not exceed provisionedPollers.maximum' });
-    }
-    // Kafka mappings honour retries, record age, bisect and a schema registry only with provisioned pollers.
-    if (p.provisionedPollers === undefined) {
-      const needsPollers: [keyof typeof p, boolean][] = [
-        ['retryAttempts', p.retryAttempts !== -1],
-        ['maxRecordAgeSeconds', p.maxRecordAgeSeconds !== -1],
-        ['bisectBatchOnError', p.bisectBatchOnError],
-        ['schemaRegistryIntegration', p.schemaRegistryIntegration],
-      ];
-      for (const [key, set] of needsPollers) {
-        if (set) ctx.addIssue({ code: 'custom', path: [key], message: 'needs provisionedPollers: Kafka mappings accept it only in provisioned mode' });
-      }
     }
   });
 

@@ -77,11 +77,8 @@ describe('environment config', () => {
   it.each([
     ['AT_TIMESTAMP without a timestamp', { startingPosition: 'AT_TIMESTAMP' }, 'startingPositionTimestamp: is required when startingPosition is AT_TIMESTAMP'],
     ['a timestamp without AT_TIMESTAMP', { startingPositionTimestamp: 1_700_000_000 }, 'startingPositionTimestamp: is only allowed when startingPosition is AT_TIMESTAMP'],
-    ['retries without provisioned pollers', { retryAttempts: 5 }, 'retryAttempts: needs provisionedPollers: Kafka mappings accept it only in provisioned mode'],
-    ['a record age without provisioned pollers', { maxRecordAgeSeconds: 3600 }, 'maxRecordAgeSeconds: needs provisionedPollers'],
-    ['bisect without provisioned pollers', { bisectBatchOnError: true }, 'bisectBatchOnError: needs provisionedPollers'],
-    ['the registry integration without provisioned pollers', { schemaRegistryIntegration: true }, 'schemaRegistryIntegration: needs provisionedPollers'],
-    ['a record age under a minute', { maxRecordAgeSeconds: 30, provisionedPollers: { minimum: 1, maximum: 2 } }, 'maxRecordAgeSeconds: must be -1 (infinite) or 60 to 604800'],
+    ['no provisioned pollers', { provisionedPollers: undefined }, 'provisionedPollers: is required: Kafka mappings honour the partial batch responses the handlers return only with provisioned pollers'],
+    ['a record age under a minute', { maxRecordAgeSeconds: 30 }, 'maxRecordAgeSeconds: must be -1 (infinite) or 60 to 604800'],
     ['more minimum than maximum pollers', { provisionedPollers: { minimum: 3, maximum: 2 } }, 'provisionedPollers.minimum: must not exceed provisionedPollers.maximum'],
     ['a topic that is not configured', { topics: ['payments'] }, "topics.0: must be a key of topics; 'payments' is not"],
   ] as const)('rejects a processor with %s', (_, changes, expected) => {
