@@ -160,8 +160,8 @@ export class PipelineAlarms extends Construct {
         runbook: Runbook.CONSUMER_LAG,
       },
     ];
-    for (const topic of p.topics) {
-      const lag = new MskConsumerLagMetrics(props.clusterName, p.consumerGroupId, topic);
+    for (const { topic, consumerGroupId } of p.inputs) {
+      const lag = new MskConsumerLagMetrics(props.clusterName, consumerGroupId, topic);
       // MSK stops publishing during a rebalance (group not STABLE or EMPTY):
       // a gap keeps the alarm's state rather than resolving or raising it.
       specs.push(
@@ -171,7 +171,7 @@ export class PipelineAlarms extends Construct {
           threshold: t.estimatedTimeLagSeconds,
           ...sustained,
           treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-          meaning: `Consumer group ${p.consumerGroupId} is more than ${t.estimatedTimeLagSeconds} s behind on the worst partition of ${topic} (MSK EstimatedMaxTimeLag) for ${window}.`,
+          meaning: `Consumer group ${consumerGroupId} is more than ${t.estimatedTimeLagSeconds} s behind on the worst partition of ${topic} (MSK EstimatedMaxTimeLag) for ${window}.`,
           runbook: Runbook.CONSUMER_LAG,
         },
         {
@@ -180,7 +180,7 @@ export class PipelineAlarms extends Construct {
           threshold: t.maxOffsetLagRecords,
           ...sustained,
           treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-          meaning: `Consumer group ${p.consumerGroupId} is more than ${t.maxOffsetLagRecords} records behind on the worst partition of ${topic} (MSK MaxOffsetLag) for ${window}.`,
+          meaning: `Consumer group ${consumerGroupId} is more than ${t.maxOffsetLagRecords} records behind on the worst partition of ${topic} (MSK MaxOffsetLag) for ${window}.`,
           runbook: Runbook.CONSUMER_LAG,
         },
       );

@@ -54,7 +54,7 @@ export class PipelineDashboard extends Construct {
     const fn = new LambdaMetrics(p.function);
     const table = new TableMetrics(p.table);
     const emf = new ProcessorMetrics(p.processorName, props.metricsNamespace);
-    const lags = p.topics.map((topic) => new MskConsumerLagMetrics(props.clusterName, p.consumerGroupId, topic));
+    const lags = p.inputs.map((input) => new MskConsumerLagMetrics(props.clusterName, input.consumerGroupId, input.topic));
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = [], leftLabel?: string, rightLabel?: string): cloudwatch.GraphWidget =>
       new cloudwatch.GraphWidget({
         title: `${p.processorName}: ${title}`,
@@ -68,7 +68,7 @@ export class PipelineDashboard extends Construct {
 
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `## ${p.processorName}\nTopics ${p.topics.map((t) => `\`${t}\``).join(', ')} as consumer group \`${p.consumerGroupId}\` on MSK ${props.mskKind}. Runbooks: docs/runbooks/README.md`,
+        markdown: `## ${p.processorName}\n${p.inputs.map((i) => `Topic \`${i.topic}\` as consumer group \`${i.consumerGroupId}\``).join('; ')} on MSK ${props.mskKind}. Runbooks: docs/runbooks/README.md`,
         width: FULL_WIDTH,
         height: 2,
       }),
@@ -77,8 +77,8 @@ export class PipelineDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'lag',
-        [label(fn.offsetLag(), 'ESM OffsetLag'), ...lags.map((l, i) => label(l.maxOffsetLag(), `MaxOffsetLag ${p.topics[i]}`))],
-        lags.map((l, i) => label(l.estimatedMaxTimeLag(), `EstimatedMaxTimeLag ${p.topics[i]}`)),
+        [label(fn.offsetLag(), 'ESM OffsetLag'), ...lags.map((l, i) => label(l.maxOffsetLag(), `MaxOffsetLag ${p.inputs[i]?.topic ?? ''}`))],
+        lags.map((l, i) => label(l.estimatedMaxTimeLag(), `EstimatedMaxTimeLag ${p.inputs[i]?.topic ?? ''}`)),
         'records',
         'seconds',
       ),

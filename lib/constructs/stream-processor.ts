@@ -20,7 +20,7 @@ import type { EnvironmentConfig } from '../config/environments.js';
 import { RemovalPolicyName } from '../config/pipeline-config.js';
 import { DeadLetterBucket } from './dead-letter-bucket.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
-import type { MonitoredProcessor } from './monitored-processor.js';
+import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import {
   grantClusterDiscovery,
   grantKeyUse,
@@ -115,6 +115,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
   public readonly alertsDeadLetterQueue: ProcessorQueues['alertsDeadLetterQueue'];
   public readonly deadLetterBucket: DeadLetterBucket['bucket'];
   public readonly eventSources: readonly ProcessorEventSource[];
+  public readonly inputs: readonly MonitoredInput[];
   public readonly topics: readonly string[];
   /** The consumer group of the first (for the reference processors, the only) topic's mapping. */
   public readonly consumerGroupId: string;
@@ -246,6 +247,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     if (first === undefined) throw new Error(`StreamProcessor: processors.${processorName}.topics must name at least one topic`);
     this.consumerGroupId = first.consumerGroupId;
     this.eventSourceMappingId = first.mapping.eventSourceMappingId;
+    this.inputs = this.eventSources.map((s) => ({ topic: s.topic, consumerGroupId: s.consumerGroupId, eventSourceMappingId: s.mapping.eventSourceMappingId }));
 
     this.suppressServiceWildcards();
   }

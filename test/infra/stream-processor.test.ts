@@ -121,7 +121,7 @@ describe('StreamProcessor', () => {
 
     it('exposes the mapping id for the OffsetLag alarm', () => {
       expect(JSON.stringify(Stack.of(built.stack).resolve(built.processor.eventSourceMappingId))).toMatch(/^{"Ref":"OrderAnalyticsMappingorders/);
-      expect(built.processor.monitored.eventSourceMappingId).toBe(built.processor.eventSourceMappingId);
+      expect(built.processor.monitored.inputs[0]?.eventSourceMappingId).toBe(built.processor.eventSourceMappingId);
       expect(built.processor.eventSources.map((s) => s.topic)).toEqual(['orders']);
     });
   });
