@@ -250,6 +250,10 @@ export const pipelineConfigSchema = z
       });
     }
     if (c.cdc.engine === 'dms') {
+      // DMS reaches Kafka with SASL/SCRAM at best, never with IAM, and MSK Serverless accepts only IAM.
+      if (c.msk.kind !== 'provisioned') {
+        ctx.addIssue({ code: 'custom', path: ['cdc', 'engine'], message: "'dms' needs msk.kind 'provisioned': DMS cannot authenticate with IAM, the only method of MSK Serverless" });
+      }
       if (c.cdc.minCapacityUnits > c.cdc.maxCapacityUnits) {
         ctx.addIssue({ code: 'custom', path: ['cdc', 'minCapacityUnits'], message: 'must not exceed cdc.maxCapacityUnits' });
       }

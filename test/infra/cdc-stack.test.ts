@@ -235,9 +235,8 @@ describe('CdcStack: dms', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  it('throws when DMS would write to MSK Serverless', () => {
-    const config = validateEnvironmentConfig('dev', { ...dev, cdc: DMS_CDC });
-    expect(() => synthDms(config)).toThrow(/cdc.engine 'dms' needs msk.kind 'provisioned'/);
+  it('fails synth when DMS would write to MSK Serverless', () => {
+    expect(() => validateEnvironmentConfig('dev', { ...dev, cdc: DMS_CDC })).toThrow(/cdc\.engine: 'dms' needs msk\.kind 'provisioned'/);
   });
 
   it('throws when the DMS target is missing', () => {

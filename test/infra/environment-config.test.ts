@@ -124,9 +124,12 @@ describe('environment config', () => {
     ]);
   });
 
-  it('accepts DMS and checks its capacity and topic', () => {
-    expect(problems({ ...dev, cdc: dmsCdc })).toEqual([]);
-    expect(problems({ ...dev, cdc: { ...dmsCdc, minCapacityUnits: 8, topic: 'nowhere' } })).toEqual([
+  it('accepts DMS on provisioned MSK and checks its capacity and topic', () => {
+    expect(problems({ ...prod, cdc: dmsCdc })).toEqual([]);
+    expect(problems({ ...dev, cdc: dmsCdc })).toEqual([
+      "cdc.engine: 'dms' needs msk.kind 'provisioned': DMS cannot authenticate with IAM, the only method of MSK Serverless",
+    ]);
+    expect(problems({ ...prod, cdc: { ...dmsCdc, minCapacityUnits: 8, topic: 'nowhere' } })).toEqual([
       'cdc.minCapacityUnits: must not exceed cdc.maxCapacityUnits',
       "cdc.topic: must be a key of topics; 'nowhere' is not",
     ]);
