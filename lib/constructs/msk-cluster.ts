@@ -230,7 +230,6 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       installLatestAwsSdk: false,
       timeout: Duration.minutes(2),
     });
-    lookup.node.addDependency(this.resource);
     this.suppressSdkCallFunctionFindings();
     return lookup.getResponseField('BootstrapBrokerStringSaslIam');
   }
