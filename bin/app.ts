@@ -5,4 +5,6 @@ import { loadSubjects } from '../functions/core/serde/subject-catalog.js';
 import { buildPipelineApp } from '../lib/pipeline-app.js';
 
 const subjects = await loadSubjects(fileURLToPath(new URL('../schemas/', import.meta.url)));
-buildPipelineApp(new App(), subjects).synth();
+const app = new App();
+buildPipelineApp(app, { subjects });
+app.synth();

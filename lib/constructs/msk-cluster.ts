@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_msk as msk, custom_resources as cr } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_msk as msk, aws_secretsmanager as secretsmanager, custom_resources as cr } from 'aws-cdk-lib';
 import type { aws_logs as logs } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct, DependencyGroup, type IDependable } from 'constructs';
@@ -9,6 +9,16 @@ import { MskActions, MskResourceArns } from './msk-iam-arns.js';
 
 /** MSK's port for IAM-authenticated clients (SASL/IAM over TLS). */
 export const MSK_IAM_PORT = 9098;
+/** MSK's port for SASL/SCRAM clients (over TLS). */
+export const MSK_SCRAM_PORT = 9096;
+
+/** A SASL/SCRAM user of the cluster, for clients that cannot sign with IAM. */
+export interface ScramClient {
+  /** The cluster's SASL/SCRAM bootstrap brokers, `host:9096,...`. */
+  readonly scramBootstrapBrokers: string;
+  /** The user's secret (`AmazonMSK_…`, customer-key encrypted) holding `username` and `password`, associated with the cluster. */
+  readonly scramSecret: secretsmanager.ISecret;
+}
 
 type ProvisionedMsk = Extract<EnvironmentConfig['msk'], { kind: 'provisioned' }>;
 
@@ -26,6 +36,13 @@ export interface MskClusterProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Also admit SASL/SCRAM clients on port 9096, with one generated user,
+   * for a client that cannot authenticate with IAM (AWS DMS). Provisioned
+   * clusters only: MSK Serverless accepts IAM alone.
+   * @default false
+   */
+  readonly scram?: boolean;
 }
 
 /**
@@ -51,6 +68,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
   public readonly storageKey?: kms.Key;
   public readonly brokerLogGroup?: logs.LogGroup;
   private readonly arns: MskResourceArns;
+  private readonly scram?: ScramClient;
 
   public constructor(scope: Construct, id: string, props: MskClusterProps) {
     super(scope, id);
@@ -79,6 +97,10 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     this.clusterSecurityGroup.addEgressRule(this.clusterSecurityGroup, ec2.Port.tcp(MSK_IAM_PORT), 'Lambda event source mapping pollers to the brokers');
     this.clusterSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Lambda event source mapping pollers to Lambda and STS');
 
+    if (props.scram === true && props.msk.kind !== 'provisioned') {
+      throw new Error("MskCluster: scram needs msk.kind 'provisioned'; MSK Serverless accepts IAM authentication only");
+    }
+    let scramSecret: secretsmanager.Secret | undefined;
     if (props.msk.kind === 'provisioned') {
       validateProvisioned(props.msk, subnetIds);
       this.storageKey = new kms.Key(this, 'StorageKey', {
@@ -91,10 +113,11 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
         retention: props.msk.brokerLogRetentionDays,
         removalPolicy,
       });
-      const cluster = this.provisionedCluster(props.msk, subnetIds, this.storageKey, this.brokerLogGroup);
+      const cluster = this.provisionedCluster(props.msk, subnetIds, this.storageKey, this.brokerLogGroup, props.scram === true);
       cluster.applyRemovalPolicy(removalPolicy);
       this.clusterArn = cluster.attrArn;
       this.resource = cluster;
+      if (props.scram === true) scramSecret = this.addScramUser(removalPolicy);
     } else {
       const cluster = new msk.CfnServerlessCluster(this, 'Cluster', {
         clusterName: props.clusterName,
@@ -106,7 +129,46 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       this.resource = cluster;
     }
     this.arns = new MskResourceArns(this, this.clusterArn, props.clusterName);
-    this.bootstrapBrokers = this.lookUpBootstrapBrokers();
+    const brokers = this.lookUpBootstrapBrokers(scramSecret !== undefined);
+    this.bootstrapBrokers = brokers.iam;
+    if (scramSecret !== undefined && brokers.scram !== undefined) this.scram = { scramBootstrapBrokers: brokers.scram, scramSecret };
+  }
+
+  /** The SASL/SCRAM user and brokers; only when the cluster was built with `scram`. */
+  public scramClient(): ScramClient {
+    if (this.scram === undefined) throw new Error('MskCluster: scramClient() needs the cluster built with scram: true');
+    return this.scram;
+  }
+
+  /**
+   * One SCRAM user in a secret MSK can read: its name must start with
+   * `AmazonMSK_` and it must be encrypted with a customer managed key
+   * (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password.html).
+   * With no Kafka ACLs set, MSK lets every authenticated SCRAM user in
+   * (allow.everyone.if.no.acl.found), which the one user relies on.
+   */
+  private addScramUser(removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const key = new kms.Key(this, 'ScramKey', {
+      description: `MSK cluster ${this.clusterName}: SASL/SCRAM user secret`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const secret = new secretsmanager.Secret(this, 'ScramSecret', {
+      secretName: `AmazonMSK_${this.clusterName}-dms`,
+      description: `SASL/SCRAM user of MSK cluster ${this.clusterName}, for AWS DMS`,
+      encryptionKey: key,
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'dms' }), generateStringKey: 'password', excludePunctuation: true, passwordLength: 32 },
+      removalPolicy,
+    });
+    NagSuppressions.addResourceSuppressions(secret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'The DMS target endpoint resolves this password when the stack deploys; a rotation outside the deploy would lock DMS out until the next deploy, so rotate by redeploying.',
+      },
+    ]);
+    new msk.CfnBatchScramSecret(this, 'ScramSecrets', { clusterArn: this.clusterArn, secretArnList: [secret.secretArn] });
+    this.clusterSecurityGroup.addIngressRule(this.clientSecurityGroup, ec2.Port.tcp(MSK_SCRAM_PORT), 'Kafka clients, SASL/SCRAM over TLS (AWS DMS)');
+    return secret;
   }
 
   /** Makes `topicsReady` wait for `dependable`, the resource that creates the topics. */
@@ -179,7 +241,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [...resourceArns] });
   }
 
-  private provisionedCluster(config: ProvisionedMsk, subnetIds: string[], storageKey: kms.IKey, brokerLogs: logs.ILogGroup): msk.CfnCluster {
+  private provisionedCluster(config: ProvisionedMsk, subnetIds: string[], storageKey: kms.IKey, brokerLogs: logs.ILogGroup, scram: boolean): msk.CfnCluster {
     const replication = Math.min(3, config.brokerCount);
     const configuration = new msk.CfnConfiguration(this, 'Configuration', {
       name: `${this.clusterName}-brokers`,
@@ -202,7 +264,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
         encryptionAtRest: { dataVolumeKmsKeyId: storageKey.keyArn },
         encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
       },
-      clientAuthentication: { sasl: { iam: { enabled: true } }, unauthenticated: { enabled: false } },
+      clientAuthentication: { sasl: { iam: { enabled: true }, ...(scram ? { scram: { enabled: true } } : {}) }, unauthenticated: { enabled: false } },
       loggingInfo: { brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } } },
       enhancedMonitoring: 'PER_TOPIC_PER_PARTITION',
       openMonitoring: { prometheus: { jmxExporter: { enabledInBroker: false }, nodeExporter: { enabledInBroker: false } } },
@@ -215,13 +277,13 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
    * deploy-time SDK call reads them, allowed on this cluster only. Called on
    * create and on update, so a replaced cluster's brokers are read again.
    */
-  private lookUpBootstrapBrokers(): string {
+  private lookUpBootstrapBrokers(scram: boolean): { iam: string; scram?: string } {
     const call: cr.AwsSdkCall = {
       service: 'Kafka',
       action: 'GetBootstrapBrokers',
       parameters: { ClusterArn: this.clusterArn },
       physicalResourceId: cr.PhysicalResourceId.of(`${this.clusterName}-bootstrap-brokers`),
-      outputPaths: ['BootstrapBrokerStringSaslIam'],
+      outputPaths: ['BootstrapBrokerStringSaslIam', ...(scram ? ['BootstrapBrokerStringSaslScram'] : [])],
     };
     const lookup = new cr.AwsCustomResource(this, 'BootstrapBrokers', {
       onCreate: call,
@@ -231,7 +293,10 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       timeout: Duration.minutes(2),
     });
     this.suppressSdkCallFunctionFindings();
-    return lookup.getResponseField('BootstrapBrokerStringSaslIam');
+    return {
+      iam: lookup.getResponseField('BootstrapBrokerStringSaslIam'),
+      ...(scram ? { scram: lookup.getResponseField('BootstrapBrokerStringSaslScram') } : {}),
+    };
   }
 
   /** The singleton function behind every AwsCustomResource of the stack, which CDK owns. */

@@ -44,6 +44,8 @@ export class StreamingStack extends Stack {
       vpcSubnets,
       logsKey,
       removalPolicy,
+      // DMS writes to Kafka with SASL/SCRAM, never IAM.
+      scram: config.cdc.engine === 'dms',
     });
     this.topics = new KafkaTopics(this, 'Topics', {
       cluster: this.cluster,
