@@ -212,6 +212,9 @@ export const pipelineConfigSchema = z
       if (c.msk.kind === 'serverless' && t.replicationFactor !== 3) {
         ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'replicationFactor'], message: 'must be 3 on serverless MSK, which fixes it' });
       }
+      if (c.msk.kind === 'serverless' && t.minInSyncReplicas !== 2) {
+        ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'minInSyncReplicas'], message: 'must be 2 on serverless MSK, which fixes it' });
+      }
       if (c.msk.kind === 'provisioned' && t.replicationFactor > c.msk.brokerCount) {
         ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'replicationFactor'], message: `must not exceed msk.brokerCount (${c.msk.brokerCount})` });
       }

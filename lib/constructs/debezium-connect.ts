@@ -196,20 +196,19 @@ export class DebeziumConnect extends Construct {
       const fn = new nodejs.NodejsFunction(this, name, {
         entry: REGISTRATION_ENTRY,
         handler: exportName,
-        runtime: lambda.Runtime.NODEJS_22_X,
+        runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
         timeout: Duration.minutes(2),
         memorySize: 256,
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [securityGroup],
-        bundling: { format: nodejs.OutputFormat.ESM, target: 'node22', minify: true, sourceMap: false },
+        bundling: { format: nodejs.OutputFormat.ESM, target: 'node24', minify: true, sourceMap: false },
       });
       NagSuppressions.addResourceSuppressions(
         fn,
         [
           { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the minimal managed policies for a function in a VPC that logs', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'] },
-          { id: 'AwsSolutions-L1', reason: 'Node.js 22 is the runtime every function of the kit is bundled for (esbuild target node22); a runtime upgrade is made for all functions at once, deliberately' },
         ],
         true,
       );

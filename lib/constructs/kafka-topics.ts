@@ -89,7 +89,7 @@ export class KafkaTopics extends Construct {
       entry: HANDLER_ENTRY,
       handler: 'handler',
       description: `KafkaTopics custom resource for MSK cluster ${props.cluster.clusterName}`,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       // Creating topics waits for their leaders; a large plan on a busy cluster takes a while.
@@ -103,10 +103,6 @@ export class KafkaTopics extends Construct {
       bundling: { externalModules: [], minify: true, sourceMap: true },
       environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
-    NagSuppressions.addResourceSuppressions(this.handler, [
-      { id: 'AwsSolutions-L1', reason: 'Node.js 22 is the newest runtime the kit is built and tested for (package.json engines, CI); moving up is a deliberate kit-wide change.' },
-    ]);
-
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.handler,
       logGroup: encryptedLogGroup(this, 'ProviderLogs', { encryptionKey: props.logsKey, retention, removalPolicy }),

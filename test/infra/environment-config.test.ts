@@ -90,6 +90,7 @@ describe('environment config', () => {
     expect(problems({ ...dev, topics: { ...dev.topics, orders: { ...orders, replicationFactor: 2, minInSyncReplicas: 3 } } })).toEqual([
       'topics.orders.minInSyncReplicas: must not exceed replicationFactor',
       'topics.orders.replicationFactor: must be 3 on serverless MSK, which fixes it',
+      'topics.orders.minInSyncReplicas: must be 2 on serverless MSK, which fixes it',
     ]);
     expect(problems({ ...prod, topics: { ...prod.topics, orders: { ...orders, replicationFactor: 5, minInSyncReplicas: 2 } } })).toEqual([
       'topics.orders.replicationFactor: must not exceed msk.brokerCount (3)',

@@ -209,12 +209,12 @@ describe('KafkaTopics', () => {
     });
   });
 
-  it('runs the handler on ARM64 Node.js 22 in the private subnets with the client security group', () => {
+  it('runs the handler on ARM64 Node.js 24 in the private subnets with the client security group', () => {
     const { template } = synth(prodConfig);
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'KafkaTopics custom resource for MSK cluster realtime-pipeline-prod',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 300,
       VpcConfig: { SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('MskClientSecurityGroup'), 'GroupId'] }], SubnetIds: Match.anyValue() },
@@ -249,12 +249,11 @@ describe('KafkaTopics', () => {
     expect(roleResource.DependsOn ?? []).toEqual([]);
   });
 
-  it('throws when a topic asks MSK Serverless for a min ISR other than 2', () => {
-    const config = validateEnvironmentConfig('dev', { ...dev, topics: { orders: { partitions: 3, replicationFactor: 3, minInSyncReplicas: 1, retentionHours: 24, cleanupPolicy: 'delete' } } , processors: {} , cdc: { engine: 'none' } });
-    const app = new App();
-    const network = new NetworkStack(app, 'network', { config });
-
-    expect(() => new StreamingStack(app, 'streaming', { config, vpc: network.vpc })).toThrow(/KafkaTopics: topics\.orders\.minInSyncReplicas must be 2 on MSK Serverless, which fixes it; got 1/);
+  it('fails synth when a topic asks MSK Serverless for a min ISR other than 2', () => {
+    const topics = { orders: { partitions: 3, replicationFactor: 3, minInSyncReplicas: 1, retentionHours: 24, cleanupPolicy: 'delete' } } as const;
+    expect(() => validateEnvironmentConfig('dev', { ...dev, topics, processors: {}, cdc: { engine: 'none' } })).toThrow(
+      /topics\.orders\.minInSyncReplicas: must be 2 on serverless MSK, which fixes it \(got 1\)/,
+    );
   });
 });
 

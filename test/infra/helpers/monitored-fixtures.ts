@@ -35,7 +35,7 @@ export function buildMonitoredProcessors(app: App, specs: readonly FixtureProces
     const timeout = Duration.seconds(spec.timeoutSeconds ?? 60);
     const fn = new lambda.Function(stack, `${spec.processorName}-fn`, {
       functionName: names.functionName,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({});'),
