@@ -1,5 +1,5 @@
 import type { PipelineConfig } from './pipeline-config.js';
-import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS } from './reference-pipeline.js';
+import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS, referenceProcessors } from './reference-pipeline.js';
 
 /**
  * dev: the cheapest deployment that still runs the whole pipeline. MSK
@@ -31,9 +31,8 @@ export const dev: PipelineConfig = {
     memoryMiB: 2048,
     workers: 1,
   },
-  processors: {
-    'order-analytics': {
-      topics: [REFERENCE_TOPIC_NAMES.orders],
+  processors: referenceProcessors(
+    {
       batchSize: 500,
       maxBatchingWindowSeconds: 1,
       startingPosition: 'TRIM_HORIZON',
@@ -43,22 +42,9 @@ export const dev: PipelineConfig = {
       memoryMiB: 1024,
       timeoutSeconds: 60,
       provisionedPollers: { minimum: 1, maximum: 3 },
-      schemaRegistryIntegration: false,
     },
-    'inventory-projector': {
-      topics: [REFERENCE_TOPIC_NAMES.stockMovements],
-      batchSize: 500,
-      maxBatchingWindowSeconds: 1,
-      startingPosition: 'TRIM_HORIZON',
-      retryAttempts: -1,
-      maxRecordAgeSeconds: -1,
-      bisectBatchOnError: false,
-      memoryMiB: 1024,
-      timeoutSeconds: 60,
-      provisionedPollers: { minimum: 1, maximum: 3 },
-      schemaRegistryIntegration: false,
-    },
-  },
+    { schemaRegistryIntegration: false },
+  ),
   alarms: {
     emails: [],
     offsetLagRecords: 100_000,

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from './pipeline-config.js';
-import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS } from './reference-pipeline.js';
+import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS, referenceProcessors } from './reference-pipeline.js';
 
 /**
  * prod: provisioned MSK across three zones with tiered storage, a NAT
@@ -38,9 +38,8 @@ export const prod: PipelineConfig = {
     memoryMiB: 4096,
     workers: 2,
   },
-  processors: {
-    'order-analytics': {
-      topics: [REFERENCE_TOPIC_NAMES.orders],
+  processors: referenceProcessors(
+    {
       batchSize: 1000,
       maxBatchingWindowSeconds: 1,
       startingPosition: 'TRIM_HORIZON',
@@ -51,23 +50,9 @@ export const prod: PipelineConfig = {
       timeoutSeconds: 120,
       reservedConcurrency: 24,
       provisionedPollers: { minimum: 2, maximum: 12 },
-      schemaRegistryIntegration: true,
     },
-    'inventory-projector': {
-      topics: [REFERENCE_TOPIC_NAMES.stockMovements],
-      batchSize: 1000,
-      maxBatchingWindowSeconds: 1,
-      startingPosition: 'TRIM_HORIZON',
-      retryAttempts: 1000,
-      maxRecordAgeSeconds: -1,
-      bisectBatchOnError: true,
-      memoryMiB: 1769,
-      timeoutSeconds: 120,
-      reservedConcurrency: 24,
-      provisionedPollers: { minimum: 2, maximum: 12 },
-      schemaRegistryIntegration: false,
-    },
-  },
+    { schemaRegistryIntegration: true },
+  ),
   alarms: {
     emails: [],
     offsetLagRecords: 20_000,

@@ -17,3 +17,18 @@ export const REFERENCE_CONNECTORS = [
 
 /** Seven days of retention: a week to notice and replay, the MSK default. */
 export const WEEK_HOURS = 7 * 24;
+
+type ProcessorSettings = Omit<PipelineConfig['processors'][string], 'topics' | 'schemaRegistryIntegration'>;
+
+/**
+ * The reference processors, each on its input topic, with one environment's
+ * mapping and function settings. order-analytics reads Glue-framed Avro, so
+ * it may let the mapping validate against the registry; inventory-projector
+ * reads Debezium JSON, which no registry governs.
+ */
+export function referenceProcessors(settings: ProcessorSettings, options: { readonly schemaRegistryIntegration: boolean }): PipelineConfig['processors'] {
+  return {
+    'order-analytics': { ...settings, topics: [REFERENCE_TOPIC_NAMES.orders], schemaRegistryIntegration: options.schemaRegistryIntegration },
+    'inventory-projector': { ...settings, topics: [REFERENCE_TOPIC_NAMES.stockMovements], schemaRegistryIntegration: false },
+  };
+}

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from './pipeline-config.js';
-import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS } from './reference-pipeline.js';
+import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS, referenceProcessors } from './reference-pipeline.js';
 
 /**
  * staging: production's shape at a smaller size, so a release is proven on
@@ -38,9 +38,8 @@ export const staging: PipelineConfig = {
     memoryMiB: 2048,
     workers: 2,
   },
-  processors: {
-    'order-analytics': {
-      topics: [REFERENCE_TOPIC_NAMES.orders],
+  processors: referenceProcessors(
+    {
       batchSize: 500,
       maxBatchingWindowSeconds: 1,
       startingPosition: 'TRIM_HORIZON',
@@ -50,22 +49,9 @@ export const staging: PipelineConfig = {
       memoryMiB: 1024,
       timeoutSeconds: 60,
       provisionedPollers: { minimum: 1, maximum: 6 },
-      schemaRegistryIntegration: true,
     },
-    'inventory-projector': {
-      topics: [REFERENCE_TOPIC_NAMES.stockMovements],
-      batchSize: 500,
-      maxBatchingWindowSeconds: 1,
-      startingPosition: 'TRIM_HORIZON',
-      retryAttempts: 100,
-      maxRecordAgeSeconds: -1,
-      bisectBatchOnError: true,
-      memoryMiB: 1024,
-      timeoutSeconds: 60,
-      provisionedPollers: { minimum: 1, maximum: 6 },
-      schemaRegistryIntegration: false,
-    },
-  },
+    { schemaRegistryIntegration: true },
+  ),
   alarms: {
     emails: [],
     offsetLagRecords: 50_000,

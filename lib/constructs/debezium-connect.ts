@@ -12,7 +12,6 @@ import {
   aws_lambda as lambda,
   aws_lambda_nodejs as nodejs,
   aws_logs as logs,
-  aws_secretsmanager as secretsmanager,
   aws_servicediscovery as servicediscovery,
   custom_resources as cr,
 } from 'aws-cdk-lib';
@@ -32,6 +31,7 @@ import {
 } from '../cdc/debezium-connector-config.js';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
+import { importSourceSecret } from './source-secret.js';
 
 export const CONNECT_REST_PORT = 8083;
 const IMAGE_DIR = fileURLToPath(new URL('../../docker/debezium-connect/', import.meta.url));
@@ -92,7 +92,7 @@ export class DebeziumConnect extends Construct {
     const replicationFactor = props.replicationFactor ?? 3;
     this.groupId = `${props.namePrefix}-connect`;
     const internalTopics = ['configs', 'offsets', 'status'].map((t) => `${this.groupId}-${t}`);
-    const secret = importSecret(this, props.source.secretArn);
+    const secret = importSourceSecret(this, props.source.secretArn);
 
     const logKey = new kms.Key(this, 'LogKey', { enableKeyRotation: true, description: `${props.namePrefix} Kafka Connect logs`, removalPolicy });
     logKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
@@ -285,13 +285,6 @@ function workerEnvironment(bootstrap: string, groupId: string, internalTopics: r
  * characters; a partial one (what a user copies from a name) does not, and is
  * matched by IAM with `-??????`.
  */
-function importSecret(scope: Construct, arn: string): secretsmanager.ISecret {
-  const name = arn.split(':secret:')[1] ?? '';
-  return /-[A-Za-z0-9]{6}$/.test(name)
-    ? secretsmanager.Secret.fromSecretCompleteArn(scope, 'SourceSecret', arn)
-    : secretsmanager.Secret.fromSecretPartialArn(scope, 'SourceSecret', arn);
-}
-
 function validate(props: DebeziumConnectProps): void {
   const cpus = [512, 1024, 2048, 4096];
   if (!cpus.includes(props.cpu)) throw new RangeError(`DebeziumConnect: cpu must be one of ${cpus.join(', ')}; got ${props.cpu}`);

@@ -1,8 +1,10 @@
-import { RemovalPolicy, Stack, aws_dms as dms, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, aws_dms as dms, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
+import type { ScramClient } from './msk-cluster.js';
+import { importSourceSecret } from './source-secret.js';
 
 /** DMS Serverless capacity units it accepts. */
 const CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
@@ -18,12 +20,8 @@ const SCRAM_PORT = 9096;
  * SASL/SCRAM enabled beside IAM and a SCRAM user for DMS. MSK Serverless
  * is IAM-only, so DMS cannot write to it at all.
  */
-export interface DmsKafkaTarget {
-  /** The cluster's SASL/SCRAM bootstrap brokers, `host:9096,...`. */
-  readonly scramBootstrapBrokers: string;
-  /** The SCRAM user's secret (`AmazonMSK_…`, customer-key encrypted) holding `username` and `password`, associated with the cluster. */
-  readonly scramSecret: secretsmanager.ISecret;
-}
+/** The SASL/SCRAM user and brokers DMS writes with (MskCluster built with `scram`). */
+export type DmsKafkaTarget = ScramClient;
 
 export interface DmsReplicationProps {
   /** Names the replication config, endpoints and subnet group: `realtime-pipeline-<env>`. */
@@ -89,7 +87,7 @@ export class DmsReplication extends Construct {
       assumedBy: new iam.ServicePrincipal(`dms.${region}.amazonaws.com`),
       description: 'DMS reads the source database secret',
     });
-    const secret = importSecret(this, props.source.secretArn);
+    const secret = importSourceSecret(this, props.source.secretArn);
     secret.grantRead(this.secretAccessRole);
 
     const secretSettings = { secretsManagerSecretId: props.source.secretArn, secretsManagerAccessRoleArn: this.secretAccessRole.roleArn };
@@ -169,13 +167,6 @@ export function dmsTableMappings(tables: readonly string[]): { rules: Record<str
     });
   });
   return { rules };
-}
-
-function importSecret(scope: Construct, arn: string): secretsmanager.ISecret {
-  const name = arn.split(':secret:')[1] ?? '';
-  return /-[A-Za-z0-9]{6}$/.test(name)
-    ? secretsmanager.Secret.fromSecretCompleteArn(scope, 'SourceSecret', arn)
-    : secretsmanager.Secret.fromSecretPartialArn(scope, 'SourceSecret', arn);
 }
 
 function validate(props: DmsReplicationProps): void {
