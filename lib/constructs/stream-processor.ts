@@ -20,6 +20,7 @@ import type { EnvironmentConfig } from '../config/environments.js';
 import { RemovalPolicyName } from '../config/pipeline-config.js';
 import { DeadLetterBucket } from './dead-letter-bucket.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
+import { deployedProcessorResources } from '../config/resource-names.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import {
   grantClusterDiscovery,
@@ -135,6 +136,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       throw new Error(`StreamProcessor: processorName must name a folder of functions/ with a handler.ts; '${entry}' does not exist`);
     }
     const functionName = `realtime-pipeline-${config.name}-${processorName}`;
+    const names = deployedProcessorResources(config.name, processorName, settings.topics);
     const registryArn = props.registryArn ?? stack.formatArn({ service: 'glue', resource: 'registry', resourceName: props.registryName });
 
     this.processorName = processorName;
@@ -159,7 +161,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     });
 
     this.table = new ProcessorTable(this, 'State', {
-      tableName: `${functionName}-state`,
+      tableName: names.stateTableName,
       encryptionKey: this.key,
       removalPolicy,
     }).table;
@@ -235,10 +237,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     grantSchemaRegistry(this.role, stack, props.registryName, registryArn);
     grantClusterDiscovery(this.role, props.kafka.clusterArn);
 
-    const baseGroupId = `realtime-pipeline-${config.name}-${processorName}`;
-    this.eventSources = settings.topics.map((topic) => {
-      // A consumer group id must be unique among Kafka mappings, so a second topic gets its own.
-      const consumerGroupId = settings.topics.length === 1 ? baseGroupId : `${baseGroupId}.${topic}`;
+    this.eventSources = names.inputs.map(({ topic, consumerGroupId }) => {
       props.kafka.grantConsume(this.role, [topic], consumerGroupId);
       const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, registryArn);
       return { topic, consumerGroupId, mapping };

@@ -9,6 +9,7 @@ import { ENVIRONMENT_CONFIGS, validateEnvironmentConfig, type EnvironmentConfig 
 import type { PipelineConfig } from '../../lib/config/pipeline-config.js';
 import { STATE_TABLE_ATTRIBUTES } from '../../lib/constructs/processor-table.js';
 import { PROCESSOR_METRICS_NAMESPACE, StreamProcessor } from '../../lib/constructs/stream-processor.js';
+import { deployedProcessorResources } from '../../lib/config/resource-names.js';
 import { METRICS_NAMESPACE } from '../../functions/core/observability/powertools.js';
 import { createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
 import { TestKafkaAccess, TEST_CLUSTER_ARN } from './helpers/test-kafka-access.js';
@@ -57,6 +58,14 @@ describe('StreamProcessor', () => {
   beforeAll(() => {
     built = build(customConfig());
     template = Template.fromStack(built.stack);
+  });
+
+  it('names its consumer group, table and queues as the operations CLI looks them up', () => {
+    const names = deployedProcessorResources(customConfig().name, 'order-analytics', built.processor.topics);
+    expect(built.processor.eventSources.map((s) => ({ topic: s.topic, consumerGroupId: s.consumerGroupId }))).toEqual(names.inputs);
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: names.stateTableName });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: names.deadLetterQueueName });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: names.onFailureQueueName });
   });
 
   describe('event source mapping', () => {

@@ -1,0 +1,33 @@
+import { GetBootstrapBrokersCommand, KafkaClient, ListClustersV2Command } from '@aws-sdk/client-kafka';
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import { Kafka, logLevel } from 'kafkajs';
+import { CliError } from '../cli-error.js';
+
+/**
+ * A kafkajs client for the environment's MSK cluster (named
+ * `realtime-pipeline-<env>` by the streaming stack), authenticated with the
+ * caller's AWS credentials through SASL/OAUTHBEARER signed by
+ * aws-msk-iam-sasl-signer-js, over TLS on the IAM port.
+ */
+export async function mskIamKafka(clusterName: string, region: string): Promise<Kafka> {
+  const msk = new KafkaClient({ region });
+  try {
+    const { ClusterInfoList: clusters = [] } = await msk.send(new ListClustersV2Command({ ClusterNameFilter: clusterName }));
+    const arn = clusters.find((c) => c.ClusterName === clusterName)?.ClusterArn;
+    if (arn === undefined) throw new CliError(`MSK cluster ${clusterName} was not found in ${region}: is the environment deployed, and are your credentials for its account?`);
+    const { BootstrapBrokerStringSaslIam: brokers } = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: arn }));
+    if (brokers === undefined) throw new CliError(`MSK cluster ${clusterName} has no IAM bootstrap brokers: IAM authentication must be on`);
+    return new Kafka({
+      clientId: 'rtp-cli',
+      brokers: brokers.split(','),
+      ssl: true,
+      logLevel: logLevel.NOTHING,
+      sasl: {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+      },
+    });
+  } finally {
+    msk.destroy();
+  }
+}
