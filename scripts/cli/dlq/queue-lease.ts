@@ -132,15 +132,16 @@ export class QueueLease {
     this.held.clear();
     for (let start = 0; start < handles.length; start += SQS_BATCH) {
       const chunk = handles.slice(start, start + SQS_BATCH);
-      // A failure here is not fatal: the visibility timeout releases them a little later.
-      await this.sqs
-        .send(
+      try {
+        await this.sqs.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: this.queueUrl,
             Entries: chunk.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle, VisibilityTimeout: 0 })),
           }),
-        )
-        .catch(() => undefined);
+        );
+      } catch {
+        // Not fatal: the visibility timeout releases them a little later.
+      }
     }
   }
 }
