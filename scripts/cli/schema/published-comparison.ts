@@ -1,3 +1,4 @@
+import { dirname, join, relative } from 'node:path';
 import type { CompatibilityMode } from '../../../functions/core/serde/compatibility.js';
 import type { Subject } from '../../../functions/core/serde/subject-catalog.js';
 import { checkVersions, type ChainVersion } from './chain-check.js';
@@ -86,7 +87,10 @@ function compareSubject(subject: Subject, base: PublishedSubject | undefined, op
   }
 
   const findings: SchemaFinding[] = [];
-  const describe = base.describeVersion ?? ((n: number) => `v${n}`);
+  const describe = base.describeVersion ?? ((n: number) => `v${n}.avsc`);
+  // Relative to where the command runs, as CI logs and editors show paths.
+  const shown = (file: string): string => relative(process.cwd(), file) || file;
+  const folder = subject.versions[0] === undefined ? `schemas/${subject.name}` : dirname(shown(subject.versions[0].file));
   for (const [index, publishedVersion] of base.versions.entries()) {
     const file = subject.versions[index];
     if (file === undefined) {
@@ -106,10 +110,10 @@ function compareSubject(subject: Subject, base: PublishedSubject | undefined, op
         subject: subject.name,
         version: file.version,
         rule: CheckRule.VERSION_CHANGED,
-        path: file.file,
+        path: shown(file.file),
         context: options.label,
         severity: 'error',
-        message: `v${file.version} differs from ${describe(publishedVersion.version)} at ${options.label}: a published version cannot change, data was written with it; restore it and put the change in v${subject.versions.length + 1}.avsc`,
+        message: `v${file.version}.avsc differs from ${describe(publishedVersion.version)} at ${options.label}: a published version cannot change, data was written with it; restore it and put the change in v${subject.versions.length + 1}.avsc`,
       });
     }
   }
@@ -120,7 +124,7 @@ function compareSubject(subject: Subject, base: PublishedSubject | undefined, op
       subject: subject.name,
       version: subject.versions.length,
       rule: CheckRule.MODE_CHANGED,
-      path: `schemas/${subject.name}/subject.json`,
+      path: join(folder, 'subject.json'),
       context: options.label,
       severity: 'warning',
       message:
