@@ -183,6 +183,22 @@ function order(version: 2 | 3, eventId: string, total: string): Record<string, u
   return { ...event, occurred_at: new Date('2026-03-01T12:00:10.000Z'), payload: { ...(event.payload as object), store_id: STORE } };
 }
 
+/** Records of the topic the processor's consumer group has not committed yet. */
+async function committedLag(): Promise<number> {
+  const admin = target!.kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(TOPIC);
+    const [committed] = await admin.fetchOffsets({ groupId: 'rtp-order-analytics', topics: [TOPIC] });
+    return ends.reduce((lag, end) => {
+      const at = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+      return lag + Number(end.offset) - Math.max(at, 0);
+    }, 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function inspect(): Promise<InspectReport> {
   return modules.inspectQueue(target!, 'order-analytics', { queue: 'dead-letters', samples: 5 });
 }
@@ -238,16 +254,32 @@ describe('rtp dlq against the local stack', () => {
     expect(registered.SchemaVersionId).toBe(v3Id);
     expect((await inspect()).samples[0]).toMatchObject({ value: { decoded: true, format: 'glue', value: { event_id: 'evt-dlq-2' } } });
     await startRunner();
+    // A first replay dies between the acknowledged produce and the delete, as a
+    // crash would: the record is in Kafka twice after the next replay, and only
+    // order-analytics' event-id dedup keeps it from counting twice.
+    const crashed = await modules.replayDeadLetters(target!, 'order-analytics', {
+      openProducer: async () => {
+        const real = await modules.kafkaReplayProducer(target!.kafka);
+        return {
+          send: async (records) => {
+            await real.send(records);
+            throw new Error('crashed after the acknowledgement');
+          },
+          close: () => real.close(),
+        };
+      },
+    });
+    expect(crashed).toMatchObject({ replayed: [], error: expect.stringMatching(/crashed after the acknowledgement/) as unknown });
+    await modules.waitUntil(async () => (await storeRevenue()).orders === 2, { what: 'the first produce counted', timeoutMs: 30_000, pollMs: 250 });
     const report = await replay();
 
     // Assess: counted once, the queue is empty, and a second replay finds nothing
     expect(report).toMatchObject({ replayed: [{ reason: 'SCHEMA_NOT_FOUND', topic: TOPIC }], duplicatesDeleted: 0, unresolved: [], notDeleted: 0 });
     expect(report.error).toBeUndefined();
-    await modules.waitUntil(async () => (await storeRevenue()).orders === 2, { what: 'the replayed order counted', timeoutMs: 30_000, pollMs: 250 });
     expect((await inspect()).scanned).toBe(0);
     expect((await replay()).replayed).toEqual([]);
-    // Long enough for a second delivery to have landed, had there been one.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // The second copy reached the processor (its partition's end offset is committed) and changed nothing.
+    await modules.waitUntil(async () => (await committedLag()) === 0, { what: 'order-analytics caught up', timeoutMs: 30_000, pollMs: 250 });
     expect(await storeRevenue()).toEqual({ orders: 2, revenueCents: 1250 });
     expect((await inspect()).scanned).toBe(0);
   }, 180_000);
