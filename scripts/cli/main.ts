@@ -3,7 +3,11 @@ import { KafkaEventError } from '../../functions/core/msk/errors.js';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './decode-command.js';
 import { doctorChecks, formatChecks } from './doctor-command.js';
+import { registerDlqCommands } from './dlq-command.js';
+import { registerLagCommands } from './lag-command.js';
 import { registerLocalCommands } from './local-command.js';
+import { registerProduceCommands } from './produce-command.js';
+import { registerSchemaCommands } from './schema-command.js';
 import { runDemo } from '../local/pipeline/demo.js';
 import { LocalStackError } from '../local/errors.js';
 
@@ -34,6 +38,10 @@ program
   });
 
 registerLocalCommands(program);
+registerSchemaCommands(program);
+registerDlqCommands(program);
+registerLagCommands(program);
+registerProduceCommands(program);
 
 program
   .command('demo')

@@ -76,7 +76,7 @@ export function localTarget(endpoints: Pick<StackEndpoints, 'kafka' | 'moto' | '
 }
 
 /** A deployed environment, reached with the caller's AWS credentials and region, MSK with IAM auth. */
-export async function awsTarget(env: string): Promise<PipelineTarget> {
+export function awsTarget(env: string): PipelineTarget {
   const name = environmentName(env);
   const config = validateEnvironmentConfig(name, ENVIRONMENT_CONFIGS[name]);
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -87,7 +87,7 @@ export async function awsTarget(env: string): Promise<PipelineTarget> {
     kind: 'aws',
     registryName: `realtime-pipeline-${name}`,
     topicSubjects: Object.fromEntries(Object.entries(config.topics).flatMap(([topic, t]) => (t.subject === undefined ? [] : [[topic, t.subject]]))),
-    kafka: await mskIamKafka(`realtime-pipeline-${name}`, region),
+    kafka: mskIamKafka(`realtime-pipeline-${name}`, region),
     sqs: new SQSClient(clientConfig),
     s3: new S3Client(clientConfig),
     glue: new GlueClient(clientConfig),
