@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { KafkaJSError } from 'kafkajs';
 import { KafkaEventError } from '../../functions/core/msk/errors.js';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './decode-command.js';
@@ -63,7 +64,19 @@ try {
   if (error instanceof CliError || error instanceof KafkaEventError || error instanceof LocalStackError) {
     process.stderr.write(`rtp: ${error.message}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  } else if (isAwsServiceError(error)) {
+    // An AWS answer (AccessDenied, a missing resource, throttling): its name and message say what to fix; a stack trace would not.
+    process.stderr.write(`rtp: AWS ${error.name}: ${error.message}\n`);
+    process.exitCode = 1;
+  } else if (error instanceof KafkaJSError) {
+    process.stderr.write(`rtp: Kafka ${error.name}: ${error.message}\n`);
+    process.exitCode = 1;
   } else {
     throw error;
   }
+}
+
+/** An error the AWS SDK raised from a service's answer: every one carries `$metadata`. */
+function isAwsServiceError(error: unknown): error is Error & { $metadata: object } {
+  return error instanceof Error && typeof (error as { $metadata?: unknown }).$metadata === 'object';
 }
