@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { KafkaJSError } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { KafkaEventError } from '../../functions/core/msk/errors.js';
 import { CliError } from './cli-error.js';
 import { decodeCommand } from './decode-command.js';
@@ -68,7 +68,7 @@ try {
     // An AWS answer (AccessDenied, a missing resource, throttling): its name and message say what to fix; a stack trace would not.
     process.stderr.write(`rtp: AWS ${error.name}: ${error.message}\n`);
     process.exitCode = 1;
-  } else if (error instanceof KafkaJSError) {
+  } else if (error instanceof kafkajs.KafkaJSError) {
     process.stderr.write(`rtp: Kafka ${error.name}: ${error.message}\n`);
     process.exitCode = 1;
   } else {
