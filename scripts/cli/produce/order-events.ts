@@ -1,4 +1,4 @@
-import { ORDER_PLACED } from '../../../functions/order-analytics/definition.js';
+import { orderEventValue } from '../../local/pipeline/run-workload.js';
 import { planWorkload, type WorkloadStep } from '../../local/pipeline/workload.js';
 
 /**
@@ -50,30 +50,12 @@ export function orderEvents(options: OrderEventsOptions): () => Record<string, u
     }
     const step = pending.shift() as OrderStep;
     index += 1;
-    return orderEnvelope(step, options.version, `o-${options.seed}-${String(index).padStart(8, '0')}`, `evt-load-${options.seed}-${index}`);
-  };
-}
-
-function orderEnvelope(step: OrderStep, version: number, orderId: string, eventId: string): Record<string, unknown> {
-  const { order } = step;
-  const payload: Record<string, unknown> = {
-    order_id: orderId,
-    customer_id: order.customerId,
-    store_id: order.storeId,
-    channel: order.channel,
-    currency: order.currency,
-    total: order.total,
-    lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unit_price: l.unitPrice })),
-  };
-  if (version >= 2) payload.shipping_method = step.shippingMethod;
-  if (version >= 3) payload.promo_code = step.promoCode;
-  return {
-    event_id: eventId,
-    event_type: ORDER_PLACED,
-    occurred_at: order.createdAt,
-    source: 'rtp-produce',
-    correlation_id: null,
-    schema_version: version,
-    payload,
+    const renumbered: OrderStep = {
+      ...step,
+      schemaVersion: options.version as OrderStep['schemaVersion'],
+      eventId: `evt-load-${options.seed}-${index}`,
+      order: { ...step.order, orderId: `o-${options.seed}-${String(index).padStart(8, '0')}` },
+    };
+    return orderEventValue(renumbered, 'rtp-produce');
   };
 }

@@ -87,8 +87,8 @@ export async function runWorkload(steps: readonly WorkloadStep[], target: Worklo
   return result;
 }
 
-/** The OrderEvent envelope as a producer on `schemaVersion` writes it. */
-function orderEventValue(step: Extract<WorkloadStep, { kind: 'order' }>): Record<string, unknown> {
+/** The OrderEvent envelope as a producer on `schemaVersion` writes it; `source` names the producing service. */
+export function orderEventValue(step: Extract<WorkloadStep, { kind: 'order' }>, source = 'order-service'): Record<string, unknown> {
   const { order } = step;
   const payload: Record<string, unknown> = {
     order_id: order.orderId,
@@ -105,7 +105,7 @@ function orderEventValue(step: Extract<WorkloadStep, { kind: 'order' }>): Record
     event_id: step.eventId,
     event_type: ORDER_PLACED,
     occurred_at: order.createdAt,
-    source: 'order-service',
+    source,
     correlation_id: null,
     schema_version: step.schemaVersion,
     payload,
