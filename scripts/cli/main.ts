@@ -8,6 +8,7 @@ import { registerDlqCommands } from './dlq-command.js';
 import { registerLagCommands } from './lag-command.js';
 import { registerLocalCommands } from './local-command.js';
 import { registerProduceCommands } from './produce-command.js';
+import { registerReplayCommands } from './replay-command.js';
 import { registerSchemaCommands } from './schema-command.js';
 import { runDemo } from '../local/pipeline/demo.js';
 import { LocalStackError } from '../local/errors.js';
@@ -43,6 +44,7 @@ registerSchemaCommands(program);
 registerDlqCommands(program);
 registerLagCommands(program);
 registerProduceCommands(program);
+registerReplayCommands(program);
 
 program
   .command('demo')

@@ -13,5 +13,7 @@ export const RTP = join(ROOT, '.rtp');
  */
 export const STATE_DIR = process.env.RTP_STATE_DIR === undefined || process.env.RTP_STATE_DIR === '' ? RTP : resolve(process.env.RTP_STATE_DIR);
 export const LOG_DIR = join(STATE_DIR, 'logs');
+/** Which state version of each processor is current (written by `rtp replay`); it names tables in this stack's DynamoDB data. */
+export const STATE_VERSIONS_FILE = join(STATE_DIR, 'state-versions.json');
 /** Maven's repository for the local stack's jars, kept apart from ~/.m2. */
 export const MAVEN_REPO = join(RTP, 'maven');

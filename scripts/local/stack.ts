@@ -4,7 +4,7 @@ import { startDynamoDbLocal, ensureDynamoDbLocalInstalled } from './dynamodb-loc
 import { ensureKafkaConnectInstalled, startKafkaConnect } from './kafka-connect.js';
 import { ensureKafkaInstalled, startKafka } from './kafka.js';
 import { startMoto } from './moto.js';
-import { LOG_DIR, STATE_DIR } from './paths.js';
+import { LOG_DIR, STATE_DIR, STATE_VERSIONS_FILE } from './paths.js';
 import { stackPorts, type ServicePort } from './ports.js';
 import { migrate } from './postgres-migrations.js';
 import { startPostgres } from './postgres.js';
@@ -53,7 +53,11 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   await ensurePythonVenv({ onProgress: progress });
 
   const dynamoDataDir = join(STATE_DIR, 'dynamodb-local', 'data');
-  if (options.fresh === true) await rm(dynamoDataDir, { recursive: true, force: true });
+  if (options.fresh === true) {
+    await rm(dynamoDataDir, { recursive: true, force: true });
+    // The recorded state versions name tables of the data just wiped.
+    await rm(STATE_VERSIONS_FILE, { force: true });
+  }
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -58,7 +58,7 @@ export async function resolveTarget(options: TargetOptions): Promise<PipelineTar
 }
 
 /** The local stack at `endpoints` (as `.rtp/stack.json` records them, or as a test started it). */
-export function localTarget(endpoints: Pick<StackEndpoints, 'kafka' | 'moto' | 'dynamodb'>): PipelineTarget {
+export function localTarget(endpoints: Pick<StackEndpoints, 'kafka' | 'moto' | 'dynamodb'>, options: { readonly stateVersionsPath?: string } = {}): PipelineTarget {
   const aws = { ...LOCAL_AWS, endpoint: endpoints.moto.endpoint };
   const sqs = new SQSClient(aws);
   return buildTarget({
@@ -71,7 +71,7 @@ export function localTarget(endpoints: Pick<StackEndpoints, 'kafka' | 'moto' | '
     s3: new S3Client({ ...aws, forcePathStyle: true }),
     glue: new GlueClient(aws),
     dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb.endpoint }),
-    processors: Object.fromEntries(Object.entries(LOCAL_PROCESSOR_TOPICS).map(([name, topics]) => [name, localProcessorResources(name, topics)])),
+    processors: Object.fromEntries(Object.entries(LOCAL_PROCESSOR_TOPICS).map(([name, topics]) => [name, localProcessorResources(name, topics, options.stateVersionsPath)])),
   });
 }
 

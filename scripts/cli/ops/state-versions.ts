@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ProcessorResources } from '../../../lib/config/resource-names.js';
-import { STATE_DIR } from '../../local/paths.js';
+import { STATE_VERSIONS_FILE } from '../../local/paths.js';
 import { CliError } from '../cli-error.js';
 
 /**
@@ -29,7 +29,7 @@ export interface StateVersion {
 export type StateVersions = Readonly<Record<string, StateVersion>>;
 
 /** Where the local stack records them; tests pass their own path. */
-export const STATE_VERSIONS_PATH = join(STATE_DIR, 'state-versions.json');
+export const STATE_VERSIONS_PATH = STATE_VERSIONS_FILE;
 
 const stateVersions = z.record(
   z.string(),

@@ -6,14 +6,14 @@ import { Kafka } from 'kafkajs';
 import { createDeadLetter, serializeDeadLetter, type DeadLetter } from '../../../../functions/core/dlq/envelope.js';
 import type { DeadLetterReason } from '../../../../functions/core/dlq/reasons.js';
 import type { PipelineTarget } from '../../../../scripts/cli/ops/pipeline-target.js';
-import { localProcessorResources } from '../../../../scripts/cli/ops/processor-resources.js';
+import { baseLocalProcessorResources } from '../../../../scripts/cli/ops/processor-resources.js';
 
 export const DLQ_URL = 'http://sqs.test/000000000000/order-analytics-dlq';
 export const ON_FAILURE_URL = 'http://sqs.test/000000000000/order-analytics-on-failure';
 
 /** A target whose clients the test mocks with aws-sdk-client-mock; kafkajs is never connected. */
 export function fakeTarget(): PipelineTarget {
-  const resources = localProcessorResources('order-analytics', ['orders']);
+  const resources = baseLocalProcessorResources('order-analytics', ['orders']);
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   return {
     label: 'test target',
