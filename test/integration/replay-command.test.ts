@@ -150,4 +150,48 @@ describe('rtp replay', () => {
     expect((await dynamodb.send(new ScanCommand({ TableName: PROCESSOR }))).Items).toEqual(oldTableBefore.Items);
     expect(oldTableBefore.Items).toHaveLength(1);
   }, 300_000);
+
+  it('restarts a processor killed mid-replay and still counts every movement once, as version 3', async () => {
+    // Prepare: runs after the first replay switched to version 2.
+    const { planReplay } = await import('../../scripts/cli/replay/replay-plan.js');
+    const { runLocalReplay } = await import('../../scripts/cli/replay/run-local-replay.js');
+    const fromIndex = FROM_INDEX + 50;
+    const plan = await planReplay(target!, PROCESSOR, base + fromIndex * 1_000, { versionsPath: VERSIONS });
+    expect(plan).toMatchObject({ currentVersion: 2, newVersion: 3, records: MOVEMENTS - fromIndex });
+
+    // Act: SIGKILL the processor process (started by this replay, found by its pid) after its first records.
+    let processed = 0;
+    let killed: number | undefined;
+    let pid: number | undefined;
+    const outcome = await runLocalReplay(target!, plan, {
+      endpoints,
+      versionsPath: VERSIONS,
+      timeoutMs: 240_000,
+      pollMs: 250,
+      log: (line) => {
+        progress(line);
+        const started = /\(pid (\d+),/.exec(line);
+        if (started !== null) pid = Number(started[1]);
+      },
+      processorEnv: { RTP_ESM_BATCH_SIZE: '1', RTP_ESM_MAXIMUM_BATCHING_WINDOW_MS: '0' },
+      onInvoke: (line) => {
+        if (line.result === 'SUCCESS') processed += line.records;
+        if (killed === undefined && processed >= 5 && pid !== undefined) {
+          killed = processed;
+          process.kill(pid, 'SIGKILL');
+        }
+      },
+    });
+
+    // Assess
+    const expected: Record<string, number> = {};
+    for (let i = fromIndex; i < MOVEMENTS; i += 1) {
+      const key = JSON.stringify([SKUS[i % SKUS.length], 'store-1']);
+      expected[key] = (expected[key] ?? 0) + delta(i);
+    }
+    expect(killed).toBeLessThan(MOVEMENTS - fromIndex);
+    expect(outcome.restarts).toBeGreaterThanOrEqual(1);
+    expect(await stock(`${PROCESSOR}-v3`)).toEqual(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b))));
+    expect(outcome).toMatchObject({ reprocessed: MOVEMENTS - fromIndex, switched: { version: 3, stateTableName: `${PROCESSOR}-v3` } });
+  }, 300_000);
 });

@@ -83,14 +83,3 @@ export function versionedResources(base: ProcessorResources, version: number): P
     stateTableName: `${base.stateTableName}-v${version}`,
   };
 }
-
-/** Version 1's names, from the names of version `version` (what a target reports as current). */
-export function baseResources(current: ProcessorResources, version: number): ProcessorResources {
-  if (version === 1) return current;
-  const suffix = `-v${version}`;
-  const strip = (name: string): string => {
-    if (!name.endsWith(suffix)) throw new CliError(`'${name}' is recorded as state version ${version} of ${current.processor} but does not end in ${suffix}; fix ${STATE_VERSIONS_PATH}`);
-    return name.slice(0, -suffix.length);
-  };
-  return { ...current, inputs: current.inputs.map((i) => ({ ...i, consumerGroupId: strip(i.consumerGroupId) })), stateTableName: strip(current.stateTableName) };
-}

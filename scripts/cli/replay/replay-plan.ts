@@ -3,7 +3,8 @@ import type { Admin } from 'kafkajs';
 import type { ProcessorResources } from '../../../lib/config/resource-names.js';
 import { CliError } from '../cli-error.js';
 import type { PipelineTarget } from '../ops/pipeline-target.js';
-import { baseResources, currentStateVersion, STATE_VERSIONS_PATH, versionedResources } from '../ops/state-versions.js';
+import { baseLocalProcessorResources } from '../ops/processor-resources.js';
+import { currentStateVersion, STATE_VERSIONS_PATH, versionedResources } from '../ops/state-versions.js';
 
 /**
  * The plan of a Kappa-style replay: a new version of the processor's state,
@@ -60,11 +61,14 @@ export interface PlanOptions {
 
 /** Reads offsets and existing resources; changes nothing. */
 export async function planReplay(target: PipelineTarget, processor: string, fromMs: number, options: PlanOptions = {}): Promise<ReplayPlan> {
-  const current = target.processor(processor);
+  const reported = target.processor(processor);
   // On AWS the versions are CDK configuration, not a local file: the deployed names are version 1.
   const currentVersion = target.kind === 'local' ? currentStateVersion(processor, options.versionsPath ?? STATE_VERSIONS_PATH) : 1;
   const newVersion = currentVersion + 1;
-  const next = versionedResources(baseResources(current, currentVersion), newVersion);
+  // Every version's names derive from version 1's, read afresh here rather than from the target, which may predate the last switch.
+  const base = target.kind === 'local' ? baseLocalProcessorResources(processor, reported.inputs.map((i) => i.topic)) : reported;
+  const current = versionedResources(base, currentVersion);
+  const next = versionedResources(base, newVersion);
 
   const admin = target.kafka.admin();
   await admin.connect();
@@ -98,9 +102,9 @@ async function partitionStarts(admin: Admin, topic: string, fromMs: number): Pro
   let watermarks: Array<{ partition: number; high: string; low: string }>;
   let starts: Array<{ partition: number; offset: string }>;
   try {
-    watermarks = await admin.fetchTopicOffsets(topic);
+    watermarks = await whileRetriable(() => admin.fetchTopicOffsets(topic));
     // kafkajs answers the partition's end where no record is that new.
-    starts = await admin.fetchTopicOffsetsByTimestamp(topic, fromMs);
+    starts = await whileRetriable(() => admin.fetchTopicOffsetsByTimestamp(topic, fromMs));
   } catch (error) {
     throw new CliError(`Cannot read the offsets of topic '${topic}': ${(error as Error).message}. Does the topic exist (is the pipeline provisioned)?`);
   }
@@ -118,7 +122,7 @@ async function partitionStarts(admin: Admin, topic: string, fromMs: number): Pro
 /** A group that already committed would resume from its offsets, not from `--from`: an earlier replay was left half done. */
 async function refuseUsedGroup(admin: Admin, next: ProcessorResources): Promise<void> {
   for (const { topic, consumerGroupId } of next.inputs) {
-    const committed = await admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] });
+    const committed = await whileRetriable(() => admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] }));
     if (committed.some((t) => t.partitions.some((p) => Number(p.offset) >= 0))) {
       throw new CliError(
         `Consumer group ${consumerGroupId} already has offsets on ${topic} (an earlier replay that did not switch?). ` +
@@ -138,4 +142,21 @@ async function refuseExistingTable(target: PipelineTarget, table: string): Promi
   throw new CliError(
     `Table ${table} already exists (an earlier replay that did not switch?). Delete it first (aws dynamodb delete-table --table-name ${table} --endpoint-url <DynamoDB Local>), and its consumer groups.`,
   );
+}
+
+/**
+ * Retries what Kafka marks retriable (a coordinator still loading or moving
+ * after a broker start), which kafkajs' admin passes through for group
+ * offsets, for up to `limitMs`.
+ */
+async function whileRetriable<T>(call: () => Promise<T>, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }

@@ -113,6 +113,21 @@ describe('planReplay', () => {
     expect(text).toContain('Roll back');
   });
 
+  it('waits out a coordinator that is still loading, which Kafka marks retriable', async () => {
+    const asked: number[] = [];
+    const target = fakeTarget({ partitions: [[0, 10, 5]] }, asked, versionsPath);
+    const admin = fakeAdmin({ partitions: [[0, 10, 5]] }, asked);
+    let failures = 1;
+    const fetchOffsets = admin.fetchOffsets.bind(admin);
+    admin.fetchOffsets = ((request: Parameters<Admin['fetchOffsets']>[0]) => {
+      if (failures-- > 0) return Promise.reject(Object.assign(new Error('This is not the correct coordinator for this group'), { retriable: true }));
+      return fetchOffsets(request);
+    });
+    const plan = await planReplay({ ...target, kafka: { admin: () => admin } as unknown as Kafka }, 'inventory-projector', FROM, { versionsPath });
+    expect(plan.records).toBe(5);
+    expect(failures).toBe(-1);
+  });
+
   it('numbers the next version after the recorded one, from the version 1 names', async () => {
     await writeFile(
       versionsPath,
