@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { connectRest } from './connect-rest.js';
 import { deleteConnectors, droppedConnectors, reconcileConnectors, registrationProperties } from './registration.js';
@@ -7,6 +8,8 @@ import { deleteConnectors, droppedConnectors, reconcileConnectors, registrationP
  * under the CDK Provider framework: `onEvent` starts the work, `isComplete`
  * is polled until the connectors run (or the provider's total timeout).
  */
+
+const logger = new Logger({ serviceName: 'connector-registration' });
 
 interface IsCompleteEvent {
   readonly RequestType: CloudFormationCustomResourceEvent['RequestType'];
@@ -20,7 +23,7 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
   const rest = connectRest(props.connectUrl);
   if (event.RequestType === 'Delete') {
     const skipped = await deleteConnectors(rest, props.connectors.map((c) => c.name), { tolerateUnavailable: true });
-    if (skipped.length > 0) console.warn(JSON.stringify({ message: 'Kafka Connect unreachable; connectors not deleted', skipped }));
+    if (skipped.length > 0) logger.warn('Kafka Connect unreachable; connectors not deleted', { skipped });
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
   if (event.RequestType === 'Update') {
@@ -34,6 +37,6 @@ export async function isComplete(event: IsCompleteEvent): Promise<{ IsComplete: 
   if (event.RequestType === 'Delete') return { IsComplete: true };
   const props = registrationProperties(event.ResourceProperties);
   const progress = await reconcileConnectors(connectRest(props.connectUrl), props.connectors);
-  if (!progress.complete) console.log(JSON.stringify({ message: 'waiting for connectors', waitingFor: progress.waitingFor }));
+  if (!progress.complete) logger.info('Waiting for connectors', { waitingFor: progress.waitingFor });
   return { IsComplete: progress.complete };
 }
