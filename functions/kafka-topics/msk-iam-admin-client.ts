@@ -1,5 +1,5 @@
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type BrokersFunction } from 'kafkajs';
 
 /**
  * A kafkajs client for MSK's IAM listener (port 9098): TLS, and SASL
@@ -7,10 +7,15 @@ import { Kafka, logLevel } from 'kafkajs';
  * no secret exists anywhere. kafkajs asks for a fresh token on each
  * (re)authentication.
  */
-export function mskIamKafka(bootstrapBrokers: string, region: string, clientId = 'realtime-pipeline-kafka-topics'): Kafka {
+export function mskIamKafka(
+  bootstrapBrokers: string | BrokersFunction,
+  region: string,
+  { clientId = 'realtime-pipeline-kafka-topics', level = logLevel.WARN }: { readonly clientId?: string; readonly level?: logLevel } = {},
+): Kafka {
   return new Kafka({
     clientId,
-    brokers: bootstrapBrokers.split(','),
+    // A function defers the broker lookup to the first connect.
+    brokers: typeof bootstrapBrokers === 'string' ? bootstrapBrokers.split(',') : bootstrapBrokers,
     ssl: true,
     sasl: {
       mechanism: 'oauthbearer',
@@ -19,7 +24,7 @@ export function mskIamKafka(bootstrapBrokers: string, region: string, clientId =
         return { value: token };
       },
     },
-    logLevel: logLevel.WARN,
+    logLevel: level,
     connectionTimeout: 10_000,
     retry: { retries: 8, initialRetryTime: 500, maxRetryTime: 10_000 },
   });

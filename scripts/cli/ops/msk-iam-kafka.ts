@@ -1,6 +1,6 @@
 import { GetBootstrapBrokersCommand, KafkaClient, ListClustersV2Command } from '@aws-sdk/client-kafka';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel, type Kafka } from 'kafkajs';
+import { mskIamKafka as mskIamKafkaClient } from '../../../functions/kafka-topics/msk-iam-admin-client.js';
 import { CliError } from '../cli-error.js';
 
 /**
@@ -14,19 +14,12 @@ import { CliError } from '../cli-error.js';
  */
 export function mskIamKafka(clusterName: string, region: string): Kafka {
   let brokers: Promise<string[]> | undefined;
-  return new Kafka({
-    clientId: 'rtp-cli',
-    brokers: () => (brokers ??= lookUpBrokers(clusterName, region).catch((error: unknown) => {
+  const lookUp = (): Promise<string[]> =>
+    (brokers ??= lookUpBrokers(clusterName, region).catch((error: unknown) => {
       brokers = undefined;
       throw error;
-    })),
-    ssl: true,
-    logLevel: logLevel.NOTHING,
-    sasl: {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
-    },
-  });
+    }));
+  return mskIamKafkaClient(lookUp, region, { clientId: 'rtp-cli', level: logLevel.NOTHING });
 }
 
 async function lookUpBrokers(clusterName: string, region: string): Promise<string[]> {
