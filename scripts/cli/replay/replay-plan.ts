@@ -3,6 +3,7 @@ import type { Admin } from 'kafkajs';
 import type { ProcessorResources } from '../../../lib/config/resource-names.js';
 import { CliError } from '../cli-error.js';
 import type { PipelineTarget } from '../ops/pipeline-target.js';
+import { backoffDelay, sleep } from '../../../functions/core/retry/backoff.js';
 import { baseLocalProcessorResources } from '../ops/processor-resources.js';
 import { currentStateVersion, STATE_VERSIONS_PATH, versionedResources } from '../ops/state-versions.js';
 
@@ -151,12 +152,13 @@ async function refuseExistingTable(target: PipelineTarget, table: string): Promi
  */
 async function whileRetriable<T>(call: () => Promise<T>, limitMs = 30_000): Promise<T> {
   const deadline = Date.now() + limitMs;
-  for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+  for (let attempt = 1; ; attempt += 1) {
     try {
       return await call();
     } catch (error) {
+      const delay = backoffDelay(attempt, { baseMs: 200, capMs: 2_000 });
       if ((error as { retriable?: unknown }).retriable !== true || Date.now() + delay > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
     }
   }
 }
