@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
+import type {
+  aws_iam as iam,
+  aws_kms as kms} from 'aws-cdk-lib';
 import {
   CustomResource,
   Duration,
   RemovalPolicy,
-  Stack,
   aws_ec2 as ec2,
   aws_ecr_assets as ecrAssets,
   aws_ecs as ecs,
-  aws_iam as iam,
-  aws_kms as kms,
   aws_lambda as lambda,
   aws_lambda_nodejs as nodejs,
   aws_logs as logs,
@@ -30,6 +30,7 @@ import {
   type CdcConnector,
 } from '../cdc/debezium-connector-config.js';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import { LogsKey, encryptedLogGroup } from './encrypted-logs.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { importSourceSecret } from './source-secret.js';
 
@@ -94,9 +95,8 @@ export class DebeziumConnect extends Construct {
     const internalTopics = ['configs', 'offsets', 'status'].map((t) => `${this.groupId}-${t}`);
     const secret = importSourceSecret(this, props.source.secretArn);
 
-    const logKey = new kms.Key(this, 'LogKey', { enableKeyRotation: true, description: `${props.namePrefix} Kafka Connect logs`, removalPolicy });
-    logKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: logKey, retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy });
+    const logKey = new LogsKey(this, 'LogKey', { description: `${props.namePrefix} Kafka Connect logs`, removalPolicy }).key;
+    const logGroup = encryptedLogGroup(this, 'Logs', { encryptionKey: logKey, retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', { name: `${props.namePrefix}.connect.internal`, vpc: props.vpc });

@@ -1,19 +1,33 @@
 import { Aws, Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
+/**
+ * Lets CloudWatch Logs encrypt with `key` for the log group `logGroupName`
+ * of this account and region (every log group when omitted). Logs uses the
+ * key itself, so the key policy names the regional service principal,
+ * narrowed by the encryption context.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+ */
+export function allowCloudWatchLogs(key: kms.Key, logGroupName = '*'): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      ...(logGroupName === '*' ? { sid: 'CloudWatchLogsUse' } : {}),
+      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      // In a key policy, '*' is this key.
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${logGroupName}` } },
+    }),
+  );
+}
+
 export interface LogsKeyProps {
   readonly description: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/**
- * A customer KMS key (rotated yearly) that CloudWatch Logs may use for the
- * log groups of this account and region. Logs encrypts with the key itself,
- * so the key policy names the regional service principal, narrowed by the
- * encryption context to log groups of this account.
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
- */
+/** A customer KMS key (rotated yearly) that CloudWatch Logs may use for the log groups of this account and region. */
 export class LogsKey extends Construct {
   public readonly key: kms.Key;
 
@@ -26,16 +40,7 @@ export class LogsKey extends Construct {
       removalPolicy,
       ...(removalPolicy === RemovalPolicy.DESTROY ? { pendingWindow: Duration.days(7) } : {}),
     });
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsUse',
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        // In a key policy, '*' is this key.
-        resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` } },
-      }),
-    );
+    allowCloudWatchLogs(this.key);
   }
 }
 

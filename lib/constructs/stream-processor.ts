@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  ArnFormat,
   Duration,
   RemovalPolicy,
   Stack,
@@ -21,6 +20,7 @@ import { RemovalPolicyName } from '../config/pipeline-config.js';
 import { DeadLetterBucket } from './dead-letter-bucket.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { deployedProcessorResources } from '../config/resource-names.js';
+import { allowCloudWatchLogs } from './encrypted-logs.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import {
   grantClusterDiscovery,
@@ -152,7 +152,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     });
 
     const logGroupName = `/aws/lambda/${functionName}`;
-    this.allowLogsToUseKey(logGroupName);
+    allowCloudWatchLogs(this.key, logGroupName);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName,
       encryptionKey: this.key,
@@ -294,26 +294,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
   }
 
   /** CloudWatch Logs encrypts the log group with the key only if the key policy lets it. */
-  private allowLogsToUseKey(logGroupName: string): void {
-    const stack = Stack.of(this);
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-  }
+
 
   private suppressServiceWildcards(): void {
     NagSuppressions.addResourceSuppressions(
