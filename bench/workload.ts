@@ -1,0 +1,110 @@
+/**
+ * The workload every in-process benchmark shares: OrderEvents planned by the
+ * demo's seeded workload planner, written by producers on the reader's
+ * schema (orders v3) in the Glue wire format, and cut into MSK events the
+ * way the reference mapping delivers them (batches of 500 over the orders
+ * topic's partitions). Only v3 writers, so that a consumer without schema
+ * resolution (Powertools' Avro deserializer reads with one schema) decodes
+ * the same bytes correctly: the comparison is of decoding, not of features.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KafkaEvent, KafkaEventRecord } from '../functions/core/msk/types.js';
+import { parseAvroSchema } from '../functions/core/serde/avro-schema.js';
+import { writeGlueFrame } from '../functions/core/serde/glue-wire-format.js';
+import { SchemaNotFoundError } from '../functions/core/serde/errors.js';
+import type { SchemaRegistry } from '../functions/core/serde/schema-registry.js';
+import { subjectSchema } from '../functions/core/serde/subject-schema.js';
+import { PIPELINE_TOPIC_PARTITIONS } from '../scripts/local/pipeline/connectors.js';
+import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
+import { planWorkload, type WorkloadStep } from '../scripts/local/pipeline/workload.js';
+
+export const BENCH_TOPIC = 'orders';
+/** The reference processors' batch size in every environment's config. */
+export const BENCH_BATCH_SIZE = 500;
+/** The orders topic's partitions in the local reference pipeline. */
+export const BENCH_PARTITIONS = PIPELINE_TOPIC_PARTITIONS;
+const EVENT_SOURCE_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/retail/abcd1234-0000-0000-0000-000000000000-1';
+
+export interface BenchWorkload {
+  /** One MSK event per batch, records spread over the partitions in offset order. */
+  readonly events: readonly KafkaEvent[];
+  readonly records: number;
+  /** The Glue schema version id in every record's frame; `registry` knows it as orders v3. */
+  readonly schemaVersionId: string;
+  readonly registry: SchemaRegistry;
+  /** The reader and writer schema, orders v3, as JSON text. */
+  readonly schema: string;
+  /** Distinct state keys the workload touches: stores for revenue, customers for risk. */
+  readonly stores: number;
+  readonly customers: number;
+}
+
+export interface BenchWorkloadOptions {
+  /** @default 10 000 */
+  readonly records?: number;
+  /** @default 7 */
+  readonly seed?: number;
+}
+
+/** Serves the one writer schema, as the Glue registry would after the first lookup. */
+class SingleSchemaRegistry implements SchemaRegistry {
+  public constructor(
+    private readonly id: string,
+    private readonly definition: string,
+  ) {}
+
+  public getSchemaDefinition(schemaVersionId: string): Promise<string> {
+    if (schemaVersionId.toLowerCase() !== this.id) {
+      return Promise.reject(new SchemaNotFoundError(`Schema version ${schemaVersionId} is not the bench's orders v3`, { schemaVersionId }));
+    }
+    return Promise.resolve(this.definition);
+  }
+}
+
+export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload {
+  const wanted = options.records ?? 10_000;
+  const schema = subjectSchema(BENCH_TOPIC);
+  const type = parseAvroSchema(schema);
+  const schemaVersionId = randomUUID();
+  const startAt = Date.UTC(2026, 10, 2, 9, 0, 0);
+  // Orders are about 40% of the planner's events; plan enough of them, on time, once each.
+  const orders = planWorkload({ events: Math.ceil(wanted * 3), seed: options.seed ?? 7, startAt, duplicateRate: 0, lateRate: 0, poisonRate: 0 })
+    .filter((s): s is Extract<WorkloadStep, { kind: 'order' }> => s.kind === 'order')
+    .slice(0, wanted)
+    .map((step) => ({ ...step, schemaVersion: 3 as const }));
+  if (orders.length < wanted) throw new RangeError(`the planner gave ${orders.length} orders, fewer than the ${wanted} asked for`);
+
+  const offsets = new Array<number>(BENCH_PARTITIONS).fill(0);
+  const records: KafkaEventRecord[] = orders.map((step, i) => {
+    const partition = i % BENCH_PARTITIONS;
+    const offset = offsets[partition]!;
+    offsets[partition] = offset + 1;
+    const value = writeGlueFrame(schemaVersionId, type.toBuffer(orderEventValue(step)));
+    return {
+      topic: BENCH_TOPIC,
+      partition,
+      offset,
+      timestamp: step.order.createdAt.getTime(),
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from(step.order.customerId).toString('base64'),
+      value: value.toString('base64'),
+      headers: [],
+    };
+  });
+
+  const events: KafkaEvent[] = [];
+  for (let from = 0; from < records.length; from += BENCH_BATCH_SIZE) {
+    const grouped: Record<string, KafkaEventRecord[]> = {};
+    for (const record of records.slice(from, from + BENCH_BATCH_SIZE)) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
+    events.push({ eventSource: 'aws:kafka', eventSourceArn: EVENT_SOURCE_ARN, bootstrapServers: 'b-1.retail.kafka.eu-west-1.amazonaws.com:9098', records: grouped });
+  }
+  return {
+    events,
+    records: records.length,
+    schemaVersionId,
+    registry: new SingleSchemaRegistry(schemaVersionId, schema),
+    schema,
+    stores: new Set(orders.map((o) => o.order.storeId)).size,
+    customers: new Set(orders.map((o) => o.order.customerId)).size,
+  };
+}
