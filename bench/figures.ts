@@ -1,0 +1,58 @@
+/**
+ * What `npm run bench` writes to bench/results.json: one figure per key the
+ * issue names, plus what each figure was measured on, so a reader can tell a
+ * run on a laptop from one on a CI runner.
+ */
+
+export interface DecodeFigures {
+  /** Records per second decoded, same batches, same process, alternating runs. */
+  readonly decodeRecordsPerSec: { readonly ours: number; readonly powertools: number };
+  /** CPU (user + system) per record, our handler's path with an in-memory state store. */
+  readonly cpuMicrosPerRecord: { readonly decodeOnly: number; readonly decodeDedupWindow: number };
+}
+
+export interface WriteCountFigures<T = number> {
+  readonly fenced: T;
+  readonly fencedWithDedup: T;
+  readonly powertoolsIdempotency: T;
+}
+
+export interface DynamoDbWriteFigures {
+  /** Items written per 1,000 records (DynamoDB bills every item of a transaction as a write). */
+  readonly dynamodbWritesPer1000: WriteCountFigures;
+  /** Write capacity units per 1,000 records, by DynamoDB's pricing rules from the items' sizes. */
+  readonly dynamodbWcuPer1000: WriteCountFigures;
+  /** Write requests (API calls) per 1,000 records. */
+  readonly dynamodbRequestsPer1000: WriteCountFigures;
+}
+
+export interface BundleFigures {
+  /** Per function: bytes of its esbuild bundle, minified, as the CDK builds it. */
+  readonly bundleBytes: Readonly<Record<string, number>>;
+  /** Per function: median ms a fresh node process takes to import its bundle. */
+  readonly coldInitMs: Readonly<Record<string, number>>;
+}
+
+export interface EndToEndFigures {
+  /** Ms from a record's Kafka timestamp to the invocation that committed it returning. */
+  readonly e2eLatencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
+  /** Records processed per second over the run, at the fixed produce rate below. */
+  readonly throughputPerSec: number;
+  readonly produceRatePerSec: number;
+}
+
+/** One row of the printed table: a figure, the alternative beside it, and what it is. */
+export interface TableRow {
+  readonly measure: string;
+  readonly ours: string;
+  readonly alternative?: string;
+  readonly note?: string;
+}
+
+/** What a measurement returns: its figures for results.json and its rows for the table. */
+export interface Measured<T> {
+  readonly figures: T;
+  readonly rows: readonly TableRow[];
+  /** How the figures were taken (sizes, repetitions), printed under the table. */
+  readonly method: readonly string[];
+}
