@@ -14,16 +14,17 @@ import { awsEnvironment, LOCAL_AWS } from '../moto.js';
 import { revenueByStoreMinute, stockBySkuLocation } from '../retail-repository.js';
 import { readStackState } from '../stack-supervisor.js';
 import type { ServicePort } from '../ports.js';
-import { startStack } from '../stack.js';
+import { startStack, type StackEndpoints } from '../stack.js';
+import { TokenBucket } from '../../cli/produce/token-bucket.js';
 import { isAlive } from '../processes.js';
 import { consumerLag, lateOrderOf, readDeadLetters, drainQueue } from './demo-results.js';
 import { startProcessor, type RunningProcessor } from './processor-runner.js';
-import { provisionPipeline } from './provision.js';
+import { provisionPipeline, type ProvisionedPipeline } from './provision.js';
 import { reconcile } from './reconcile.js';
 import { formatReport, percentile } from './report.js';
 import { runWorkload } from './run-workload.js';
 import type { InvokeLine } from './run-processor.js';
-import { planWorkload, type OrderSchemaVersion } from './workload.js';
+import { planWorkload, type OrderSchemaVersion, type WorkloadStep } from './workload.js';
 
 export interface DemoOptions {
   /** Business events the workload writes. @default 20 000 */
@@ -33,6 +34,14 @@ export interface DemoOptions {
   /** @default the stack's fixed ports (see ports.ts) */
   readonly ports?: Record<ServicePort, number>;
   readonly write: (line: string) => void;
+  /** Writes the workload at this many steps per second (a token bucket) rather than as fast as Postgres takes it. */
+  readonly ratePerSec?: number;
+  /** For measurements: each workload step, called once it is committed. */
+  readonly onStep?: (done: number, step: WorkloadStep) => void;
+  /** For measurements: each invocation of either processor, called as its summary arrives. */
+  readonly onInvoke?: (line: InvokeLine) => void;
+  /** For measurements: called once the processors have caught up, before the report, with the stack still up. */
+  readonly onDrained?: (stack: { readonly endpoints: StackEndpoints; readonly pipeline: ProvisionedPipeline }) => Promise<void>;
 }
 
 const PROCESSORS = ['inventory-projector', 'order-analytics'] as const;
@@ -64,7 +73,10 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       processors.push(
         await startProcessor({
           processor: name,
-          onInvoke: (line) => invocations.push(line),
+          onInvoke: (line) => {
+            invocations.push(line);
+            options.onInvoke?.(line);
+          },
           env: {
             ...aws,
             AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb.endpoint,
@@ -123,14 +135,18 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       );
     };
 
-    write(`writing the retail workload: ${steps.length} steps from ${events} events (seed ${options.seed ?? 1})`);
+    const paced = options.ratePerSec === undefined ? '' : ` at ${options.ratePerSec} steps/s`;
+    write(`writing the retail workload: ${steps.length} steps from ${events} events (seed ${options.seed ?? 1})${paced}`);
     const started = Date.now();
     let lastReport = Date.now();
     const workload = await runWorkload(steps, {
       postgres,
       producer,
       orderSchemaIds,
-      onStep: (done) => {
+      // Bursts of at most a tenth of a second's steps, so a slow commit is caught up without flooding.
+      ...(options.ratePerSec === undefined ? {} : { pacer: new TokenBucket(options.ratePerSec, Math.max(1, Math.ceil(options.ratePerSec / 10))) }),
+      onStep: (done, step) => {
+        options.onStep?.(done, step);
         if (Date.now() - lastReport > 3_000) {
           lastReport = Date.now();
           void progress(done);
@@ -151,6 +167,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     }
     const elapsedMs = Date.now() - started;
     await Promise.all([producer.disconnect(), admin.disconnect()]);
+    await options.onDrained?.({ endpoints: stack.endpoints, pipeline });
 
     const s3 = new S3Client({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials, forcePathStyle: true });
     const decoder = new RecordDecoder({

@@ -14,6 +14,8 @@ export interface WorkloadTarget {
   readonly producer: Producer;
   /** The Glue schema version id of each orders version, as registered. */
   readonly orderSchemaIds: ReadonlyMap<OrderSchemaVersion, string>;
+  /** Awaited for one token before each step, to write at a fixed rate (a TokenBucket). @default unpaced */
+  readonly pacer?: { take(n: number): Promise<void> };
   /** Called after each step, for progress. */
   readonly onStep?: (done: number, step: WorkloadStep) => void;
 }
@@ -41,6 +43,7 @@ export async function runWorkload(steps: readonly WorkloadStep[], target: Worklo
   const orderIds: string[] = [];
   const result = { steps: 0, orders: 0, movements: 0, republished: 0, corrections: 0, poison: 0 };
   for (const step of steps) {
+    await target.pacer?.take(1);
     switch (step.kind) {
       case 'movement': {
         const { movementId } = await insertStockMovement(target.postgres, step.movement);
