@@ -70,4 +70,20 @@ describe('running the retail workload against Postgres', () => {
     const rows = await client.query<{ sum: number }>('SELECT coalesce(sum(quantity_delta), 0)::int AS sum FROM stock_movements');
     expect(total).toBe(rows.rows[0]?.sum);
   }, 120_000);
+
+  it('takes one token of its pacer before each step, so a token bucket sets the rate', async () => {
+    // Prepare: movements only, as the orders of the test above hold their ids already
+    const steps = planWorkload({ events: 40, startAt: Date.parse('2026-11-22T10:00:00Z'), seed: 4 }).filter((s) => s.kind === 'movement');
+    const taken: number[] = [];
+    const done: number[] = [];
+    const pacer = { take: (n: number) => (taken.push(n), Promise.resolve()) };
+    const producer = { send: () => Promise.resolve([]) } as unknown as Producer;
+
+    // Act
+    await runWorkload(steps, { postgres: client, producer, orderSchemaIds: SCHEMA_IDS, pacer, onStep: (n) => done.push(taken.length - n) });
+
+    // Assess: every step waited for its own token before it was written
+    expect(taken).toEqual(steps.map(() => 1));
+    expect(done.every((ahead) => ahead === 0)).toBe(true);
+  }, 60_000);
 });
