@@ -57,6 +57,22 @@ describe('summarising an end-to-end run', () => {
     expect(rows.find((r) => r.measure === 'orders: Postgres commit → Kafka timestamp')?.ours).toBe('p50 250 ms, p95 250 ms, p99 250 ms');
   });
 
+  it('says so when the processors fell behind or the producer did not hold its rate', () => {
+    // Prepare: latency grows from 100 ms to 5 s over the window; the last step returns late (20 steps in 4 s)
+    const stepDoneAt = [...Array.from({ length: 29 }, (_, i) => (i + 1) * 100), 5_000];
+    const invocations = [
+      { at: 1_200, line: invoke(['stock-movements-0@0..0'], [100]) },
+      { at: 9_900, line: invoke(['stock-movements-0@1..1'], [5_000]) },
+    ];
+
+    // Act
+    const { method } = summarise(observations({ stepDoneAt, invocations }));
+
+    // Assess
+    expect(method.join('\n')).toMatch(/fell behind the produce rate \(median latency 100 ms in the window's first quarter, 5000 ms in its last\)/);
+    expect(method.join('\n')).toMatch(/did not hold the rate asked \(5 of 10 steps\/s\)/);
+  });
+
   it('refuses a run with nothing after the warm-up', () => {
     expect(() => summarise(observations({ stepDoneAt: [100, 200] }))).toThrow(EndToEndError);
   });
