@@ -28,6 +28,20 @@ export default defineConfig({
           env: { POWERTOOLS_METRICS_DISABLED: 'true', ...QUIET_SDK },
         },
       },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          environment: 'node',
+          // The scenarios' DynamoDB Local; each scenario starts its own Kafka and moto.
+          globalSetup: ['test/integration/global-setup.ts'],
+          hookTimeout: 300_000,
+          testTimeout: 900_000,
+          fileParallelism: false,
+          // Data and logs apart from a developer's stack (paths.ts reads it when it loads).
+          env: { POWERTOOLS_METRICS_DISABLED: 'true', RTP_STATE_DIR: '.rtp/chaos', ...QUIET_SDK },
+        },
+      },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], environment: 'node', testTimeout: 120_000, env: QUIET_SDK } },
       {
         test: {

@@ -1,0 +1,92 @@
+/**
+ * The source of truth of a chaos scenario: every order event and every
+ * poison record the scenario's producers wrote, kept as the producers meant
+ * them (not as the pipeline saw them), so the verdict can tell a lost order
+ * from a double count. Orders come from the demo's seeded workload planner
+ * and are framed as the order-service producers frame them: Avro of their
+ * schema version in the Glue wire format.
+ */
+import type { Message } from 'kafkajs';
+import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
+import { writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
+import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
+import { toCents } from '../../../functions/order-analytics/definition.js';
+import { orderEventValue } from '../../../scripts/local/pipeline/run-workload.js';
+import { planWorkload, type WorkloadOptions, type WorkloadStep } from '../../../scripts/local/pipeline/workload.js';
+
+export type OrderStep = Extract<WorkloadStep, { kind: 'order' }>;
+
+/** What an order must add to its store's 1-minute revenue window. */
+export interface LedgerOrder {
+  readonly eventId: string;
+  readonly storeId: string;
+  readonly occurredAt: number;
+  readonly cents: number;
+}
+
+/** A record written to be dead-lettered, by its exact bytes. */
+export interface LedgerPoison {
+  readonly value: Buffer;
+  /** The reasons the pipeline may give it, e.g. ['DECODE_ERROR']. */
+  readonly reasons: readonly string[];
+  readonly what: string;
+}
+
+export class OrdersLedger {
+  private readonly orderEvents = new Map<string, LedgerOrder>();
+  private readonly poisonRecords = new Map<string, LedgerPoison>();
+
+  /** An order the producer wrote (once or more: a repeat of an event id is the same order). */
+  public addOrder(order: LedgerOrder): void {
+    this.orderEvents.set(order.eventId, order);
+  }
+
+  public addPoison(poison: LedgerPoison): void {
+    this.poisonRecords.set(poison.value.toString('base64'), poison);
+  }
+
+  public get orders(): ReadonlyMap<string, LedgerOrder> {
+    return this.orderEvents;
+  }
+
+  /** By the base64 of their bytes, as a dead letter carries them. */
+  public get poison(): ReadonlyMap<string, LedgerPoison> {
+    return this.poisonRecords;
+  }
+}
+
+/** `count` placed orders of a seeded workload: no poison, no late events, no repeats unless asked for. */
+export function planOrders(count: number, options: Pick<WorkloadOptions, 'startAt' | 'seed'> & Partial<WorkloadOptions>): OrderStep[] {
+  const share = options.orderShare ?? 0.4;
+  // Orders are a share of the planner's events; plan generously and keep the first `count`.
+  const steps = planWorkload({ duplicateRate: 0, lateRate: 0, poisonRate: 0, correctionRate: 0, ...options, events: Math.ceil((count / share) * 1.5) + 20 });
+  const orders = steps.filter((s): s is OrderStep => s.kind === 'order').slice(0, count);
+  if (orders.length < count) throw new RangeError(`the planner gave ${orders.length} orders, fewer than the ${count} asked for`);
+  return orders;
+}
+
+export function ledgerOrderOf(step: OrderStep): LedgerOrder {
+  return { eventId: step.eventId, storeId: step.order.storeId, occurredAt: step.order.createdAt.getTime(), cents: toCents(step.order.total) };
+}
+
+/** Glue schema version id per orders schema version, as registered in the local registry. */
+export type OrderSchemaIds = ReadonlyMap<number, string>;
+
+const writerTypes = new Map<number, ReturnType<typeof parseAvroSchema>>();
+
+/**
+ * The Kafka message an order-service producer on the step's schema version
+ * writes, keyed by order id. `timestamp` is the producer's clock (CreateTime),
+ * which a scenario may skew; by default the event time.
+ */
+export function orderMessage(step: OrderStep, schemaIds: OrderSchemaIds, timestamp = step.order.createdAt.getTime()): Message {
+  const version = step.schemaVersion;
+  const id = schemaIds.get(version);
+  if (id === undefined) throw new RangeError(`orders v${version} is not registered`);
+  let type = writerTypes.get(version);
+  if (type === undefined) {
+    type = parseAvroSchema(subjectSchema('orders', version));
+    writerTypes.set(version, type);
+  }
+  return { key: step.order.orderId, value: writeGlueFrame(id, type.toBuffer(orderEventValue(step))), timestamp: String(timestamp) };
+}

@@ -1,0 +1,132 @@
+/**
+ * Whether exactly-once held, judged against the ledger: every order the
+ * producers wrote must be in its store's 1-minute revenue window exactly
+ * once, or dead-lettered as LATE_EVENT (too late for any window, by design)
+ * and then in no window; every poison record must be dead-lettered with its
+ * exact bytes; and no dead letter may hold anything else (a good order in
+ * the DLQ is a lost order). Windows are compared by order count and cents,
+ * so a lost order and a doubled one cannot hide behind each other unless
+ * both counts agree, which the per-window comparison of two measures makes
+ * vanishingly unlikely.
+ */
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DeadLetter } from '../../../functions/core/dlq/envelope.js';
+import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
+import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
+import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
+import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
+import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import type { OrderEventEnvelope, StoreRevenue } from '../../../functions/order-analytics/definition.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
+import { LOCAL_AWS } from '../../../scripts/local/moto.js';
+import { readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
+import type { ChaosPipeline } from './chaos-pipeline.js';
+import type { OrdersLedger } from './orders-ledger.js';
+
+export interface ChaosVerdict {
+  readonly orders: number;
+  readonly windows: number;
+  /** Orders missing from their window (and not dead-lettered as late). */
+  readonly lost: number;
+  /** Orders counted more than once. */
+  readonly doubled: number;
+  readonly lateDeadLettered: number;
+  readonly poisonDeadLettered: number;
+  readonly poisonMissing: readonly string[];
+  /** Dead letters that are neither a late order nor a poison record of the ledger. */
+  readonly unexpectedDeadLetters: readonly string[];
+  readonly differences: readonly string[];
+}
+
+const MINUTE = 60_000;
+
+export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Promise<ChaosVerdict> {
+  const p = pipeline.provisioned;
+  const endpoint = pipeline.moto.endpoint;
+  const sqs = new SQSClient({ endpoint, ...LOCAL_AWS });
+  const s3 = new S3Client({ endpoint, ...LOCAL_AWS, forcePathStyle: true });
+  const glue = new GlueClient({ endpoint, ...LOCAL_AWS });
+  // Read past the fault proxy: the verdict must not meet the scenario's faults.
+  const direct = new DynamoDBClient({ endpoint: pipeline.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  try {
+    // A dead letter is at least once (written before the commit that passes it): one per record.
+    const letters = new Map<string, DeadLetter>();
+    for (const letter of await readDeadLetters(sqs, s3, p.deadLetterQueueUrl)) letters.set(`${letter.topic}/${letter.partition}/${letter.offset}`, letter);
+
+    const decoder = new RecordDecoder({ registry: new CachedSchemaRegistry(new GlueSchemaRegistryClient({ glue, registryName: p.registryName })), readerSchema: subjectSchema('orders') });
+    const late = new Set<string>();
+    const poisonSeen = new Set<string>();
+    const unexpected: string[] = [];
+    for (const [where, letter] of letters) {
+      const poison = letter.value === null ? undefined : ledger.poison.get(letter.value);
+      if (poison !== undefined) {
+        if (poison.reasons.includes(letter.reason)) poisonSeen.add(letter.value ?? '');
+        else unexpected.push(`${where}: ${poison.what} dead-lettered as ${letter.reason}, expected ${poison.reasons.join(' or ')}`);
+        continue;
+      }
+      if (letter.reason === 'LATE_EVENT' && letter.value !== null) {
+        const event = (await decoder.decode(Buffer.from(letter.value, 'base64'))).value as OrderEventEnvelope;
+        if (ledger.orders.has(event.event_id)) {
+          late.add(event.event_id);
+          continue;
+        }
+      }
+      unexpected.push(`${where}: ${letter.reason} ${letter.error.name}: ${letter.error.message}`);
+    }
+
+    const expected = new Map<string, StoreRevenue>();
+    for (const order of ledger.orders.values()) {
+      if (late.has(order.eventId)) continue;
+      const key = `${order.storeId}@${new Date(order.occurredAt - (order.occurredAt % MINUTE)).toISOString()}`;
+      const current = expected.get(key) ?? { orders: 0, revenueCents: 0 };
+      expected.set(key, { orders: current.orders + 1, revenueCents: current.revenueCents + order.cents });
+    }
+    const actual = new Map<string, StoreRevenue>();
+    for (const { body } of await new DynamoDbStateStore({ client: direct, tableName: p.stateTable }).scanAll()) {
+      if (body.kind === 'final-window' && body.view === 'store-revenue') actual.set(`${body.key}@${new Date(body.start).toISOString()}`, body.result as unknown as StoreRevenue);
+      if (body.kind === 'key-windows' && body.view === 'store-revenue') {
+        for (const open of body.windows) actual.set(`${body.key}@${new Date(open.start).toISOString()}`, open.acc as unknown as StoreRevenue);
+      }
+    }
+    let lost = 0;
+    let doubled = 0;
+    const differences: string[] = [];
+    for (const key of new Set([...expected.keys(), ...actual.keys()])) {
+      const want = expected.get(key) ?? { orders: 0, revenueCents: 0 };
+      const got = actual.get(key) ?? { orders: 0, revenueCents: 0 };
+      if (want.orders === got.orders && want.revenueCents === got.revenueCents) continue;
+      lost += Math.max(0, want.orders - got.orders);
+      doubled += Math.max(0, got.orders - want.orders);
+      differences.push(`${key}: expected ${want.orders} orders / ${want.revenueCents} cents, found ${got.orders} / ${got.revenueCents}`);
+    }
+    const poisonMissing = [...ledger.poison.entries()].filter(([bytes]) => !poisonSeen.has(bytes)).map(([, poison]) => poison.what);
+    return {
+      orders: ledger.orders.size,
+      windows: expected.size,
+      lost,
+      doubled,
+      lateDeadLettered: late.size,
+      poisonDeadLettered: poisonSeen.size,
+      poisonMissing,
+      unexpectedDeadLetters: unexpected,
+      differences,
+    };
+  } finally {
+    sqs.destroy();
+    s3.destroy();
+    glue.destroy();
+    direct.destroy();
+  }
+}
+
+/** One line for the scenario's output: what the verdict found. */
+export function describeVerdict(v: ChaosVerdict): string {
+  return (
+    `verdict: ${v.orders} orders in ${v.windows} windows, ${v.lost} lost, ${v.doubled} double-counted, ` +
+    `${v.lateDeadLettered} late (dead-lettered), ${v.poisonDeadLettered} poison dead-lettered, ` +
+    `${v.poisonMissing.length} poison missing, ${v.unexpectedDeadLetters.length} unexpected dead letters`
+  );
+}
