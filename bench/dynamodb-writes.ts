@@ -1,0 +1,381 @@
+/**
+ * DynamoDB write cost of exactly-once processing, three ways, on the same
+ * decoded records: the offset-fenced engine without and with event-id dedup,
+ * and what a Powertools user writes instead (per-record idempotency around a
+ * per-record handler). Every write request of each run is counted by SDK
+ * middleware on its client, so a library's own writes count too.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateItemCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
+import { defineProcessor, type ProcessorDefinition } from '../functions/core/engine/definition.js';
+import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
+import type { CommittedChunk } from '../functions/core/engine/partition-executor.js';
+import { decodePartition } from '../functions/core/handler/decode-partition.js';
+import type { PartitionInput } from '../functions/core/handler/decoded-record.js';
+import { parseKafkaEvent, partitionsOf } from '../functions/core/msk/partitions.js';
+import { RecordDecoder } from '../functions/core/serde/record-decoder.js';
+import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store-client.js';
+import { TRANSACTION_LIMITS } from '../functions/core/state/state-store.js';
+import { ORDER_PLACED, orderAnalytics, toCents, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../scripts/local/dynamodb-local.js';
+import type { DynamoDbWriteFigures, Measured, TableRow, WriteCountFigures } from './figures.js';
+import { countDynamoDbWrites, type WriteTally } from './request-counter.js';
+import { writeFloorPer1000, type FloorRecord } from './write-floor.js';
+import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload } from './workload.js';
+
+export const DynamoDbWriteBenchErrorReason = {
+  /** A record did not decode, was rejected, or a partition gave up: the runs would not be of the same records. */
+  INCOMPLETE_RUN: 'INCOMPLETE_RUN',
+  /** The three runs computed different revenue per store-minute: their costs are not comparable. */
+  RESULTS_DIFFER: 'RESULTS_DIFFER',
+} as const;
+export type DynamoDbWriteBenchErrorReason = (typeof DynamoDbWriteBenchErrorReason)[keyof typeof DynamoDbWriteBenchErrorReason];
+
+export class DynamoDbWriteBenchError extends Error {
+  public override readonly name = 'DynamoDbWriteBenchError';
+  public constructor(
+    message: string,
+    public readonly reason: DynamoDbWriteBenchErrorReason,
+    public readonly run?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The issue's acceptance: the fence alone writes at least this many times fewer items than per-record idempotency. */
+const ACCEPTANCE_RATIO = 20;
+/** Keys a record commit holds beside its checkpoint and meta item. */
+const TRANSACTION_ITEM_BUDGET = TRANSACTION_LIMITS.maxItems - 2;
+const MINUTE = 60_000;
+
+/** Orders and integer cents per `store@minuteStart`: what every run must agree on. */
+type StoreMinutes = Map<string, StoreRevenue>;
+
+interface RunResult {
+  readonly tally: WriteTally;
+  readonly revenue: StoreMinutes;
+  /** Items written by window closing (the engine's afterBatch), if any. */
+  readonly closingItems: number;
+  /** Transactions that committed records. */
+  readonly recordCommits: number;
+  readonly seconds: number;
+}
+
+/** One MSK event, decoded per partition the way the handler hands it to the processor. */
+type Invocation = readonly PartitionInput[];
+
+export async function measureDynamoDbWrites(options: { endpoint: string; records?: number }): Promise<Measured<DynamoDbWriteFigures>> {
+  const workload = benchWorkload(options.records === undefined ? {} : { records: options.records });
+  const reference = orderAnalytics({ partitions: BENCH_PARTITIONS });
+  const invocations = await decodeAll(workload.events, new RecordDecoder({ registry: workload.registry, ...readerOf(reference) }));
+  const client = (): DynamoDBClient => new DynamoDBClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+  // Same views, same watermark; only the offset fence makes it exactly-once.
+  const { dedup: _dedup, ...withoutDedup } = reference;
+  const fenced = await runEngine('fenced', defineProcessor<unknown>(withoutDedup), invocations, client());
+  const fencedWithDedup = await runEngine('fencedWithDedup', reference, invocations, client());
+  const powertools = await runPowertools(invocations, client());
+  assertSameRevenue({ fenced, fencedWithDedup, powertoolsIdempotency: powertools });
+
+  const per1000 = (pick: (t: WriteTally) => number): WriteCountFigures => ({
+    fenced: round((pick(fenced.tally) * 1000) / workload.records),
+    fencedWithDedup: round((pick(fencedWithDedup.tally) * 1000) / workload.records),
+    powertoolsIdempotency: round((pick(powertools.tally) * 1000) / workload.records),
+  });
+  const figures: DynamoDbWriteFigures = {
+    dynamodbWritesPer1000: per1000((t) => t.items),
+    dynamodbWcuPer1000: per1000((t) => t.writeUnits),
+    dynamodbRequestsPer1000: per1000((t) => t.requests),
+  };
+  return {
+    figures,
+    rows: [row('offset fence', 'fenced', figures), row('offset fence + event-id dedup', 'fencedWithDedup', figures)],
+    method: method(workload, invocations, { fenced, fencedWithDedup, powertools }, figures),
+  };
+}
+
+function readerOf(definition: ProcessorDefinition): { readerSchema?: NonNullable<ProcessorDefinition['input']['readerSchema']> } {
+  return definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema };
+}
+
+async function decodeAll(events: ReturnType<typeof benchWorkload>['events'], decoder: RecordDecoder): Promise<Invocation[]> {
+  const invocations: Invocation[] = [];
+  for (const event of events) {
+    const partitions: PartitionInput[] = [];
+    for (const batch of partitionsOf(parseKafkaEvent(event))) {
+      const decoded = await decodePartition(batch, decoder);
+      const last = batch.records.at(-1);
+      if (decoded.poisonRecords.length > 0 || decoded.stoppedAtOffset !== undefined || last === undefined) {
+        throw new DynamoDbWriteBenchError(`${batch.topicPartition}: ${decoded.poisonRecords.length} records did not decode`, DynamoDbWriteBenchErrorReason.INCOMPLETE_RUN);
+      }
+      partitions.push({
+        topic: batch.topic,
+        partition: batch.partition,
+        topicPartition: batch.topicPartition,
+        records: decoded.records,
+        poisonRecords: [],
+        lastOffset: last.offset,
+        deadLetter: () => Promise.resolve(),
+      });
+    }
+    invocations.push(partitions);
+  }
+  return invocations;
+}
+
+/**
+ * The engine as the deployed handler runs it: each invocation's partitions
+ * in parallel, then window closing (the handler's afterBatch), which writes
+ * each closed window's final item. No emitter: emissions go to SQS, not
+ * DynamoDB.
+ */
+async function runEngine(run: string, definition: ProcessorDefinition, invocations: readonly Invocation[], client: DynamoDBClient): Promise<RunResult> {
+  const started = performance.now();
+  const tableName = `bench-${run.toLowerCase()}-${randomUUID().slice(0, 8)}`;
+  await createStateTable(client, tableName);
+  const tally = countDynamoDbWrites(client, { kindAttribute: 'kind', indexes: [{ table: tableName, tableKey: ['pk', 'sk'], indexKey: ['openShard', 'closesAt'] }] });
+  const store = new DynamoDbStateStore({ client, tableName });
+  let recordCommits = 0;
+  const engine = createEngineProcessor(definition, { store, onCommit: (_: CommittedChunk) => (recordCommits += 1) });
+  let closingItems = 0;
+  for (const invocation of invocations) {
+    const outcomes = await Promise.all(invocation.map((input) => engine.processPartition(input)));
+    for (const [i, outcome] of outcomes.entries()) {
+      const rejected = outcome?.rejected?.length ?? 0;
+      if (outcome === undefined || rejected > 0 || outcome.retryFromOffset !== undefined) {
+        throw new DynamoDbWriteBenchError(
+          `${run}: ${invocation[i]?.topicPartition} left ${rejected} rejected records, retry from ${outcome?.retryFromOffset ?? 'none'}`,
+          DynamoDbWriteBenchErrorReason.INCOMPLETE_RUN,
+          run,
+        );
+      }
+    }
+    const before = tally.items;
+    await engine.afterBatch();
+    closingItems += tally.items - before;
+  }
+  const revenue: StoreMinutes = new Map();
+  for (const item of await store.scanAll()) {
+    const body = item.body;
+    if (body.kind === 'key-windows' && body.view === 'store-revenue') {
+      for (const w of body.windows) revenue.set(storeMinute(body.key, w.start), w.acc as unknown as StoreRevenue);
+    } else if (body.kind === 'final-window' && body.view === 'store-revenue') {
+      revenue.set(storeMinute(body.key, body.start), body.result as unknown as StoreRevenue);
+    }
+  }
+  client.destroy();
+  return { tally, revenue, closingItems, recordCommits, seconds: (performance.now() - started) / 1000 };
+}
+
+const storeMinute = (store: string, minuteStart: number): string => `${store}@${new Date(minuteStart).toISOString()}`;
+
+async function createTable(client: DynamoDBClient, tableName: string, key: string, ttlAttribute?: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  if (ttlAttribute !== undefined) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
+  }
+}
+
+/**
+ * What a Powertools user writes for the same views without our engine:
+ * makeIdempotent keyed on the event id around a per-record handler that
+ * ADDs the order to its store-minute item and to its customer-minute item
+ * (the 5-minute risk score is then the sum of five customer-minutes on
+ * read). Partitions of an invocation run in parallel, records of a
+ * partition in offset order, as the mapping delivers them.
+ */
+async function runPowertools(invocations: readonly Invocation[], client: DynamoDBClient): Promise<RunResult> {
+  const started = performance.now();
+  const suffix = randomUUID().slice(0, 8);
+  const stateTable = `bench-pt-state-${suffix}`;
+  const idempotencyTable = `bench-pt-idempotency-${suffix}`;
+  // The idempotency table as Powertools documents it: partition key `id`, TTL on `expiration`.
+  await createTable(client, idempotencyTable, 'id', 'expiration');
+  await createTable(client, stateTable, 'pk');
+  const tally = countDynamoDbWrites(client);
+
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'event_id' });
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: idempotencyTable, awsSdkV3Client: client });
+  const add = (pk: string, expression: string, values: Record<string, AttributeValue>): Promise<unknown> =>
+    client.send(new UpdateItemCommand({ TableName: stateTable, Key: { pk: { S: pk } }, UpdateExpression: expression, ExpressionAttributeValues: values }));
+  const processOrder = makeIdempotent(
+    async (order: OrderEventEnvelope): Promise<void> => {
+      if (order.event_type !== ORDER_PLACED) return;
+      const minute = Math.floor(order.occurred_at.getTime() / MINUTE) * MINUTE;
+      const cents = { N: String(toCents(order.payload.total)) };
+      await add(`STORE#${order.payload.store_id}#${minute}`, 'ADD orders :one, revenueCents :cents', { ':one': { N: '1' }, ':cents': cents });
+      await add(`CUSTOMER#${order.payload.customer_id}#${minute}`, 'ADD orders :one, totalCents :cents, promoOrders :promo, stores :store', {
+        ':one': { N: '1' },
+        ':cents': cents,
+        ':promo': { N: order.payload.promo_code === null ? '0' : '1' },
+        ':store': { SS: [order.payload.store_id] },
+      });
+    },
+    { persistenceStore, config },
+  );
+  // What the handler does first with its Lambda context, so in-progress records expire with the invocation.
+  config.registerLambdaContext(lambdaContext());
+
+  for (const invocation of invocations) {
+    await Promise.all(
+      invocation.map(async (input) => {
+        for (const record of input.records) await processOrder(record.value as OrderEventEnvelope);
+      }),
+    );
+  }
+
+  const revenue: StoreMinutes = new Map();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: stateTable, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
+    for (const item of page.Items ?? []) {
+      const match = /^STORE#(.+)#(\d+)$/.exec(item.pk?.S ?? '');
+      if (match === null) continue;
+      revenue.set(storeMinute(match[1] as string, Number(match[2])), { orders: Number(item.orders?.N), revenueCents: Number(item.revenueCents?.N) });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  client.destroy();
+  return { tally, revenue, closingItems: 0, recordCommits: 0, seconds: (performance.now() - started) / 1000 };
+}
+
+function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'order-analytics-powertools',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:order-analytics-powertools',
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/order-analytics-powertools',
+    logStreamName: 'bench',
+    // The reference function's timeout; constant, so every in-progress record gets the same expiry.
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function assertSameRevenue(runs: WriteCountFigures<RunResult>): void {
+  const expected = runs.powertoolsIdempotency.revenue;
+  for (const run of ['fenced', 'fencedWithDedup'] as const) {
+    const actual = runs[run].revenue;
+    const keys = new Set([...expected.keys(), ...actual.keys()]);
+    const differing = [...keys].filter((k) => actual.get(k)?.revenueCents !== expected.get(k)?.revenueCents || actual.get(k)?.orders !== expected.get(k)?.orders);
+    if (differing.length > 0) {
+      const first = differing[0] as string;
+      throw new DynamoDbWriteBenchError(
+        `${run} and powertoolsIdempotency disagree on revenue for ${differing.length} of ${keys.size} store-minutes, e.g. ${first}: ` +
+          `${JSON.stringify(actual.get(first) ?? null)} vs ${JSON.stringify(expected.get(first) ?? null)}`,
+        DynamoDbWriteBenchErrorReason.RESULTS_DIFFER,
+        run,
+      );
+    }
+  }
+}
+
+const round = (n: number): number => Math.round(n * 10) / 10;
+const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+/** "4.2× fewer" or, when ours is the larger, "1.3× more". */
+function ratio(ours: number, theirs: number): string {
+  if (ours === 0) return 'none vs some:';
+  const r = theirs / ours;
+  return r >= 1 ? `${fmt(Math.round(r * 10) / 10)}× fewer` : `${fmt(Math.round((1 / r) * 10) / 10)}× more`;
+}
+
+function row(label: string, run: 'fenced' | 'fencedWithDedup', f: DynamoDbWriteFigures): TableRow {
+  const pick = (k: keyof DynamoDbWriteFigures, r: keyof WriteCountFigures): number => f[k][r];
+  const describe = (r: keyof WriteCountFigures): string =>
+    `${fmt(pick('dynamodbWritesPer1000', r))} items · ${fmt(pick('dynamodbWcuPer1000', r))} WCU · ${fmt(pick('dynamodbRequestsPer1000', r))} requests`;
+  const itemRatio = pick('dynamodbWritesPer1000', 'powertoolsIdempotency') / Math.max(pick('dynamodbWritesPer1000', run), Number.MIN_VALUE);
+  const verdict = run !== 'fenced' ? '' : itemRatio >= ACCEPTANCE_RATIO ? `; meets the ${ACCEPTANCE_RATIO}× acceptance` : `; below the ${ACCEPTANCE_RATIO}× acceptance (see method)`;
+  return {
+    measure: `DynamoDB writes per 1,000 records, ${label} vs Powertools idempotency`,
+    ours: describe(run),
+    alternative: describe('powertoolsIdempotency'),
+    note:
+      `${ratio(pick('dynamodbWritesPer1000', run), pick('dynamodbWritesPer1000', 'powertoolsIdempotency'))} items, ` +
+      `${ratio(pick('dynamodbWcuPer1000', run), pick('dynamodbWcuPer1000', 'powertoolsIdempotency'))} WCU, ` +
+      `${ratio(pick('dynamodbRequestsPer1000', run), pick('dynamodbRequestsPer1000', 'powertoolsIdempotency'))} requests${verdict}`,
+  };
+}
+
+function kinds(tally: WriteTally): string {
+  return Object.entries(tally.byKind)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}
+
+function method(
+  workload: ReturnType<typeof benchWorkload>,
+  invocations: readonly Invocation[],
+  runs: { fenced: RunResult; fencedWithDedup: RunResult; powertools: RunResult },
+  f: DynamoDbWriteFigures,
+): string[] {
+  const { fenced, fencedWithDedup, powertools } = runs;
+  const engineRun = (r: RunResult): string =>
+    `${r.tally.requests} transactions (${r.recordCommits} committing records, ${r.tally.failedRequests} lost a condition to a parallel partition and were retried, not counted as items); ` +
+    `items: ${kinds(r.tally)}; ${r.closingItems} of them by window closing; ${fmt(round(r.seconds))} s`;
+  const lines = [
+    `DynamoDB writes: ${workload.records} Glue-framed orders v3 (${workload.stores} stores, ${workload.customers} customers) in ${workload.events.length} MSK events of ${BENCH_BATCH_SIZE} over ${BENCH_PARTITIONS} partitions, decoded once by RecordDecoder, then three runs into fresh tables on DynamoDB Local, one invocation per event in order; ` +
+      'every write request counted by SDK middleware on each run\'s client (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems).',
+    'WCU by DynamoDB\'s pricing from item sizes (DynamoDB Local misreports transactional capacity): standard writes 1 per started KB, transactional 2; ' +
+      'UpdateItem is sized by the item after the update, read from the response (the counter asks for ReturnValues ALL_NEW, which changes only the response); ' +
+      `writes to the engine's KEYS_ONLY open-windows index are included at 1 unit per index write (${fenced.tally.indexWriteUnits} and ${fencedWithDedup.tally.indexWriteUnits} units); failed requests are not charged.`,
+    `fenced: order-analytics as deployed minus its dedup (same views: 1-min store revenue, 5-min hopping customer risk sliding by 1 min), the engine as the handler runs it (executePartition per partition in parallel, then window closing); ${engineRun(fenced)}.`,
+    `fencedWithDedup: the reference definition as deployed; ${engineRun(fencedWithDedup)}.`,
+    'powertoolsIdempotency: makeIdempotent (IdempotencyConfig eventKeyJmesPath \'event_id\', DynamoDBPersistenceLayer on a table with pk `id` and TTL `expiration`, Lambda context registered, result not stored) around a per-record handler that sends ' +
+      'UpdateItem ADD orders, revenueCents on STORE#<store>#<minute> and UpdateItem ADD orders, totalCents, promoOrders, stores (string set) on CUSTOMER#<customer>#<minute> (the 5-min risk is the sum of five customer-minutes on read); ' +
+      `Powertools adds a PutItem (INPROGRESS) and an UpdateItem (COMPLETED) per record; requests by operation: ${Object.entries(powertools.tally.byOperation).map(([op, t]) => `${op} ${t.requests}`).join(', ')}; ${fmt(round(powertools.seconds))} s.`,
+    `Sanity check passed: orders and revenue per store-minute read back from the three runs' tables are equal (${powertools.revenue.size} store-minutes).`,
+    `Dedup writes one marker per record (${fmt(f.dynamodbWritesPer1000.fencedWithDedup - f.dynamodbWritesPer1000.fenced)} more items per 1,000 here), so with dedup the engine cannot be more than 4× below per-record idempotency's 4 items per record; it is for duplicates at other offsets, which the fence does not see.`,
+  ];
+  const achieved = f.dynamodbWritesPer1000.powertoolsIdempotency / Math.max(f.dynamodbWritesPer1000.fenced, Number.MIN_VALUE);
+  if (achieved < ACCEPTANCE_RATIO) lines.push(...shortfall(invocations, fenced, achieved, f.dynamodbWritesPer1000.powertoolsIdempotency));
+  return lines;
+}
+
+/** Why the fence alone falls short of 20× on this workload, and what would get there, from the floor of one item per key per partition-batch. */
+function shortfall(invocations: readonly Invocation[], fenced: RunResult, achieved: number, powertoolsPer1000: number): string[] {
+  const records: FloorRecord[] = invocations
+    .flatMap((partitions) => partitions.flatMap((p) => p.records))
+    .map((r) => ({ sequence: r.timestamp, partition: r.partition, order: r.value as OrderEventEnvelope }));
+  const floor = (batchSize: number, byKey: boolean): string => {
+    const per1000 = writeFloorPer1000(records, { batchSize, partitions: BENCH_PARTITIONS, byKey });
+    return `${fmt(Math.round(per1000))} (${fmt(Math.round((powertoolsPer1000 / per1000) * 10) / 10)}×)`;
+  };
+  const closingPer1000 = Math.round((fenced.closingItems * 1000) / records.length);
+  const partitionBatches = invocations.flat();
+  const customersPerPartitionBatch = Math.round(
+    partitionBatches.reduce((n, p) => n + new Set(p.records.map((r) => (r.value as OrderEventEnvelope).payload.customer_id)).size, 0) / partitionBatches.length,
+  );
+  const recordsPerPartitionBatch = Math.round(records.length / partitionBatches.length);
+  const spans = invocations.map((partitions) => {
+    const times = partitions.flatMap((p) => p.records.map((r) => r.timestamp));
+    return Math.max(...times) - Math.min(...times);
+  });
+  const batchSeconds = Math.round(spans.reduce((a, b) => a + b, 0) / spans.length / 1000);
+  const customers = new Set(records.map((r) => r.order.payload.customer_id)).size;
+  return [
+    `Acceptance (≥ ${ACCEPTANCE_RATIO}× fewer items than per-record idempotency) not met: ${fmt(Math.round(achieved * 10) / 10)}×. Why: the engine writes one item per key a transaction touches, and here most of the ${customers} ` +
+      `customers order within every ${BENCH_BATCH_SIZE}-record batch (~${batchSeconds} s of orders), and the bench workload spreads each customer over all ${BENCH_PARTITIONS} partitions (records are placed round-robin, not by their customer key as Kafka's partitioner would), ` +
+      `so each partition-batch touches ~${customersPerPartitionBatch} customers for ~${recordsPerPartitionBatch} records; a partition-batch over ${TRANSACTION_ITEM_BUDGET} keys is split into two transactions that both write the shared keys; and window closing, a separate transaction per batch, ` +
+      `writes a final item and rewrites the key item per closed window (${fmt(closingPer1000)} items per 1,000 here, as many as the windows closed, whatever the batch size).`,
+    `Floor of record commits (one item per key per partition-batch plus the checkpoint; no splitting, no closing), items per 1,000: batches of 500 as placed ${floor(500, false)}, by customer key ${floor(500, true)}; ` +
+      `1,000 by key ${floor(1_000, true)}; 2,500 by key ${floor(2_500, true)}. What would get there: a topic keyed by customer (as the real producers write it) with batches of 1,000+ records (batch size and batching window on the mapping), ` +
+      'and window closing folded into the record commit that already rewrites the key item (only the final item left), which is a runtime change, not made here.',
+  ];
+}
