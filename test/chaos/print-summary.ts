@@ -15,7 +15,7 @@ const records: ChaosRecord[] = existsSync(REPORT_DIR)
 let failed = records.length === 0;
 for (const r of records) {
   const v = r.verdict;
-  const held = v.lost === 0 && v.doubled === 0 && v.differences.length === 0 && v.poisonMissing.length === 0 && v.unexpectedDeadLetters.length === 0;
+  const held = v.lost === 0 && v.doubled === 0 && v.differences.length === 0 && v.poisonMissing.length === 0 && v.unexpectedDeadLetters.length === 0 && v.givenUp.length === 0;
   if (!held) failed = true;
   console.log(`${held ? 'held  ' : 'BROKEN'} ${r.scenario} (seed ${r.seed}): ${r.injected.length} faults injected; ${v.orders} orders, ${v.lost} lost, ${v.doubled} double-counted, ${v.lateDeadLettered} late and ${v.poisonDeadLettered} poison dead-lettered`);
 }

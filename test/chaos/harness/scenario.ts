@@ -52,7 +52,7 @@ export class ScenarioLog {
   /** Prints and records the verdict, then asserts nothing was lost or counted twice. */
   public conclude(verdict: ChaosVerdict): void {
     this.line(describeVerdict(verdict));
-    for (const difference of [...verdict.differences, ...verdict.unexpectedDeadLetters, ...verdict.poisonMissing.map((p) => `missing from the DLQ: ${p}`)].slice(0, 20)) {
+    for (const difference of [...verdict.differences, ...verdict.unexpectedDeadLetters, ...verdict.poisonMissing.map((p) => `missing from the DLQ: ${p}`), ...verdict.givenUp.map((g) => `given up by the mapping: ${g}`)].slice(0, 20)) {
       this.line(`  ${difference}`);
     }
     mkdirSync(REPORT_DIR, { recursive: true });
@@ -62,5 +62,6 @@ export class ScenarioLog {
     expect({ lost: verdict.lost, doubled: verdict.doubled, differences: verdict.differences }).toEqual({ lost: 0, doubled: 0, differences: [] });
     expect(verdict.poisonMissing).toEqual([]);
     expect(verdict.unexpectedDeadLetters).toEqual([]);
+    expect(verdict.givenUp).toEqual([]);
   }
 }

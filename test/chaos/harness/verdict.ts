@@ -4,7 +4,9 @@
  * once, or dead-lettered as LATE_EVENT (too late for any window, by design)
  * and then in no window; every poison record must be dead-lettered with its
  * exact bytes; and no dead letter may hold anything else (a good order in
- * the DLQ is a lost order). Windows are compared by order count and cents,
+ * the DLQ is a lost order); and the mapping must have given up no batch (a
+ * batch sent to the on-failure destination was committed past without the
+ * handler finishing it). Windows are compared by order count and cents,
  * so a lost order and a doubled one cannot hide behind each other unless
  * both counts agree, which the per-window comparison of two measures makes
  * vanishingly unlikely.
@@ -22,7 +24,8 @@ import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state
 import type { OrderEventEnvelope, StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
 import { LOCAL_AWS } from '../../../scripts/local/moto.js';
-import { readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
+import type { OnFailureRecord } from '../../../scripts/local/esm/msk-event.js';
+import { drainQueue, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
 import type { ChaosPipeline } from './chaos-pipeline.js';
 import type { OrdersLedger } from './orders-ledger.js';
 
@@ -38,6 +41,8 @@ export interface ChaosVerdict {
   readonly poisonMissing: readonly string[];
   /** Dead letters that are neither a late order nor a poison record of the ledger. */
   readonly unexpectedDeadLetters: readonly string[];
+  /** Batches the mapping gave up and sent to its on-failure destination, by condition and offsets. */
+  readonly givenUp: readonly string[];
   readonly differences: readonly string[];
 }
 
@@ -102,6 +107,11 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       doubled += Math.max(0, got.orders - want.orders);
       differences.push(`${key}: expected ${want.orders} orders / ${want.revenueCents} cents, found ${got.orders} / ${got.revenueCents}`);
     }
+    const givenUp = (await drainQueue(sqs, p.onFailureQueueUrl)).map((body) => {
+      const record = JSON.parse(body) as OnFailureRecord;
+      const where = Object.entries(record.KafkaBatchInfo.recordsInfo).map(([tp, info]) => `${tp}@${info.firstRecordOffset}..${info.lastRecordOffset}`);
+      return `${record.requestContext.condition} after ${record.requestContext.approximateInvokeCount} invocations: ${where.join(', ')}`;
+    });
     const poisonMissing = [...ledger.poison.entries()].filter(([bytes]) => !poisonSeen.has(bytes)).map(([, poison]) => poison.what);
     return {
       orders: ledger.orders.size,
@@ -112,6 +122,7 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       poisonDeadLettered: poisonSeen.size,
       poisonMissing,
       unexpectedDeadLetters: unexpected,
+      givenUp,
       differences,
     };
   } finally {
@@ -127,6 +138,6 @@ export function describeVerdict(v: ChaosVerdict): string {
   return (
     `verdict: ${v.orders} orders in ${v.windows} windows, ${v.lost} lost, ${v.doubled} double-counted, ` +
     `${v.lateDeadLettered} late (dead-lettered), ${v.poisonDeadLettered} poison dead-lettered, ` +
-    `${v.poisonMissing.length} poison missing, ${v.unexpectedDeadLetters.length} unexpected dead letters`
+    `${v.poisonMissing.length} poison missing, ${v.unexpectedDeadLetters.length} unexpected dead letters, ${v.givenUp.length} batches given up`
   );
 }
