@@ -37,6 +37,8 @@ export interface ChaosVerdict {
   /** Orders counted more than once. */
   readonly doubled: number;
   readonly lateDeadLettered: number;
+  /** The event ids of those late orders, for scenarios that plan exactly which orders are late. */
+  readonly lateEventIds: readonly string[];
   readonly poisonDeadLettered: number;
   readonly poisonMissing: readonly string[];
   /** Dead letters that are neither a late order nor a poison record of the ledger. */
@@ -119,6 +121,7 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       lost,
       doubled,
       lateDeadLettered: late.size,
+      lateEventIds: [...late],
       poisonDeadLettered: poisonSeen.size,
       poisonMissing,
       unexpectedDeadLetters: unexpected,
