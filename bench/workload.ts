@@ -2,10 +2,12 @@
  * The workload every in-process benchmark shares: OrderEvents planned by the
  * demo's seeded workload planner, written by producers on the reader's
  * schema (orders v3) in the Glue wire format, and cut into MSK events the
- * way the reference mapping delivers them (batches of 500 over the orders
- * topic's partitions). Only v3 writers, so that a consumer without schema
- * resolution (Powertools' Avro deserializer reads with one schema) decodes
- * the same bytes correctly: the comparison is of decoding, not of features.
+ * way the reference mapping delivers them: batches of 500 over the orders
+ * topic's partitions, round robin, as the outbox's order-id keys spread a
+ * customer's orders over every partition. Only v3 writers, so that a
+ * consumer without schema resolution (Powertools' Avro deserializer reads
+ * with one schema) decodes the same bytes correctly: the comparison is of
+ * decoding, not of features.
  */
 import { randomUUID } from 'node:crypto';
 import type { KafkaEvent, KafkaEventRecord } from '../functions/core/msk/types.js';
@@ -16,7 +18,7 @@ import type { SchemaRegistry } from '../functions/core/serde/schema-registry.js'
 import { subjectSchema } from '../functions/core/serde/subject-schema.js';
 import { PIPELINE_TOPIC_PARTITIONS } from '../scripts/local/pipeline/connectors.js';
 import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
-import { planWorkload, type WorkloadStep } from '../scripts/local/pipeline/workload.js';
+import { planOrders } from '../scripts/local/pipeline/workload.js';
 
 export const BENCH_TOPIC = 'orders';
 /** The reference processors' batch size in every environment's config. */
@@ -67,12 +69,7 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
   const type = parseAvroSchema(schema);
   const schemaVersionId = randomUUID();
   const startAt = Date.UTC(2026, 10, 2, 9, 0, 0);
-  // Orders are about 40% of the planner's events; plan enough of them, on time, once each.
-  const orders = planWorkload({ events: Math.ceil(wanted * 3), seed: options.seed ?? 7, startAt, duplicateRate: 0, lateRate: 0, poisonRate: 0 })
-    .filter((s): s is Extract<WorkloadStep, { kind: 'order' }> => s.kind === 'order')
-    .slice(0, wanted)
-    .map((step) => ({ ...step, schemaVersion: 3 as const }));
-  if (orders.length < wanted) throw new RangeError(`the planner gave ${orders.length} orders, fewer than the ${wanted} asked for`);
+  const orders = planOrders(wanted, { seed: options.seed ?? 7, startAt }).map((step) => ({ ...step, schemaVersion: 3 as const }));
 
   const offsets = new Array<number>(BENCH_PARTITIONS).fill(0);
   const records: KafkaEventRecord[] = orders.map((step, i) => {
@@ -86,7 +83,7 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
       offset,
       timestamp: step.order.createdAt.getTime(),
       timestampType: 'CREATE_TIME',
-      key: Buffer.from(step.order.customerId).toString('base64'),
+      key: Buffer.from(step.order.orderId).toString('base64'),
       value: value.toString('base64'),
       headers: [],
     };

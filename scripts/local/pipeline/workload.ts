@@ -146,3 +146,19 @@ function cents(value: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+
+export type OrderStep = Extract<WorkloadStep, { kind: 'order' }>;
+
+/**
+ * Exactly `count` orders of a seeded workload, with the other steps (and,
+ * unless asked for, repeats, late events, poison and corrections) left out:
+ * for a measurement or a test that wants orders alone.
+ */
+export function planOrders(count: number, options: Omit<WorkloadOptions, 'events'>): OrderStep[] {
+  // Orders are a share of the planner's events; plan generously and keep the first `count`.
+  const events = Math.ceil((count / (options.orderShare ?? 0.4)) * 1.5) + 20;
+  const steps = planWorkload({ duplicateRate: 0, lateRate: 0, poisonRate: 0, correctionRate: 0, ...options, events });
+  const orders = steps.filter((s): s is OrderStep => s.kind === 'order').slice(0, count);
+  if (orders.length < count) throw new RangeError(`the workload planner gave ${orders.length} orders, fewer than the ${count} asked for`);
+  return orders;
+}

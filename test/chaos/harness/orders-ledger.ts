@@ -12,9 +12,9 @@ import { writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.j
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 import { toCents } from '../../../functions/order-analytics/definition.js';
 import { orderEventValue } from '../../../scripts/local/pipeline/run-workload.js';
-import { planWorkload, type WorkloadOptions, type WorkloadStep } from '../../../scripts/local/pipeline/workload.js';
+import type { OrderStep } from '../../../scripts/local/pipeline/workload.js';
 
-export type OrderStep = Extract<WorkloadStep, { kind: 'order' }>;
+export { planOrders, type OrderStep } from '../../../scripts/local/pipeline/workload.js';
 
 /** What an order must add to its store's 1-minute revenue window. */
 export interface LedgerOrder {
@@ -53,16 +53,6 @@ export class OrdersLedger {
   public get poison(): ReadonlyMap<string, LedgerPoison> {
     return this.poisonRecords;
   }
-}
-
-/** `count` placed orders of a seeded workload: no poison, no late events, no repeats unless asked for. */
-export function planOrders(count: number, options: Pick<WorkloadOptions, 'startAt' | 'seed'> & Partial<WorkloadOptions>): OrderStep[] {
-  const share = options.orderShare ?? 0.4;
-  // Orders are a share of the planner's events; plan generously and keep the first `count`.
-  const steps = planWorkload({ duplicateRate: 0, lateRate: 0, poisonRate: 0, correctionRate: 0, ...options, events: Math.ceil((count / share) * 1.5) + 20 });
-  const orders = steps.filter((s): s is OrderStep => s.kind === 'order').slice(0, count);
-  if (orders.length < count) throw new RangeError(`the planner gave ${orders.length} orders, fewer than the ${count} asked for`);
-  return orders;
 }
 
 export function ledgerOrderOf(step: OrderStep): LedgerOrder {
