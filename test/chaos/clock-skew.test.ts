@@ -1,0 +1,151 @@
+// Clocks that disagree and events that arrive out of order. Four producers
+// stamp their records (Kafka CreateTime) with their own clocks, minutes ahead
+// of or behind the event time, each by a different amount; the processor's
+// own wall clock is minutes off too (a preload shifts Date in its process);
+// and within each partition events arrive out of order: most by less than
+// the processor's 5 s out-of-orderness, some by 8-28 s (behind the
+// watermark, inside store revenue's 30 s allowed lateness), and a few by
+// 7-10 minutes, too late for every window. The dangerous cases: a component
+// that takes the wrong clock for event time (CreateTime or processing time
+// instead of occurred_at) and so puts orders in the wrong window or calls
+// on-time orders late; lateness judged on something other than the
+// partition's own watermark, so that whether an order counts depends on
+// batching; and a late order that is dead-lettered and still counted.
+//
+// Which orders are late is exact by design. An order is late only relative
+// to its partition's watermark (the newest event time before it in the
+// partition, less 5 s), and for LATE_EVENT it must be late for every window
+// view: store revenue (1 min, 30 s lateness) drops it once it is more than
+// 35 s behind, customer risk (5 min hopping, no lateness) only once it is
+// more than 305 s behind. So every order here is either less than 30 s
+// behind (counted) or more than 320 s behind (dead-lettered), which the plan
+// checks before anything is written. Orders 35-305 s behind are left out on
+// purpose: they are late for store revenue but on time for customer risk, so
+// they are neither counted in store revenue nor dead-lettered (see the
+// report of issue 7).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Message } from 'kafkajs';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/dynamodb-local.js';
+import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
+import { ChaosPipeline, PARTITIONS } from './harness/chaos-pipeline.js';
+import { ledgerOrderOf, orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
+import { CHAOS_SCALE, ScenarioLog, sized } from './harness/scenario.js';
+import { skewedClockEnvironment } from './harness/skewed-clock.js';
+import { judge } from './harness/verdict.js';
+
+const SEED = Number(process.env.RTP_CHAOS_SEED ?? Date.now() % 1_000_000);
+const ORDERS = sized({ subset: 600, full: 4_000 });
+/** Event time the orders span: long enough for orders 10 minutes behind to have a history to be behind. */
+const SPAN_MS = sized({ subset: 16, full: 40 }) * 60_000;
+const SLICES = sized({ subset: 6, full: 20 });
+const MINUTE = 60_000;
+
+/** How far behind its partition's newest event an order is delivered. */
+type Disorder = 'within-out-of-orderness' | 'within-allowed-lateness' | 'far-too-late';
+const DELAY: Record<Disorder, readonly [number, number]> = {
+  'within-out-of-orderness': [0, 4_000],
+  'within-allowed-lateness': [8_000, 28_000],
+  'far-too-late': [7 * MINUTE, 10 * MINUTE],
+};
+/** The bounds the plan must keep (see the header): counted orders are < 30 s behind, late ones > 320 s. */
+const COUNTED_BEHIND_MAX = 30_000;
+const LATE_BEHIND_MIN = 320_000;
+
+interface Planned {
+  readonly step: OrderStep;
+  readonly disorder: Disorder;
+  /** When the producer sends it, in true time. */
+  readonly sendAt: number;
+  readonly producer: number;
+  readonly partition: number;
+}
+
+let pipeline: ChaosPipeline | undefined;
+afterAll(async () => pipeline?.stop(), 120_000);
+
+describe('chaos: clock skew', () => {
+  it('windows orders by event time whatever the producers\' and the processor\'s clocks say, and dead-letters exactly the orders too late for any window', async () => {
+    // Prepare: the plan, checked before anything runs
+    const log = new ScenarioLog('clock-skew', SEED);
+    const rng = seededRandom(SEED);
+    const between = ([low, high]: readonly [number, number]): number => Math.round(low + rng() * (high - low));
+    const startAt = Date.now() - SPAN_MS - 15 * MINUTE;
+    const steps = planOrders(ORDERS, { seed: SEED, startAt, jitterMs: 0, eventsPerSecond: ORDERS / 0.4 / (SPAN_MS / 1000) });
+    const lastEventAt = Math.max(...steps.map((s) => s.order.createdAt.getTime()));
+
+    const skew = (sign: number, minutes: readonly [number, number]): number => sign * (between(minutes) * MINUTE + between([0, 59_999]));
+    // Two producers far off (one each way), two close; the processor's clock off by more than its 60 s idle timeout.
+    const producerSkews = [skew(-1, [2, 9]), skew(1, [2, 9]), skew(-1, [0, 1]), skew(1, [0, 1])];
+    const processorSkew = skew(rng() < 0.5 ? -1 : 1, [2, 8]);
+    const plan: Planned[] = steps.map((step) => {
+      const at = step.order.createdAt.getTime();
+      // Far-late orders need newer ones after them in the stream to be behind.
+      const canBeFarLate = at + DELAY['far-too-late'][1] + MINUTE < lastEventAt;
+      const roll = rng();
+      const disorder: Disorder = canBeFarLate && roll < 0.06 ? 'far-too-late' : roll > 0.9 ? 'within-allowed-lateness' : 'within-out-of-orderness';
+      return { step, disorder, sendAt: at + between(DELAY[disorder]), producer: Math.floor(rng() * producerSkews.length), partition: Math.floor(rng() * PARTITIONS) };
+    });
+    // The stream as the producers send it; Kafka keeps each partition in send order.
+    const stream = plan.map((p, index) => ({ ...p, index })).sort((a, b) => a.sendAt - b.sendAt || a.index - b.index);
+    const newest = new Map<number, number>();
+    const behindOf = new Map<string, number>();
+    for (const p of stream) {
+      const at = p.step.order.createdAt.getTime();
+      behindOf.set(p.step.eventId, (newest.get(p.partition) ?? at) - at);
+      newest.set(p.partition, Math.max(newest.get(p.partition) ?? at, at));
+    }
+    const farTooLate = new Set(plan.filter((p) => p.disorder === 'far-too-late').map((p) => p.step.eventId));
+    const misplanned = plan.filter((p) => {
+      const behind = behindOf.get(p.step.eventId) ?? 0;
+      return farTooLate.has(p.step.eventId) ? behind < LATE_BEHIND_MIN : behind >= COUNTED_BEHIND_MAX;
+    });
+    expect(misplanned.map((p) => `${p.step.eventId} (${p.disorder}) ${behindOf.get(p.step.eventId)} ms behind`), `seed ${SEED}: the plan breaks its own bounds`).toEqual([]);
+    expect(farTooLate.size).toBeGreaterThan(0);
+
+    const count = (d: Disorder): number => plan.filter((p) => p.disorder === d).length;
+    const minutes = (ms: number): string => `${ms >= 0 ? '+' : '-'}${(Math.abs(ms) / MINUTE).toFixed(1)} min`;
+    log.inject(`producer clocks (CreateTime) off by ${producerSkews.map(minutes).join(', ')}`);
+    log.inject(`processor wall clock off by ${minutes(processorSkew)}`);
+    log.inject(`${count('within-out-of-orderness')} orders shuffled by up to 4 s (inside the 5 s out-of-orderness)`);
+    log.inject(`${count('within-allowed-lateness')} orders delivered 8-28 s late (behind the watermark, inside the 30 s allowed lateness)`);
+    log.inject(`${farTooLate.size} orders delivered 7-10 min late (too late for every window: must be dead-lettered, not counted)`);
+
+    pipeline = await ChaosPipeline.start({
+      scenario: 'clock-skew',
+      dynamodbEndpoint: inject('dynamodbEndpoint'),
+      log: (line) => log.line(line),
+      processorEnv: { RTP_ESM_BATCH_SIZE: '60', RTP_ESM_MAXIMUM_BATCHING_WINDOW_MS: '100', ...skewedClockEnvironment(processorSkew) },
+    });
+    const p = pipeline;
+    const ledger = new OrdersLedger();
+    const messages: Message[] = stream.map((s) => ({
+      ...orderMessage(s.step, p.provisioned.schemaIds, s.sendAt + (producerSkews[s.producer] ?? 0)),
+      partition: s.partition,
+    }));
+    for (const s of stream) ledger.addOrder(ledgerOrderOf(s.step));
+
+    // Act
+    await p.startProcessor();
+    for (let slice = 0; slice < SLICES; slice += 1) {
+      await p.produce(messages.slice(Math.floor((slice * messages.length) / SLICES), Math.floor(((slice + 1) * messages.length) / SLICES)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await p.drain();
+    const drainedAt = Date.now();
+
+    // Assess: the processor did run on its skewed clock (its last commits are stamped with it)
+    const direct = new DynamoDBClient({ endpoint: p.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const checkpoints = await new DynamoDbStateStore({ client: direct, tableName: p.provisioned.stateTable }).listCheckpoints().finally(() => direct.destroy());
+    const lastActivity = Math.max(...checkpoints.map((c) => c.body.lastActivityAt));
+    log.line(`the processor's last commit was stamped ${minutes(lastActivity - drainedAt)} from the test's clock`);
+    expect(Math.abs(lastActivity - drainedAt - processorSkew)).toBeLessThan(30_000);
+
+    // Assess: the windows hold, and the dead-lettered late orders are exactly the far-too-late ones
+    log.line(`${p.invocations.length} invocations, ${p.restarts} processor restarts (${CHAOS_SCALE})`);
+    const verdict = await judge(p, ledger);
+    log.conclude(verdict);
+    expect([...verdict.lateEventIds].sort()).toEqual([...farTooLate].sort());
+  }, 600_000);
+});
