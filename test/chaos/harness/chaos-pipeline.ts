@@ -69,19 +69,34 @@ export class ChaosPipeline {
 
   public static async start(options: ChaosPipelineOptions): Promise<ChaosPipeline> {
     const progress = (line: string): void => options.log(`  ${line}`);
-    const [kafka, moto] = await Promise.all([
+    const [kafkaStart, motoStart] = await Promise.allSettled([
       startKafka({ dataDir: join(STATE_DIR, `chaos-${options.scenario}`, 'kafka'), fresh: true, onProgress: progress }),
       startMoto({ onProgress: progress }),
     ]);
+    // A scenario that fails to start has no pipeline to stop in its afterAll: stop here what did start.
+    if (kafkaStart.status === 'rejected' || motoStart.status === 'rejected') {
+      if (kafkaStart.status === 'fulfilled') await kafkaStart.value.stop().catch(() => undefined);
+      if (motoStart.status === 'fulfilled') await motoStart.value.stop().catch(() => undefined);
+      throw kafkaStart.status === 'rejected' ? kafkaStart.reason : (motoStart as PromiseRejectedResult).reason;
+    }
+    const kafka = kafkaStart.value;
+    const moto = motoStart.value;
     const dynamodbProxy = new FaultProxy({
       target: options.dynamodbEndpoint,
       ...(options.dynamodbFaults === undefined ? {} : { decide: options.dynamodbFaults }),
       ...(options.afterDynamoDb === undefined ? {} : { afterForward: options.afterDynamoDb }),
     });
     const sqsProxy = new FaultProxy({ target: moto.endpoint });
-    await Promise.all([dynamodbProxy.start(), sqsProxy.start()]);
-    const provisioned = await provision(options, kafka, moto);
-    return new ChaosPipeline(options, kafka, moto, dynamodbProxy, sqsProxy, provisioned);
+    try {
+      await Promise.all([dynamodbProxy.start(), sqsProxy.start()]);
+      const provisioned = await provision(options, kafka, moto);
+      return new ChaosPipeline(options, kafka, moto, dynamodbProxy, sqsProxy, provisioned);
+    } catch (error) {
+      await Promise.all([dynamodbProxy.stop(), sqsProxy.stop()]);
+      await kafka.stop().catch(() => undefined);
+      await moto.stop().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** DynamoDB Local itself, past the fault proxy. */
