@@ -107,6 +107,13 @@ export class ChaosPipeline {
   /** The processor's environment: the handler's variables and the mapping's, through the fault proxies. */
   private processorEnvironment(): Record<string, string> {
     const p = this.provisioned;
+    // The SQS client sends each request to its QueueUrl's host, not to its
+    // endpoint (useQueueUrlAsEndpoint), so the processor's queue URLs must
+    // name the proxy, or its SQS calls would go around it straight to moto.
+    const viaProxy = (queueUrl: string): string => {
+      const url = new URL(queueUrl);
+      return `${this.sqsProxy.endpoint}${url.pathname}`;
+    };
     return {
       ...awsEnvironment(this.moto.endpoint),
       AWS_ENDPOINT_URL_SQS: this.sqsProxy.endpoint,
@@ -114,12 +121,12 @@ export class ChaosPipeline {
       STATE_TABLE_NAME: p.stateTable,
       INPUT_PARTITIONS: String(PARTITIONS),
       SCHEMA_REGISTRY_NAME: p.registryName,
-      DEAD_LETTER_QUEUE_URL: p.deadLetterQueueUrl,
+      DEAD_LETTER_QUEUE_URL: viaProxy(p.deadLetterQueueUrl),
       DEAD_LETTER_BUCKET: p.bucket,
-      EMIT_QUEUE_URL: p.alertsQueueUrl,
+      EMIT_QUEUE_URL: viaProxy(p.alertsQueueUrl),
       RTP_KAFKA_BOOTSTRAP_SERVERS: this.kafka.bootstrapServers,
       RTP_ESM_TOPICS: ORDERS_TOPIC,
-      RTP_ESM_ON_FAILURE_QUEUE_URL: p.onFailureQueueUrl,
+      RTP_ESM_ON_FAILURE_QUEUE_URL: viaProxy(p.onFailureQueueUrl),
       POWERTOOLS_LOG_LEVEL: 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
