@@ -85,8 +85,9 @@ describe('chaos: schema switch', () => {
     const ledger = new OrdersLedger();
     const planned = planOrders(ORDERS, { seed: SEED, startAt: Date.now() - 3_600_000 });
 
-    // The broken deployment's schema, registered as a schema of its own (see the header).
-    const brokenName = `orders-${String(SEED)}-checkout`;
+    // Which deployment breaks, and its schema, registered as a schema of its own (see the header).
+    const broken = PRODUCERS[Math.floor(rng() * PRODUCERS.length)]?.name as ProducerName;
+    const brokenName = `${broken}-order-events`;
     const glue = new GlueClient({ endpoint: p.moto.endpoint, ...LOCAL_AWS });
     let brokenId: string;
     try {
@@ -106,7 +107,6 @@ describe('chaos: schema switch', () => {
     const switchAt = Math.floor(planned.length * (0.25 + rng() * 0.3));
     const strangerAt = Math.floor(switchAt + (planned.length - switchAt) * (0.3 + rng() * 0.4));
     const producerIndexes = [...PRODUCERS.keys()];
-    const broken = PRODUCERS[Math.floor(rng() * PRODUCERS.length)]?.name as ProducerName;
     const others = PRODUCERS.filter((x) => x.name !== broken);
     const stranger = others[Math.floor(rng() * others.length)]?.name as ProducerName;
     log.inject(`${broken} switches at order ${switchAt + 1} of ${planned.length} to its own schema ${brokenName} (payload.total as double; reader orders v3 cannot resolve it)`);
