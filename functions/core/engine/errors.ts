@@ -1,15 +1,25 @@
-/** A record too late for every window it belongs to; it is dead-lettered as LATE_EVENT. */
+/**
+ * A record too late for every window of a view it targets; it is
+ * dead-lettered as LATE_EVENT, the late-events side output. `views` names
+ * the views that missed it; `appliedElsewhere` says whether other views of
+ * the processor took it (then replaying the letter must not re-apply it to
+ * them, which event-id dedup guarantees).
+ */
 export class LateEventError extends Error {
   public override readonly name = 'LateEventError';
   public readonly reason = 'LATE_EVENT';
   public constructor(
     public readonly eventTime: number,
     public readonly watermark: number,
+    public readonly views: readonly string[] = [],
+    public readonly appliedElsewhere = false,
   ) {
     super(
       `Event time ${new Date(eventTime).toISOString()} is too late: the partition's watermark is ${
         Number.isFinite(watermark) ? new Date(watermark).toISOString() : String(watermark)
-      } and every window the record belongs to has closed`,
+      } and ${views.length === 0 ? 'every window the record belongs to has closed' : `every window of ${views.join(', ')} it belongs to has closed`}${
+        appliedElsewhere ? '; the record was applied to the processor\'s other views' : ''
+      }`,
     );
   }
 }

@@ -39,6 +39,8 @@ export interface PartitionStats {
   /** Repeats of an event id within the dedup horizon. */
   readonly duplicates: number;
   readonly rejected: { readonly LATE_EVENT: number; readonly PROCESSING_ERROR: number };
+  /** Applied, but late for some of the window views it targets; side-output as LATE_EVENT too. */
+  readonly lateForSomeViews: number;
   /** Left for redelivery. */
   readonly uncommitted: number;
   readonly commits: number;
@@ -107,11 +109,12 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       const planned = await planWithReads(chunk, pending, cursor);
       if (planned === 'retry') continue;
       const { plan } = planned;
-      const rejected = plan.dispositions.flatMap(({ record, disposition }) =>
-        disposition.kind === 'rejected' && !deadLettered.has(record.record.offset)
-          ? [{ record: record.record, reason: disposition.reason, error: disposition.error }]
-          : [],
-      );
+      const rejected = plan.dispositions.flatMap(({ record, disposition }) => {
+        if (deadLettered.has(record.record.offset)) return [];
+        if (disposition.kind === 'rejected') return [{ record: record.record, reason: disposition.reason, error: disposition.error }];
+        if (disposition.kind === 'applied' && disposition.late !== undefined) return [{ record: record.record, reason: 'LATE_EVENT' as const, error: disposition.late }];
+        return [];
+      });
       if (rejected.length > 0) {
         if (deps.deadLetter === undefined) returned.push(...rejected);
         else await deps.deadLetter(rejected);
@@ -230,6 +233,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
     let applied = 0;
     let duplicates = 0;
     let late = 0;
+    let lateForSomeViews = 0;
     let failed = 0;
     let skipped = 0;
     let uncommitted = 0;
@@ -238,7 +242,10 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       if (disposition === undefined) {
         if (retryFrom !== undefined && p.record.offset >= retryFrom) uncommitted += 1;
         else skipped += 1;
-      } else if (disposition.kind === 'applied') applied += 1;
+      } else if (disposition.kind === 'applied') {
+        applied += 1;
+        if (disposition.late !== undefined) lateForSomeViews += 1;
+      }
       else if (disposition.kind === 'duplicate') duplicates += 1;
       else if (disposition.reason === 'LATE_EVENT') late += 1;
       else failed += 1;
@@ -249,6 +256,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       skippedByCheckpoint: skipped,
       duplicates,
       rejected: { LATE_EVENT: late, PROCESSING_ERROR: failed },
+      lateForSomeViews,
       uncommitted,
       commits,
       itemsWritten,

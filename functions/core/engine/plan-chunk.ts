@@ -10,7 +10,8 @@ import { partitionWatermark } from './watermark.js';
 import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from './windows.js';
 
 export type Disposition =
-  | { readonly kind: 'applied' }
+  /** `late` when a window view it targets missed it: the record is also side-output as LATE_EVENT. */
+  | { readonly kind: 'applied'; readonly late?: LateEventError }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'rejected'; readonly reason: 'LATE_EVENT' | 'PROCESSING_ERROR'; readonly error: Error };
 
@@ -154,6 +155,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
     let windowTargets = 0;
     let windowsApplied = 0;
     let projections = 0;
+    const lateFor: string[] = [];
     try {
       definition.views.forEach((view, index) => {
         const target = prepared.perView[index];
@@ -161,6 +163,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
           if (target === undefined) return;
           windowTargets += 1;
           if (applyToWindows(view, target as string, prepared, watermark, touch)) windowsApplied += 1;
+          else lateFor.push(view.name);
         } else {
           if (target === undefined) return;
           projections += 1;
@@ -175,8 +178,13 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
       throw new RecordFailure(prepared, error instanceof Error ? error : new Error(String(error)));
     }
     if (windowTargets > 0 && windowsApplied === 0 && projections === 0) {
-      const error = new LateEventError(prepared.eventTime ?? 0, watermark);
+      const error = new LateEventError(prepared.eventTime ?? 0, watermark, lateFor);
       dispositions.push({ record: prepared, disposition: { kind: 'rejected', reason: 'LATE_EVENT', error } });
+    } else if (lateFor.length > 0) {
+      // Late for one view, on time for another: as a window operator per view
+      // would in Flink, the view that missed it side-outputs it, so a view's
+      // results plus the late letters naming it account for every record.
+      dispositions.push({ record: prepared, disposition: { kind: 'applied', late: new LateEventError(prepared.eventTime ?? 0, watermark, lateFor, true) } });
     } else {
       dispositions.push({ record: prepared, disposition: { kind: 'applied' } });
     }

@@ -252,7 +252,7 @@ describe('late events', () => {
     tumbling('vip', 60_000, (v) => (v.vip === true ? v.key : undefined)),
   ];
 
-  it('applies a record that is late for one view but on time for another', async () => {
+  it('applies a record that is late for one view to the others, and side-outputs it as LATE_EVENT naming the view that missed it', async () => {
     // Prepare
     const store = new InMemoryStateStore();
     const definition = salesProcessor(views);
@@ -260,9 +260,12 @@ describe('late events', () => {
     // Act
     const { result, deadLettered } = await runPartition({ definition, store }, batch([sale('a', 10_000), sale('b', 8500)]));
 
-    // Assess
-    expect(deadLettered).toEqual([]);
-    expect(result.stats.applied).toBe(2);
+    // Assess: the strict view's results plus its late letters account for every record it targets.
+    expect(deadLettered.map((r) => [r.record.offset, r.reason])).toEqual([[1, 'LATE_EVENT']]);
+    const error = deadLettered[0]?.error as LateEventError;
+    expect([error.views, error.appliedElsewhere, error.eventTime, error.watermark]).toEqual([['strict'], true, 8500, 10_000]);
+    expect(error.message).toMatch(/every window of strict it belongs to has closed; the record was applied to the processor's other views/);
+    expect(result.stats).toMatchObject({ applied: 2, lateForSomeViews: 1, rejected: { LATE_EVENT: 0, PROCESSING_ERROR: 0 } });
     expect(await openWindows(store, 'strict', 'store-1')).toEqual([[10_000, 11_000, 1]]);
     expect(await openWindows(store, 'lenient', 'store-1')).toEqual([
       [8000, 9000, 1],
@@ -289,7 +292,7 @@ describe('late events', () => {
     expect((await checkpointOf(store))?.offset).toBe(1);
   });
 
-  it('applies an equally late record when another targeted view still takes it', async () => {
+  it('applies an equally late record when another targeted view still takes it, side-outputting it for the views that missed it', async () => {
     // Prepare
     const store = new InMemoryStateStore();
     const definition = salesProcessor(views);
@@ -297,13 +300,13 @@ describe('late events', () => {
     // Act
     const { deadLettered } = await runPartition({ definition, store }, batch([sale('a', 10_000), { ...sale('vip', 4000), vip: true }]));
 
-    // Assess
-    expect(deadLettered).toEqual([]);
+    // Assess: the two views that missed it side-output it; the vip view has it.
+    expect(deadLettered.map((r) => [r.record.offset, r.reason, (r.error as LateEventError).views])).toEqual([[1, 'LATE_EVENT', ['strict', 'lenient']]]);
     expect(await openWindows(store, 'vip', 'store-1')).toEqual([[4000, 5000, 1]]);
     expect(await openWindows(store, 'strict', 'store-1')).toEqual([[10_000, 11_000, 1]]);
   });
 
-  it('applies a record late for all its windows when a projection takes it', async () => {
+  it('applies a record late for all its windows when a projection takes it, side-outputting it for the window view', async () => {
     // Prepare
     const store = new InMemoryStateStore();
     const definition = salesProcessor([
@@ -314,9 +317,9 @@ describe('late events', () => {
     // Act
     const { result, deadLettered } = await runPartition({ definition, store }, batch([sale('a', 10_000), sale('late', 4000)]));
 
-    // Assess
-    expect(deadLettered).toEqual([]);
-    expect(result.stats.applied).toBe(2);
+    // Assess: the projection has it; the window view that missed it side-outputs it.
+    expect(deadLettered.map((r) => [r.record.offset, r.reason, (r.error as LateEventError).views])).toEqual([[1, 'LATE_EVENT', ['strict']]]);
+    expect(result.stats).toMatchObject({ applied: 2, lateForSomeViews: 1 });
     expect(await openWindows(store, 'strict', 'store-1')).toEqual([[10_000, 11_000, 1]]);
     expect((await projectionOf(store, 'last-sale', '["late"]'))?.row).toEqual({ id: 'late' });
   });
