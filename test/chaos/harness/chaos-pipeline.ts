@@ -6,6 +6,7 @@
  * restarted broker must not disturb another scenario); DynamoDB Local is the
  * one the suite's global setup started, with a table per scenario.
  */
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,7 +16,7 @@ import { createStateTable } from '../../../functions/core/state/dynamodb-state-s
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
 import { kafkaClient, startKafka, type LocalKafka } from '../../../scripts/local/kafka.js';
 import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../../scripts/local/moto.js';
-import { STATE_DIR } from '../../../scripts/local/paths.js';
+import { LOG_DIR, STATE_DIR } from '../../../scripts/local/paths.js';
 import { isAlive } from '../../../scripts/local/processes.js';
 import { startProcessor, type InvokeLine, type RunningProcessor } from '../../../scripts/local/pipeline/processor-runner.js';
 import { registerSubjects } from '../../../scripts/local/pipeline/schemas.js';
@@ -235,6 +236,8 @@ export class ChaosPipeline {
   public async stop(): Promise<void> {
     await this.producer?.disconnect().catch(() => undefined);
     await this.processor?.stop().catch(() => undefined);
+    // Every scenario's processor writes the same log; keep this one's for a failure's post-mortem.
+    if (this.processor !== undefined) await copyFile(this.processor.logPath, join(LOG_DIR, `chaos-${this.options.scenario}-processor.log`)).catch(() => undefined);
     await Promise.all([this.dynamodbProxy.stop(), this.sqsProxy.stop()]);
     await this.kafka.stop();
     await this.moto.stop();
