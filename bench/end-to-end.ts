@@ -224,18 +224,11 @@ function round1(value: number): number {
 async function runMeasurement(config: ChildConfig): Promise<Measured<EndToEndFigures>> {
   const started = Date.now();
   // Loaded only now: RTP_STATE_DIR is already this run's own directory.
-  const { freePort } = await import('../scripts/local/processes.js');
+  const { freeStackPorts } = await import('../scripts/local/processes.js');
   const { runDemo } = await import('../scripts/local/pipeline/demo.js');
   const { planWorkload } = await import('../scripts/local/pipeline/workload.js');
   const { ORDERS_TOPIC } = await import('../scripts/local/pipeline/connectors.js');
-  const ports = {
-    kafka: await freePort(),
-    kafkaController: await freePort(),
-    kafkaConnect: await freePort(),
-    postgres: await freePort(),
-    dynamodb: await freePort(),
-    moto: await freePort(),
-  };
+  const ports = await freeStackPorts();
   // The demo plans by business events; a step count near rate × time needs their ratio, which the seed fixes.
   const wantedSteps = Math.round(config.ratePerSec * (WARM_UP_SECONDS + config.seconds));
   const ratio = planWorkload({ events: 1_000, seed: SEED, startAt: 0 }).length / 1_000;
@@ -278,50 +271,11 @@ async function runMeasurement(config: ChildConfig): Promise<Measured<EndToEndFig
 
 /** Every record of `topic` up to its end now, with its Kafka timestamp; keys as strings. */
 async function readWithTimestamps(bootstrapServers: string, topic: string): Promise<Array<{ partition: number; offset: number; key: string; timestamp: number }>> {
-  const { kafkaClient } = await import('../scripts/local/kafka.js');
-  const client = kafkaClient(bootstrapServers, 'rtp-bench-end-to-end');
-  const admin = client.admin();
-  await admin.connect();
-  const ends = new Map<number, number>();
-  try {
-    for (const p of await admin.fetchTopicOffsets(topic)) if (Number(p.high) > Number(p.low)) ends.set(p.partition, Number(p.high));
-  } finally {
-    await admin.disconnect();
-  }
-  const records: Array<{ partition: number; offset: number; key: string; timestamp: number }> = [];
-  if (ends.size === 0) return records;
-  const consumer = client.consumer({ groupId: `rtp-bench-end-to-end-${process.pid}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new EndToEndError(`Could not read ${topic} to its end within 30 s`, EndToEndErrorReason.RUN_FAILED)), 30_000);
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: ({ partition, message }) => {
-            const offset = Number(message.offset);
-            const end = ends.get(partition);
-            if (end !== undefined && offset < end) {
-              records.push({ partition, offset, key: message.key?.toString() ?? '', timestamp: Number(message.timestamp) });
-              if (offset + 1 >= end) ends.delete(partition);
-            }
-            if (ends.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        })
-        .catch((error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const { readTopic } = await import('../scripts/local/kafka.js');
+  const records = await readTopic(bootstrapServers, topic);
+  return records
+    .map((r) => ({ partition: r.partition, offset: Number(r.offset), key: r.key?.toString() ?? '', timestamp: r.timestamp }))
+    .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
 function emit(message: ChildMessage): void {

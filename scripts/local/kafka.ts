@@ -134,6 +134,8 @@ export interface TopicRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: IHeaders;
+  /** The record's Kafka timestamp, epoch ms. */
+  readonly timestamp: number;
 }
 
 /**
@@ -171,7 +173,7 @@ export async function readTopic(bootstrapServers: string, topic: string, options
           eachMessage: ({ partition, message }) => {
             const end = ends.get(partition);
             if (end !== undefined && BigInt(message.offset) < end) {
-              records.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
+              records.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: Number(message.timestamp) });
               if (BigInt(message.offset) + 1n >= end) ends.delete(partition);
             }
             if (ends.size === 0) {

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT } from './paths.js';
+import { DEFAULT_PORTS, type ServicePort } from './ports.js';
 
 /**
  * Processes of the local stack: started with their output in one log file
@@ -195,6 +196,13 @@ export async function freePort(): Promise<number> {
   await once(server, 'close');
   if (address === null || typeof address === 'string') throw new Error('could not read the port the OS chose');
   return address.port;
+}
+
+/** A free port for every service of the stack, for a stack beside the one on the fixed ports (tests, benchmarks). */
+export async function freeStackPorts(): Promise<Record<ServicePort, number>> {
+  const ports = {} as Record<ServicePort, number>;
+  for (const service of Object.keys(DEFAULT_PORTS) as ServicePort[]) ports[service] = await freePort();
+  return ports;
 }
 
 /** Whether something accepts connections on 127.0.0.1:port. */

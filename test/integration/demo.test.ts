@@ -21,16 +21,9 @@ describe('rtp demo', () => {
     const { RTP } = await import('../../scripts/local/paths.js');
     const stateDir = join(RTP, `test-demo-${process.pid}`);
     process.env.RTP_STATE_DIR = stateDir;
-    const { freePort } = await import('../../scripts/local/processes.js');
+    const { freeStackPorts } = await import('../../scripts/local/processes.js');
     const { runDemo } = await import('../../scripts/local/pipeline/demo.js');
-    const ports = {
-      kafka: await freePort(),
-      kafkaController: await freePort(),
-      kafkaConnect: await freePort(),
-      postgres: await freePort(),
-      dynamodb: await freePort(),
-      moto: await freePort(),
-    };
+    const ports = await freeStackPorts();
     const lines: string[] = [];
 
     // Act

@@ -43,15 +43,8 @@ beforeAll(async () => {
     processes: await import('../../scripts/local/processes.js'),
     repository: await import('../../scripts/local/retail-repository.js'),
   };
-  const { freePort } = local.processes;
-  const ports = {
-    kafka: await freePort(),
-    kafkaController: await freePort(),
-    kafkaConnect: await freePort(),
-    postgres: await freePort(),
-    dynamodb: await freePort(),
-    moto: await freePort(),
-  };
+  const { freeStackPorts } = local.processes;
+  const ports = await freeStackPorts();
   let started = Date.now();
   stack = await startStack({ fresh: true, ports, onProgress: progress });
   timings.stack = Date.now() - started;

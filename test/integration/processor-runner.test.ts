@@ -51,20 +51,13 @@ beforeAll(async () => {
   // Before any scripts/local module loads: paths.ts reads it once, at import.
   process.env.RTP_STATE_DIR = STATE_DIR;
   const { startStack } = await import('../../scripts/local/stack.js');
-  const { freePort, waitUntil } = await import('../../scripts/local/processes.js');
+  const { freeStackPorts, waitUntil } = await import('../../scripts/local/processes.js');
   const { kafkaClient } = await import('../../scripts/local/kafka.js');
   const { awsEnvironment, LOCAL_AWS } = await import('../../scripts/local/moto.js');
   const { startProcessor } = await import('../../scripts/local/pipeline/processor-runner.js');
   modules = { startProcessor, waitUntil };
 
-  const ports = {
-    kafka: await freePort(),
-    kafkaController: await freePort(),
-    kafkaConnect: await freePort(),
-    postgres: await freePort(),
-    dynamodb: await freePort(),
-    moto: await freePort(),
-  };
+  const ports = await freeStackPorts();
   stack = await startStack({ ports, fresh: true, onProgress: (line) => void process.stderr.write(`${line}\n`) });
   const { endpoints } = stack;
 
