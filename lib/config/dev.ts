@@ -36,7 +36,8 @@ export const dev: PipelineConfig = {
       batchSize: 500,
       maxBatchingWindowSeconds: 1,
       startingPosition: 'TRIM_HORIZON',
-      retryAttempts: -1,
+      // Lambda allows up to 10000; at its backoff, 100 rides out an outage of several minutes.
+      retryAttempts: 100,
       maxRecordAgeSeconds: -1,
       bisectBatchOnError: false,
       memoryMiB: 1024,

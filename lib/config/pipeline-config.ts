@@ -136,8 +136,18 @@ const processor = z
     startingPosition: z.enum(['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']),
     /** Unix seconds; required with AT_TIMESTAMP. */
     startingPositionTimestamp: z.number().int().min(0).optional(),
-    /** -1 retries until the record expires. */
-    retryAttempts: z.number().int().min(-1, 'must be -1 (infinite) or 0 to 10000').max(10_000, 'must be at most 10000'),
+    /**
+     * Retries of a failed batch before the mapping gives it up to the
+     * on-failure queue (the records are then skipped). -1 is refused: with
+     * an on-failure destination, which every processor has, Lambda turns
+     * infinite retries into 10, too few to ride out a DLQ or DynamoDB
+     * outage of minutes without skipping records.
+     */
+    retryAttempts: z
+      .number()
+      .int()
+      .min(0, 'must be 0 to 10000: -1 would mean 10, since Lambda caps infinite retries at 10 when an on-failure destination is set, and every processor has one')
+      .max(10_000, 'must be at most 10000'),
     /** -1 keeps retrying whatever the age; otherwise 60 to 604800 seconds. */
     maxRecordAgeSeconds: z.number().int().refine((s) => s === -1 || (s >= 60 && s <= 604_800), 'must be -1 (infinite) or 60 to 604800'),
     bisectBatchOnError: z.boolean(),

@@ -274,8 +274,8 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       ...(settings.startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp: settings.startingPositionTimestamp }),
       batchSize: settings.batchSize,
       maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      retryAttempts: settings.retryAttempts,
       // -1 / false are the service defaults; leaving them out keeps on-demand mappings valid.
-      ...(settings.retryAttempts === -1 ? {} : { retryAttempts: settings.retryAttempts }),
       ...(settings.maxRecordAgeSeconds === -1 ? {} : { maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds) }),
       ...(settings.bisectBatchOnError ? { bisectBatchOnError: true } : {}),
       // The handlers answer with partial batch responses (functions/core/msk/batch-response.ts).

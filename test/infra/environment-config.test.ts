@@ -55,6 +55,12 @@ describe('environment config', () => {
     );
   });
 
+  it('refuses infinite retries, which Lambda would cap at 10 beside the on-failure destination, saying so', () => {
+    expect(() => validateEnvironmentConfig('dev', withProcessor(dev, { retryAttempts: -1 }))).toThrow(
+      /processors\.order-analytics\.retryAttempts: must be 0 to 10000: -1 would mean 10, since Lambda caps infinite retries at 10 when an on-failure destination is set, and every processor has one \(got -1\)/,
+    );
+  });
+
   it('throws naming cdc.engine for an unknown CDC engine', () => {
     expect(() => validateEnvironmentConfig('dev', { ...dev, cdc: { engine: 'kafka-connect' } })).toThrow(/cdc\.engine: .*'none' \| 'debezium' \| 'dms'.* \(got "kafka-connect"\)/);
   });

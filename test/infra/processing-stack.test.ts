@@ -80,8 +80,7 @@ describe('ProcessingStack', () => {
         DestinationConfig: { OnFailure: { Destination: expect.anything() as unknown } },
         AmazonManagedKafkaEventSourceConfig: expect.objectContaining({ ConsumerGroupId: `realtime-pipeline-${name}-${processorName}` }) as unknown,
       });
-      if (p.retryAttempts === -1) expect(mapping).not.toHaveProperty('MaximumRetryAttempts');
-      else expect(mapping.MaximumRetryAttempts).toBe(p.retryAttempts);
+      expect(mapping.MaximumRetryAttempts).toBe(p.retryAttempts);
       if (p.maxRecordAgeSeconds === -1) expect(mapping).not.toHaveProperty('MaximumRecordAgeInSeconds');
       else expect(mapping.MaximumRecordAgeInSeconds).toBe(p.maxRecordAgeSeconds);
       if (p.bisectBatchOnError) expect(mapping.BisectBatchOnFunctionError).toBe(true);
