@@ -93,9 +93,9 @@ describe('chaos: SQS outage', () => {
       processorEnv: {
         RTP_ESM_BATCH_SIZE: '20',
         RTP_ESM_MAXIMUM_BATCHING_WINDOW_MS: '100',
-        // Retries as staging configures them (lib/config/staging.ts; prod:
-        // 1000). The default, -1, becomes 10 once an on-failure destination is
-        // set, and ten retries with full-jitter backoff capped at 5 s take
+        // Retries as dev and staging configure them (prod: 1000); the config
+        // refuses -1, which becomes 10 once an on-failure destination is
+        // set, since ten retries with full-jitter backoff capped at 5 s take
         // anywhere from about 2 s to 30 s: no outage long enough to matter is
         // reliably shorter than that. What happens when the budget does run
         // out (the batch given up to the on-failure destination, its poison
