@@ -21,6 +21,7 @@ import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dy
 import { TRANSACTION_LIMITS } from '../functions/core/state/state-store.js';
 import { ORDER_PLACED, orderAnalytics, toCents, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../scripts/local/dynamodb-local.js';
+import { storeRevenueWindows } from '../scripts/local/pipeline/reconcile.js';
 import type { DynamoDbWriteFigures, Measured, TableRow, WriteCountFigures } from './figures.js';
 import { countDynamoDbWrites, type WriteTally } from './request-counter.js';
 import { writeFloorPer1000, type FloorRecord } from './write-floor.js';
@@ -160,20 +161,13 @@ async function runEngine(run: string, definition: ProcessorDefinition, invocatio
     await engine.afterBatch();
     closingItems += tally.items - before;
   }
-  const revenue: StoreMinutes = new Map();
-  for (const item of await store.scanAll()) {
-    const body = item.body;
-    if (body.kind === 'key-windows' && body.view === 'store-revenue') {
-      for (const w of body.windows) revenue.set(storeMinute(body.key, w.start), w.acc as unknown as StoreRevenue);
-    } else if (body.kind === 'final-window' && body.view === 'store-revenue') {
-      revenue.set(storeMinute(body.key, body.start), body.result as unknown as StoreRevenue);
-    }
-  }
+  const revenue: StoreMinutes = storeRevenueWindows((await store.scanAll()).map((item) => item.body));
   client.destroy();
   return { tally, revenue, closingItems, recordCommits, seconds: (performance.now() - started) / 1000 };
 }
 
-const storeMinute = (store: string, minuteStart: number): string => `${store}@${new Date(minuteStart).toISOString()}`;
+/** The key `storeRevenueWindows` gives a store's minute. */
+const storeMinute = (store: string, minuteStart: number): string => `${store}@${minuteStart}`;
 
 async function createTable(client: DynamoDBClient, tableName: string, key: string, ttlAttribute?: string): Promise<void> {
   await client.send(

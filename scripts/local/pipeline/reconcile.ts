@@ -34,6 +34,24 @@ export interface Reconciliation {
   readonly lateOrdersExplained: number;
 }
 
+/**
+ * order-analytics' revenue per store and minute as its state holds it, keyed
+ * `<store>@<window start, epoch ms>`: the closed windows' final results and
+ * the windows still open, since the serving view holds both.
+ */
+export function storeRevenueWindows(items: readonly StateBody[]): Map<string, StoreRevenue> {
+  const windows = new Map<string, StoreRevenue>();
+  for (const item of items) {
+    if (item.kind === 'final-window' && item.view === 'store-revenue') {
+      windows.set(`${item.key}@${item.start}`, item.result as unknown as StoreRevenue);
+    }
+    if (item.kind === 'key-windows' && item.view === 'store-revenue') {
+      for (const open of item.windows) windows.set(`${item.key}@${open.start}`, open.acc as unknown as StoreRevenue);
+    }
+  }
+  return windows;
+}
+
 export function reconcile(input: {
   readonly stock: readonly StockLevel[];
   readonly revenue: readonly StoreMinuteRevenue[];
@@ -54,16 +72,7 @@ export function reconcile(input: {
     if (truth !== pipeline) differences.push({ view: 'stock', key, truth, pipeline });
   }
 
-  // Closed windows and the ones still open at the end of the run: the serving view holds both.
-  const windows = new Map<string, StoreRevenue>();
-  for (const item of input.items) {
-    if (item.kind === 'final-window' && item.view === 'store-revenue') {
-      windows.set(`${item.key}@${item.start}`, item.result as unknown as StoreRevenue);
-    }
-    if (item.kind === 'key-windows' && item.view === 'store-revenue') {
-      for (const open of item.windows) windows.set(`${item.key}@${open.start}`, open.acc as unknown as StoreRevenue);
-    }
-  }
+  const windows = storeRevenueWindows(input.items);
   const expected = new Map<string, StoreRevenue>();
   for (const r of input.revenue) expected.set(`${r.storeId}@${r.windowStart.getTime()}`, { orders: r.orders, revenueCents: r.revenueCents });
   for (const late of input.lateOrders) {

@@ -26,6 +26,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb
 import { LOCAL_AWS } from '../../../scripts/local/moto.js';
 import type { OnFailureRecord } from '../../../scripts/local/esm/msk-event.js';
 import { drainQueue, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
+import { storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';
 import type { ChaosPipeline } from './chaos-pipeline.js';
 import type { OrdersLedger } from './orders-ledger.js';
 
@@ -87,17 +88,11 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
     const expected = new Map<string, StoreRevenue>();
     for (const order of ledger.orders.values()) {
       if (late.has(order.eventId)) continue;
-      const key = `${order.storeId}@${new Date(order.occurredAt - (order.occurredAt % MINUTE)).toISOString()}`;
+      const key = `${order.storeId}@${order.occurredAt - (order.occurredAt % MINUTE)}`;
       const current = expected.get(key) ?? { orders: 0, revenueCents: 0 };
       expected.set(key, { orders: current.orders + 1, revenueCents: current.revenueCents + order.cents });
     }
-    const actual = new Map<string, StoreRevenue>();
-    for (const { body } of await new DynamoDbStateStore({ client: direct, tableName: p.stateTable }).scanAll()) {
-      if (body.kind === 'final-window' && body.view === 'store-revenue') actual.set(`${body.key}@${new Date(body.start).toISOString()}`, body.result as unknown as StoreRevenue);
-      if (body.kind === 'key-windows' && body.view === 'store-revenue') {
-        for (const open of body.windows) actual.set(`${body.key}@${new Date(open.start).toISOString()}`, open.acc as unknown as StoreRevenue);
-      }
-    }
+    const actual = storeRevenueWindows((await new DynamoDbStateStore({ client: direct, tableName: p.stateTable }).scanAll()).map((item) => item.body));
     let lost = 0;
     let doubled = 0;
     const differences: string[] = [];
@@ -107,7 +102,8 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       if (want.orders === got.orders && want.revenueCents === got.revenueCents) continue;
       lost += Math.max(0, want.orders - got.orders);
       doubled += Math.max(0, got.orders - want.orders);
-      differences.push(`${key}: expected ${want.orders} orders / ${want.revenueCents} cents, found ${got.orders} / ${got.revenueCents}`);
+      const [store, start] = key.split('@');
+      differences.push(`${store}@${new Date(Number(start)).toISOString()}: expected ${want.orders} orders / ${want.revenueCents} cents, found ${got.orders} / ${got.revenueCents}`);
     }
     const givenUp = (await drainQueue(sqs, p.onFailureQueueUrl)).map((body) => {
       const record = JSON.parse(body) as OnFailureRecord;
