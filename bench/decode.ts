@@ -23,6 +23,7 @@ import { decodePartition } from '../functions/core/handler/decode-partition.js';
 import { partitionsOf } from '../functions/core/msk/partitions.js';
 import type { KafkaEvent } from '../functions/core/msk/types.js';
 import { CachedSchemaRegistry } from '../functions/core/serde/cached-schema-registry.js';
+import { readGlueFrame } from '../functions/core/serde/glue-wire-format.js';
 import { RecordDecoder } from '../functions/core/serde/record-decoder.js';
 import { InMemoryStateStore } from '../functions/core/state/in-memory-state-store.js';
 import { orderAnalytics, toCents, type OrderEventEnvelope } from '../functions/order-analytics/definition.js';
@@ -66,8 +67,6 @@ interface Fingerprint {
 type PowertoolsRecord = MSKEvent['records'][string][number];
 type PowertoolsHandler = (event: MSKEvent, context: Context) => Promise<unknown>;
 
-/** Glue header: version, compression, 16-byte schema version id. */
-const GLUE_HEADER_BYTES = 18;
 // One run is 10 000 records: enough for the JIT, and Powertools' run takes seconds.
 const WARM_UP_RUNS = 1;
 // Neither decoder reads the Lambda context.
@@ -162,7 +161,7 @@ function asSourceFormat(event: KafkaEvent): MSKEvent {
         timestamp: record.timestamp,
         timestampType: record.timestampType,
         key: record.key ?? null,
-        value: Buffer.from(record.value ?? '', 'base64').subarray(GLUE_HEADER_BYTES).toString('base64'),
+        value: readGlueFrame(Buffer.from(record.value ?? '', 'base64')).body.toString('base64'),
         headers: record.headers ?? [],
         // Powertools' Avro path reads no schema metadata; its type wants both fields, Lambda sends them only for validated parts.
       }) as PowertoolsRecord),
