@@ -18,18 +18,14 @@ import type { Context } from 'aws-lambda';
 import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
 import type { ProcessorDefinition } from '../functions/core/engine/definition.js';
 import type { PartitionResult } from '../functions/core/engine/partition-executor.js';
-import type { DecodedRecord } from '../functions/core/handler/decoded-record.js';
-import { decodePartition } from '../functions/core/handler/decode-partition.js';
-import { partitionsOf } from '../functions/core/msk/partitions.js';
 import type { KafkaEvent } from '../functions/core/msk/types.js';
-import { CachedSchemaRegistry } from '../functions/core/serde/cached-schema-registry.js';
 import { readGlueFrame } from '../functions/core/serde/glue-wire-format.js';
-import { RecordDecoder } from '../functions/core/serde/record-decoder.js';
+import type { RecordDecoder } from '../functions/core/serde/record-decoder.js';
 import { InMemoryStateStore } from '../functions/core/state/in-memory-state-store.js';
 import { orderAnalytics, toCents, type OrderEventEnvelope } from '../functions/order-analytics/definition.js';
 import type { DecodeFigures, Measured, TableRow } from './figures.js';
 import { median, significant } from './stats.js';
-import { BENCH_PARTITIONS, benchWorkload, type BenchWorkload } from './workload.js';
+import { BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder, type BenchWorkload } from './workload.js';
 
 export interface DecodeBenchOptions {
   /** Timed rounds of each decoder (and of the engine), after a warm-up. @default 5 */
@@ -78,7 +74,7 @@ export async function measureDecode(options: DecodeBenchOptions = {}): Promise<M
   const avro = loadAvroJs();
   const workload = benchWorkload();
   const definition = orderAnalytics({ partitions: BENCH_PARTITIONS });
-  const decoder = ourDecoder(workload, definition);
+  const decoder = workloadDecoder(workload, definition);
   const sourceEvents = workload.events.map(asSourceFormat);
 
   const framed = await framedOutcome(workload);
@@ -90,7 +86,7 @@ export async function measureDecode(options: DecodeBenchOptions = {}): Promise<M
     if (record.value !== null) touched += 1;
   });
   for (let i = 0; i < WARM_UP_RUNS; i += 1) {
-    await decodeOurs(workload.events, decoder);
+    await decodedInvocations(workload.events, decoder);
     await runPowertools(powertools, sourceEvents);
   }
 
@@ -102,7 +98,7 @@ export async function measureDecode(options: DecodeBenchOptions = {}): Promise<M
     const order = round % 2 === 0 ? ['ours', 'powertools'] : ['powertools', 'ours'];
     for (const who of order) {
       if (who === 'ours') {
-        const run = await timed(() => decodeOurs(workload.events, decoder));
+        const run = await timed(async () => void (await decodedInvocations(workload.events, decoder)));
         ours.push(workload.records / run.seconds);
         decodeCpu.push(run.cpuMicros / workload.records);
       } else {
@@ -135,14 +131,6 @@ export async function measureDecode(options: DecodeBenchOptions = {}): Promise<M
     cpuMicrosPerRecord: { decodeOnly: significant(median(decodeCpu)), decodeDedupWindow: significant(median(engineCpu)) },
   };
   return { figures, rows: rows(figures, avroJsPerSec), method: method({ workload, rounds, engine: engineStats, avroJsPerSec, framed }) };
-}
-
-function ourDecoder(workload: BenchWorkload, definition: ProcessorDefinition): RecordDecoder {
-  // As createProcessorHandler builds it: one decoder per container, the registry cached.
-  return new RecordDecoder({
-    registry: new CachedSchemaRegistry(workload.registry),
-    ...(definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema }),
-  });
 }
 
 /**
@@ -244,26 +232,12 @@ async function runPowertools(handler: PowertoolsHandler, events: readonly MSKEve
   for (const event of events) await handler(event, CONTEXT);
 }
 
-/** The handler's decode step: each partition in offset order, partitions side by side. */
-async function decodeOurs(events: readonly KafkaEvent[], decoder: RecordDecoder, onRecord?: (record: DecodedRecord) => void): Promise<void> {
-  for (const event of events) {
-    const partitions = await Promise.all(partitionsOf(event).map((batch) => decodePartition(batch, decoder)));
-    for (const partition of partitions) {
-      const failed = partition.poisonRecords[0];
-      if (failed !== undefined) {
-        throw new DecodeBenchError(`Our decoder rejected offset ${failed.offset}: ${failed.error.message}`, DecodeBenchErrorReason.DECODE_MISMATCH, { cause: failed.error });
-      }
-      if (onRecord !== undefined) for (const record of partition.records) onRecord(record);
-    }
-  }
-}
-
 async function assertSameDecoding(workload: BenchWorkload, decoder: RecordDecoder, sourceEvents: readonly MSKEvent[]): Promise<void> {
   const ours = new Map<string, Fingerprint>();
-  await decodeOurs(workload.events, decoder, (record) => {
+  for (const record of (await decodedInvocations(workload.events, decoder)).flat().flatMap((input) => input.records)) {
     const value = record.value as OrderEventEnvelope;
     ours.set(`${record.partition}:${record.offset}`, { eventId: value.event_id, totalCents: BigInt(toCents(value.payload.total)) });
-  });
+  }
 
   const theirs = new Map<string, Fingerprint>();
   const consumer = powertoolsConsumer(workload.schema, (record) => {
@@ -330,23 +304,9 @@ async function runEngine(workload: BenchWorkload, decoder: RecordDecoder, defini
   let clock = 0;
   const results: PartitionResult[] = [];
   const engine = createEngineProcessor(definition, { store: new InMemoryStateStore(), now: () => clock, onPartition: (result) => results.push(result) });
-  for (const event of workload.events) {
-    const batches = partitionsOf(event);
-    clock = Math.max(...batches.map((batch) => batch.records.at(-1)?.timestamp ?? 0));
-    await Promise.all(
-      batches.map(async (batch) => {
-        const decoded = await decodePartition(batch, decoder);
-        await engine.processPartition({
-          topic: batch.topic,
-          partition: batch.partition,
-          topicPartition: batch.topicPartition,
-          records: decoded.records,
-          poisonRecords: decoded.poisonRecords,
-          lastOffset: batch.records.at(-1)?.offset ?? -1,
-          deadLetter: () => Promise.resolve(),
-        });
-      }),
-    );
+  for (const invocation of await decodedInvocations(workload.events, decoder)) {
+    clock = Math.max(...invocation.map((input) => input.records.at(-1)?.timestamp ?? 0));
+    await Promise.all(invocation.map((input) => engine.processPartition(input)));
     await engine.afterBatch();
   }
   const sum = (pick: (r: PartitionResult) => number): number => results.reduce((total, r) => total + pick(r), 0);

@@ -13,10 +13,7 @@ import type { Context } from 'aws-lambda';
 import { defineProcessor, type ProcessorDefinition } from '../functions/core/engine/definition.js';
 import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
 import type { CommittedChunk } from '../functions/core/engine/partition-executor.js';
-import { decodePartition } from '../functions/core/handler/decode-partition.js';
 import type { PartitionInput } from '../functions/core/handler/decoded-record.js';
-import { parseKafkaEvent, partitionsOf } from '../functions/core/msk/partitions.js';
-import { RecordDecoder } from '../functions/core/serde/record-decoder.js';
 import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store-client.js';
 import { TRANSACTION_LIMITS } from '../functions/core/state/state-store.js';
 import { ORDER_PLACED, orderAnalytics, toCents, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';
@@ -25,10 +22,10 @@ import { storeRevenueWindows } from '../scripts/local/pipeline/reconcile.js';
 import type { DynamoDbWriteFigures, Measured, TableRow, WriteCountFigures } from './figures.js';
 import { countDynamoDbWrites, type WriteTally } from './request-counter.js';
 import { writeFloorPer1000, type FloorRecord } from './write-floor.js';
-import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload } from './workload.js';
+import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder } from './workload.js';
 
 export const DynamoDbWriteBenchErrorReason = {
-  /** A record did not decode, was rejected, or a partition gave up: the runs would not be of the same records. */
+  /** A record was rejected or a partition gave up: the runs would not be of the same records. */
   INCOMPLETE_RUN: 'INCOMPLETE_RUN',
   /** The three runs computed different revenue per store-minute: their costs are not comparable. */
   RESULTS_DIFFER: 'RESULTS_DIFFER',
@@ -71,7 +68,7 @@ type Invocation = readonly PartitionInput[];
 export async function measureDynamoDbWrites(options: { endpoint: string; records?: number }): Promise<Measured<DynamoDbWriteFigures>> {
   const workload = benchWorkload(options.records === undefined ? {} : { records: options.records });
   const reference = orderAnalytics({ partitions: BENCH_PARTITIONS });
-  const invocations = await decodeAll(workload.events, new RecordDecoder({ registry: workload.registry, ...readerOf(reference) }));
+  const invocations = await decodedInvocations(workload.events, workloadDecoder(workload, reference));
   const client = (): DynamoDBClient => new DynamoDBClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
   // Same views, same watermark; only the offset fence makes it exactly-once.
@@ -99,35 +96,6 @@ export async function measureDynamoDbWrites(options: { endpoint: string; records
     rows: [row('offset fence', 'fenced', figures), row('offset fence + event-id dedup', 'fencedWithDedup', figures)],
     method: method(workload, invocations, { fenced, fencedWithDedup, powertools }, figures),
   };
-}
-
-function readerOf(definition: ProcessorDefinition): { readerSchema?: NonNullable<ProcessorDefinition['input']['readerSchema']> } {
-  return definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema };
-}
-
-async function decodeAll(events: ReturnType<typeof benchWorkload>['events'], decoder: RecordDecoder): Promise<Invocation[]> {
-  const invocations: Invocation[] = [];
-  for (const event of events) {
-    const partitions: PartitionInput[] = [];
-    for (const batch of partitionsOf(parseKafkaEvent(event))) {
-      const decoded = await decodePartition(batch, decoder);
-      const last = batch.records.at(-1);
-      if (decoded.poisonRecords.length > 0 || decoded.stoppedAtOffset !== undefined || last === undefined) {
-        throw new DynamoDbWriteBenchError(`${batch.topicPartition}: ${decoded.poisonRecords.length} records did not decode`, DynamoDbWriteBenchErrorReason.INCOMPLETE_RUN);
-      }
-      partitions.push({
-        topic: batch.topic,
-        partition: batch.partition,
-        topicPartition: batch.topicPartition,
-        records: decoded.records,
-        poisonRecords: [],
-        lastOffset: last.offset,
-        deadLetter: () => Promise.resolve(),
-      });
-    }
-    invocations.push(partitions);
-  }
-  return invocations;
 }
 
 /**

@@ -10,7 +10,13 @@
  * decoding, not of features.
  */
 import { randomUUID } from 'node:crypto';
+import type { ProcessorDefinition } from '../functions/core/engine/definition.js';
+import { decodePartition } from '../functions/core/handler/decode-partition.js';
+import type { PartitionInput } from '../functions/core/handler/decoded-record.js';
+import { partitionsOf } from '../functions/core/msk/partitions.js';
 import type { KafkaEvent, KafkaEventRecord } from '../functions/core/msk/types.js';
+import { CachedSchemaRegistry } from '../functions/core/serde/cached-schema-registry.js';
+import { RecordDecoder } from '../functions/core/serde/record-decoder.js';
 import { parseAvroSchema } from '../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../functions/core/serde/glue-wire-format.js';
 import { SchemaNotFoundError } from '../functions/core/serde/errors.js';
@@ -104,4 +110,47 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
     stores: new Set(orders.map((o) => o.order.storeId)).size,
     customers: new Set(orders.map((o) => o.order.customerId)).size,
   };
+}
+
+export const BenchWorkloadErrorReason = {
+  /** A record of the workload did not decode: a benchmark over it would not be of the same records. */
+  UNDECODABLE: 'UNDECODABLE',
+} as const;
+export type BenchWorkloadErrorReason = (typeof BenchWorkloadErrorReason)[keyof typeof BenchWorkloadErrorReason];
+
+export class BenchWorkloadError extends Error {
+  public override readonly name = 'BenchWorkloadError';
+  public readonly reason: BenchWorkloadErrorReason = BenchWorkloadErrorReason.UNDECODABLE;
+}
+
+/** Our decoder as the handler builds it for `definition`: one per container, the registry cached. */
+export function workloadDecoder(workload: BenchWorkload, definition: ProcessorDefinition): RecordDecoder {
+  return new RecordDecoder({
+    registry: new CachedSchemaRegistry(workload.registry),
+    ...(definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema }),
+  });
+}
+
+/**
+ * Each MSK event decoded as the handler hands it to a processor: per
+ * partition, partitions side by side. Every record must decode.
+ */
+export async function decodedInvocations(events: readonly KafkaEvent[], decoder: RecordDecoder): Promise<PartitionInput[][]> {
+  const invocations: PartitionInput[][] = [];
+  for (const event of events) {
+    const batches = partitionsOf(event);
+    const decoded = await Promise.all(batches.map((batch) => decodePartition(batch, decoder)));
+    invocations.push(
+      batches.map((batch, i) => {
+        const { records, poisonRecords, stoppedAtOffset } = decoded[i]!;
+        const failed = poisonRecords[0];
+        if (failed !== undefined || stoppedAtOffset !== undefined) {
+          const why = failed === undefined ? `the registry was unavailable at offset ${stoppedAtOffset}` : `offset ${failed.offset}: ${failed.error.message}`;
+          throw new BenchWorkloadError(`${batch.topicPartition} did not decode: ${why}`, { cause: failed?.error });
+        }
+        return { topic: batch.topic, partition: batch.partition, topicPartition: batch.topicPartition, records, poisonRecords: [], lastOffset: batch.records.at(-1)?.offset ?? -1, deadLetter: () => Promise.resolve() };
+      }),
+    );
+  }
+  return invocations;
 }
