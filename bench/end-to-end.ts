@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { percentile } from '../scripts/local/pipeline/report.js';
 import type { InvokeLine } from '../scripts/local/pipeline/run-processor.js';
 import type { WorkloadStep } from '../scripts/local/pipeline/workload.js';
 import type { StackEndpoints } from '../scripts/local/stack.js';
@@ -210,10 +211,9 @@ export function summarise(observed: EndToEndObservations): Measured<EndToEndFigu
   return { figures: { e2eLatencyMs, throughputPerSec, produceRatePerSec: ratePerSec }, rows, method };
 }
 
-/** Nearest-rank percentile of ascending `sorted`, whole ms. */
-function rank(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return Math.round(sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number);
+/** The demo report's nearest-rank percentile, in whole ms. */
+function rank(samples: readonly number[], p: number): number {
+  return Math.round(percentile(samples, p));
 }
 
 function round1(value: number): number {

@@ -1,13 +1,4 @@
-/** Small statistics the benchmarks share: medians of rounds, percentiles of latencies. */
-
-/** The value at percentile `p` (0-100) by the nearest-rank method; NaN for no values. */
-export function percentile(values: readonly number[], p: number): number {
-  if (p < 0 || p > 100) throw new RangeError(`percentile must be within 0-100, got ${p}`);
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
-}
+/** Small statistics the benchmarks share; percentiles are the demo report's (scripts/local/pipeline/report.ts). */
 
 /** The middle value, or the mean of the two middle values; NaN for no values. */
 export function median(values: readonly number[]): number {
