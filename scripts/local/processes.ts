@@ -37,10 +37,26 @@ export interface SpawnServiceOptions {
   readonly stopGraceMs?: number;
   /** Append to the log instead of starting it afresh (restarts keep history). @default false */
   readonly appendLog?: boolean;
+  /** Run as this account (the process must be root to switch). @default this process's account */
+  readonly account?: ProcessAccount;
+  /** The signal `stop()` sends first. @default 'SIGTERM' */
+  readonly stopSignal?: NodeJS.Signals;
+  /**
+   * The signal it gets if this process exits without stopping it. A server
+   * that finishes a fast shutdown on its own (Postgres on SIGINT) is better
+   * left to do so than killed. @default 'SIGKILL'
+   */
+  readonly exitSignal?: NodeJS.Signals;
 }
 
-const RUNNING = new Set<ChildProcess>();
-const killRunning = (): void => RUNNING.forEach((child) => child.kill('SIGKILL'));
+/** A user and group id to run a process as. */
+export interface ProcessAccount {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+const RUNNING = new Map<ChildProcess, NodeJS.Signals>();
+const killRunning = (): void => RUNNING.forEach((exitSignal, child) => child.kill(exitSignal));
 // Last line of defence: if this process exits without stopping what it
 // started (an uncaught error, process.exit, a closed terminal's SIGHUP), its
 // services die with it. Only a SIGKILL of this process can leave one behind.
@@ -58,6 +74,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', log.fd, log.fd],
+    ...options.account,
   });
   // Listeners first, before any await, so an early exit cannot be missed.
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -68,20 +85,20 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     const cause = await spawnError;
     throw new LocalStackError(`Could not run ${options.command}: ${cause.message}`, LocalStackErrorReason.START_FAILED, { cause });
   }
-  RUNNING.add(child);
+  RUNNING.set(child, options.exitSignal ?? 'SIGKILL');
   void exited.then(() => RUNNING.delete(child));
   let stopping: Promise<void> | undefined;
   return {
     pid,
     logPath,
     exited: () => child.exitCode !== null || child.signalCode !== null,
-    stop: () => (stopping ??= stopChild(child, exited, options.stopGraceMs ?? 5_000)),
+    stop: () => (stopping ??= stopChild(child, exited, options.stopSignal ?? 'SIGTERM', options.stopGraceMs ?? 5_000)),
   };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   try {
     await exited;
@@ -165,7 +182,7 @@ export async function runToLog(command: string, args: readonly string[], logPath
   const log = await open(logPath, 'w');
   try {
     const child = spawn(command, [...args], { cwd: ROOT, env: env ?? process.env, stdio: ['ignore', log.fd, log.fd] });
-    RUNNING.add(child);
+    RUNNING.set(child, 'SIGKILL');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     try {
       const outcome = await waitForExit(child);
