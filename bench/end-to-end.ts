@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { percentile } from '../scripts/local/pipeline/report.js';
+import { removePostgresData } from '../scripts/local/postgres.js';
 import type { InvokeLine } from '../scripts/local/pipeline/run-processor.js';
 import type { WorkloadStep } from '../scripts/local/pipeline/workload.js';
 import type { StackEndpoints } from '../scripts/local/stack.js';
@@ -94,7 +95,11 @@ export async function measureEndToEnd(options: EndToEndOptions = {}): Promise<Me
     if (message.type === 'line') write(message.line);
     else outcome = message;
   }
-  const code = await exited.finally(() => rm(stateDir, { recursive: true, force: true }));
+  // Postgres's data may be placed outside stateDir (as root, from a clone the postgres account cannot reach).
+  const code = await exited.finally(async () => {
+    await removePostgresData(join(stateDir, 'postgres', 'data'));
+    await rm(stateDir, { recursive: true, force: true });
+  });
   if (outcome?.type === 'result') return outcome.measured;
   if (outcome?.type === 'error') throw new EndToEndError(outcome.message, outcome.reason);
   throw new EndToEndError(`The end-to-end run exited with code ${code} and no result; its stderr ends: ${stderr.trim() || '(empty)'}`, EndToEndErrorReason.RUN_FAILED);

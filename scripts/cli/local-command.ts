@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addressOf, readStackState, stackDown, stackStatus, stackUp, superviseStack, SUPERVISOR_LOG } from '../local/stack-supervisor.js';
-import { STACK_SERVICES, type StackService } from '../local/stack.js';
+import { STACK_SERVICES, wipeStackData, type StackService } from '../local/stack.js';
 import { CliError } from './cli-error.js';
 
 const out = (line: string): void => {
@@ -25,9 +25,14 @@ export function registerLocalCommands(program: Command): void {
   local
     .command('down')
     .description('Stop the local stack and every process it started')
-    .action(async () => {
+    .option('--fresh', "then delete Kafka's, Postgres's and DynamoDB's data, including Postgres data placed outside the project")
+    .action(async (options: { fresh?: boolean }) => {
       const { stopped } = await stackDown();
       out(stopped ? 'local stack stopped' : 'the local stack was not running');
+      if (options.fresh === true) {
+        await wipeStackData(out);
+        out('local stack data deleted');
+      }
     });
 
   local

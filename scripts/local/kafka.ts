@@ -82,11 +82,14 @@ export function ensureKafkaInstalled(options: { onProgress?: (line: string) => v
   });
 }
 
+/** The broker's data folder in the stack's state: its log segments, metadata and format. */
+export const KAFKA_DATA_DIR = join(STATE_DIR, 'kafka', 'data');
+
 /** Starts the broker, formatting its storage on the first start, and resolves once it lists itself as the cluster's one broker. */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<LocalKafka> {
   const java = await javaCommand();
   const install = await ensureKafkaInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  const dataDir = options.dataDir ?? join(STATE_DIR, 'kafka', 'data');
+  const dataDir = options.dataDir ?? KAFKA_DATA_DIR;
   if (options.fresh === true) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const previous = await readState(dataDir);

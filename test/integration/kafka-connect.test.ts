@@ -19,7 +19,7 @@ import {
 } from '../../scripts/local/kafka-connect.js';
 import type { LocalKafkaConnect } from '../../scripts/local/kafka-connect.js';
 import { RTP } from '../../scripts/local/paths.js';
-import { startPostgres } from '../../scripts/local/postgres.js';
+import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
 import type { LocalPostgres } from '../../scripts/local/postgres.js';
 import { waitUntil } from '../../scripts/local/processes.js';
 import { caught } from '../helpers/caught.js';
@@ -56,6 +56,8 @@ afterAll(async () => {
   // Connect first: its connectors hold replication connections to Postgres and write to Kafka.
   await connect?.stop();
   await Promise.all([postgres?.stop(), kafka?.stop()]);
+  // Postgres's data may be placed outside TEST_DIR (as root, from a clone the postgres account cannot reach).
+  await removePostgresData(join(TEST_DIR, 'postgres'));
   await rm(TEST_DIR, { recursive: true, force: true });
 });
 

@@ -23,7 +23,7 @@ describe('rtp local up | status | down', () => {
   const status = async (): Promise<Status> => JSON.parse((await rtp('status', '--json')).stdout) as Status;
 
   afterAll(async () => {
-    await rtp('down').catch(() => undefined);
+    await rtp('down', '--fresh').catch(() => undefined);
     await rm(stateDir, { recursive: true, force: true });
   }, 180_000);
 

@@ -2,7 +2,6 @@
 // then checks both connectors end to end: a stock movement arrives on
 // `stock-movements` as a Debezium change `fromDebezium` reads, and an order's
 // outbox payload arrives on `orders` byte for byte, keyed by the order id.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import type * as ProcessesModule from '../../scripts/local/processes.js';
 import type * as RepositoryModule from '../../scripts/local/retail-repository.js';
 import type { RunningStack } from '../../scripts/local/stack.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
+import { removeStackState } from '../helpers/stack-state.js';
 
 // Set before any scripts/local module is imported: paths.ts reads it at import.
 const STATE_DIR = join(process.cwd(), '.rtp', `test-provision-${process.pid}`);
@@ -59,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   progress(`pipeline-provision timings (ms): ${JSON.stringify(timings)}`);
   await stack?.stop();
-  await rm(STATE_DIR, { recursive: true, force: true });
+  await removeStackState(STATE_DIR);
 }, 180_000);
 
 /** Reads `topic` again and again until a record satisfies `match`. */

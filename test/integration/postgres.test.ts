@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTP } from '../../scripts/local/paths.js';
 import { migrate, MIGRATIONS_DIR } from '../../scripts/local/postgres-migrations.js';
-import { startPostgres } from '../../scripts/local/postgres.js';
+import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
 import type { LocalPostgres } from '../../scripts/local/postgres.js';
 import { isAlive } from '../../scripts/local/processes.js';
 import {
@@ -64,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.end().catch(() => undefined);
   await postgres?.stop();
+  await removePostgresData(DATA_DIR);
 });
 
 describe('the local Postgres', () => {

@@ -3,7 +3,6 @@
 // mapping, against a whole local stack. Covers dead-lettering, duplicates,
 // graceful stop, and a SIGKILL mid-stream followed by a restart that resumes
 // without counting anything twice.
-import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,6 +13,7 @@ import { DynamoDbStateStore, createStateTable } from '../../functions/core/state
 import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/local/pipeline/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
 import type { RunningStack } from '../../scripts/local/stack.js';
+import { removeStackState } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-runner-${process.pid}`, import.meta.url));
 const TOPIC = 'stock-movements';
@@ -104,7 +104,7 @@ afterAll(async () => {
   await stack?.stop();
   dynamodb?.destroy();
   sqs?.destroy();
-  await rm(STATE_DIR, { recursive: true, force: true });
+  await removeStackState(STATE_DIR);
   if (savedStateDir === undefined) delete process.env.RTP_STATE_DIR;
   else process.env.RTP_STATE_DIR = savedStateDir;
 }, 180_000);

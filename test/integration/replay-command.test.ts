@@ -4,7 +4,6 @@
 // version is reprocessing. The new table must hold exactly the movements at
 // or after the timestamp (none lost, none twice), the switch must be
 // recorded, and the serving table must be left as it was.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,6 +14,7 @@ import { DynamoDbStateStore, createStateTable } from '../../functions/core/state
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/local/kafka.js';
 import type { Moto } from '../../scripts/local/moto.js';
+import { removeStackState } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-replay-${process.pid}`, import.meta.url));
 const KAFKA_DIR = join(STATE_DIR, 'kafka');
@@ -88,7 +88,7 @@ afterAll(async () => {
   dynamodb?.destroy();
   await kafka?.stop();
   await moto?.stop();
-  await rm(STATE_DIR, { recursive: true, force: true });
+  await removeStackState(STATE_DIR);
   if (savedStateDir === undefined) delete process.env.RTP_STATE_DIR;
   else process.env.RTP_STATE_DIR = savedStateDir;
 }, 180_000);

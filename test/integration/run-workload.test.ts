@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
@@ -8,7 +7,7 @@ import { readGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { RTP } from '../../scripts/local/paths.js';
 import { migrate } from '../../scripts/local/postgres-migrations.js';
-import { startPostgres, type LocalPostgres } from '../../scripts/local/postgres.js';
+import { removePostgresData, startPostgres, type LocalPostgres } from '../../scripts/local/postgres.js';
 import { stockBySkuLocation } from '../../scripts/local/retail-repository.js';
 import { runWorkload } from '../../scripts/local/pipeline/run-workload.js';
 import { planWorkload, type WorkloadStep } from '../../scripts/local/pipeline/workload.js';
@@ -34,7 +33,7 @@ describe('running the retail workload against Postgres', () => {
   afterAll(async () => {
     await client.end();
     await postgres.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await removePostgresData(dataDir);
   }, 60_000);
 
   it('writes orders with their Avro outbox events, repeats, movements and corrections, and sends poison records to Kafka', async () => {
