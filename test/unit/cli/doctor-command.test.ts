@@ -12,8 +12,24 @@ describe('rtp doctor', () => {
 
   it('finds the tools this machine has', async () => {
     const checks = await doctorChecks();
-    expect(checks.map((c) => c.name)).toEqual(['Node.js', 'Java', 'Maven', 'Python', 'Python venv', 'Disk', 'Ports', 'Memory']);
-    expect(checks.find((c) => c.name === 'Node.js')).toMatchObject({ ok: true, detail: `v${process.versions.node}` });
+    expect(checks.map((c) => c.name)).toEqual(['Node.js', 'Java', 'Maven', 'Python', 'Python venv', 'Disk', 'Ports', 'Postgres', 'Memory']);
+    expect(checks.find((c) => c.name === 'Node.js')?.detail.startsWith(`v${process.versions.node}`)).toBe(true);
+  });
+
+  it('says, on Node 20 and 21, that SDK releases from January 2027 need Node 22 and which Node the processors deploy on', async () => {
+    const node = (await doctorChecks()).find((c) => c.name === 'Node.js');
+    const major = Number(process.versions.node.split('.')[0]);
+
+    if (major < 22) expect(node?.detail).toBe(`v${process.versions.node} (supported; AWS SDK releases from January 2027 need Node 22+, and deployed processors run on Node 24)`);
+    else expect(node?.detail).toBe(`v${process.versions.node}`);
+  });
+
+  it('says which account Postgres will run as and where its data goes, before anything is created', async () => {
+    const postgres = (await doctorChecks()).find((c) => c.name === 'Postgres');
+
+    expect(postgres?.ok).toBe(true);
+    if (process.getuid?.() === 0) expect(postgres?.detail).toMatch(/^runs as (the postgres account \(uid \d+\)|a postgres system account that will be created \(useradd\)), since Postgres refuses to run as root; /);
+    else expect(postgres?.detail).toMatch(/^runs as you; data in \//);
   });
 
   it('reports a port held by another process, and how to move ours', async () => {
