@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst } from './maven.js';
+import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { ROOT, STATE_DIR } from './paths.js';
 import { freePort, spawnService, waitUntil } from './processes.js';
 
@@ -95,6 +95,7 @@ async function startOnPort(java: string, install: DynamoDbLocalInstall, port: nu
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   const args = [
     `-Xmx${options.heapMb ?? 512}m`,
+    ...STACK_JVM_FLAGS,
     '-XX:+ExitOnOutOfMemoryError',
     // A short-lived test server: C1 only and the serial GC start it about a second sooner.
     '-XX:TieredStopAtLevel=1',

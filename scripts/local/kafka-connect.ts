@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { BIND_FAILED, KAFKA_LOG4J_CONFIG } from './kafka.js';
-import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst } from './maven.js';
+import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
@@ -117,6 +117,7 @@ async function startOnPort(java: string, install: KafkaConnectInstall, port: num
     command: java,
     args: [
       `-Xmx${options.heapMb ?? 512}m`,
+      ...STACK_JVM_FLAGS,
       '-XX:+ExitOnOutOfMemoryError',
       '-XX:+UseG1GC',
       // C1 only, as for the broker: the worker spends its life waiting on Postgres and Kafka.

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import type { IHeaders, RetryOptions } from 'kafkajs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst } from './maven.js';
+import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { freePort, isListening, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
@@ -291,7 +291,7 @@ function serverProperties(at: Placement): string {
 async function formatStorage(java: string, install: MavenInstall, at: Placement, propertiesPath: string): Promise<void> {
   if ((await formattedClusterId(at.dataDir)) !== undefined) return; // saves a JVM start on every restart
   const logPath = join(LOG_DIR, 'kafka-format.log');
-  const args = ['-Xmx128m', `-Dlog4j2.configurationFile=${KAFKA_LOG4J_CONFIG}`, '-cp', install.classpath, STORAGE_TOOL, 'format', '--cluster-id', at.clusterId, '--config', propertiesPath, '--standalone', '--ignore-formatted'];
+  const args = ['-Xmx128m', ...STACK_JVM_FLAGS, `-Dlog4j2.configurationFile=${KAFKA_LOG4J_CONFIG}`, '-cp', install.classpath, STORAGE_TOOL, 'format', '--cluster-id', at.clusterId, '--config', propertiesPath, '--standalone', '--ignore-formatted'];
   const exit = await runToLog(java, args, logPath, 120_000);
   if (exit !== 0) throw new LocalStackError(`Kafka storage format failed (exit ${exit}) for ${at.dataDir}; ${await logTail(logPath)}`, LocalStackErrorReason.START_FAILED);
 }
@@ -299,6 +299,7 @@ async function formatStorage(java: string, install: MavenInstall, at: Placement,
 function jvmArgs(heapMb: number): string[] {
   return [
     `-Xmx${heapMb}m`,
+    ...STACK_JVM_FLAGS,
     '-XX:+ExitOnOutOfMemoryError',
     // As kafka-run-class.sh: G1 with short pauses.
     '-XX:+UseG1GC',

@@ -100,6 +100,13 @@ async function readInstall(dir: string, pomSha256: string): Promise<MavenInstall
 
 let javaPromise: Promise<string> | undefined;
 
+/**
+ * Flags every JVM of the local stack runs with. No hsperfdata: a JVM writes
+ * /tmp/hsperfdata_<user>/<pid> for jstat and removes it only when it exits
+ * normally, so a killed service would leave it outside the project.
+ */
+export const STACK_JVM_FLAGS: readonly string[] = ['-XX:-UsePerfData'];
+
 /** `$JAVA_HOME/bin/java` when set, else `java` on PATH; 17 or newer. */
 export function javaCommand(): Promise<string> {
   javaPromise ??= (async () => {
