@@ -291,7 +291,7 @@ async function stopLeftover(dataDir: string, onProgress: ((line: string) => void
   if (parent !== undefined && parent !== 1 && parentName === 'node') {
     throw new LocalStackError(`Postgres (pid ${pid}) is already running on ${dataDir}, started by process ${parent}; stop that first.`, LocalStackErrorReason.START_FAILED);
   }
-  onProgress?.(`Postgres: stopping pid ${pid}, left running on ${relative(ROOT, dataDir)} by an earlier run`);
+  onProgress?.(`Postgres: stopping pid ${pid}, left running on ${shown(dataDir)} by an earlier run`);
   const children = await childPids(pid);
   signal(pid, 'SIGINT');
   for (const survivor of [pid, ...children]) await waitGone(survivor);
