@@ -64,7 +64,30 @@ const topic = z.strictObject({
   /** retention.ms; -1 keeps records forever. */
   retentionHours: z.number().int().min(-1, 'must be -1 (forever) or a number of hours').refine((h) => h !== 0, 'must not be 0'),
   cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']),
+  /**
+   * local.retention.ms, in hours, of a topic in tiered storage (provisioned
+   * `msk.tieredStorage` and cleanupPolicy 'delete'): how long brokers keep a
+   * segment on their own disks once it is also in remote storage. Below
+   * retentionHours, as MSK requires. Kafka's -2 (as long as retention.ms) is
+   * refused: brokers would keep everything and tiering would save no disk.
+   * https://docs.aws.amazon.com/msk/latest/developerguide/msk-guidelines-tiered-storage-topic-level-config.html
+   * @default 24 on a tiered topic (DEFAULT_LOCAL_RETENTION_HOURS); not allowed on others
+   */
+  localRetentionHours: z
+    .number()
+    .int('must be a whole number')
+    .min(1, "must be at least 1 hour: Kafka's -2 (as long as retention.ms) would keep every segment on the brokers and tiered storage would save no disk")
+    .optional(),
+  /**
+   * local.retention.bytes of a tiered topic, per partition; the broker
+   * deletes a local segment at whichever of the two limits comes first.
+   * @default no size limit: retention.bytes is left unlimited, so only localRetentionHours bounds the local copy
+   */
+  localRetentionBytes: z.number().int('must be a whole number').min(1, 'must be at least 1 byte').optional(),
 });
+
+/** MSK's shortest retention.ms for a topic in tiered storage: three days. */
+const TIERED_MIN_RETENTION_HOURS = 72;
 
 const tableName = z.string().regex(/^[A-Za-z_][\w$]*\.[A-Za-z_][\w$]*$/, "must be 'schema.table' (for MySQL, 'database.table')");
 
@@ -228,6 +251,7 @@ export const pipelineConfigSchema = z
       if (c.msk.kind === 'provisioned' && t.replicationFactor > c.msk.brokerCount) {
         ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'replicationFactor'], message: `must not exceed msk.brokerCount (${c.msk.brokerCount})` });
       }
+      checkTieredRetention(c.msk, topicName, t, ctx);
     }
     if (c.msk.kind === 'provisioned') {
       const zones = c.vpc.kind === 'new' ? c.vpc.availabilityZones : c.vpc.availabilityZones.length;
@@ -273,6 +297,26 @@ export const pipelineConfigSchema = z
       if (!(c.cdc.topic in c.topics)) ctx.addIssue({ code: 'custom', path: ['cdc', 'topic'], message: `must be a key of topics; '${c.cdc.topic}' is not` });
     }
   });
+
+/** The retention rules of MSK tiered storage, on the topics it applies to; local retention keys anywhere else are refused. */
+function checkTieredRetention(msk: z.output<typeof provisionedMsk> | z.output<typeof serverlessMsk>, topicName: string, t: z.output<typeof topic>, ctx: z.RefinementCtx): void {
+  const tiered = msk.kind === 'provisioned' && msk.tieredStorage && t.cleanupPolicy === 'delete';
+  if (!tiered) {
+    for (const key of ['localRetentionHours', 'localRetentionBytes'] as const) {
+      if (t[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['topics', topicName, key], message: "only applies to a topic in tiered storage: msk.kind 'provisioned' with msk.tieredStorage true, and cleanupPolicy 'delete'" });
+      }
+    }
+    return;
+  }
+  if (t.retentionHours === -1) return;
+  if (t.retentionHours < TIERED_MIN_RETENTION_HOURS) {
+    ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'retentionHours'], message: `must be -1 or at least ${TIERED_MIN_RETENTION_HOURS} (3 days) on a topic in tiered storage, MSK's minimum` });
+  }
+  if (t.localRetentionHours !== undefined && t.localRetentionHours >= t.retentionHours) {
+    ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'localRetentionHours'], message: `must be less than retentionHours (${t.retentionHours}): MSK refuses a local retention equal to or above the topic's retention` });
+  }
+}
 
 /** One environment's configuration as written in lib/config/<env>.ts. */
 export type PipelineConfig = z.input<typeof pipelineConfigSchema>;
