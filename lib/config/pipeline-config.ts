@@ -205,8 +205,28 @@ const processor = z
   });
 
 const alarms = z.strictObject({
-  /** Addresses subscribed to the alarm topic; each gets a confirmation mail on deploy. */
+  /**
+   * Addresses subscribed to the alarm topic; each gets a confirmation mail
+   * on deploy. With `emailParameter` false, at least one is required unless
+   * `nobodyNotified` says otherwise.
+   */
   emails: z.array(z.email('must be an e-mail address')),
+  /**
+   * Also subscribe one address given at deploy time as the observability
+   * stack's CloudFormation parameter `AlarmEmail`
+   * (`cdk deploy --parameters realtime-pipeline-<env>-observability:AlarmEmail=oncall@example.org`).
+   * The config then needs no address of its own, synth still needs none,
+   * and CloudFormation refuses the deploy until one is given; CDK reuses it
+   * on later deploys.
+   * @default false
+   */
+  emailParameter: z.boolean().default(false),
+  /**
+   * Deploy alarms that notify nobody: they still change state and show on
+   * the dashboard. Without it, an alarm topic with no subscriber fails synth.
+   * @default false
+   */
+  nobodyNotified: z.boolean().default(false),
   /** ESM OffsetLag (records behind) that pages. */
   offsetLagRecords: int(1, 1_000_000_000),
   /** MSK EstimatedMaxTimeLag (seconds behind) that pages. */
@@ -258,6 +278,17 @@ export const pipelineConfigSchema = z
       if (c.msk.brokerCount % zones !== 0) {
         ctx.addIssue({ code: 'custom', path: ['msk', 'brokerCount'], message: `must be a multiple of the VPC's ${zones} availability zones` });
       }
+    }
+    const subscribed = c.alarms.emails.length > 0 || c.alarms.emailParameter;
+    if (!subscribed && !c.alarms.nobodyNotified) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarms', 'emails'],
+        message: 'must list at least one address, or alarms.emailParameter must be true to take one at deploy: the alarms would notify nobody. Set alarms.nobodyNotified: true if that is meant',
+      });
+    }
+    if (subscribed && c.alarms.nobodyNotified) {
+      ctx.addIssue({ code: 'custom', path: ['alarms', 'nobodyNotified'], message: 'must be false when alarms.emails or alarms.emailParameter subscribes someone' });
     }
     if (c.vpc.kind === 'existing' && c.vpc.availabilityZones.length !== c.vpc.privateSubnetIds.length) {
       ctx.addIssue({ code: 'custom', path: ['vpc', 'privateSubnetIds'], message: 'must have one subnet per entry of vpc.availabilityZones' });
