@@ -142,6 +142,14 @@ const dmsCdc = z.strictObject({
   tables: z.array(tableName).min(1, 'must list at least one table'),
   /** The topic every captured table is written to, keyed by primary key. */
   topic: z.string().min(1),
+  /**
+   * Create the account-wide IAM roles DMS needs, `dms-vpc-role` and
+   * `dms-cloudwatch-logs-role`, with this environment's CDC stack (retained
+   * when it is deleted). Their names are fixed per account: set this in one
+   * environment of an account at most, and only if the roles do not exist.
+   * @default false: the roles must exist; docs/runbooks/dms-account-roles.md creates them with the AWS CLI
+   */
+  createAccountRoles: z.boolean().default(false),
 });
 
 const noCdc = z.strictObject({ engine: z.literal('none') });
