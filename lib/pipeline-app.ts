@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Subject } from '../functions/core/serde/subject-catalog.js';
 import { ENVIRONMENT_CONFIGS, loadEnvironmentConfig, type EnvironmentConfig, type EnvironmentName } from './config/environments.js';
 import { CdcStack } from './stacks/cdc-stack.js';
-import { stackEnvironment } from './stacks/environment-props.js';
+import { dataRemovalPolicy, stackEnvironment } from './stacks/environment-props.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { ObservabilityStack } from './stacks/observability-stack.js';
 import { ProcessingStack } from './stacks/processing-stack.js';
@@ -55,6 +55,7 @@ export function buildPipelineApp(app: App, props: PipelineAppProps): PipelineSta
     ...common,
     environmentName: config.name,
     subjects: props.subjects,
+    removalPolicy: dataRemovalPolicy(config),
     description: describe('Glue Schema Registry and topic schemas'),
   });
   const cdc = CdcStack.isNeeded(config)

@@ -18,6 +18,10 @@ const topicSettings = z.strictObject({
   /** -1 keeps records forever. */
   retentionHours: z.number().int().min(-1),
   cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']),
+  /** local.retention.ms in hours; required on a tiered topic (see `isTiered`), ignored elsewhere. */
+  localRetentionHours: z.number().int().min(1).optional(),
+  /** local.retention.bytes per partition, on a tiered topic; absent, only the time limit applies. */
+  localRetentionBytes: z.number().int().min(1).optional(),
 });
 
 const topicsSpec = z.strictObject({
@@ -35,6 +39,8 @@ export const TopicConfigName = {
   CLEANUP_POLICY: 'cleanup.policy',
   MIN_INSYNC_REPLICAS: 'min.insync.replicas',
   REMOTE_STORAGE_ENABLE: 'remote.storage.enable',
+  LOCAL_RETENTION_MS: 'local.retention.ms',
+  LOCAL_RETENTION_BYTES: 'local.retention.bytes',
 } as const;
 
 const HOUR_MS = 3_600_000;
@@ -55,6 +61,11 @@ export function parseTopicsSpec(json: string): TopicsSpec {
   return result.data;
 }
 
+/** Whether a topic keeps old segments in remote storage: a tiered cluster, and not compacted (Kafka refuses remote storage there). */
+export function isTiered(spec: Pick<TopicsSpec, 'tieredStorage'>, topic: Pick<TopicSettings, 'cleanupPolicy'>): boolean {
+  return spec.tieredStorage && topic.cleanupPolicy === 'delete';
+}
+
 /** `retention.ms` for a number of hours; -1 (forever) stays -1. */
 export function retentionMs(hours: number): string {
   return hours === -1 ? '-1' : String(hours * HOUR_MS);
@@ -64,7 +75,9 @@ export function retentionMs(hours: number): string {
  * The topics as Kafka should hold them. On MSK Serverless the broker fixes
  * min.insync.replicas (2) and only accepts cleanup.policy at creation
  * (https://docs.aws.amazon.com/msk/latest/developerguide/serverless-config.html),
- * so neither is sent as an alteration there.
+ * so neither is sent as an alteration there. A tiered topic also bounds
+ * what its brokers keep locally; throws {@link TopicsSpecError} when its
+ * local retention is missing.
  */
 export function desiredTopics(spec: TopicsSpec): DesiredTopic[] {
   return Object.entries(spec.topics).map(([name, t]) => {
@@ -73,8 +86,13 @@ export function desiredTopics(spec: TopicsSpec): DesiredTopic[] {
       [TopicConfigName.CLEANUP_POLICY]: t.cleanupPolicy,
     };
     if (spec.clusterKind === ClusterKind.PROVISIONED) configs[TopicConfigName.MIN_INSYNC_REPLICAS] = String(t.minInSyncReplicas);
-    // Kafka refuses remote storage on compacted topics.
-    if (spec.tieredStorage && t.cleanupPolicy === 'delete') configs[TopicConfigName.REMOTE_STORAGE_ENABLE] = 'true';
+    if (isTiered(spec, t)) {
+      // Left to Kafka's -2, brokers would keep every tiered segment on their own disks as well.
+      if (t.localRetentionHours === undefined) throw new TopicsSpecError(`Topic '${name}' is in tiered storage and has no localRetentionHours`);
+      configs[TopicConfigName.REMOTE_STORAGE_ENABLE] = 'true';
+      configs[TopicConfigName.LOCAL_RETENTION_MS] = retentionMs(t.localRetentionHours);
+      if (t.localRetentionBytes !== undefined) configs[TopicConfigName.LOCAL_RETENTION_BYTES] = String(t.localRetentionBytes);
+    }
     return { name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs };
   });
 }
@@ -84,7 +102,14 @@ export function planOptions(kind: ClusterKind): PlanOptions {
   return kind === ClusterKind.SERVERLESS
     ? { alterableConfigs: [TopicConfigName.RETENTION_MS] }
     : {
-        alterableConfigs: [TopicConfigName.RETENTION_MS, TopicConfigName.CLEANUP_POLICY, TopicConfigName.MIN_INSYNC_REPLICAS, TopicConfigName.REMOTE_STORAGE_ENABLE],
+        alterableConfigs: [
+          TopicConfigName.RETENTION_MS,
+          TopicConfigName.CLEANUP_POLICY,
+          TopicConfigName.MIN_INSYNC_REPLICAS,
+          TopicConfigName.REMOTE_STORAGE_ENABLE,
+          TopicConfigName.LOCAL_RETENTION_MS,
+          TopicConfigName.LOCAL_RETENTION_BYTES,
+        ],
       };
 }
 

@@ -64,7 +64,30 @@ const topic = z.strictObject({
   /** retention.ms; -1 keeps records forever. */
   retentionHours: z.number().int().min(-1, 'must be -1 (forever) or a number of hours').refine((h) => h !== 0, 'must not be 0'),
   cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']),
+  /**
+   * local.retention.ms, in hours, of a topic in tiered storage (provisioned
+   * `msk.tieredStorage` and cleanupPolicy 'delete'): how long brokers keep a
+   * segment on their own disks once it is also in remote storage. Below
+   * retentionHours, as MSK requires. Kafka's -2 (as long as retention.ms) is
+   * refused: brokers would keep everything and tiering would save no disk.
+   * https://docs.aws.amazon.com/msk/latest/developerguide/msk-guidelines-tiered-storage-topic-level-config.html
+   * @default 24 on a tiered topic (DEFAULT_LOCAL_RETENTION_HOURS); not allowed on others
+   */
+  localRetentionHours: z
+    .number()
+    .int('must be a whole number')
+    .min(1, "must be at least 1 hour: Kafka's -2 (as long as retention.ms) would keep every segment on the brokers and tiered storage would save no disk")
+    .optional(),
+  /**
+   * local.retention.bytes of a tiered topic, per partition; the broker
+   * deletes a local segment at whichever of the two limits comes first.
+   * @default no size limit: retention.bytes is left unlimited, so only localRetentionHours bounds the local copy
+   */
+  localRetentionBytes: z.number().int('must be a whole number').min(1, 'must be at least 1 byte').optional(),
 });
+
+/** MSK's shortest retention.ms for a topic in tiered storage: three days. */
+const TIERED_MIN_RETENTION_HOURS = 72;
 
 const tableName = z.string().regex(/^[A-Za-z_][\w$]*\.[A-Za-z_][\w$]*$/, "must be 'schema.table' (for MySQL, 'database.table')");
 
@@ -119,6 +142,14 @@ const dmsCdc = z.strictObject({
   tables: z.array(tableName).min(1, 'must list at least one table'),
   /** The topic every captured table is written to, keyed by primary key. */
   topic: z.string().min(1),
+  /**
+   * Create the account-wide IAM roles DMS needs, `dms-vpc-role` and
+   * `dms-cloudwatch-logs-role`, with this environment's CDC stack (retained
+   * when it is deleted). Their names are fixed per account: set this in one
+   * environment of an account at most, and only if the roles do not exist.
+   * @default false: the roles must exist; docs/runbooks/dms-account-roles.md creates them with the AWS CLI
+   */
+  createAccountRoles: z.boolean().default(false),
 });
 
 const noCdc = z.strictObject({ engine: z.literal('none') });
@@ -182,8 +213,28 @@ const processor = z
   });
 
 const alarms = z.strictObject({
-  /** Addresses subscribed to the alarm topic; each gets a confirmation mail on deploy. */
+  /**
+   * Addresses subscribed to the alarm topic; each gets a confirmation mail
+   * on deploy. With `emailParameter` false, at least one is required unless
+   * `nobodyNotified` says otherwise.
+   */
   emails: z.array(z.email('must be an e-mail address')),
+  /**
+   * Also subscribe one address given at deploy time as the observability
+   * stack's CloudFormation parameter `AlarmEmail`
+   * (`cdk deploy --parameters realtime-pipeline-<env>-observability:AlarmEmail=oncall@example.org`).
+   * The config then needs no address of its own, synth still needs none,
+   * and CloudFormation refuses the deploy until one is given; CDK reuses it
+   * on later deploys.
+   * @default false
+   */
+  emailParameter: z.boolean().default(false),
+  /**
+   * Deploy alarms that notify nobody: they still change state and show on
+   * the dashboard. Without it, an alarm topic with no subscriber fails synth.
+   * @default false
+   */
+  nobodyNotified: z.boolean().default(false),
   /** ESM OffsetLag (records behind) that pages. */
   offsetLagRecords: int(1, 1_000_000_000),
   /** MSK EstimatedMaxTimeLag (seconds behind) that pages. */
@@ -228,12 +279,24 @@ export const pipelineConfigSchema = z
       if (c.msk.kind === 'provisioned' && t.replicationFactor > c.msk.brokerCount) {
         ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'replicationFactor'], message: `must not exceed msk.brokerCount (${c.msk.brokerCount})` });
       }
+      checkTieredRetention(c.msk, topicName, t, ctx);
     }
     if (c.msk.kind === 'provisioned') {
       const zones = c.vpc.kind === 'new' ? c.vpc.availabilityZones : c.vpc.availabilityZones.length;
       if (c.msk.brokerCount % zones !== 0) {
         ctx.addIssue({ code: 'custom', path: ['msk', 'brokerCount'], message: `must be a multiple of the VPC's ${zones} availability zones` });
       }
+    }
+    const subscribed = c.alarms.emails.length > 0 || c.alarms.emailParameter;
+    if (!subscribed && !c.alarms.nobodyNotified) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarms', 'emails'],
+        message: 'must list at least one address, or alarms.emailParameter must be true to take one at deploy: the alarms would notify nobody. Set alarms.nobodyNotified: true if that is meant',
+      });
+    }
+    if (subscribed && c.alarms.nobodyNotified) {
+      ctx.addIssue({ code: 'custom', path: ['alarms', 'nobodyNotified'], message: 'must be false when alarms.emails or alarms.emailParameter subscribes someone' });
     }
     if (c.vpc.kind === 'existing' && c.vpc.availabilityZones.length !== c.vpc.privateSubnetIds.length) {
       ctx.addIssue({ code: 'custom', path: ['vpc', 'privateSubnetIds'], message: 'must have one subnet per entry of vpc.availabilityZones' });
@@ -273,6 +336,26 @@ export const pipelineConfigSchema = z
       if (!(c.cdc.topic in c.topics)) ctx.addIssue({ code: 'custom', path: ['cdc', 'topic'], message: `must be a key of topics; '${c.cdc.topic}' is not` });
     }
   });
+
+/** The retention rules of MSK tiered storage, on the topics it applies to; local retention keys anywhere else are refused. */
+function checkTieredRetention(msk: z.output<typeof provisionedMsk> | z.output<typeof serverlessMsk>, topicName: string, t: z.output<typeof topic>, ctx: z.RefinementCtx): void {
+  const tiered = msk.kind === 'provisioned' && msk.tieredStorage && t.cleanupPolicy === 'delete';
+  if (!tiered) {
+    for (const key of ['localRetentionHours', 'localRetentionBytes'] as const) {
+      if (t[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['topics', topicName, key], message: "only applies to a topic in tiered storage: msk.kind 'provisioned' with msk.tieredStorage true, and cleanupPolicy 'delete'" });
+      }
+    }
+    return;
+  }
+  if (t.retentionHours === -1) return;
+  if (t.retentionHours < TIERED_MIN_RETENTION_HOURS) {
+    ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'retentionHours'], message: `must be -1 or at least ${TIERED_MIN_RETENTION_HOURS} (3 days) on a topic in tiered storage, MSK's minimum` });
+  }
+  if (t.localRetentionHours !== undefined && t.localRetentionHours >= t.retentionHours) {
+    ctx.addIssue({ code: 'custom', path: ['topics', topicName, 'localRetentionHours'], message: `must be less than retentionHours (${t.retentionHours}): MSK refuses a local retention equal to or above the topic's retention` });
+  }
+}
 
 /** One environment's configuration as written in lib/config/<env>.ts. */
 export type PipelineConfig = z.input<typeof pipelineConfigSchema>;

@@ -6,7 +6,10 @@ import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS, referenceProce
  * gateway per zone, provisioned pollers with bounded retries, tight alarms,
  * and every data store retained when the stack is deleted.
  *
- * Set `account`, `region`, `cdc.source` and `alarms.emails` before deploying.
+ * Set `account`, `region` and `cdc.source` before deploying. Alarms mail
+ * the address given at deploy:
+ * `cdk deploy -c env=prod --all --parameters realtime-pipeline-prod-observability:AlarmEmail=<on-call address>`;
+ * CloudFormation refuses the deploy without one.
  */
 export const prod: PipelineConfig = {
   removalPolicy: 'retain',
@@ -54,7 +57,10 @@ export const prod: PipelineConfig = {
     { schemaRegistryIntegration: true },
   ),
   alarms: {
+    // No address is shipped: the on-call address is given at deploy as the
+    // AlarmEmail parameter (see the file comment), or listed here instead.
     emails: [],
+    emailParameter: true,
     offsetLagRecords: 20_000,
     estimatedTimeLagSeconds: 300,
     maxOffsetLagRecords: 20_000,

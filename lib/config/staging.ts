@@ -6,7 +6,9 @@ import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS, referenceProce
  * provisioned brokers, provisioned pollers and the mapping's retry settings
  * before prod. Data is retained on delete, like prod.
  *
- * Set `cdc.source` to your database before deploying.
+ * Set `cdc.source` to your database before deploying. Alarms mail the
+ * address given at deploy:
+ * `cdk deploy -c env=staging --all --parameters realtime-pipeline-staging-observability:AlarmEmail=<address>`.
  */
 export const staging: PipelineConfig = {
   removalPolicy: 'retain',
@@ -53,7 +55,10 @@ export const staging: PipelineConfig = {
     { schemaRegistryIntegration: true },
   ),
   alarms: {
+    // No address is shipped: the on-call address is given at deploy as the
+    // AlarmEmail parameter (see the file comment), or listed here instead.
     emails: [],
+    emailParameter: true,
     offsetLagRecords: 50_000,
     estimatedTimeLagSeconds: 600,
     maxOffsetLagRecords: 50_000,

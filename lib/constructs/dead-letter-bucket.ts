@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, aws_s3 as s3, type aws_kms as kms } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_s3 as s3, type aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 export interface DeadLetterBucketProps {
   /** The customer managed key the payloads are encrypted with. */
   readonly encryptionKey: kms.IKey;
+  /** With DESTROY the bucket also empties itself on delete (see {@link emptiedOnDestroy}). */
   readonly removalPolicy: RemovalPolicy;
   /**
    * How long a payload is kept. It only makes sense while the dead letter
@@ -48,12 +49,24 @@ export class DeadLetterBucket extends Construct {
       lifecycleRules: [
         { expiration, noncurrentVersionExpiration: expiration, abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-      removalPolicy: props.removalPolicy,
+      ...emptiedOnDestroy(props.removalPolicy),
     });
   }
 }
 
+/**
+ * The removal settings of a bucket: a bucket deleted with its stack must
+ * first be emptied, or CloudFormation's delete fails and `cdk destroy`
+ * stops half-way. CDK's auto-delete custom resource does that (every
+ * version too) and denies new writes first, so late log deliveries cannot
+ * refill it. A retained bucket keeps its objects.
+ */
+export function emptiedOnDestroy(removalPolicy: RemovalPolicy): Pick<s3.BucketProps, 'removalPolicy' | 'autoDeleteObjects'> {
+  return { removalPolicy, autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY };
+}
+
 export interface AccessLogsBucketProps {
+  /** With DESTROY the bucket also empties itself on delete (see {@link emptiedOnDestroy}). */
   readonly removalPolicy: RemovalPolicy;
   /**
    * How long access logs are kept.
@@ -79,7 +92,7 @@ export class AccessLogsBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       lifecycleRules: [{ expiration: props.expiration ?? Duration.days(90) }],
-      removalPolicy: props.removalPolicy,
+      ...emptiedOnDestroy(props.removalPolicy),
     });
     NagSuppressions.addResourceSuppressions(this.bucket, [
       {

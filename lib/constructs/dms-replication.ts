@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, aws_dms as dms, aws_ec2 as ec2, aws_iam as iam, a
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import { DmsAccountRoles } from './dms-account-roles.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import type { ScramClient } from './msk-cluster.js';
 import { importSourceSecret } from './source-secret.js';
@@ -43,6 +44,13 @@ export interface DmsReplicationProps {
   readonly maxCapacityUnits: number;
   /** Retain also turns on Multi-AZ. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Create the account-wide roles `dms-vpc-role` and
+   * `dms-cloudwatch-logs-role` ({@link DmsAccountRoles}) and build the
+   * subnet group and replication after them. Only one stack per account may.
+   * @default false: the roles must exist already (docs/runbooks/dms-account-roles.md)
+   */
+  readonly createAccountRoles?: boolean;
 }
 
 /**
@@ -56,6 +64,8 @@ export class DmsReplication extends Construct {
   public readonly sourceEndpoint: dms.CfnEndpoint;
   public readonly targetEndpoint: dms.CfnEndpoint;
   public readonly secretAccessRole: iam.Role;
+  /** Present with `createAccountRoles`. */
+  public readonly accountRoles?: DmsAccountRoles;
 
   public constructor(scope: Construct, id: string, props: DmsReplicationProps) {
     super(scope, id);
@@ -68,6 +78,11 @@ export class DmsReplication extends Construct {
       replicationSubnetGroupDescription: `${props.namePrefix} DMS replication`,
       subnetIds: subnets.subnetIds,
     });
+    if (props.createAccountRoles === true) {
+      this.accountRoles = new DmsAccountRoles(this, 'AccountRoles');
+      // DMS checks dms-vpc-role when the group is created.
+      subnetGroup.node.addDependency(this.accountRoles.vpcRole);
+    }
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, allowAllOutbound: false, description: 'DMS Serverless replication' });
     this.securityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(SCRAM_PORT), 'MSK brokers, SASL/SCRAM');
@@ -134,6 +149,7 @@ export class DmsReplication extends Construct {
       tableMappings: dmsTableMappings(props.tables),
     });
     this.replicationConfig.node.addDependency(props.kafka.topicsReady);
+    if (this.accountRoles !== undefined) this.replicationConfig.node.addDependency(this.accountRoles);
 
     NagSuppressions.addResourceSuppressions(
       this.secretAccessRole,

@@ -1,4 +1,4 @@
-import { aws_glue as glue } from 'aws-cdk-lib';
+import { RemovalPolicy, aws_glue as glue } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Subject } from '../../functions/core/serde/subject-catalog.js';
 
@@ -7,6 +7,14 @@ export interface GlueSchemasProps {
   readonly registryName: string;
   /** The subjects from schemas/, each with its versions oldest first. */
   readonly subjects: readonly Subject[];
+  /**
+   * What deleting the stack (or replacing a resource) does to the registry,
+   * its schemas and every version. Records on the topics carry schema
+   * version ids; a deleted version makes them undecodable, so only an
+   * environment whose topics go with it should destroy them.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -21,10 +29,12 @@ export class GlueSchemas extends Construct {
 
   public constructor(scope: Construct, id: string, props: GlueSchemasProps) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.registry = new glue.CfnRegistry(this, 'Registry', {
       name: props.registryName,
       description: 'realtime-pipeline topic schemas',
     });
+    this.registry.applyRemovalPolicy(removalPolicy);
     const schemas = new Map<string, glue.CfnSchema>();
     for (const subject of props.subjects) {
       const [first, ...later] = subject.versions;
@@ -37,6 +47,7 @@ export class GlueSchemas extends Construct {
         schemaDefinition: first.definition,
         ...(subject.description === undefined ? {} : { description: subject.description }),
       });
+      schema.applyRemovalPolicy(removalPolicy);
       // Each version depends on the one before, so Glue sees them in order.
       let previous: glue.CfnSchema | glue.CfnSchemaVersion = schema;
       for (const version of later) {
@@ -44,6 +55,7 @@ export class GlueSchemas extends Construct {
           schema: { schemaArn: schema.attrArn },
           schemaDefinition: version.definition,
         });
+        next.applyRemovalPolicy(removalPolicy);
         next.node.addDependency(previous);
         previous = next;
       }

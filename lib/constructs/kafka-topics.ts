@@ -14,18 +14,30 @@ import { NagSuppressions } from 'cdk-nag';
 import type { aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
-import type { TopicsSpec } from '../../functions/kafka-topics/topic-spec.js';
+import { isTiered, type TopicsSpec } from '../../functions/kafka-topics/topic-spec.js';
 import { encryptedLogGroup } from './encrypted-logs.js';
 import type { MskCluster } from './msk-cluster.js';
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/kafka-topics/handler.ts', import.meta.url));
+/**
+ * Hours a tiered topic's segments stay on broker disks besides remote
+ * storage, when its config sets no `localRetentionHours`: a consumer up to a
+ * day behind still reads from local disk, older reads come from the remote
+ * tier, and brokers hold about a day of data instead of the full retention.
+ * Below MSK's shortest tiered retention (3 days), so always valid.
+ */
+export const DEFAULT_LOCAL_RETENTION_HOURS = 24;
 /** MSK Serverless fixes min.insync.replicas at 2 (https://docs.aws.amazon.com/msk/latest/developerguide/serverless-config.html). */
 const SERVERLESS_MIN_ISR = 2;
 
 export interface KafkaTopicsProps {
   readonly cluster: MskCluster;
   readonly clusterKind: EnvironmentConfig['msk']['kind'];
-  /** Whether the cluster keeps old segments in remote storage; deletable topics then opt in. */
+  /**
+   * Whether the cluster keeps old segments in remote storage; deletable
+   * topics then opt in, with a local retention of their
+   * `localRetentionHours` (default {@link DEFAULT_LOCAL_RETENTION_HOURS}).
+   */
   readonly tieredStorage: boolean;
   /** The topics of the config, by name. */
   readonly topics: EnvironmentConfig['topics'];
@@ -43,7 +55,8 @@ export interface KafkaTopicsProps {
 /**
  * The config's Kafka topics, kept in line on every deploy by a custom
  * resource (functions/kafka-topics): it creates missing topics, adds
- * partitions, aligns retention, cleanup policy and min ISR, and fails the
+ * partitions, aligns retention, cleanup policy and min ISR (and, on a
+ * tiered cluster, remote storage and local retention), and fails the
  * deploy with the cluster unchanged when asked to shrink partitions or
  * change the replication factor. Deleting the stack or dropping a topic from
  * the config deletes no topic: they hold the pipeline's data.
@@ -141,6 +154,12 @@ function topicsSpec(props: KafkaTopicsProps): TopicsSpec {
       minInSyncReplicas: t.minInSyncReplicas,
       retentionHours: t.retentionHours,
       cleanupPolicy: t.cleanupPolicy,
+      ...(isTiered(props, t)
+        ? {
+            localRetentionHours: t.localRetentionHours ?? DEFAULT_LOCAL_RETENTION_HOURS,
+            ...(t.localRetentionBytes === undefined ? {} : { localRetentionBytes: t.localRetentionBytes }),
+          }
+        : {}),
     };
   }
   return { clusterKind: props.clusterKind, tieredStorage: props.tieredStorage, topics };

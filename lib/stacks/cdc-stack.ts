@@ -74,6 +74,7 @@ export class CdcStack extends Stack {
       minCapacityUnits: cdc.minCapacityUnits,
       maxCapacityUnits: cdc.maxCapacityUnits,
       removalPolicy,
+      createAccountRoles: cdc.createAccountRoles,
     });
   }
 }

@@ -1,4 +1,5 @@
 import {
+  CfnParameter,
   RemovalPolicy,
   Stack,
   aws_cloudwatch_actions as actions,
@@ -14,6 +15,9 @@ import { RemovalPolicyName } from '../config/pipeline-config.js';
 import type { MonitoredProcessor } from '../constructs/monitored-processor.js';
 import { PipelineAlarms } from '../constructs/pipeline-alarms.js';
 import { PipelineDashboard } from '../constructs/pipeline-dashboard.js';
+
+/** The stack parameter that takes an alarm address at deploy, with `config.alarms.emailParameter`. */
+export const ALARM_EMAIL_PARAMETER = 'AlarmEmail';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -39,7 +43,8 @@ export interface ObservabilityStackProps extends StackProps {
  * The alarms, their SNS topic and the dashboard of one environment. The
  * topic is encrypted with a customer key whose policy lets CloudWatch
  * publish alarm notifications to it; each `config.alarms.emails` address
- * is subscribed (AWS mails it a confirmation link on deploy).
+ * is subscribed (AWS mails it a confirmation link on deploy), and with
+ * `config.alarms.emailParameter` the address of the `AlarmEmail` parameter.
  */
 export class ObservabilityStack extends Stack {
   public readonly alarmTopic: sns.Topic;
@@ -76,6 +81,16 @@ export class ObservabilityStack extends Stack {
     });
     for (const email of props.config.alarms.emails) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    if (props.config.alarms.emailParameter) {
+      // No default: CloudFormation refuses to deploy the stack until someone is named.
+      const alarmEmail = new CfnParameter(this, ALARM_EMAIL_PARAMETER, {
+        type: 'String',
+        description: `Address the ${prefix} alarms are mailed to (it must confirm the subscription)`,
+        allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+        constraintDescription: 'must be an e-mail address',
+      });
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(alarmEmail.valueAsString));
     }
 
     this.alarms = new PipelineAlarms(this, 'Alarms', {

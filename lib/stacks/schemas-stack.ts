@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentName } from '../config/environments.js';
 import type { Subject } from '../../functions/core/serde/subject-catalog.js';
@@ -7,6 +7,12 @@ import { GlueSchemas } from '../constructs/glue-schemas.js';
 export interface SchemasStackProps extends StackProps {
   readonly environmentName: EnvironmentName;
   readonly subjects: readonly Subject[];
+  /**
+   * What deleting the stack does to the registry, schemas and versions
+   * (`config.removalPolicy`).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /** The Glue Schema Registry that governs every topic of one environment. */
@@ -18,6 +24,7 @@ export class SchemasStack extends Stack {
     this.schemas = new GlueSchemas(this, 'Schemas', {
       registryName: `realtime-pipeline-${props.environmentName}`,
       subjects: props.subjects,
+      ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
     });
   }
 }

@@ -6,6 +6,7 @@ import { dev } from '../../lib/config/dev.js';
 import { validateEnvironmentConfig, type EnvironmentConfig } from '../../lib/config/environments.js';
 import type { DatabaseSourceConfig, DmsCdcConfig, PipelineConfig } from '../../lib/config/pipeline-config.js';
 import { staging } from '../../lib/config/staging.js';
+import { DmsAccountRoleName } from '../../lib/constructs/dms-account-roles.js';
 import { CdcStack, type CdcStackProps } from '../../lib/stacks/cdc-stack.js';
 import { CdcTestKafkaAccess, TEST_CLUSTER } from './helpers/cdc-test-kafka-access.js';
 
@@ -235,6 +236,12 @@ describe('CdcStack: dms', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  it('creates no account-wide DMS role unless asked: by default they must exist already', () => {
+    for (const roleName of Object.values(DmsAccountRoleName)) {
+      expect(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } })).toEqual({});
+    }
+  });
+
   it('fails synth when DMS would write to MSK Serverless', () => {
     expect(() => validateEnvironmentConfig('dev', { ...dev, cdc: DMS_CDC })).toThrow(/cdc\.engine: 'dms' needs msk\.kind 'provisioned'/);
   });
@@ -245,6 +252,45 @@ describe('CdcStack: dms', () => {
 
   it('throws when capacity units are out of order', () => {
     expect(() => synthDms(validateEnvironmentConfig('staging', { ...dmsConfig, cdc: { ...DMS_CDC, minCapacityUnits: 8, maxCapacityUnits: 4 } }))).toThrow(/minCapacityUnits/);
+  });
+});
+
+describe('CdcStack: dms with cdc.createAccountRoles', () => {
+  const { stack, template } = synthDms(validateEnvironmentConfig('staging', { ...dmsConfig, cdc: { ...DMS_CDC, createAccountRoles: true } }));
+
+  const roleId = (roleName: string): string => {
+    const [id] = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } }));
+    expect(id, roleName).toBeDefined();
+    return id!;
+  };
+
+  it.each([
+    [DmsAccountRoleName.VPC, 'AmazonDMSVPCManagementRole'],
+    [DmsAccountRoleName.CLOUDWATCH_LOGS, 'AmazonDMSCloudWatchLogsRole'],
+  ])('creates %s for dms.amazonaws.com with %s, retained with the stack', (roleName, policy) => {
+    template.hasResource('AWS::IAM::Role', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Action: 'sts:AssumeRole', Principal: { Service: 'dms.amazonaws.com' } })] }),
+        ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/service-role/${policy}`]] }],
+      }),
+    });
+  });
+
+  it('creates the subnet group after dms-vpc-role, and the replication after both roles', () => {
+    const [subnetGroup] = Object.values(template.findResources('AWS::DMS::ReplicationSubnetGroup')) as { DependsOn?: string[] }[];
+    expect(subnetGroup?.DependsOn).toContain(roleId(DmsAccountRoleName.VPC));
+    const [replication] = Object.values(template.findResources('AWS::DMS::ReplicationConfig')) as { DependsOn?: string[] }[];
+    expect(replication?.DependsOn).toEqual(expect.arrayContaining([roleId(DmsAccountRoleName.VPC), roleId(DmsAccountRoleName.CLOUDWATCH_LOGS)]));
+  });
+
+  it('reports no unsuppressed cdk-nag findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('fails synth when createAccountRoles is set without DMS, where nothing would use the roles', () => {
+    expect(() => validateEnvironmentConfig('dev', { ...dev, cdc: { ...dev.cdc, createAccountRoles: true } as PipelineConfig['cdc'] })).toThrow(/cdc: Unrecognized key: "createAccountRoles"/);
   });
 });
 

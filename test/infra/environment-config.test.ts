@@ -66,7 +66,7 @@ describe('environment config', () => {
   });
 
   it('reports every broken rule at once', () => {
-    const config = withProcessor({ ...dev, alarms: { ...dev.alarms, emails: ['ops'] } }, { batchSize: 20_000, timeoutSeconds: 0 });
+    const config = withProcessor({ ...dev, alarms: { ...dev.alarms, emails: ['ops'], nobodyNotified: false } }, { batchSize: 20_000, timeoutSeconds: 0 });
     expect(problems(config)).toEqual([
       'processors.order-analytics.batchSize: must be at most 10000',
       'processors.order-analytics.timeoutSeconds: must be at least 1',
@@ -140,6 +140,25 @@ describe('environment config', () => {
       'cdc.minCapacityUnits: must not exceed cdc.maxCapacityUnits',
       "cdc.topic: must be a key of topics; 'nowhere' is not",
     ]);
+  });
+
+  it('fails synth naming alarms.emails when the alarm topic would have no subscriber', () => {
+    expect(() => validateEnvironmentConfig('prod', { ...prod, alarms: { ...prod.alarms, emails: [], emailParameter: false } })).toThrow(
+      /alarms\.emails: must list at least one address, or alarms\.emailParameter must be true to take one at deploy: the alarms would notify nobody\. Set alarms\.nobodyNotified: true if that is meant \(got \[\]\)/,
+    );
+  });
+
+  it('fails synth when alarms.nobodyNotified contradicts a subscriber', () => {
+    expect(() => validateEnvironmentConfig('dev', { ...dev, alarms: { ...dev.alarms, emails: ['ops@example.com'] } })).toThrow(
+      /alarms\.nobodyNotified: must be false when alarms\.emails or alarms\.emailParameter subscribes someone \(got true\)/,
+    );
+  });
+
+  it('ships staging and prod taking the alarm address at deploy, and dev notifying nobody on purpose', () => {
+    for (const name of ['staging', 'prod'] as const) {
+      expect(validateEnvironmentConfig(name, ENVIRONMENT_CONFIGS[name]).alarms).toMatchObject({ emailParameter: true, nobodyNotified: false });
+    }
+    expect(validateEnvironmentConfig('dev', dev).alarms).toMatchObject({ emails: [], emailParameter: false, nobodyNotified: true });
   });
 
   it('ships every environment with the reference processors on their topics', () => {

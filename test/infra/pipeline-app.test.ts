@@ -56,6 +56,18 @@ describe('pipeline app', () => {
     expect(v2.dependsOn.some((d) => d.includes('Schemaorders'))).toBe(true);
   });
 
+  it('retains the registry, every schema and every version in staging and prod, and destroys them with dev', () => {
+    const types = ['AWS::Glue::Registry', 'AWS::Glue::Schema', 'AWS::Glue::SchemaVersion'];
+    for (const [env, policy] of [['staging', 'Retain'], ['prod', 'Retain'], ['dev', 'Delete']] as const) {
+      const template = synth(env);
+      for (const type of types) {
+        const resources = Object.values(template.findResources(type)) as { DeletionPolicy?: string; UpdateReplacePolicy?: string }[];
+        expect(resources.length, `${type} in ${env}`).toBeGreaterThan(0);
+        for (const r of resources) expect([r.DeletionPolicy, r.UpdateReplacePolicy], `${type} in ${env}`).toEqual([policy, policy]);
+      }
+    }
+  });
+
   it('builds network, streaming, schemas, cdc, processing and observability stacks, each named after the environment', () => {
     const app = new App({ context: { env: 'staging' } });
     const stacks = buildPipelineApp(app, { subjects });

@@ -54,7 +54,9 @@ describe('ProcessingStack', () => {
     const { config, stack, template } = envs[name];
     const names = Object.keys(config.processors);
     expect(stack.processors.map((p) => p.processorName)).toEqual(names);
-    template.resourceCountIs('AWS::Lambda::Function', names.length);
+    // Besides the processors' functions, dev has CDK's bucket-emptying provider.
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => !id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProvider'));
+    expect(functions).toHaveLength(names.length);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', names.length);
     template.resourceCountIs('AWS::DynamoDB::Table', names.length);
     for (const processorName of names) {
@@ -171,9 +173,26 @@ describe('ProcessingStack', () => {
     for (const s of discovery) expect(s.Resource).toMatch(/^arn:aws:kafka:.*:cluster\//);
   });
 
+  it('empties and deletes every bucket with the dev stack, and retains them with their objects in staging and prod', () => {
+    const dev = envs.dev.template;
+    const devBuckets = dev.findResources('AWS::S3::Bucket');
+    expect(Object.keys(devBuckets)).toHaveLength(3);
+    for (const [id, bucket] of Object.entries(devBuckets)) {
+      expect((bucket as { DeletionPolicy: string }).DeletionPolicy, id).toBe('Delete');
+      dev.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: id } });
+    }
+    for (const name of ['staging', 'prod'] as const) {
+      const buckets = Object.values(envs[name].template.findResources('AWS::S3::Bucket')) as { DeletionPolicy: string }[];
+      expect(buckets.map((b) => b.DeletionPolicy)).toEqual(['Retain', 'Retain', 'Retain']);
+      envs[name].template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    }
+  });
+
   it('attaches no AWS managed policy to the execution roles', () => {
     for (const name of ENVIRONMENT_NAMES) {
-      for (const role of Object.values(envs[name].template.findResources('AWS::IAM::Role'))) {
+      for (const [id, role] of Object.entries(envs[name].template.findResources('AWS::IAM::Role'))) {
+        // CDK's bucket-emptying provider (dev only) is not an execution role of ours.
+        if (id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProvider')) continue;
         expect((role as { Properties: Record<string, unknown> }).Properties).not.toHaveProperty('ManagedPolicyArns');
       }
     }

@@ -55,10 +55,11 @@ describe('StreamProcessor', () => {
   let template: Template;
   let built: ReturnType<typeof build>;
 
+  // Bundling the function takes seconds, past vitest's 10 s hook default on a busy machine.
   beforeAll(() => {
     built = build(customConfig());
     template = Template.fromStack(built.stack);
-  });
+  }, 120_000);
 
   it('names its consumer group, table and queues as the operations CLI looks them up', () => {
     const names = deployedProcessorResources(customConfig().name, 'order-analytics', built.processor.topics);

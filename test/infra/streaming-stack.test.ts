@@ -6,6 +6,7 @@ import { dev } from '../../lib/config/dev.js';
 import { validateEnvironmentConfig } from '../../lib/config/environments.js';
 import type { EnvironmentConfig } from '../../lib/config/environments.js';
 import { prod } from '../../lib/config/prod.js';
+import { DEFAULT_LOCAL_RETENTION_HOURS } from '../../lib/constructs/kafka-topics.js';
 import { MskCluster } from '../../lib/constructs/msk-cluster.js';
 import type { MskClusterProps } from '../../lib/constructs/msk-cluster.js';
 import { NetworkStack } from '../../lib/stacks/network-stack.js';
@@ -202,8 +203,8 @@ describe('KafkaTopics', () => {
         clusterKind: 'provisioned',
         tieredStorage: true,
         topics: {
-          orders: { partitions: 12, replicationFactor: 3, minInSyncReplicas: 2, retentionHours: 168, cleanupPolicy: 'delete' },
-          'stock-movements': { partitions: 12, replicationFactor: 3, minInSyncReplicas: 2, retentionHours: 168, cleanupPolicy: 'delete' },
+          orders: { partitions: 12, replicationFactor: 3, minInSyncReplicas: 2, retentionHours: 168, cleanupPolicy: 'delete', localRetentionHours: 24 },
+          'stock-movements': { partitions: 12, replicationFactor: 3, minInSyncReplicas: 2, retentionHours: 168, cleanupPolicy: 'delete', localRetentionHours: 24 },
         },
       }),
     });
@@ -247,6 +248,50 @@ describe('KafkaTopics', () => {
     const roleResource = Object.values(Template.fromStack(consumer).findResources('AWS::IAM::Role'))[0] as { DependsOn?: string[] };
     expect(consumer.dependencies).toContain(streaming);
     expect(roleResource.DependsOn ?? []).toEqual([]);
+  });
+
+  it('gives tiered topics a local retention, the configured one or a day, so brokers do not keep the whole retention', () => {
+    const topics = { ...prod.topics, orders: { ...prod.topics.orders!, localRetentionHours: 6, localRetentionBytes: 10_737_418_240 } };
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = validateEnvironmentConfig('prod', { ...prod, topics });
+    const network = new NetworkStack(app, 'realtime-pipeline-prod-network', { config });
+    const template = Template.fromStack(new StreamingStack(app, 'realtime-pipeline-prod-streaming', { config, vpc: network.vpc }));
+
+    const [resource] = Object.values(template.findResources('Custom::KafkaTopics')) as { Properties: { Spec: string } }[];
+    const spec = JSON.parse(resource!.Properties.Spec) as { topics: Record<string, Record<string, unknown>> };
+    expect(spec.topics.orders).toMatchObject({ localRetentionHours: 6, localRetentionBytes: 10_737_418_240 });
+    expect(spec.topics['stock-movements']).toMatchObject({ localRetentionHours: DEFAULT_LOCAL_RETENTION_HOURS });
+    expect(spec.topics['stock-movements']).not.toHaveProperty('localRetentionBytes');
+  });
+
+  it('sends no local retention where the cluster has no tiered storage', () => {
+    const { template } = synth(devConfig);
+    const [resource] = Object.values(template.findResources('Custom::KafkaTopics')) as { Properties: { Spec: string } }[];
+    expect(resource!.Properties.Spec).not.toContain('localRetention');
+  });
+
+  it('fails synth when a tiered topic keeps segments locally as long as in total', () => {
+    const topics = { ...prod.topics, orders: { ...prod.topics.orders!, localRetentionHours: 168 } };
+    expect(() => validateEnvironmentConfig('prod', { ...prod, topics })).toThrow(
+      /topics\.orders\.localRetentionHours: must be less than retentionHours \(168\): MSK refuses a local retention equal to or above the topic's retention \(got 168\)/,
+    );
+  });
+
+  it("fails synth when a tiered topic asks for Kafka's -2, which keeps every segment on the brokers", () => {
+    const topics = { ...prod.topics, orders: { ...prod.topics.orders!, localRetentionHours: -2 } };
+    expect(() => validateEnvironmentConfig('prod', { ...prod, topics })).toThrow(/topics\.orders\.localRetentionHours: must be at least 1 hour: Kafka's -2 .* \(got -2\)/);
+  });
+
+  it('fails synth when a tiered topic retains less than the 3 days MSK requires', () => {
+    const topics = { ...prod.topics, orders: { ...prod.topics.orders!, retentionHours: 48 } };
+    expect(() => validateEnvironmentConfig('prod', { ...prod, topics })).toThrow(/topics\.orders\.retentionHours: must be -1 or at least 72 \(3 days\) on a topic in tiered storage, MSK's minimum \(got 48\)/);
+  });
+
+  it('fails synth when a local retention is set on a topic that is not in tiered storage', () => {
+    const topics = { ...dev.topics, orders: { ...dev.topics.orders!, localRetentionBytes: 1024 } };
+    expect(() => validateEnvironmentConfig('dev', { ...dev, topics })).toThrow(
+      /topics\.orders\.localRetentionBytes: only applies to a topic in tiered storage: msk\.kind 'provisioned' with msk\.tieredStorage true, and cleanupPolicy 'delete' \(got 1024\)/,
+    );
   });
 
   it('fails synth when a topic asks MSK Serverless for a min ISR other than 2', () => {

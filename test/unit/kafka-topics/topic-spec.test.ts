@@ -33,10 +33,33 @@ describe('desiredTopics', () => {
   });
 
   it('enables remote storage for deletable topics on a tiered cluster, never for compacted ones', () => {
-    const topics = desiredTopics(spec({ tieredStorage: true, topics: { orders: { ...ORDERS }, stock: { ...ORDERS, cleanupPolicy: 'compact' } } }));
+    const topics = desiredTopics(spec({ tieredStorage: true, topics: { orders: { ...ORDERS, localRetentionHours: 24 }, stock: { ...ORDERS, cleanupPolicy: 'compact' } } }));
 
     expect(topics.find((t) => t.name === 'orders')?.configs['remote.storage.enable']).toBe('true');
     expect(topics.find((t) => t.name === 'stock')?.configs['remote.storage.enable']).toBeUndefined();
+  });
+
+  it('bounds what the brokers keep locally on a tiered topic', () => {
+    const [topic] = desiredTopics(spec({ tieredStorage: true, topics: { orders: { ...ORDERS, localRetentionHours: 24, localRetentionBytes: 1_073_741_824 } } }));
+
+    expect(topic?.configs).toMatchObject({ 'remote.storage.enable': 'true', 'local.retention.ms': '86400000', 'local.retention.bytes': '1073741824' });
+  });
+
+  it('leaves local.retention.bytes to Kafka when the spec sets none', () => {
+    const [topic] = desiredTopics(spec({ tieredStorage: true, topics: { orders: { ...ORDERS, localRetentionHours: 6 } } }));
+
+    expect(topic?.configs['local.retention.ms']).toBe('21600000');
+    expect(topic?.configs).not.toHaveProperty('local.retention.bytes');
+  });
+
+  it('sets no remote or local retention config on a cluster without tiered storage, as a local broker needs', () => {
+    const [topic] = desiredTopics(spec({ topics: { orders: { ...ORDERS, localRetentionHours: 24 } } }));
+
+    expect(Object.keys(topic?.configs ?? {}).filter((k) => k.startsWith('remote.') || k.startsWith('local.'))).toEqual([]);
+  });
+
+  it('throws when a tiered topic has no local retention, rather than let brokers keep everything', () => {
+    expect(() => desiredTopics(spec({ tieredStorage: true }))).toThrow(/Topic 'orders' is in tiered storage and has no localRetentionHours/);
   });
 });
 
@@ -46,7 +69,14 @@ describe('planOptions', () => {
   });
 
   it('lets a provisioned cluster alter every managed config', () => {
-    expect(planOptions('provisioned').alterableConfigs).toEqual(['retention.ms', 'cleanup.policy', 'min.insync.replicas', 'remote.storage.enable']);
+    expect(planOptions('provisioned').alterableConfigs).toEqual([
+      'retention.ms',
+      'cleanup.policy',
+      'min.insync.replicas',
+      'remote.storage.enable',
+      'local.retention.ms',
+      'local.retention.bytes',
+    ]);
   });
 });
 
