@@ -241,14 +241,34 @@ export class DebeziumConnect extends Construct {
   }
 
   private suppressNag(logKey: kms.Key): void {
+    const taskDefinition = this.service.taskDefinition;
+    NagSuppressions.addResourceSuppressions(taskDefinition, [
+      { id: 'AwsSolutions-ECS2', reason: 'The environment holds the worker configuration only (brokers, topics, SASL/IAM class names); the database credentials are ECS secrets from Secrets Manager' },
+    ]);
     NagSuppressions.addResourceSuppressions(
-      this.service.taskDefinition,
+      taskDefinition.taskRole,
       [
-        { id: 'AwsSolutions-ECS2', reason: 'The environment holds the worker configuration only (brokers, topics, SASL/IAM class names); the database credentials are ECS secrets from Secrets Manager' },
-        { id: 'AwsSolutions-IAM5', reason: 'Kafka topic and group ARNs end in * for the patterns Connect and Debezium create (heartbeat topics, per-connector prefixes); a partial secret ARN is matched with its random suffix (-??????)' },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Kafka Connect task role, MSK IAM data plane only: topic and group ARNs end in * for the names Connect and Debezium derive (heartbeat topics, per-connector topic prefixes, schema history)',
+          appliesTo: [{ regex: '/^Resource::arn:.*:kafka:.*:(topic|group)\\/.*\\*$/g' }],
+        },
       ],
       true,
     );
+    if (taskDefinition.executionRole !== undefined) {
+      NagSuppressions.addResourceSuppressions(
+        taskDefinition.executionRole,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'ECS task execution role: ECR authorizes GetAuthorizationToken only on *; the image pull, log and secret statements name their repository, log group and secret',
+            appliesTo: ['Resource::*'],
+          },
+        ],
+        true,
+      );
+    }
     NagSuppressions.addResourceSuppressions(logKey, [{ id: 'AwsSolutions-KMS5', reason: 'Rotation is enabled' }], true);
   }
 }

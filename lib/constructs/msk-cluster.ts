@@ -184,16 +184,16 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     return this.arns.groupArn(groupPattern);
   }
 
-  /**
-   * What a Lambda event source mapping reading `topics` as `consumerGroup`
-   * needs on the function's role: the Kafka data-plane actions, the MSK
-   * control-plane calls that find the brokers, and ENI management.
-   */
   public grantConsume(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant {
-    return this.grantCluster(grantee, [...MskActions.CLUSTER_CLIENT, ...MskActions.CLUSTER_DESCRIBE_CONFIG, ...MskActions.EVENT_SOURCE_CLUSTER])
+    return this.grantCluster(grantee, MskActions.CLUSTER_CLIENT)
       .combine(this.grant(grantee, MskActions.TOPIC_READ, topics.map((t) => this.topicArn(t))))
-      .combine(this.grant(grantee, MskActions.GROUP_MEMBER, [this.groupArn(consumerGroup)]))
-      .combine(this.grantNetworkInterfaces(grantee));
+      .combine(this.grant(grantee, MskActions.GROUP_MEMBER, [this.groupArn(consumerGroup)]));
+  }
+
+  public grantEventSourceMapping(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant {
+    return this.grantConsume(grantee, topics, consumerGroup).combine(
+      this.grantCluster(grantee, [...MskActions.CLUSTER_DESCRIBE_CONFIG, ...MskActions.EVENT_SOURCE_CLUSTER]),
+    );
   }
 
   public grantProduce(grantee: iam.IGrantable, topics: readonly string[]): iam.Grant {
@@ -208,29 +208,6 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
 
   public grantConsumerGroups(grantee: iam.IGrantable, groupPattern: string): iam.Grant {
     return this.grantCluster(grantee, MskActions.CLUSTER_CLIENT).combine(this.grant(grantee, MskActions.GROUP_MEMBER, [this.groupArn(groupPattern)]));
-  }
-
-  /**
-   * EC2 authorizes its network-interface actions only on '*' (an ENI has no
-   * ARN before it exists, the Describe calls take none), so the mapping's
-   * ENI permissions cannot be scoped; Lambda uses them for the cluster's
-   * subnets only. The finding is suppressed on the grantee's policy for
-   * exactly that resource.
-   */
-  private grantNetworkInterfaces(grantee: iam.IGrantable): iam.Grant {
-    const grant = this.grant(grantee, MskActions.EVENT_SOURCE_NETWORK, ['*']);
-    const principal = grantee.grantPrincipal;
-    const policy = principal instanceof iam.Role ? principal.node.tryFindChild('DefaultPolicy') : undefined;
-    if (policy !== undefined) {
-      NagSuppressions.addResourceSuppressions(policy, [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: "MSK event source mapping: EC2's network-interface actions (CreateNetworkInterface, Describe*) are only authorized on '*'.",
-          appliesTo: ['Resource::*'],
-        },
-      ]);
-    }
-    return grant;
   }
 
   private grantCluster(grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {

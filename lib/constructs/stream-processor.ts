@@ -23,7 +23,6 @@ import { deployedProcessorResources } from '../config/resource-names.js';
 import { allowCloudWatchLogs } from './encrypted-logs.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import {
-  grantClusterDiscovery,
   grantKeyUse,
   grantPutObjects,
   grantSchemaRegistry,
@@ -235,10 +234,9 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     grantSendMessages(this.role, [this.deadLetterQueue, this.onFailureQueue, this.alertsQueue]);
     grantPutObjects(this.role, this.deadLetterBucket);
     grantSchemaRegistry(this.role, stack, props.registryName, registryArn);
-    grantClusterDiscovery(this.role, props.kafka.clusterArn);
 
     this.eventSources = names.inputs.map(({ topic, consumerGroupId }) => {
-      props.kafka.grantConsume(this.role, [topic], consumerGroupId);
+      props.kafka.grantEventSourceMapping(this.role, [topic], consumerGroupId);
       const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, registryArn);
       return { topic, consumerGroupId, mapping };
     });
