@@ -30,6 +30,7 @@ import {
   type CdcConnector,
 } from '../cdc/debezium-connector-config.js';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import { allowDatabaseEgress } from './database-egress.js';
 import { LogsKey, encryptedLogGroup } from './encrypted-logs.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { importSourceSecret } from './source-secret.js';
@@ -102,19 +103,14 @@ export class DebeziumConnect extends Construct {
     const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', { name: `${props.namePrefix}.connect.internal`, vpc: props.vpc });
     this.restUrl = `http://connect.${namespace.namespaceName}:${CONNECT_REST_PORT}`;
 
+    // The brokers are reached through the cluster's client group; this group adds what only the workers need.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, allowAllOutbound: false, description: 'Kafka Connect workers (Debezium)' });
-    this.securityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(9098), 'MSK brokers, IAM auth');
-    // ECR, Secrets Manager, CloudWatch Logs and STS are reached over HTTPS (NAT or VPC endpoints).
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
+    // Fargate pulls the image from ECR (layers from S3), reads the secret and ships logs through the task's
+    // own interface: the AWS APIs over HTTPS, through the NAT gateway or interface endpoints alike.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'ECR, S3, Secrets Manager, CloudWatch Logs and STS over HTTPS');
     // Workers forward REST calls to the group's leader.
     this.securityGroup.connections.allowInternally(ec2.Port.tcp(CONNECT_REST_PORT), 'Connect REST between workers');
-    const databasePort = ec2.Port.tcp(props.source.port);
-    if (props.source.securityGroupId === undefined) {
-      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), databasePort, 'Source database');
-    } else {
-      const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', props.source.securityGroupId, { mutable: true });
-      this.securityGroup.connections.allowTo(databaseGroup, databasePort, 'Source database');
-    }
+    allowDatabaseEgress(this, this.securityGroup, props.source, 'DebeziumConnect');
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,

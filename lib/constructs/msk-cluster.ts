@@ -18,6 +18,8 @@ export interface ScramClient {
   readonly scramBootstrapBrokers: string;
   /** The user's secret (`AmazonMSK_…`, customer-key encrypted) holding `username` and `password`, associated with the cluster. */
   readonly scramSecret: secretsmanager.ISecret;
+  /** Attach to the SCRAM client: it reaches the brokers on 9096 only, and the brokers admit it there. */
+  readonly securityGroup: ec2.ISecurityGroup;
 }
 
 type ProvisionedMsk = Extract<EnvironmentConfig['msk'], { kind: 'provisioned' }>;
@@ -79,10 +81,12 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets).subnetIds;
     this.clusterName = props.clusterName;
 
+    // Security groups are additive: a workload's own group cannot narrow what this one allows, so this
+    // one allows the brokers' IAM port and nothing else. Each workload adds what else it needs.
     this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
       vpc: props.vpc,
       description: `Clients of MSK cluster ${props.clusterName}; the brokers admit this group on the IAM port`,
-      allowAllOutbound: true,
+      allowAllOutbound: false,
     });
     this.clusterSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
       vpc: props.vpc,
@@ -90,6 +94,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       allowAllOutbound: false,
     });
     this.clusterSecurityGroup.addIngressRule(this.clientSecurityGroup, ec2.Port.tcp(MSK_IAM_PORT), 'Kafka clients, IAM auth over TLS');
+    this.clientSecurityGroup.addEgressRule(this.clusterSecurityGroup, ec2.Port.tcp(MSK_IAM_PORT), 'MSK brokers, IAM auth over TLS');
     // An event source mapping's pollers run in ENIs with the cluster's own
     // groups: they reach the brokers through this group, and Lambda and STS
     // over HTTPS (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-cluster-network.html).
@@ -131,7 +136,9 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     this.arns = new MskResourceArns(this, this.clusterArn, props.clusterName);
     const brokers = this.lookUpBootstrapBrokers(scramSecret !== undefined);
     this.bootstrapBrokers = brokers.iam;
-    if (scramSecret !== undefined && brokers.scram !== undefined) this.scram = { scramBootstrapBrokers: brokers.scram, scramSecret };
+    if (scramSecret !== undefined && brokers.scram !== undefined) {
+      this.scram = { scramBootstrapBrokers: brokers.scram, scramSecret, securityGroup: this.scramClientSecurityGroup(props.vpc) };
+    }
   }
 
   /** The SASL/SCRAM user and brokers; only when the cluster was built with `scram`. */
@@ -167,8 +174,18 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       },
     ]);
     new msk.CfnBatchScramSecret(this, 'ScramSecrets', { clusterArn: this.clusterArn, secretArnList: [secret.secretArn] });
-    this.clusterSecurityGroup.addIngressRule(this.clientSecurityGroup, ec2.Port.tcp(MSK_SCRAM_PORT), 'Kafka clients, SASL/SCRAM over TLS (AWS DMS)');
     return secret;
+  }
+
+  /** The SCRAM client's own group, so the IAM clients never get the SCRAM port and the SCRAM client never the IAM one. */
+  private scramClientSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, 'ScramClientSecurityGroup', {
+      vpc,
+      description: `SASL/SCRAM clients of MSK cluster ${this.clusterName} (AWS DMS); the brokers admit this group on the SCRAM port`,
+      allowAllOutbound: false,
+    });
+    group.connections.allowTo(this.clusterSecurityGroup, ec2.Port.tcp(MSK_SCRAM_PORT), 'Kafka clients, SASL/SCRAM over TLS (AWS DMS)');
+    return group;
   }
 
   /** Makes `topicsReady` wait for `dependable`, the resource that creates the topics. */

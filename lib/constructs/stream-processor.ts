@@ -181,11 +181,14 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${functionName} and of its MSK event source mappings`,
     });
+    // The brokers are reached through the cluster's client group; this group adds the AWS APIs:
+    // DynamoDB and S3 through the gateway endpoints, SQS, Glue and KMS through NAT or interface endpoints.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `${functionName}: egress to MSK, DynamoDB, SQS, S3 and Glue`,
-      allowAllOutbound: true,
+      description: `${functionName}: egress to DynamoDB, SQS, S3, Glue and KMS over HTTPS`,
+      allowAllOutbound: false,
     });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName,
