@@ -59,7 +59,7 @@ export interface DebeziumConnectProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Replication of the internal topics and of topics the worker creates. @default 3 (MSK Serverless fixes it at 3) */
   readonly replicationFactor?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** How long the workers' and the connector registration's logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** How long a deployment waits for every connector to run. @default Duration.minutes(30) */
   readonly registrationTimeout?: Duration;
@@ -97,7 +97,9 @@ export class DebeziumConnect extends Construct {
     const secret = importSourceSecret(this, props.source.secretArn);
 
     const logKey = new LogsKey(this, 'LogKey', { description: `${props.namePrefix} Kafka Connect logs`, removalPolicy }).key;
-    const logGroup = encryptedLogGroup(this, 'Logs', { encryptionKey: logKey, retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy });
+    const encryptedLogs = (logGroupId: string): logs.LogGroup =>
+      encryptedLogGroup(this, logGroupId, { encryptionKey: logKey, retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy });
+    const logGroup = encryptedLogs('Logs');
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', { name: `${props.namePrefix}.connect.internal`, vpc: props.vpc });
@@ -146,7 +148,7 @@ export class DebeziumConnect extends Construct {
 
     this.grantKafka(props, internalTopics);
 
-    this.registration = this.register(props);
+    this.registration = this.register(props, encryptedLogs);
     this.suppressNag(logKey);
   }
 
@@ -185,7 +187,9 @@ export class DebeziumConnect extends Construct {
     }));
   }
 
-  private register(props: DebeziumConnectProps): CustomResource {
+  /** `logGroup(id)` makes a log group encrypted and kept like the workers' own. */
+  private register(props: DebeziumConnectProps, logGroup: (id: string) => logs.LogGroup): CustomResource {
+    const handlerLogs = logGroup('RegistrationLogs');
     const securityGroup = new ec2.SecurityGroup(this, 'RegistrationSecurityGroup', { vpc: props.vpc, allowAllOutbound: false, description: 'Connector registration: Kafka Connect REST only' });
     securityGroup.connections.allowTo(this.securityGroup, ec2.Port.tcp(CONNECT_REST_PORT), 'Kafka Connect REST');
     const handler = (name: string, exportName: string): nodejs.NodejsFunction => {
@@ -199,6 +203,7 @@ export class DebeziumConnect extends Construct {
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [securityGroup],
+        logGroup: handlerLogs,
         bundling: { format: nodejs.OutputFormat.ESM, target: 'node24', minify: true, sourceMap: false },
       });
       NagSuppressions.addResourceSuppressions(
@@ -215,6 +220,7 @@ export class DebeziumConnect extends Construct {
       isCompleteHandler: handler('RegisterIsComplete', 'isComplete'),
       queryInterval: Duration.seconds(20),
       totalTimeout: props.registrationTimeout ?? Duration.minutes(30),
+      logGroup: logGroup('RegistrationProviderLogs'),
     });
     NagSuppressions.addResourceSuppressions(
       provider,

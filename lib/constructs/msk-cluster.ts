@@ -1,5 +1,16 @@
-import { Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_msk as msk, aws_secretsmanager as secretsmanager, custom_resources as cr } from 'aws-cdk-lib';
-import type { aws_logs as logs } from 'aws-cdk-lib';
+import {
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_logs as logs,
+  aws_msk as msk,
+  aws_secretsmanager as secretsmanager,
+  custom_resources as cr,
+} from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct, DependencyGroup, type IDependable } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
@@ -45,6 +56,11 @@ export interface MskClusterProps {
    * @default false
    */
   readonly scram?: boolean;
+  /**
+   * How long the logs of the bootstrap-broker lookup function are kept (in a group encrypted with `logsKey`).
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly functionLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -134,7 +150,12 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       this.resource = cluster;
     }
     this.arns = new MskResourceArns(this, this.clusterArn, props.clusterName);
-    const brokers = this.lookUpBootstrapBrokers(scramSecret !== undefined);
+    const lookupLogs = encryptedLogGroup(this, 'BootstrapBrokersLogs', {
+      encryptionKey: props.logsKey,
+      retention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+    const brokers = this.lookUpBootstrapBrokers(scramSecret !== undefined, lookupLogs);
     this.bootstrapBrokers = brokers.iam;
     if (scramSecret !== undefined && brokers.scram !== undefined) {
       this.scram = { scramBootstrapBrokers: brokers.scram, scramSecret, securityGroup: this.scramClientSecurityGroup(props.vpc) };
@@ -271,7 +292,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
    * deploy-time SDK call reads them, allowed on this cluster only. Called on
    * create and on update, so a replaced cluster's brokers are read again.
    */
-  private lookUpBootstrapBrokers(scram: boolean): { iam: string; scram?: string } {
+  private lookUpBootstrapBrokers(scram: boolean, logGroup: logs.ILogGroup): { iam: string; scram?: string } {
     const call: cr.AwsSdkCall = {
       service: 'Kafka',
       action: 'GetBootstrapBrokers',
@@ -285,6 +306,8 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.clusterArn] }),
       installLatestAwsSdk: false,
       timeout: Duration.minutes(2),
+      // The stack's one AwsCustomResource function: this is the only resource that configures it.
+      logGroup,
     });
     this.suppressSdkCallFunctionFindings();
     return {
