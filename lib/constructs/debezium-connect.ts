@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type {
-  aws_iam as iam,
-  aws_kms as kms} from 'aws-cdk-lib';
+import type { aws_iam as iam } from 'aws-cdk-lib';
 import {
   CustomResource,
   Duration,
@@ -32,6 +30,7 @@ import {
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
 import { allowDatabaseEgress } from './database-egress.js';
 import { LogsKey, encryptedLogGroup } from './encrypted-logs.js';
+import { suppressProviderFrameworkFindings } from './provider-nag.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { importSourceSecret } from './source-secret.js';
 
@@ -149,7 +148,7 @@ export class DebeziumConnect extends Construct {
     this.grantKafka(props, internalTopics);
 
     this.registration = this.register(props, encryptedLogs);
-    this.suppressNag(logKey);
+    this.suppressNag();
   }
 
   private grantKafka(props: DebeziumConnectProps, internalTopics: readonly string[]): void {
@@ -209,7 +208,7 @@ export class DebeziumConnect extends Construct {
       NagSuppressions.addResourceSuppressions(
         fn,
         [
-          { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the minimal managed policies for a function in a VPC that logs', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'] },
+          { id: 'AwsSolutions-IAM4', reason: 'Connector registration function: AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the minimal managed policies for a function in a VPC that logs', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'] },
         ],
         true,
       );
@@ -222,17 +221,7 @@ export class DebeziumConnect extends Construct {
       totalTimeout: props.registrationTimeout ?? Duration.minutes(30),
       logGroup: logGroup('RegistrationProviderLogs'),
     });
-    NagSuppressions.addResourceSuppressions(
-      provider,
-      [
-        { id: 'AwsSolutions-IAM4', reason: 'The CDK Provider framework functions use AWSLambdaBasicExecutionRole, the minimal managed policy to log' },
-        { id: 'AwsSolutions-IAM5', reason: 'The Provider framework may invoke any version of its own handler functions (<arn>:*), a scope CDK generates' },
-        { id: 'AwsSolutions-L1', reason: 'The Provider framework functions runtime is chosen by aws-cdk-lib, not configurable' },
-        { id: 'AwsSolutions-SF1', reason: 'The waiter state machine only polls isComplete; its logging is the functions own logs' },
-        { id: 'AwsSolutions-SF2', reason: 'X-Ray tracing of the waiter state machine adds nothing to the functions logs for a deploy-time poll' },
-      ],
-      true,
-    );
+    suppressProviderFrameworkFindings(provider);
     const registration = new CustomResource(this, 'Connectors', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::DebeziumConnectors',
@@ -242,7 +231,7 @@ export class DebeziumConnect extends Construct {
     return registration;
   }
 
-  private suppressNag(logKey: kms.Key): void {
+  private suppressNag(): void {
     const taskDefinition = this.service.taskDefinition;
     NagSuppressions.addResourceSuppressions(taskDefinition, [
       { id: 'AwsSolutions-ECS2', reason: 'The environment holds the worker configuration only (brokers, topics, SASL/IAM class names); the database credentials are ECS secrets from Secrets Manager' },
@@ -271,7 +260,6 @@ export class DebeziumConnect extends Construct {
         true,
       );
     }
-    NagSuppressions.addResourceSuppressions(logKey, [{ id: 'AwsSolutions-KMS5', reason: 'Rotation is enabled' }], true);
   }
 }
 
