@@ -6,8 +6,9 @@ import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES, WEEK_HOURS, referenceProce
  * Serverless (no brokers to size), two zones, one NAT gateway, one
  * provisioned poller per mapping, and everything destroyed with the stack.
  *
- * Set `cdc.source` to your database before deploying: the host, and the
- * secret holding the capture user's `username` and `password`.
+ * Set `cdc.source` to your database before deploying: the host, its subnet
+ * (`cidr`) or security group, and the secret holding the capture user's
+ * `username` and `password`.
  */
 export const dev: PipelineConfig = {
   removalPolicy: 'destroy',
@@ -25,6 +26,8 @@ export const dev: PipelineConfig = {
       port: 5432,
       database: 'retail',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:realtime-pipeline/dev/retail-cdc',
+      // The database's subnet, the only range the CDC workloads may open the database port to; or set securityGroupId.
+      cidr: '10.40.200.0/24',
     },
     connectors: [...REFERENCE_CONNECTORS],
     cpu: 1024,

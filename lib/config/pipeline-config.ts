@@ -98,8 +98,18 @@ const databaseSource = z.strictObject({
   database: z.string().min(1),
   /** Secrets Manager secret holding `username` and `password` for the capture user. */
   secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'),
-  /** Security group of the database, so the CDC tasks can be allowed in. */
+  /** Security group of the database: the CDC workloads open the database port to it, and it admits them. */
   securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id such as 'sg-0abc1234'").optional(),
+  /**
+   * The database's subnet or address, for a database whose security group
+   * the pipeline cannot name (another account, on premises): the CDC
+   * workloads open the database port to this range only. Required when
+   * `securityGroupId` is not set; the port is never opened to 0.0.0.0/0.
+   */
+  cidr: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/(8|9|[12]\d|3[0-2])$/, "must be an IPv4 CIDR block from /8 to /32 such as '10.40.200.0/24' (the database's subnet)")
+    .optional(),
 });
 
 /** https://debezium.io/documentation/reference/stable/connectors/postgresql.html */
@@ -308,6 +318,13 @@ export const pipelineConfigSchema = z
       if (p.schemaRegistryIntegration && p.topics.some((t) => c.topics[t]?.subject === undefined)) {
         ctx.addIssue({ code: 'custom', path: ['processors', processorName, 'schemaRegistryIntegration'], message: 'needs every topic of the processor to name its subject' });
       }
+    }
+    if (c.cdc.engine !== 'none' && c.cdc.source.securityGroupId === undefined && c.cdc.source.cidr === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cdc', 'source', 'cidr'],
+        message: "is required when cdc.source.securityGroupId is not set: the database port is opened only to the database's security group or CIDR, never to 0.0.0.0/0",
+      });
     }
     if (c.cdc.engine === 'debezium') {
       const seen = new Set<string>();

@@ -35,6 +35,8 @@ export const prod: PipelineConfig = {
       port: 5432,
       database: 'retail',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:realtime-pipeline/prod/retail-cdc',
+      // The database's subnet, the only range the CDC workloads may open the database port to; or set securityGroupId.
+      cidr: '10.42.200.0/24',
     },
     connectors: [...REFERENCE_CONNECTORS],
     cpu: 2048,

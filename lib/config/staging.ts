@@ -34,6 +34,8 @@ export const staging: PipelineConfig = {
       port: 5432,
       database: 'retail',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:realtime-pipeline/staging/retail-cdc',
+      // The database's subnet, the only range the CDC workloads may open the database port to; or set securityGroupId.
+      cidr: '10.41.200.0/24',
     },
     connectors: [...REFERENCE_CONNECTORS],
     cpu: 1024,

@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type {
-  aws_iam as iam,
-  aws_kms as kms} from 'aws-cdk-lib';
+import type { aws_iam as iam } from 'aws-cdk-lib';
 import {
   CustomResource,
   Duration,
@@ -30,7 +28,9 @@ import {
   type CdcConnector,
 } from '../cdc/debezium-connector-config.js';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import { allowDatabaseEgress } from './database-egress.js';
 import { LogsKey, encryptedLogGroup } from './encrypted-logs.js';
+import { suppressProviderFrameworkFindings } from './provider-nag.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { importSourceSecret } from './source-secret.js';
 
@@ -58,7 +58,7 @@ export interface DebeziumConnectProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Replication of the internal topics and of topics the worker creates. @default 3 (MSK Serverless fixes it at 3) */
   readonly replicationFactor?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** How long the workers' and the connector registration's logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** How long a deployment waits for every connector to run. @default Duration.minutes(30) */
   readonly registrationTimeout?: Duration;
@@ -96,25 +96,22 @@ export class DebeziumConnect extends Construct {
     const secret = importSourceSecret(this, props.source.secretArn);
 
     const logKey = new LogsKey(this, 'LogKey', { description: `${props.namePrefix} Kafka Connect logs`, removalPolicy }).key;
-    const logGroup = encryptedLogGroup(this, 'Logs', { encryptionKey: logKey, retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy });
+    const encryptedLogs = (logGroupId: string): logs.LogGroup =>
+      encryptedLogGroup(this, logGroupId, { encryptionKey: logKey, retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy });
+    const logGroup = encryptedLogs('Logs');
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', { name: `${props.namePrefix}.connect.internal`, vpc: props.vpc });
     this.restUrl = `http://connect.${namespace.namespaceName}:${CONNECT_REST_PORT}`;
 
+    // The brokers are reached through the cluster's client group; this group adds what only the workers need.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, allowAllOutbound: false, description: 'Kafka Connect workers (Debezium)' });
-    this.securityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(9098), 'MSK brokers, IAM auth');
-    // ECR, Secrets Manager, CloudWatch Logs and STS are reached over HTTPS (NAT or VPC endpoints).
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
+    // Fargate pulls the image from ECR (layers from S3), reads the secret and ships logs through the task's
+    // own interface: the AWS APIs over HTTPS, through the NAT gateway or interface endpoints alike.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'ECR, S3, Secrets Manager, CloudWatch Logs and STS over HTTPS');
     // Workers forward REST calls to the group's leader.
     this.securityGroup.connections.allowInternally(ec2.Port.tcp(CONNECT_REST_PORT), 'Connect REST between workers');
-    const databasePort = ec2.Port.tcp(props.source.port);
-    if (props.source.securityGroupId === undefined) {
-      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), databasePort, 'Source database');
-    } else {
-      const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', props.source.securityGroupId, { mutable: true });
-      this.securityGroup.connections.allowTo(databaseGroup, databasePort, 'Source database');
-    }
+    allowDatabaseEgress(this, this.securityGroup, props.source, 'DebeziumConnect');
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
@@ -150,8 +147,8 @@ export class DebeziumConnect extends Construct {
 
     this.grantKafka(props, internalTopics);
 
-    this.registration = this.register(props);
-    this.suppressNag(logKey);
+    this.registration = this.register(props, encryptedLogs);
+    this.suppressNag();
   }
 
   private grantKafka(props: DebeziumConnectProps, internalTopics: readonly string[]): void {
@@ -189,7 +186,9 @@ export class DebeziumConnect extends Construct {
     }));
   }
 
-  private register(props: DebeziumConnectProps): CustomResource {
+  /** `logGroup(id)` makes a log group encrypted and kept like the workers' own. */
+  private register(props: DebeziumConnectProps, logGroup: (id: string) => logs.LogGroup): CustomResource {
+    const handlerLogs = logGroup('RegistrationLogs');
     const securityGroup = new ec2.SecurityGroup(this, 'RegistrationSecurityGroup', { vpc: props.vpc, allowAllOutbound: false, description: 'Connector registration: Kafka Connect REST only' });
     securityGroup.connections.allowTo(this.securityGroup, ec2.Port.tcp(CONNECT_REST_PORT), 'Kafka Connect REST');
     const handler = (name: string, exportName: string): nodejs.NodejsFunction => {
@@ -203,12 +202,13 @@ export class DebeziumConnect extends Construct {
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [securityGroup],
+        logGroup: handlerLogs,
         bundling: { format: nodejs.OutputFormat.ESM, target: 'node24', minify: true, sourceMap: false },
       });
       NagSuppressions.addResourceSuppressions(
         fn,
         [
-          { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the minimal managed policies for a function in a VPC that logs', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'] },
+          { id: 'AwsSolutions-IAM4', reason: 'Connector registration function: AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the minimal managed policies for a function in a VPC that logs', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'] },
         ],
         true,
       );
@@ -219,18 +219,9 @@ export class DebeziumConnect extends Construct {
       isCompleteHandler: handler('RegisterIsComplete', 'isComplete'),
       queryInterval: Duration.seconds(20),
       totalTimeout: props.registrationTimeout ?? Duration.minutes(30),
+      logGroup: logGroup('RegistrationProviderLogs'),
     });
-    NagSuppressions.addResourceSuppressions(
-      provider,
-      [
-        { id: 'AwsSolutions-IAM4', reason: 'The CDK Provider framework functions use AWSLambdaBasicExecutionRole, the minimal managed policy to log' },
-        { id: 'AwsSolutions-IAM5', reason: 'The Provider framework may invoke any version of its own handler functions (<arn>:*), a scope CDK generates' },
-        { id: 'AwsSolutions-L1', reason: 'The Provider framework functions runtime is chosen by aws-cdk-lib, not configurable' },
-        { id: 'AwsSolutions-SF1', reason: 'The waiter state machine only polls isComplete; its logging is the functions own logs' },
-        { id: 'AwsSolutions-SF2', reason: 'X-Ray tracing of the waiter state machine adds nothing to the functions logs for a deploy-time poll' },
-      ],
-      true,
-    );
+    suppressProviderFrameworkFindings(provider);
     const registration = new CustomResource(this, 'Connectors', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::DebeziumConnectors',
@@ -240,16 +231,35 @@ export class DebeziumConnect extends Construct {
     return registration;
   }
 
-  private suppressNag(logKey: kms.Key): void {
+  private suppressNag(): void {
+    const taskDefinition = this.service.taskDefinition;
+    NagSuppressions.addResourceSuppressions(taskDefinition, [
+      { id: 'AwsSolutions-ECS2', reason: 'The environment holds the worker configuration only (brokers, topics, SASL/IAM class names); the database credentials are ECS secrets from Secrets Manager' },
+    ]);
     NagSuppressions.addResourceSuppressions(
-      this.service.taskDefinition,
+      taskDefinition.taskRole,
       [
-        { id: 'AwsSolutions-ECS2', reason: 'The environment holds the worker configuration only (brokers, topics, SASL/IAM class names); the database credentials are ECS secrets from Secrets Manager' },
-        { id: 'AwsSolutions-IAM5', reason: 'Kafka topic and group ARNs end in * for the patterns Connect and Debezium create (heartbeat topics, per-connector prefixes); a partial secret ARN is matched with its random suffix (-??????)' },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Kafka Connect task role, MSK IAM data plane only: topic and group ARNs end in * for the names Connect and Debezium derive (heartbeat topics, per-connector topic prefixes, schema history)',
+          appliesTo: [{ regex: '/^Resource::arn:.*:kafka:.*:(topic|group)\\/.*\\*$/g' }],
+        },
       ],
       true,
     );
-    NagSuppressions.addResourceSuppressions(logKey, [{ id: 'AwsSolutions-KMS5', reason: 'Rotation is enabled' }], true);
+    if (taskDefinition.executionRole !== undefined) {
+      NagSuppressions.addResourceSuppressions(
+        taskDefinition.executionRole,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'ECS task execution role: ECR authorizes GetAuthorizationToken only on *; the image pull, log and secret statements name their repository, log group and secret',
+            appliesTo: ['Resource::*'],
+          },
+        ],
+        true,
+      );
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, aws_dms as dms, aws_ec2 as ec2, aws_iam as iam, a
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import { allowDatabaseEgress } from './database-egress.js';
 import { DmsAccountRoles } from './dms-account-roles.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import type { ScramClient } from './msk-cluster.js';
@@ -9,8 +10,6 @@ import { importSourceSecret } from './source-secret.js';
 
 /** DMS Serverless capacity units it accepts. */
 const CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
-/** MSK's SASL/SCRAM listener. */
-const SCRAM_PORT = 9096;
 
 /**
  * How DMS reaches the brokers. DMS's Kafka target authenticates with
@@ -84,16 +83,12 @@ export class DmsReplication extends Construct {
       subnetGroup.node.addDependency(this.accountRoles.vpcRole);
     }
 
+    // The brokers are reached through the target's SCRAM client group; this group adds what only DMS needs.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, allowAllOutbound: false, description: 'DMS Serverless replication' });
-    this.securityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(SCRAM_PORT), 'MSK brokers, SASL/SCRAM');
+    // DMS Serverless reads the source secret through a Secrets Manager interface endpoint in the VPC
+    // (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Serverless.Limitations.html), over HTTPS.
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and KMS over HTTPS');
-    const databasePort = ec2.Port.tcp(props.source.port);
-    if (props.source.securityGroupId === undefined) {
-      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), databasePort, 'Source database');
-    } else {
-      const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', props.source.securityGroupId, { mutable: true });
-      this.securityGroup.connections.allowTo(databaseGroup, databasePort, 'Source database');
-    }
+    allowDatabaseEgress(this, this.securityGroup, props.source, 'DmsReplication');
 
     const key = new kms.Key(this, 'Key', { enableKeyRotation: true, description: `${props.namePrefix} DMS replication`, removalPolicy });
 
@@ -142,7 +137,7 @@ export class DmsReplication extends Construct {
         minCapacityUnits: props.minCapacityUnits,
         maxCapacityUnits: props.maxCapacityUnits,
         replicationSubnetGroupId: subnetGroup.ref,
-        vpcSecurityGroupIds: [props.kafka.clientSecurityGroup.securityGroupId, this.securityGroup.securityGroupId],
+        vpcSecurityGroupIds: [props.target.securityGroup.securityGroupId, this.securityGroup.securityGroupId],
         multiAz: removalPolicy === RemovalPolicy.RETAIN,
         kmsKeyId: key.keyArn,
       },

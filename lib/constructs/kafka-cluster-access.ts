@@ -20,8 +20,20 @@ export interface KafkaClusterAccess {
   topicArn(topicPattern: string): string;
   /** The ARN of a consumer group, or of every group matching a `*` pattern. */
   groupArn(groupPattern: string): string;
-  /** Read `topics` as consumer group `consumerGroup` (what a Lambda event source mapping needs). */
+  /**
+   * Read `topics` as consumer group `consumerGroup`: the Kafka data-plane
+   * actions of any IAM-authenticated client (a Kafka Connect worker, say),
+   * and nothing of the MSK or EC2 control planes.
+   */
   grantConsume(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant;
+  /**
+   * What a Lambda event source mapping reading `topics` as `consumerGroup`
+   * needs on its function's role: grantConsume, plus the cluster's dynamic
+   * configuration and the MSK control-plane calls that find its brokers.
+   * The network interfaces the mapping places in the cluster's subnets are
+   * the function's own VPC access, granted with the function.
+   */
+  grantEventSourceMapping(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant;
   /** Write records to `topics` (patterns allowed), idempotently. */
   grantProduce(grantee: iam.IGrantable, topics: readonly string[]): iam.Grant;
   /** Create, describe and alter the configs of topics matching `topicPatterns` (Kafka Connect's internal topics). */

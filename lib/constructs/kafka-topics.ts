@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { isTiered, type TopicsSpec } from '../../functions/kafka-topics/topic-spec.js';
 import { encryptedLogGroup } from './encrypted-logs.js';
+import { suppressProviderFrameworkFindings } from './provider-nag.js';
 import type { MskCluster } from './msk-cluster.js';
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/kafka-topics/handler.ts', import.meta.url));
@@ -120,15 +121,7 @@ export class KafkaTopics extends Construct {
       onEventHandler: this.handler,
       logGroup: encryptedLogGroup(this, 'ProviderLogs', { encryptionKey: props.logsKey, retention, removalPolicy }),
     });
-    NagSuppressions.addResourceSuppressions(
-      provider,
-      [
-        { id: 'AwsSolutions-IAM4', reason: 'CDK-managed custom resource framework: AWSLambdaBasicExecutionRole only lets it write its own logs.' },
-        { id: 'AwsSolutions-IAM5', reason: "CDK-managed custom resource framework: it may invoke the topics handler's versions (<function ARN>:*), nothing else." },
-        { id: 'AwsSolutions-L1', reason: 'CDK-managed custom resource framework: aws-cdk-lib pins its runtime and upgrades it with the library.' },
-      ],
-      true,
-    );
+    suppressProviderFrameworkFindings(provider);
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

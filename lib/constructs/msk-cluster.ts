@@ -1,5 +1,16 @@
-import { Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_msk as msk, aws_secretsmanager as secretsmanager, custom_resources as cr } from 'aws-cdk-lib';
-import type { aws_logs as logs } from 'aws-cdk-lib';
+import {
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_logs as logs,
+  aws_msk as msk,
+  aws_secretsmanager as secretsmanager,
+  custom_resources as cr,
+} from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct, DependencyGroup, type IDependable } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
@@ -18,6 +29,8 @@ export interface ScramClient {
   readonly scramBootstrapBrokers: string;
   /** The user's secret (`AmazonMSK_…`, customer-key encrypted) holding `username` and `password`, associated with the cluster. */
   readonly scramSecret: secretsmanager.ISecret;
+  /** Attach to the SCRAM client: it reaches the brokers on 9096 only, and the brokers admit it there. */
+  readonly securityGroup: ec2.ISecurityGroup;
 }
 
 type ProvisionedMsk = Extract<EnvironmentConfig['msk'], { kind: 'provisioned' }>;
@@ -43,6 +56,11 @@ export interface MskClusterProps {
    * @default false
    */
   readonly scram?: boolean;
+  /**
+   * How long the logs of the bootstrap-broker lookup function are kept (in a group encrypted with `logsKey`).
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly functionLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -79,10 +97,12 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets).subnetIds;
     this.clusterName = props.clusterName;
 
+    // Security groups are additive: a workload's own group cannot narrow what this one allows, so this
+    // one allows the brokers' IAM port and nothing else. Each workload adds what else it needs.
     this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
       vpc: props.vpc,
       description: `Clients of MSK cluster ${props.clusterName}; the brokers admit this group on the IAM port`,
-      allowAllOutbound: true,
+      allowAllOutbound: false,
     });
     this.clusterSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
       vpc: props.vpc,
@@ -90,6 +110,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       allowAllOutbound: false,
     });
     this.clusterSecurityGroup.addIngressRule(this.clientSecurityGroup, ec2.Port.tcp(MSK_IAM_PORT), 'Kafka clients, IAM auth over TLS');
+    this.clientSecurityGroup.addEgressRule(this.clusterSecurityGroup, ec2.Port.tcp(MSK_IAM_PORT), 'MSK brokers, IAM auth over TLS');
     // An event source mapping's pollers run in ENIs with the cluster's own
     // groups: they reach the brokers through this group, and Lambda and STS
     // over HTTPS (https://docs.aws.amazon.com/lambda/latest/dg/with-msk-cluster-network.html).
@@ -129,9 +150,16 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       this.resource = cluster;
     }
     this.arns = new MskResourceArns(this, this.clusterArn, props.clusterName);
-    const brokers = this.lookUpBootstrapBrokers(scramSecret !== undefined);
+    const lookupLogs = encryptedLogGroup(this, 'BootstrapBrokersLogs', {
+      encryptionKey: props.logsKey,
+      retention: props.functionLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+    const brokers = this.lookUpBootstrapBrokers(scramSecret !== undefined, lookupLogs);
     this.bootstrapBrokers = brokers.iam;
-    if (scramSecret !== undefined && brokers.scram !== undefined) this.scram = { scramBootstrapBrokers: brokers.scram, scramSecret };
+    if (scramSecret !== undefined && brokers.scram !== undefined) {
+      this.scram = { scramBootstrapBrokers: brokers.scram, scramSecret, securityGroup: this.scramClientSecurityGroup(props.vpc) };
+    }
   }
 
   /** The SASL/SCRAM user and brokers; only when the cluster was built with `scram`. */
@@ -167,8 +195,18 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       },
     ]);
     new msk.CfnBatchScramSecret(this, 'ScramSecrets', { clusterArn: this.clusterArn, secretArnList: [secret.secretArn] });
-    this.clusterSecurityGroup.addIngressRule(this.clientSecurityGroup, ec2.Port.tcp(MSK_SCRAM_PORT), 'Kafka clients, SASL/SCRAM over TLS (AWS DMS)');
     return secret;
+  }
+
+  /** The SCRAM client's own group, so the IAM clients never get the SCRAM port and the SCRAM client never the IAM one. */
+  private scramClientSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, 'ScramClientSecurityGroup', {
+      vpc,
+      description: `SASL/SCRAM clients of MSK cluster ${this.clusterName} (AWS DMS); the brokers admit this group on the SCRAM port`,
+      allowAllOutbound: false,
+    });
+    group.connections.allowTo(this.clusterSecurityGroup, ec2.Port.tcp(MSK_SCRAM_PORT), 'Kafka clients, SASL/SCRAM over TLS (AWS DMS)');
+    return group;
   }
 
   /** Makes `topicsReady` wait for `dependable`, the resource that creates the topics. */
@@ -184,16 +222,16 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     return this.arns.groupArn(groupPattern);
   }
 
-  /**
-   * What a Lambda event source mapping reading `topics` as `consumerGroup`
-   * needs on the function's role: the Kafka data-plane actions, the MSK
-   * control-plane calls that find the brokers, and ENI management.
-   */
   public grantConsume(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant {
-    return this.grantCluster(grantee, [...MskActions.CLUSTER_CLIENT, ...MskActions.CLUSTER_DESCRIBE_CONFIG, ...MskActions.EVENT_SOURCE_CLUSTER])
+    return this.grantCluster(grantee, MskActions.CLUSTER_CLIENT)
       .combine(this.grant(grantee, MskActions.TOPIC_READ, topics.map((t) => this.topicArn(t))))
-      .combine(this.grant(grantee, MskActions.GROUP_MEMBER, [this.groupArn(consumerGroup)]))
-      .combine(this.grantNetworkInterfaces(grantee));
+      .combine(this.grant(grantee, MskActions.GROUP_MEMBER, [this.groupArn(consumerGroup)]));
+  }
+
+  public grantEventSourceMapping(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant {
+    return this.grantConsume(grantee, topics, consumerGroup).combine(
+      this.grantCluster(grantee, [...MskActions.CLUSTER_DESCRIBE_CONFIG, ...MskActions.EVENT_SOURCE_CLUSTER]),
+    );
   }
 
   public grantProduce(grantee: iam.IGrantable, topics: readonly string[]): iam.Grant {
@@ -208,29 +246,6 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
 
   public grantConsumerGroups(grantee: iam.IGrantable, groupPattern: string): iam.Grant {
     return this.grantCluster(grantee, MskActions.CLUSTER_CLIENT).combine(this.grant(grantee, MskActions.GROUP_MEMBER, [this.groupArn(groupPattern)]));
-  }
-
-  /**
-   * EC2 authorizes its network-interface actions only on '*' (an ENI has no
-   * ARN before it exists, the Describe calls take none), so the mapping's
-   * ENI permissions cannot be scoped; Lambda uses them for the cluster's
-   * subnets only. The finding is suppressed on the grantee's policy for
-   * exactly that resource.
-   */
-  private grantNetworkInterfaces(grantee: iam.IGrantable): iam.Grant {
-    const grant = this.grant(grantee, MskActions.EVENT_SOURCE_NETWORK, ['*']);
-    const principal = grantee.grantPrincipal;
-    const policy = principal instanceof iam.Role ? principal.node.tryFindChild('DefaultPolicy') : undefined;
-    if (policy !== undefined) {
-      NagSuppressions.addResourceSuppressions(policy, [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: "MSK event source mapping: EC2's network-interface actions (CreateNetworkInterface, Describe*) are only authorized on '*'.",
-          appliesTo: ['Resource::*'],
-        },
-      ]);
-    }
-    return grant;
   }
 
   private grantCluster(grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
@@ -277,7 +292,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
    * deploy-time SDK call reads them, allowed on this cluster only. Called on
    * create and on update, so a replaced cluster's brokers are read again.
    */
-  private lookUpBootstrapBrokers(scram: boolean): { iam: string; scram?: string } {
+  private lookUpBootstrapBrokers(scram: boolean, logGroup: logs.ILogGroup): { iam: string; scram?: string } {
     const call: cr.AwsSdkCall = {
       service: 'Kafka',
       action: 'GetBootstrapBrokers',
@@ -291,6 +306,8 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.clusterArn] }),
       installLatestAwsSdk: false,
       timeout: Duration.minutes(2),
+      // The stack's one AwsCustomResource function: this is the only resource that configures it.
+      logGroup,
     });
     this.suppressSdkCallFunctionFindings();
     return {

@@ -12,7 +12,7 @@ export const MskActions = {
   CLUSTER_CLIENT: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
   /** Idempotent producers: the cluster-level IDEMPOTENT_WRITE ACL. */
   CLUSTER_IDEMPOTENT_WRITE: ['kafka-cluster:WriteDataIdempotently'],
-  /** Lambda's MSK pollers read the cluster's dynamic configuration (Lambda guide, IAM authentication). */
+  /** Lambda's MSK pollers read the cluster's dynamic configuration (Lambda guide, IAM authentication); plain clients do not. */
   CLUSTER_DESCRIBE_CONFIG: ['kafka-cluster:DescribeClusterDynamicConfiguration'],
   TOPIC_READ: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
   TOPIC_WRITE: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
@@ -25,21 +25,14 @@ export const MskActions = {
   ],
   GROUP_MEMBER: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
   /**
-   * The control-plane calls an event source mapping makes with the function's
-   * role: find the cluster's brokers and network. DescribeClusterV2 covers
+   * The control-plane calls a Lambda event source mapping makes with the
+   * function's role to find the cluster's brokers and subnets. No Kafka
+   * client needs them (a client has its bootstrap brokers), so only
+   * grantEventSourceMapping grants them. DescribeClusterV2 covers
    * provisioned and serverless clusters alike.
    * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html
    */
   EVENT_SOURCE_CLUSTER: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
-  /** The ENIs the mapping's pollers place in the cluster's subnets (same page). */
-  EVENT_SOURCE_NETWORK: [
-    'ec2:CreateNetworkInterface',
-    'ec2:DescribeNetworkInterfaces',
-    'ec2:DescribeVpcs',
-    'ec2:DeleteNetworkInterface',
-    'ec2:DescribeSubnets',
-    'ec2:DescribeSecurityGroups',
-  ],
 } as const;
 
 /**

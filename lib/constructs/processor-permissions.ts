@@ -29,8 +29,10 @@ export const KEY_USE_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataK
 export const SCHEMA_REGISTRY_ACTIONS = ['glue:GetRegistry', 'glue:GetSchemaByDefinition', 'glue:GetSchemaVersion'] as const;
 
 /**
- * Network interfaces of a function in a VPC. EC2 authorizes the Describe
- * calls only on `*`, and Lambda creates the interfaces before their ARNs exist.
+ * Network interfaces of a function in a VPC, and of its MSK event source
+ * mapping's pollers in the cluster's subnets: Lambda creates both with the
+ * function's role. EC2 authorizes the Describe calls only on `*`, and Lambda
+ * creates the interfaces before their ARNs exist.
  */
 export const VPC_ACCESS_ACTIONS = [
   'ec2:CreateNetworkInterface',
@@ -42,9 +44,6 @@ export const VPC_ACCESS_ACTIONS = [
   'ec2:DescribeVpcs',
   'ec2:DescribeSecurityGroups',
 ] as const;
-
-/** What the MSK event source mapping reads of the cluster before it polls (AWSLambdaMSKExecutionRole, scoped). */
-export const CLUSTER_DISCOVERY_ACTIONS = ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'] as const;
 
 export function grantStateTable(grantee: iam.IGrantable, table: dynamodb.ITable): iam.Grant {
   return iam.Grant.addToPrincipal({
@@ -87,8 +86,4 @@ export function grantSchemaRegistry(grantee: iam.IGrantable, scope: Stack, regis
 
 export function grantVpcAccess(grantee: iam.IGrantable): iam.Grant {
   return iam.Grant.addToPrincipal({ grantee, actions: [...VPC_ACCESS_ACTIONS], resourceArns: ['*'] });
-}
-
-export function grantClusterDiscovery(grantee: iam.IGrantable, clusterArn: string): iam.Grant {
-  return iam.Grant.addToPrincipal({ grantee, actions: [...CLUSTER_DISCOVERY_ACTIONS], resourceArns: [clusterArn] });
 }

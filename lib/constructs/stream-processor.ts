@@ -23,7 +23,6 @@ import { deployedProcessorResources } from '../config/resource-names.js';
 import { allowCloudWatchLogs } from './encrypted-logs.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import {
-  grantClusterDiscovery,
   grantKeyUse,
   grantPutObjects,
   grantSchemaRegistry,
@@ -182,11 +181,14 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${functionName} and of its MSK event source mappings`,
     });
+    // The brokers are reached through the cluster's client group; this group adds the AWS APIs:
+    // DynamoDB and S3 through the gateway endpoints, SQS, Glue and KMS through NAT or interface endpoints.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `${functionName}: egress to MSK, DynamoDB, SQS, S3 and Glue`,
-      allowAllOutbound: true,
+      description: `${functionName}: egress to DynamoDB, SQS, S3, Glue and KMS over HTTPS`,
+      allowAllOutbound: false,
     });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName,
@@ -235,10 +237,9 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     grantSendMessages(this.role, [this.deadLetterQueue, this.onFailureQueue, this.alertsQueue]);
     grantPutObjects(this.role, this.deadLetterBucket);
     grantSchemaRegistry(this.role, stack, props.registryName, registryArn);
-    grantClusterDiscovery(this.role, props.kafka.clusterArn);
 
     this.eventSources = names.inputs.map(({ topic, consumerGroupId }) => {
-      props.kafka.grantConsume(this.role, [topic], consumerGroupId);
+      props.kafka.grantEventSourceMapping(this.role, [topic], consumerGroupId);
       const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, registryArn);
       return { topic, consumerGroupId, mapping };
     });

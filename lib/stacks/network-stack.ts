@@ -2,7 +2,11 @@ import { Fn, Stack, aws_ec2 as ec2, aws_logs as logs, aws_ssm as ssm, type Stack
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { encryptedLogGroup, LogsKey } from '../constructs/encrypted-logs.js';
+import { routeProviderLogs } from '../constructs/provider-logs.js';
 import { dataRemovalPolicy, stackEnvironment } from './environment-props.js';
+
+/** The stack-level provider aws-cdk-lib creates for `restrictDefaultSecurityGroup`. */
+const RESTRICT_DEFAULT_SG_PROVIDER = 'Custom::VpcRestrictDefaultSGCustomResourceProvider';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -11,6 +15,11 @@ export interface NetworkStackProps extends StackProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly flowLogRetention?: logs.RetentionDays;
+  /**
+   * How long the logs of the function that closes the default security group are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly customResourceLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -57,13 +66,19 @@ export class NetworkStack extends Stack {
       // Nothing uses the default group; closing it keeps a forgotten resource from inheriting open rules.
       restrictDefaultSecurityGroup: true,
     });
-    const logsKey = new LogsKey(this, 'FlowLogsKey', { description: `realtime-pipeline ${props.config.name}: VPC flow logs`, removalPolicy });
+    const logsKey = new LogsKey(this, 'FlowLogsKey', { description: `realtime-pipeline ${props.config.name}: VPC flow logs and the default security group function's logs`, removalPolicy });
     const flowLogs = encryptedLogGroup(this, 'FlowLogs', {
       encryptionKey: logsKey.key,
       retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy,
     });
     vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
+    const restrictDefaultGroupLogs = encryptedLogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
+      encryptionKey: logsKey.key,
+      retention: props.customResourceLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+    routeProviderLogs(vpc, RESTRICT_DEFAULT_SG_PROVIDER, restrictDefaultGroupLogs);
     this.vpc = vpc;
     this.publishVpcId(props.config);
   }

@@ -38,10 +38,11 @@ function synth(config: EnvironmentConfig, extra: Partial<CdcStackProps> = {}): S
   return { stack, template: Template.fromStack(stack) };
 }
 
-function dmsTarget(stack: Stack): NonNullable<CdcStackProps['dmsTarget']> {
+function dmsTarget(stack: Stack, vpc: ec2.IVpc): NonNullable<CdcStackProps['dmsTarget']> {
   return {
     scramBootstrapBrokers: 'b-1.rtp-test.kafka.eu-west-1.amazonaws.com:9096',
     scramSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Scram', 'AmazonMSK_rtp-dms'),
+    securityGroup: new ec2.SecurityGroup(stack, 'ScramClients', { vpc, description: 'MSK SASL/SCRAM clients (test)', allowAllOutbound: false }),
   };
 }
 
@@ -50,7 +51,7 @@ function synthDms(config: EnvironmentConfig): Synth {
   const network = new Stack(app, 'network');
   const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const kafka = new CdcTestKafkaAccess(network, 'Kafka', vpc);
-  const target = dmsTarget(network);
+  const target = dmsTarget(network, vpc);
   const stack = new CdcStack(app, `realtime-pipeline-${config.name}-cdc`, { config, vpc, kafka, dmsTarget: target });
   Aspects.of(stack).add(new AwsSolutionsChecks());
   return { stack, template: Template.fromStack(stack) };
@@ -146,11 +147,14 @@ describe('CdcStack: debezium (dev)', () => {
     });
   });
 
-  it('opens Connect REST to the registration function and workers only, and reaches the database port', () => {
+  it('opens Connect REST to the registration function and workers only, and the database port to the configured CIDR only', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'tcp', FromPort: 8083, ToPort: 8083 });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'Kafka Connect workers (Debezium)',
-      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 9098 }), Match.objectLike({ FromPort: 5432, ToPort: 5432 })]),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 }),
+        Match.objectLike({ CidrIp: '10.40.200.0/24', FromPort: 5432, ToPort: 5432 }),
+      ],
     });
   });
 

@@ -4,7 +4,8 @@ import { DebeziumConnect, type DebeziumConnectProps } from '../../lib/constructs
 import { DmsReplication, type DmsReplicationProps } from '../../lib/constructs/dms-replication.js';
 import { CdcTestKafkaAccess } from './helpers/cdc-test-kafka-access.js';
 
-const SOURCE = { engine: 'postgres', hostname: 'db', port: 5432, database: 'retail', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:rtp/cdc' } as const;
+const SOURCE = { engine: 'postgres', hostname: 'db', port: 5432, database: 'retail', secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:rtp/cdc', cidr: '10.0.200.0/24' } as const;
+const SOURCE_WITHOUT_RANGE = { ...SOURCE, cidr: undefined };
 
 function scope(): { stack: Stack; vpc: ec2.Vpc; kafka: CdcTestKafkaAccess } {
   const stack = new Stack(new App(), 'cdc');
@@ -37,7 +38,11 @@ function replication(overrides: Partial<DmsReplicationProps>): () => void {
       namePrefix: 'rtp-test',
       vpc,
       kafka,
-      target: { scramBootstrapBrokers: 'b-1:9096', scramSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Scram', 'AmazonMSK_dms') },
+      target: {
+        scramBootstrapBrokers: 'b-1:9096',
+        scramSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Scram', 'AmazonMSK_dms'),
+        securityGroup: new ec2.SecurityGroup(stack, 'ScramClients', { vpc, allowAllOutbound: false }),
+      },
       source: SOURCE,
       tables: ['public.stock_movements'],
       topic: 'stock-movements',
@@ -64,6 +69,18 @@ describe('DebeziumConnect validation', () => {
   it('throws when a connector writes to an unknown topic', () => {
     expect(debezium({ topicPartitions: {} })).toThrow(/connector 'stock-movements-cdc' writes to topic 'stock-movements', which is not in topicPartitions/);
   });
+
+  it('throws when the source has neither a security group nor a CIDR', () => {
+    expect(debezium({ source: SOURCE_WITHOUT_RANGE })).toThrow(/DebeziumConnect: source\.cidr is required when source\.securityGroupId is not set: the database port 5432 is opened only to the database's security group or CIDR, never to 0\.0\.0\.0\/0/);
+  });
+
+  it('throws when the source CIDR is wider than /8', () => {
+    expect(debezium({ source: { ...SOURCE, cidr: '0.0.0.0/0' } })).toThrow(/DebeziumConnect: source\.cidr must be an IPv4 CIDR block from \/8 to \/32 \(the database's subnet or address\); got '0\.0\.0\.0\/0'/);
+  });
+
+  it('builds with the source CIDR alone', () => {
+    expect(debezium({})).not.toThrow();
+  });
 });
 
 describe('DmsReplication validation', () => {
@@ -81,5 +98,13 @@ describe('DmsReplication validation', () => {
 
   it('throws when a table is not schema-qualified', () => {
     expect(replication({ tables: ['stock_movements'] })).toThrow(/DmsReplication: tables must be 'schema.table'; got 'stock_movements'/);
+  });
+
+  it('throws when the source has neither a security group nor a CIDR', () => {
+    expect(replication({ source: SOURCE_WITHOUT_RANGE })).toThrow(/DmsReplication: source\.cidr is required when source\.securityGroupId is not set/);
+  });
+
+  it('throws when the source CIDR is wider than /8', () => {
+    expect(replication({ source: { ...SOURCE, cidr: '10.0.0.0/4' } })).toThrow(/DmsReplication: source\.cidr must be an IPv4 CIDR block from \/8 to \/32 \(the database's subnet or address\); got '10\.0\.0\.0\/4'/);
   });
 });

@@ -55,6 +55,21 @@ describe('environment config', () => {
     );
   });
 
+  it('throws naming cdc.source.cidr when the source has neither a CIDR nor a security group', () => {
+    const debezium = dev.cdc as Extract<PipelineConfig['cdc'], { engine: 'debezium' }>;
+    const source = { ...debezium.source, cidr: undefined };
+    expect(() => validateEnvironmentConfig('dev', { ...dev, cdc: { ...debezium, source } })).toThrow(
+      /cdc\.source\.cidr: is required when cdc\.source\.securityGroupId is not set: the database port is opened only to the database's security group or CIDR, never to 0\.0\.0\.0\/0/,
+    );
+  });
+
+  it('throws naming cdc.source.cidr when the CIDR would open the database port to the internet', () => {
+    const debezium = dev.cdc as Extract<PipelineConfig['cdc'], { engine: 'debezium' }>;
+    expect(() => validateEnvironmentConfig('dev', { ...dev, cdc: { ...debezium, source: { ...debezium.source, cidr: '0.0.0.0/0' } } })).toThrow(
+      /cdc\.source\.cidr: must be an IPv4 CIDR block from \/8 to \/32 such as '10\.40\.200\.0\/24' \(the database's subnet\) \(got "0\.0\.0\.0\/0"\)/,
+    );
+  });
+
   it('refuses infinite retries, which Lambda would cap at 10 beside the on-failure destination, saying so', () => {
     expect(() => validateEnvironmentConfig('dev', withProcessor(dev, { retryAttempts: -1 }))).toThrow(
       /processors\.order-analytics\.retryAttempts: must be 0 to 10000: -1 would mean 10, since Lambda caps infinite retries at 10 when an on-failure destination is set, and every processor has one \(got -1\)/,

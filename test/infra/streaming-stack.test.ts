@@ -51,6 +51,14 @@ function expectNagClean(stack: Stack): void {
   expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
 }
 
+type PolicyStatement = { Action: string | string[]; Resource: unknown };
+
+/** The statements of the one policy of a consumer stack. */
+function policyStatements(stack: Stack): PolicyStatement[] {
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: PolicyStatement[] } } }>;
+  return Object.values(resources).find((r) => r.Type === 'AWS::IAM::Policy')?.Properties.PolicyDocument?.Statement ?? [];
+}
+
 function consumerRole(): { stack: Stack; role: iam.Role; streaming: StreamingStack } {
   // A fresh app per test (grants change the tree), without bundling the topics function again.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -317,23 +325,41 @@ describe('KafkaClusterAccess grants', () => {
     expect(groupArn).toMatch(/\/order-analytics"\]\]\}$/);
   });
 
-  it('grantConsume gives what an MSK event source mapping needs, scoped to the cluster, topics and group', () => {
+  it('grantConsume gives a Kafka client the data-plane actions only: no MSK control plane, no EC2', () => {
     const { stack, role, streaming } = consumerRole();
     Aspects.of(stack).add(new AwsSolutionsChecks());
 
     streaming.kafka.grantConsume(role, ['orders'], 'order-analytics');
 
-    const statements = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: { PolicyDocument?: { Statement: { Action: string | string[]; Resource: unknown }[] } } }>;
-    const policy = Object.values(statements).find((r) => r.Type === 'AWS::IAM::Policy')!;
-    const byAction = (action: string) => policy.Properties.PolicyDocument!.Statement.find((st) => ([] as string[]).concat(st.Action).includes(action));
-    expect(byAction('kafka-cluster:Connect')?.Action).toEqual(['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers']);
+    const statements = policyStatements(stack);
+    const byAction = (action: string) => statements.find((st) => ([] as string[]).concat(st.Action).includes(action));
+    expect(byAction('kafka-cluster:Connect')?.Action).toEqual(['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster']);
     expect(JSON.stringify(byAction('kafka-cluster:Connect')?.Resource)).toContain('Fn::ImportValue');
     expect(byAction('kafka-cluster:ReadData')?.Action).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
     expect(JSON.stringify(byAction('kafka-cluster:ReadData')?.Resource)).toContain('/orders');
     expect(byAction('kafka-cluster:AlterGroup')?.Action).toEqual(['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']);
     expect(JSON.stringify(byAction('kafka-cluster:AlterGroup')?.Resource)).toContain('/order-analytics');
-    expect(byAction('ec2:CreateNetworkInterface')?.Resource).toBe('*');
+    const actions = statements.flatMap((st) => ([] as string[]).concat(st.Action));
+    expect(actions.filter((a) => !a.startsWith('kafka-cluster:'))).toEqual([]);
+    expect(statements.filter((st) => st.Resource === '*')).toEqual([]);
     expectNagClean(stack);
+  });
+
+  it('grantEventSourceMapping adds what the mapping reads of the cluster, on the cluster ARN, and no EC2 action', () => {
+    const { stack, role, streaming } = consumerRole();
+
+    streaming.kafka.grantEventSourceMapping(role, ['orders'], 'order-analytics');
+
+    const statements = policyStatements(stack);
+    const onCluster = statements.filter((st) => JSON.stringify(st.Resource).includes('Fn::ImportValue') && !JSON.stringify(st.Resource).includes('Fn::Join'));
+    expect(onCluster.flatMap((st) => ([] as string[]).concat(st.Action)).sort()).toEqual([
+      'kafka-cluster:Connect',
+      'kafka-cluster:DescribeCluster',
+      'kafka-cluster:DescribeClusterDynamicConfiguration',
+      'kafka:DescribeClusterV2',
+      'kafka:GetBootstrapBrokers',
+    ]);
+    expect(statements.flatMap((st) => ([] as string[]).concat(st.Action)).filter((a) => a.startsWith('ec2:'))).toEqual([]);
   });
 
   it('grantProduce allows idempotent writes to the topics', () => {

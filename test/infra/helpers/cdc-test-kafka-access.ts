@@ -42,6 +42,11 @@ export class CdcTestKafkaAccess extends Construct implements KafkaClusterAccess 
     return this.grantConsumerGroups(grantee, consumerGroup);
   }
 
+  public grantEventSourceMapping(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant {
+    iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeClusterDynamicConfiguration', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], resourceArns: [this.clusterArn] });
+    return this.grantConsume(grantee, topics, consumerGroup);
+  }
+
   public grantProduce(grantee: iam.IGrantable, topics: readonly string[]): iam.Grant {
     this.grantConnect(grantee);
     return iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], resourceArns: topics.map((t) => this.topicArn(t)) });

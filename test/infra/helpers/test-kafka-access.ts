@@ -41,6 +41,14 @@ export class TestKafkaAccess extends Construct implements KafkaClusterAccess {
     ]);
   }
 
+  public grantEventSourceMapping(grantee: iam.IGrantable, topics: readonly string[], consumerGroup: string): iam.Grant {
+    return this.grantConsume(grantee, topics, consumerGroup).combine(
+      this.grant(grantee, [
+        { actions: ['kafka-cluster:DescribeClusterDynamicConfiguration', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'], resources: [this.clusterArn] },
+      ]),
+    );
+  }
+
   public grantProduce(grantee: iam.IGrantable, topics: readonly string[]): iam.Grant {
     return this.grant(grantee, [
       { actions: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'], resources: [this.clusterArn] },
