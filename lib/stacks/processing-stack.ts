@@ -1,10 +1,15 @@
-import { RemovalPolicy, Stack, type StackProps, type aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, aws_logs as logs, type StackProps, type aws_ec2 as ec2 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { RemovalPolicyName } from '../config/pipeline-config.js';
 import { AccessLogsBucket } from '../constructs/dead-letter-bucket.js';
+import { encryptedLogGroup, LogsKey } from '../constructs/encrypted-logs.js';
 import type { KafkaClusterAccess } from '../constructs/kafka-cluster-access.js';
+import { routeProviderLogs } from '../constructs/provider-logs.js';
 import { StreamProcessor } from '../constructs/stream-processor.js';
+
+/** aws-cdk-lib's per-stack provider behind `autoDeleteObjects`, which empties a bucket before it is deleted. */
+const AUTO_DELETE_OBJECTS_PROVIDER = 'Custom::S3AutoDeleteObjectsCustomResourceProvider';
 
 export interface ProcessingStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -18,6 +23,12 @@ export interface ProcessingStackProps extends StackProps {
    * @default - arn:<partition>:glue:<region>:<account>:registry/<registryName> of this stack
    */
   readonly registryArn?: string;
+  /**
+   * How long the logs of the function that empties buckets before they are
+   * deleted (removal policy `destroy` only) are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly customResourceLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -44,5 +55,15 @@ export class ProcessingStack extends Stack {
           serverAccessLogsBucket: accessLogs,
         }),
     );
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      // The buckets empty themselves through aws-cdk-lib's provider, which takes no logging option.
+      const logsKey = new LogsKey(this, 'BucketEmptyingLogsKey', { description: `realtime-pipeline ${props.config.name}: logs of the function that empties buckets on delete`, removalPolicy });
+      const emptyingLogs = encryptedLogGroup(this, 'BucketEmptyingLogs', {
+        encryptionKey: logsKey.key,
+        retention: props.customResourceLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+        removalPolicy,
+      });
+      routeProviderLogs(this, AUTO_DELETE_OBJECTS_PROVIDER, emptyingLogs);
+    }
   }
 }
