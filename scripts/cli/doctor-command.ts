@@ -31,7 +31,8 @@ function run(command: string, args: readonly string[]): Promise<ToolRun> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', () => resolve({ ok: false, output: '' }));
-    child.on('exit', (code) => resolve({ ok: code === 0, output }));
+    // 'close', not 'exit': only then has all the output been read.
+    child.on('close', (code) => resolve({ ok: code === 0, output }));
   });
 }
 

@@ -171,7 +171,11 @@ export async function requireTool(command: string, args: string[], reason: Local
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // 'exit' can come before the last of the output has been read (a loaded machine
+  // gave `java -version` an empty answer); 'close' comes after the pipes are drained.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const outcome = await waitForExit(child);
+  if (!(outcome instanceof Error)) await closed;
   if (outcome instanceof Error || outcome.code !== 0) throw new LocalStackError(hint, reason, { cause: outcome instanceof Error ? outcome : new Error(output) });
   return output;
 }
