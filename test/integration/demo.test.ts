@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeStackState } from '../helpers/stack-state.js';
 
@@ -17,9 +17,9 @@ describe('rtp demo', () => {
   });
 
   it('ends with `reconciliation: 0 differences`', async () => {
-    // Prepare: state apart from a developer's stack; paths are read when the modules load.
-    const { RTP } = await import('../../scripts/local/paths.js');
-    const stateDir = join(RTP, `test-demo-${process.pid}`);
+    // Prepare: state apart from a developer's stack. The scripts read RTP_STATE_DIR when they
+    // first load, so it is set before any of them is imported (paths.js included).
+    const stateDir = fileURLToPath(new URL(`../../.rtp/test-demo-${process.pid}`, import.meta.url));
     process.env.RTP_STATE_DIR = stateDir;
     const { freeStackPorts } = await import('../../scripts/local/processes.js');
     const { runDemo } = await import('../../scripts/local/pipeline/demo.js');

@@ -1,7 +1,11 @@
 // One DynamoDB Local for the whole integration run: starting it costs seconds
 // (the first run also downloads it), tables per test keep the tests apart.
 import type { TestProject } from 'vitest/node';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.js';
+import { RTP } from '../../scripts/local/paths.js';
+import { PLACEMENT_BASE } from '../../scripts/local/postgres-placement.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,5 +20,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamoDb = await startDynamoDbLocal({ onProgress: (line) => process.stderr.write(`${line}\n`) });
   project.provide('dynamodbEndpoint', dynamoDb.endpoint);
-  return () => dynamoDb.stop();
+  return async () => {
+    await dynamoDb.stop();
+    await refuseLeftPlacements();
+  };
+}
+
+/**
+ * The suite's own Postgres data must not outlive it: a test that deletes its
+ * state folder but not the Postgres data placed outside it (as root, from a
+ * clone the postgres account cannot reach) would leave a folder in /var/tmp
+ * on every run. The developer's own stack data is theirs to keep.
+ */
+async function refuseLeftPlacements(): Promise<void> {
+  const ownStack = join(RTP, 'postgres', 'data');
+  const left: string[] = [];
+  for (const name of await readdir(PLACEMENT_BASE).catch(() => [] as string[])) {
+    const owner = (await readFile(join(PLACEMENT_BASE, name, 'owner'), 'utf8').catch(() => ''))?.trim();
+    if (owner.startsWith(RTP) && owner !== ownStack) left.push(`${join(PLACEMENT_BASE, name)} (${owner})`);
+  }
+  if (left.length === 0) return;
+  // vitest reports an error thrown here but still exits 0, so the run is failed explicitly.
+  process.stderr.write(`Tests left Postgres data outside the clone: ${left.join(', ')}\n`);
+  process.exitCode = 1;
 }
