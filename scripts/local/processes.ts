@@ -74,7 +74,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', log.fd, log.fd],
-    ...options.account,
+    ...accountOptions(options.account),
   });
   // Listeners first, before any await, so an early exit cannot be missed.
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -171,21 +171,28 @@ export async function requireTool(command: string, args: string[], reason: Local
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  // 'exit' can come before the last of the output has been read (a loaded machine
-  // gave `java -version` an empty answer); 'close' comes after the pipes are drained.
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const outcome = await waitForExit(child);
-  if (!(outcome instanceof Error)) await closed;
   if (outcome instanceof Error || outcome.code !== 0) throw new LocalStackError(hint, reason, { cause: outcome instanceof Error ? outcome : new Error(output) });
   return output;
 }
 
+export interface RunToLogOptions {
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default the repository root */
+  readonly cwd?: string;
+  /** Run as this account (the process must be root to switch). @default this process's account */
+  readonly account?: ProcessAccount;
+  /** Append to the log instead of starting it afresh. @default false */
+  readonly appendLog?: boolean;
+}
+
 /** Runs a command to completion with its output in `logPath`; resolves with the exit code, or a reason it did not run. */
-export async function runToLog(command: string, args: readonly string[], logPath: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<number | string> {
+export async function runToLog(command: string, args: readonly string[], logPath: string, timeoutMs: number, options: RunToLogOptions = {}): Promise<number | string> {
   await mkdir(LOG_DIR, { recursive: true });
-  const log = await open(logPath, 'w');
+  const log = await open(logPath, options.appendLog === true ? 'a' : 'w');
   try {
-    const child = spawn(command, [...args], { cwd: ROOT, env: env ?? process.env, stdio: ['ignore', log.fd, log.fd] });
+    const child = spawn(command, [...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', log.fd, log.fd], ...accountOptions(options.account) });
     RUNNING.set(child, 'SIGKILL');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     try {
@@ -243,8 +250,15 @@ export async function isListening(port: number): Promise<boolean> {
 export function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error> {
   return new Promise((resolve) => {
     child.on('error', resolve); // `on`: a later kill() failure must not become an uncaught 'error'
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': 'exit' can come before piped output has all been read (a loaded
+    // machine gave `java -version` an empty answer). Without pipes, 'close' follows 'exit' at once.
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
+}
+
+/** spawn's uid and gid for an account; none for this process's own. */
+function accountOptions(account: ProcessAccount | undefined): { uid?: number; gid?: number } {
+  return account === undefined ? {} : { uid: account.uid, gid: account.gid };
 }
 
 /** Runs `task` while holding an exclusive lock file; a lock whose owner process is gone is taken over. */

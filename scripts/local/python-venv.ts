@@ -70,7 +70,7 @@ export async function ensurePythonVenv(options: EnsurePythonVenvOptions = {}): P
     if (!(await venvPythonRuns())) await createVenv();
 
     const args = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', REQUIREMENTS];
-    const exitCode = await runToLog(VENV.python, args, logPath, INSTALL_TIMEOUT_MS, venvEnvironment());
+    const exitCode = await runToLog(VENV.python, args, logPath, INSTALL_TIMEOUT_MS, { env: venvEnvironment() });
     if (exitCode !== 0) {
       throw new LocalStackError(
         `pip could not install ${relative(ROOT, REQUIREMENTS)} (exit ${exitCode}); is PyPI (or your pip index) reachable? ${await logTail(logPath)}`,
@@ -145,7 +145,7 @@ async function createVenv(): Promise<void> {
   // Only ever a missing or broken venv here (its interpreter does not run), so nothing of value is lost.
   await rm(VENV_DIR, { recursive: true, force: true });
   const logPath = join(LOG_DIR, 'python-venv-create.log');
-  const exitCode = await runToLog(BASE_PYTHON, ['-m', 'venv', VENV_DIR], logPath, CREATE_TIMEOUT_MS, withoutPythonOverrides(process.env));
+  const exitCode = await runToLog(BASE_PYTHON, ['-m', 'venv', VENV_DIR], logPath, CREATE_TIMEOUT_MS, { env: withoutPythonOverrides(process.env) });
   if (exitCode !== 0) {
     throw new LocalStackError(
       `\`${BASE_PYTHON} -m venv ${relative(ROOT, VENV_DIR)}\` failed (exit ${exitCode}); ${await logTail(logPath)}`,
