@@ -113,7 +113,7 @@ async function postgresCheck(): Promise<Check> {
       ? `runs as a ${plan.account.name} system account that will be created (useradd), since Postgres refuses to run as root`
       : `runs as the ${plan.account.name} account (uid ${plan.account.uid}), since Postgres refuses to run as root`;
     if (plan.placementDir === undefined) return { name: 'Postgres', ok: true, detail: `${account}; data in ${plan.requestedDataDir}` };
-    const placed = [plan.dataDir !== plan.requestedDataDir ? 'data' : undefined, plan.binaries.installDir.startsWith(plan.placementDir) ? 'a copy of its binaries' : undefined].filter((what) => what !== undefined);
+    const placed = [plan.placed.data ? 'data' : undefined, plan.placed.binaries ? 'a copy of its binaries' : undefined].filter((what) => what !== undefined);
     return {
       name: 'Postgres',
       ok: true,

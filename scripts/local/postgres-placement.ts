@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { isAlive, waitForExit, type ProcessAccount } from './processes.js';
@@ -23,7 +23,7 @@ import { isAlive, waitForExit, type ProcessAccount } from './processes.js';
  * deleted, removed on the next start. `fresh` removes both.
  */
 
-export const POSTGRES_ACCOUNT = 'postgres';
+const POSTGRES_ACCOUNT = 'postgres';
 /** Under which folders are placed that the postgres account cannot reach in the project. */
 export const PLACEMENT_BASE = '/var/tmp';
 
@@ -41,7 +41,14 @@ export interface PostgresPlacement {
   readonly requestedDataDir: string;
   /** Where the cluster's data really is: the asked-for folder, or one under the placement folder. */
   readonly dataDir: string;
+  /** The binaries the server runs: those npm installed, or their copy under the placement folder. */
   readonly binaries: PostgresBinaries;
+  /** Where npm installed the binaries, which a placement copies. */
+  readonly installed: PostgresBinaries;
+  /** What is placed outside the project. */
+  readonly placed: { readonly data: boolean; readonly binaries: boolean };
+  /** Whether the project's state already records this placement (an earlier start made it). */
+  readonly recorded: boolean;
   /** The account initdb and the server run as; undefined: this process's own (not root). */
   readonly account: (ProcessAccount & { readonly name: string }) | undefined;
   /** Root without a postgres account: one is created (a system account that cannot log in). */
@@ -55,8 +62,7 @@ export interface PostgresPlacement {
 interface PlacementRecord {
   readonly requestedDataDir: string;
   readonly placementDir: string;
-  readonly dataPlaced: boolean;
-  readonly binariesPlaced: boolean;
+  readonly placed: PostgresPlacement['placed'];
 }
 
 const run = promisify(execFile);
@@ -70,6 +76,9 @@ export const placementRecordPath = (requestedDataDir: string): string => `${requ
 export const placementDirFor = (requestedDataDir: string): string =>
   join(PLACEMENT_BASE, `rtp-postgres-${createHash('sha256').update(requestedDataDir).digest('hex').slice(0, 16)}`);
 
+/** Where the data of `requestedDataDir` is when it is placed outside the project. */
+export const placedDataDirFor = (requestedDataDir: string): string => join(placementDirFor(requestedDataDir), 'data');
+
 /**
  * Decides where data and binaries are, writing nothing: a placement recorded
  * before is kept (its data is there), otherwise it follows from what the
@@ -77,38 +86,33 @@ export const placementDirFor = (requestedDataDir: string): string =>
  */
 export async function planPostgresPlacement(requestedDataDir: string): Promise<PostgresPlacement> {
   const installed = await installedBinaries();
-  const account = await postgresAccount();
-  const isRoot = process.getuid?.() === 0;
-  const base = { requestedDataDir, createsAccount: isRoot && account === undefined };
-  if (!isRoot) return { ...base, dataDir: requestedDataDir, binaries: installed, account: undefined, placementDir: undefined, reasons: [] };
+  const notPlaced = { requestedDataDir, dataDir: requestedDataDir, binaries: installed, installed, placed: { data: false, binaries: false }, placementDir: undefined };
+  if (process.getuid?.() !== 0) return { ...notPlaced, recorded: false, account: undefined, createsAccount: false, reasons: [] };
 
+  const account = await postgresAccount();
   const runAs = account ?? { name: POSTGRES_ACCOUNT, uid: -1, gid: -1 };
   const recorded = await readRecord(requestedDataDir);
-  const placementDir = placementDirFor(requestedDataDir);
   const reasons: string[] = [];
-  let dataPlaced = recorded?.dataPlaced ?? false;
-  let binariesPlaced = recorded?.binariesPlaced ?? false;
+  let placed = recorded?.placed ?? { data: false, binaries: false };
   if (recorded === undefined) {
     const dataBlock = await unreachableAncestor(dirname(requestedDataDir), account);
-    if (dataBlock !== undefined) {
-      dataPlaced = true;
-      reasons.push(`the ${runAs.name} account cannot enter ${dataBlock}, a parent of the data folder ${requestedDataDir}`);
-    }
+    if (dataBlock !== undefined) reasons.push(`the ${runAs.name} account cannot enter ${dataBlock}, a parent of the data folder ${requestedDataDir}`);
     const binariesBlock = await unreachableAncestor(installed.installDir, account);
-    if (binariesBlock !== undefined) {
-      binariesPlaced = true;
-      reasons.push(`the ${runAs.name} account cannot enter ${binariesBlock}, a parent of the Postgres binaries in ${installed.installDir}`);
-    }
-  } else if (dataPlaced || binariesPlaced) {
+    if (binariesBlock !== undefined) reasons.push(`the ${runAs.name} account cannot enter ${binariesBlock}, a parent of the Postgres binaries in ${installed.installDir}`);
+    placed = { data: dataBlock !== undefined, binaries: binariesBlock !== undefined };
+  } else if (placed.data || placed.binaries) {
     reasons.push(`placed there by an earlier start, as ${placementRecordPath(requestedDataDir)} records`);
   }
-  const placed = dataPlaced || binariesPlaced;
+  const placementDir = placementDirFor(requestedDataDir);
   return {
-    ...base,
+    ...notPlaced,
     account: runAs,
-    dataDir: dataPlaced ? join(placementDir, 'data') : requestedDataDir,
-    binaries: binariesPlaced ? binariesUnder(join(placementDir, 'pgsql'), installed.version) : installed,
-    placementDir: placed ? placementDir : undefined,
+    createsAccount: account === undefined,
+    recorded: recorded !== undefined,
+    placed,
+    dataDir: placed.data ? placedDataDirFor(requestedDataDir) : requestedDataDir,
+    binaries: placed.binaries ? binariesUnder(join(placementDir, 'pgsql'), installed.version) : installed,
+    placementDir: placed.data || placed.binaries ? placementDir : undefined,
     reasons,
   };
 }
@@ -118,34 +122,31 @@ export async function planPostgresPlacement(requestedDataDir: string): Promise<P
  * copied in, and the record. The data folder itself is left to initdb's caller.
  */
 export async function preparePostgresPlacement(plan: PostgresPlacement): Promise<PostgresPlacement> {
-  let account = plan.account;
-  if (plan.createsAccount) account = await createPostgresAccount();
-  if (account === undefined) return plan;
-  await removeOrphanedPlacement(plan.requestedDataDir);
+  if (plan.account === undefined) return plan;
+  const account = plan.createsAccount ? await createPostgresAccount() : plan.account;
+  // A placement folder without a record belongs to state that was deleted: removed, never reused.
+  if (!plan.recorded) await removePlacementDirIfPresent(plan.requestedDataDir);
   await sweepOrphanedPlacements();
   if (plan.placementDir !== undefined) {
-    const record: PlacementRecord = {
-      requestedDataDir: plan.requestedDataDir,
-      placementDir: plan.placementDir,
-      dataPlaced: plan.dataDir !== plan.requestedDataDir,
-      binariesPlaced: plan.binaries.installDir.startsWith(plan.placementDir),
-    };
+    const record: PlacementRecord = { requestedDataDir: plan.requestedDataDir, placementDir: plan.placementDir, placed: plan.placed };
     // The record first: a placement folder without one is an orphan to any sweep.
     await mkdir(dirname(plan.requestedDataDir), { recursive: true });
     await writeFile(placementRecordPath(plan.requestedDataDir), `${JSON.stringify(record, null, 2)}\n`);
     await ensurePlacementDir(plan.placementDir, plan.requestedDataDir);
-    if (record.binariesPlaced) await copyBinaries(await installedBinaries(), plan.binaries);
+    if (plan.placed.binaries) await copyBinaries(plan.installed, plan.binaries);
   }
   return { ...plan, account };
 }
 
-/** Deletes the data folder, its record and its placement folder: nothing of the cluster is left, inside the project or out. */
+/**
+ * Deletes the data folder, its placement folder and its record: nothing of
+ * the cluster is left, inside the project or out. The record goes last, so
+ * an interrupted removal still leaves a record naming what to remove.
+ */
 export async function removePostgresPlacement(requestedDataDir: string): Promise<void> {
-  const recorded = await readRecord(requestedDataDir);
   await rm(requestedDataDir, { recursive: true, force: true });
-  if (recorded !== undefined) await removePlacementDir(recorded.placementDir, requestedDataDir);
+  await removePlacementDirIfPresent(requestedDataDir);
   await rm(placementRecordPath(requestedDataDir), { force: true });
-  await removeOrphanedPlacement(requestedDataDir);
 }
 
 /** The postgres account's ids, or undefined when there is none. */
@@ -230,14 +231,24 @@ async function readRecord(requestedDataDir: string): Promise<PlacementRecord | u
   if (record.requestedDataDir !== requestedDataDir || record.placementDir !== placementDirFor(requestedDataDir)) {
     throw new LocalStackError(`${placementRecordPath(requestedDataDir)} does not describe ${requestedDataDir}; delete it and the data folder to start anew`, LocalStackErrorReason.START_FAILED);
   }
-  return { requestedDataDir, placementDir: record.placementDir, dataPlaced: record.dataPlaced === true, binariesPlaced: record.binariesPlaced === true };
+  return { requestedDataDir, placementDir: record.placementDir, placed: { data: record.placed?.data === true, binaries: record.placed?.binaries === true } };
 }
 
-/** A placement folder whose record is gone belonged to state that was deleted: it is removed, not reused. */
-async function removeOrphanedPlacement(requestedDataDir: string): Promise<void> {
-  if ((await readRecord(requestedDataDir)) !== undefined) return;
+async function removePlacementDirIfPresent(requestedDataDir: string): Promise<void> {
   const dir = placementDirFor(requestedDataDir);
   if ((await lstat(dir).catch(() => undefined)) !== undefined) await removePlacementDir(dir, requestedDataDir);
+}
+
+/** Every placement folder on this machine with the data folder its `owner` file names; a folder naming none, or another's name, is not one. */
+export async function listPlacements(): Promise<Array<{ readonly dir: string; readonly owner: string }>> {
+  const placements: Array<{ dir: string; owner: string }> = [];
+  for (const name of await readdir(PLACEMENT_BASE).catch(() => [] as string[])) {
+    if (!/^rtp-postgres-[0-9a-f]{16}$/.test(name)) continue;
+    const dir = join(PLACEMENT_BASE, name);
+    const owner = (await readFile(join(dir, 'owner'), 'utf8').catch(() => undefined))?.trim();
+    if (owner !== undefined && placementDirFor(owner) === dir) placements.push({ dir, owner });
+  }
+  return placements;
 }
 
 /**
@@ -247,11 +258,7 @@ async function removeOrphanedPlacement(requestedDataDir: string): Promise<void> 
  * `owner`; one whose server still runs is left alone.
  */
 async function sweepOrphanedPlacements(): Promise<void> {
-  for (const name of await readdir(PLACEMENT_BASE).catch(() => [] as string[])) {
-    if (!/^rtp-postgres-[0-9a-f]{16}$/.test(name)) continue;
-    const dir = join(PLACEMENT_BASE, name);
-    const owner = (await readFile(join(dir, 'owner'), 'utf8').catch(() => undefined))?.trim();
-    if (owner === undefined || placementDirFor(owner) !== dir) continue;
+  for (const { dir, owner } of await listPlacements()) {
     if ((await stat(placementRecordPath(owner)).catch(() => undefined)) !== undefined) continue;
     const postmaster = Number((await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
     if (isAlive(postmaster)) continue;
@@ -322,6 +329,3 @@ export async function prepareDataDir(placement: PostgresPlacement): Promise<void
   await chmod(placement.dataDir, 0o700);
   if (placement.account !== undefined) await chown(placement.dataDir, placement.account.uid, placement.account.gid);
 }
-
-/** Where a file only the postgres account should read goes while initdb runs: beside the data folder, never in the project. */
-export const initdbPasswordFile = (placement: PostgresPlacement): string => join(dirname(placement.dataDir), `.${basename(placement.dataDir)}-initdb-password`);

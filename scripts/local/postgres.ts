@@ -1,19 +1,18 @@
-import { spawn } from 'node:child_process';
-import { appendFile, chown, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { appendFile, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import {
-  initdbPasswordFile,
+  placedDataDirFor,
   planPostgresPlacement,
   prepareDataDir,
   preparePostgresPlacement,
   removePostgresPlacement,
   type PostgresPlacement,
 } from './postgres-placement.js';
-import { freePort, isAlive, logTail, spawnService, waitForExit, waitUntil, type ServiceProcess } from './processes.js';
+import { freePort, isAlive, logTail, runToLog, spawnService, waitUntil, type ServiceProcess } from './processes.js';
 
 export interface LocalPostgres {
   readonly port: number;
@@ -111,9 +110,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
  * after stopping a server left running on it by a killed run.
  */
 export async function removePostgresData(dataDir: string = DEFAULT_DATA_DIR, onProgress?: (line: string) => void): Promise<void> {
-  const placement = await planPostgresPlacement(resolve(dataDir));
-  await stopLeftover(placement.dataDir, onProgress);
-  await removePostgresPlacement(placement.requestedDataDir);
+  const requested = resolve(dataDir);
+  // The data is in one of two places; no need to work out which.
+  for (const candidate of [requested, placedDataDirFor(requested)]) await stopLeftover(candidate, onProgress);
+  await removePostgresPlacement(requested);
 }
 
 /** Paths inside the project are shown relative to it; a placement outside it in full. */
@@ -123,12 +123,19 @@ async function initialise(placement: PostgresPlacement, progress: (line: string)
   if (await isInitialised(placement.dataDir)) return;
   const started = Date.now();
   await prepareDataDir(placement);
-  const passwordFile = initdbPasswordFile(placement);
+  // Beside the data folder, which the account reaches (the project may be out of its reach); read only by it.
+  const passwordFile = join(dirname(placement.dataDir), `.${basename(placement.dataDir)}-initdb-password`);
   await writeFile(passwordFile, `${POSTGRES_PASSWORD}\n`, { mode: 0o600 });
   try {
     if (placement.account !== undefined) await chown(passwordFile, placement.account.uid, placement.account.gid);
     const args = [`--pgdata=${placement.dataDir}`, '--auth=scram-sha-256', `--username=${POSTGRES_USER}`, `--pwfile=${passwordFile}`, ...INITDB_FLAGS];
-    const exit = await runInitdb(placement, args);
+    await appendFile(POSTGRES_LOG, `--- ${new Date().toISOString()} initdb ${placement.dataDir}\n`);
+    const exit = await runToLog(placement.binaries.initdb, args, POSTGRES_LOG, INITDB_TIMEOUT_MS, {
+      appendLog: true,
+      // The project folder may be out of the account's reach; the data folder's parent never is.
+      cwd: dirname(placement.dataDir),
+      account: placement.account,
+    });
     if (exit !== 0) {
       throw new LocalStackError(`initdb failed for ${placement.dataDir} (${exit}); ${await logTail(POSTGRES_LOG)}`, LocalStackErrorReason.START_FAILED);
     }
@@ -137,31 +144,6 @@ async function initialise(placement: PostgresPlacement, progress: (line: string)
   }
   await writeFile(join(placement.dataDir, INIT_MARKER), `${JSON.stringify({ initialisedAt: new Date().toISOString(), user: POSTGRES_USER })}\n`);
   progress(`Postgres: initialised ${shown(placement.dataDir)} in ${Date.now() - started} ms`);
-}
-
-/** initdb as the account the server will run as, its output appended to the server's log. */
-async function runInitdb(placement: PostgresPlacement, args: readonly string[]): Promise<number | string> {
-  await mkdir(LOG_DIR, { recursive: true });
-  const log = await open(POSTGRES_LOG, 'a');
-  try {
-    await log.write(`--- ${new Date().toISOString()} initdb ${placement.dataDir}\n`);
-    const child = spawn(placement.binaries.initdb, [...args], {
-      // The project folder may be out of the account's reach; the data folder's parent never is.
-      cwd: dirname(placement.dataDir),
-      stdio: ['ignore', log.fd, log.fd],
-      ...(placement.account === undefined ? {} : { uid: placement.account.uid, gid: placement.account.gid }),
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), INITDB_TIMEOUT_MS);
-    try {
-      const outcome = await waitForExit(child);
-      if (outcome instanceof Error) return outcome.message;
-      return outcome.code ?? `killed by ${outcome.signal ?? 'a signal'}`;
-    } finally {
-      clearTimeout(timer);
-    }
-  } finally {
-    await log.close();
-  }
 }
 
 async function startOnPort(placement: PostgresPlacement, port: number, options: StartPostgresOptions): Promise<LocalPostgres> {
@@ -176,7 +158,7 @@ async function startOnPort(placement: PostgresPlacement, port: number, options: 
     command: placement.binaries.postgres,
     args: ['-D', dataDir, '-p', String(port), ...Object.entries(SERVER_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
     cwd: dirname(dataDir),
-    ...(placement.account === undefined ? {} : { account: { uid: placement.account.uid, gid: placement.account.gid } }),
+    account: placement.account,
     // SIGINT is Postgres's fast shutdown; SIGTERM would wait for Debezium's replication connection to close.
     stopSignal: 'SIGINT',
     exitSignal: 'SIGINT',

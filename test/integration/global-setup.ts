@@ -1,11 +1,10 @@
 // One DynamoDB Local for the whole integration run: starting it costs seconds
 // (the first run also downloads it), tables per test keep the tests apart.
 import type { TestProject } from 'vitest/node';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.js';
 import { RTP } from '../../scripts/local/paths.js';
-import { PLACEMENT_BASE } from '../../scripts/local/postgres-placement.js';
+import { listPlacements } from '../../scripts/local/postgres-placement.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,11 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
  */
 async function refuseLeftPlacements(): Promise<void> {
   const ownStack = join(RTP, 'postgres', 'data');
-  const left: string[] = [];
-  for (const name of await readdir(PLACEMENT_BASE).catch(() => [] as string[])) {
-    const owner = (await readFile(join(PLACEMENT_BASE, name, 'owner'), 'utf8').catch(() => ''))?.trim();
-    if (owner.startsWith(RTP) && owner !== ownStack) left.push(`${join(PLACEMENT_BASE, name)} (${owner})`);
-  }
+  const left = (await listPlacements()).filter(({ owner }) => owner.startsWith(RTP) && owner !== ownStack).map(({ dir, owner }) => `${dir} (${owner})`);
   if (left.length === 0) return;
   // vitest reports an error thrown here but still exits 0, so the run is failed explicitly.
   process.stderr.write(`Tests left Postgres data outside the clone: ${left.join(', ')}\n`);
