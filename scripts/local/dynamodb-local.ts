@@ -71,6 +71,9 @@ export async function ensureDynamoDbLocalInstalled(options: { onProgress?: (line
   return { ...install, libraryPath: join(install.dir, 'native') };
 }
 
+/** The stack's DynamoDB Local data folder, when it is not in memory. */
+export const DYNAMODB_DATA_DIR = join(STATE_DIR, 'dynamodb-local', 'data');
+
 /** Starts DynamoDB Local and resolves once it answers a real ListTables call. */
 export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = await javaCommand();
@@ -91,7 +94,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 
 async function startOnPort(java: string, install: DynamoDbLocalInstall, port: number, options: StartDynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const inMemory = options.inMemory ?? options.dataDir === undefined;
-  const dataDir = options.dataDir ?? join(STATE_DIR, 'dynamodb-local', 'data');
+  const dataDir = options.dataDir ?? DYNAMODB_DATA_DIR;
   if (!inMemory) await mkdir(dataDir, { recursive: true });
   const args = [
     `-Xmx${options.heapMb ?? 512}m`,

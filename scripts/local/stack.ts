@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDynamoDbLocal, ensureDynamoDbLocalInstalled } from './dynamodb-local.js';
+import { DYNAMODB_DATA_DIR, startDynamoDbLocal, ensureDynamoDbLocalInstalled } from './dynamodb-local.js';
 import { ensureKafkaConnectInstalled, startKafkaConnect } from './kafka-connect.js';
 import { ensureKafkaInstalled, KAFKA_DATA_DIR, startKafka } from './kafka.js';
 import { startMoto } from './moto.js';
-import { LOG_DIR, STATE_DIR, STATE_VERSIONS_FILE } from './paths.js';
+import { LOG_DIR, STATE_VERSIONS_FILE } from './paths.js';
 import { stackPorts, type ServicePort } from './ports.js';
 import { migrate } from './postgres-migrations.js';
 import { removePostgresData, startPostgres } from './postgres.js';
@@ -36,8 +36,6 @@ export interface StartStackOptions {
   readonly ports?: Record<ServicePort, number>;
   readonly onProgress?: (line: string) => void;
 }
-
-const DYNAMODB_DATA_DIR = join(STATE_DIR, 'dynamodb-local', 'data');
 
 /**
  * Deletes the data of Kafka, Postgres and DynamoDB Local, wherever it is:
