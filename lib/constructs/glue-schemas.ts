@@ -1,4 +1,4 @@
-import { RemovalPolicy, aws_glue as glue } from 'aws-cdk-lib';
+import { RemovalPolicies, RemovalPolicy, aws_glue as glue } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Subject } from '../../functions/core/serde/subject-catalog.js';
 
@@ -29,12 +29,12 @@ export class GlueSchemas extends Construct {
 
   public constructor(scope: Construct, id: string, props: GlueSchemasProps) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // The registry, every schema and every version alike.
+    RemovalPolicies.of(this).apply(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.registry = new glue.CfnRegistry(this, 'Registry', {
       name: props.registryName,
       description: 'realtime-pipeline topic schemas',
     });
-    this.registry.applyRemovalPolicy(removalPolicy);
     const schemas = new Map<string, glue.CfnSchema>();
     for (const subject of props.subjects) {
       const [first, ...later] = subject.versions;
@@ -47,7 +47,6 @@ export class GlueSchemas extends Construct {
         schemaDefinition: first.definition,
         ...(subject.description === undefined ? {} : { description: subject.description }),
       });
-      schema.applyRemovalPolicy(removalPolicy);
       // Each version depends on the one before, so Glue sees them in order.
       let previous: glue.CfnSchema | glue.CfnSchemaVersion = schema;
       for (const version of later) {
@@ -55,7 +54,6 @@ export class GlueSchemas extends Construct {
           schema: { schemaArn: schema.attrArn },
           schemaDefinition: version.definition,
         });
-        next.applyRemovalPolicy(removalPolicy);
         next.node.addDependency(previous);
         previous = next;
       }
