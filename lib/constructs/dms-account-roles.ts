@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
  * `dms-cloudwatch-logs-role` to write replication logs.
  * https://docs.aws.amazon.com/dms/latest/userguide/security-iam.html#CHAP_Security.APIRole
  */
-export const DmsAccountRoleName = {
+const DmsAccountRoleName = {
   VPC: 'dms-vpc-role',
   CLOUDWATCH_LOGS: 'dms-cloudwatch-logs-role',
 } as const;

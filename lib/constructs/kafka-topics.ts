@@ -27,7 +27,7 @@ const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/kafka-topics/handle
  * tier, and brokers hold about a day of data instead of the full retention.
  * Below MSK's shortest tiered retention (3 days), so always valid.
  */
-export const DEFAULT_LOCAL_RETENTION_HOURS = 24;
+const DEFAULT_LOCAL_RETENTION_HOURS = 24;
 /** MSK Serverless fixes min.insync.replicas at 2 (https://docs.aws.amazon.com/msk/latest/developerguide/serverless-config.html). */
 const SERVERLESS_MIN_ISR = 2;
 

@@ -17,7 +17,7 @@ import { PipelineAlarms } from '../constructs/pipeline-alarms.js';
 import { PipelineDashboard } from '../constructs/pipeline-dashboard.js';
 
 /** The stack parameter that takes an alarm address at deploy, with `config.alarms.emailParameter`. */
-export const ALARM_EMAIL_PARAMETER = 'AlarmEmail';
+const ALARM_EMAIL_PARAMETER = 'AlarmEmail';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: EnvironmentConfig;

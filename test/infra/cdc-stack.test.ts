@@ -6,7 +6,6 @@ import { dev } from '../../lib/config/dev.js';
 import { validateEnvironmentConfig, type EnvironmentConfig } from '../../lib/config/environments.js';
 import type { DatabaseSourceConfig, DmsCdcConfig, PipelineConfig } from '../../lib/config/pipeline-config.js';
 import { staging } from '../../lib/config/staging.js';
-import { DmsAccountRoleName } from '../../lib/constructs/dms-account-roles.js';
 import { CdcStack, type CdcStackProps } from '../../lib/stacks/cdc-stack.js';
 import { CdcTestKafkaAccess, TEST_CLUSTER } from './helpers/cdc-test-kafka-access.js';
 
@@ -241,7 +240,7 @@ describe('CdcStack: dms', () => {
   });
 
   it('creates no account-wide DMS role unless asked: by default they must exist already', () => {
-    for (const roleName of Object.values(DmsAccountRoleName)) {
+    for (const roleName of ['dms-vpc-role', 'dms-cloudwatch-logs-role']) {
       expect(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } })).toEqual({});
     }
   });
@@ -269,8 +268,8 @@ describe('CdcStack: dms with cdc.createAccountRoles', () => {
   };
 
   it.each([
-    [DmsAccountRoleName.VPC, 'AmazonDMSVPCManagementRole'],
-    [DmsAccountRoleName.CLOUDWATCH_LOGS, 'AmazonDMSCloudWatchLogsRole'],
+    ['dms-vpc-role', 'AmazonDMSVPCManagementRole'],
+    ['dms-cloudwatch-logs-role', 'AmazonDMSCloudWatchLogsRole'],
   ])('creates %s for dms.amazonaws.com with %s, retained with the stack', (roleName, policy) => {
     template.hasResource('AWS::IAM::Role', {
       DeletionPolicy: 'Retain',
@@ -284,9 +283,9 @@ describe('CdcStack: dms with cdc.createAccountRoles', () => {
 
   it('creates the subnet group after dms-vpc-role, and the replication after both roles', () => {
     const [subnetGroup] = Object.values(template.findResources('AWS::DMS::ReplicationSubnetGroup')) as { DependsOn?: string[] }[];
-    expect(subnetGroup?.DependsOn).toContain(roleId(DmsAccountRoleName.VPC));
+    expect(subnetGroup?.DependsOn).toContain(roleId('dms-vpc-role'));
     const [replication] = Object.values(template.findResources('AWS::DMS::ReplicationConfig')) as { DependsOn?: string[] }[];
-    expect(replication?.DependsOn).toEqual(expect.arrayContaining([roleId(DmsAccountRoleName.VPC), roleId(DmsAccountRoleName.CLOUDWATCH_LOGS)]));
+    expect(replication?.DependsOn).toEqual(expect.arrayContaining([roleId('dms-vpc-role'), roleId('dms-cloudwatch-logs-role')]));
   });
 
   it('reports no unsuppressed cdk-nag findings', () => {

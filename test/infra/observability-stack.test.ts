@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../../lib/config/environments.js';
 import { PipelineAlarms, Runbook } from '../../lib/constructs/pipeline-alarms.js';
 import { Namespace } from '../../lib/constructs/pipeline-metrics.js';
-import { ALARM_EMAIL_PARAMETER, ObservabilityStack, type ObservabilityStackProps } from '../../lib/stacks/observability-stack.js';
+import { ObservabilityStack, type ObservabilityStackProps } from '../../lib/stacks/observability-stack.js';
 import { METRICS_NAMESPACE } from '../../functions/core/observability/powertools.js';
 import { buildMonitoredProcessors, fixtureNames } from './helpers/monitored-fixtures.js';
 
@@ -193,14 +193,14 @@ describe('ObservabilityStack', () => {
   });
 
   it('subscribes the address prod takes at deploy as the AlarmEmail parameter, which has no default', () => {
-    template.hasParameter(ALARM_EMAIL_PARAMETER, { Type: 'String', AllowedPattern: Match.anyValue(), Default: Match.absent() });
+    template.hasParameter('AlarmEmail', { Type: 'String', AllowedPattern: Match.anyValue(), Default: Match.absent() });
     template.resourceCountIs('AWS::SNS::Subscription', 1);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: { Ref: ALARM_EMAIL_PARAMETER }, TopicArn: topicRef(template) });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' }, TopicArn: topicRef(template) });
   });
 
   it('subscribes each configured e-mail address, with no parameter when the config takes none at deploy', () => {
     const withEmails = build({}, { emails: ['ops@example.com', 'data@example.com'], emailParameter: false }).template;
-    expect(withEmails.findParameters(ALARM_EMAIL_PARAMETER)).toEqual({});
+    expect(withEmails.findParameters('AlarmEmail')).toEqual({});
     withEmails.resourceCountIs('AWS::SNS::Subscription', 2);
     for (const email of ['ops@example.com', 'data@example.com']) {
       withEmails.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: topicRef(withEmails) });

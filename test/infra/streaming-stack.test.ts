@@ -6,7 +6,6 @@ import { dev } from '../../lib/config/dev.js';
 import { validateEnvironmentConfig } from '../../lib/config/environments.js';
 import type { EnvironmentConfig } from '../../lib/config/environments.js';
 import { prod } from '../../lib/config/prod.js';
-import { DEFAULT_LOCAL_RETENTION_HOURS } from '../../lib/constructs/kafka-topics.js';
 import { MskCluster } from '../../lib/constructs/msk-cluster.js';
 import type { MskClusterProps } from '../../lib/constructs/msk-cluster.js';
 import { NetworkStack } from '../../lib/stacks/network-stack.js';
@@ -268,7 +267,7 @@ describe('KafkaTopics', () => {
     const [resource] = Object.values(template.findResources('Custom::KafkaTopics')) as { Properties: { Spec: string } }[];
     const spec = JSON.parse(resource!.Properties.Spec) as { topics: Record<string, Record<string, unknown>> };
     expect(spec.topics.orders).toMatchObject({ localRetentionHours: 6, localRetentionBytes: 10_737_418_240 });
-    expect(spec.topics['stock-movements']).toMatchObject({ localRetentionHours: DEFAULT_LOCAL_RETENTION_HOURS });
+    expect(spec.topics['stock-movements']).toMatchObject({ localRetentionHours: 24 });
     expect(spec.topics['stock-movements']).not.toHaveProperty('localRetentionBytes');
   });
 
