@@ -1,25 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { App, Stack, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT_CONFIGS, ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config/environments.js';
-import type { PipelineConfig } from '../../lib/config/pipeline-config.js';
+import { ENVIRONMENT_NAMES } from '../../lib/config/environments.js';
 import { routeProviderLogs } from '../../lib/constructs/provider-logs.js';
-import { buildPipelineApp } from '../../lib/pipeline-app.js';
-import { loadSubjects } from '../../functions/core/serde/subject-catalog.js';
-
-const subjects = await loadSubjects(fileURLToPath(new URL('../../schemas/', import.meta.url)));
+import { buildUnbundledApp, prodWithDms } from './helpers/unbundled-app.js';
 
 interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
-}
-
-/** Every stack of one environment's app, without bundling: which log group a function uses does not depend on its code. */
-function stacksOf(env: EnvironmentName, config?: PipelineConfig): Stack[] {
-  const app = new App({ context: { env, 'aws:cdk:bundling-stacks': [] } });
-  buildPipelineApp(app, { subjects, ...(config === undefined ? {} : { configs: { ...ENVIRONMENT_CONFIGS, [env]: config } }) });
-  return app.node.children.filter((c): c is Stack => 'stackName' in c);
 }
 
 /**
@@ -52,7 +40,7 @@ function functionLogProblems(stacks: readonly Stack[]): { functions: number; pro
 
 describe('function log groups', () => {
   it.each(ENVIRONMENT_NAMES)('give every Lambda function of %s an explicit log group with retention and a KMS key', (env) => {
-    const { functions, problems } = functionLogProblems(stacksOf(env));
+    const { functions, problems } = functionLogProblems(buildUnbundledApp(env).all);
 
     // The processors, the topics handler and its framework, the broker lookup, the default-group
     // function, the two registration handlers and the registration framework's three functions;
@@ -62,11 +50,7 @@ describe('function log groups', () => {
   });
 
   it('give every Lambda function an explicit log group with DMS in place of Debezium (prod)', () => {
-    const prod = ENVIRONMENT_CONFIGS.prod;
-    const source = (prod.cdc as Extract<PipelineConfig['cdc'], { engine: 'debezium' }>).source;
-    const dms: PipelineConfig = { ...prod, cdc: { engine: 'dms', source, tables: ['public.stock_movements'], topic: 'stock-movements', minCapacityUnits: 2, maxCapacityUnits: 8 } };
-
-    expect(functionLogProblems(stacksOf('prod', dms)).problems).toEqual([]);
+    expect(functionLogProblems(buildUnbundledApp('prod', prodWithDms()).all).problems).toEqual([]);
   });
 
   it('throws naming the provider when routeProviderLogs finds no such provider in the stack', () => {

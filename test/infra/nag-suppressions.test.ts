@@ -1,19 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT_CONFIGS, ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config/environments.js';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config/environments.js';
 import type { PipelineConfig } from '../../lib/config/pipeline-config.js';
-import { buildPipelineApp } from '../../lib/pipeline-app.js';
-import { loadSubjects } from '../../functions/core/serde/subject-catalog.js';
 import { collectSuppressions, reasonsNamingAnotherPrincipal, rulesByPath, type Suppression } from './helpers/nag-suppressions.js';
+import { buildUnbundledApp, prodWithDms } from './helpers/unbundled-app.js';
 
-const subjects = await loadSubjects(fileURLToPath(new URL('../../schemas/', import.meta.url)));
-
-/** Every environment's app, without bundling: suppressions do not depend on the code. */
+/** Every suppression of one environment's app once synthesized (cdk-nag adds some at synth). */
 function suppressionsOf(env: EnvironmentName, config?: PipelineConfig): Suppression[] {
-  const app = new App({ context: { env, 'aws:cdk:bundling-stacks': [] } });
-  buildPipelineApp(app, { subjects, ...(config === undefined ? {} : { configs: { ...ENVIRONMENT_CONFIGS, [env]: config } }) });
+  const { app } = buildUnbundledApp(env, config);
   app.synth();
   return collectSuppressions(app, env);
 }
@@ -69,12 +64,6 @@ const DMS: Record<string, string[]> = {
   '<env>-cdc/Dms/SecretAccessRole/Resource': ['AwsSolutions-IAM5'],
   '<env>-cdc/Dms/SecretAccessRole/DefaultPolicy/Resource': ['AwsSolutions-IAM5'],
 };
-
-function prodWithDms(): PipelineConfig {
-  const prod = ENVIRONMENT_CONFIGS.prod;
-  const source = (prod.cdc as Extract<PipelineConfig['cdc'], { engine: 'debezium' }>).source;
-  return { ...prod, cdc: { engine: 'dms', source, tables: ['public.stock_movements'], topic: 'stock-movements', minCapacityUnits: 2, maxCapacityUnits: 8 } };
-}
 
 describe.each(ENVIRONMENT_NAMES)('cdk-nag suppressions in %s', (env) => {
   const suppressions = suppressionsOf(env);

@@ -1,28 +1,16 @@
-import { fileURLToPath } from 'node:url';
-import { App, type Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_CONFIGS, ENVIRONMENT_NAMES, type EnvironmentName } from '../../lib/config/environments.js';
 import type { PipelineConfig } from '../../lib/config/pipeline-config.js';
-import { buildPipelineApp, type PipelineStacks } from '../../lib/pipeline-app.js';
-import { loadSubjects } from '../../functions/core/serde/subject-catalog.js';
+import type { PipelineStacks } from '../../lib/pipeline-app.js';
 import { EffectiveEgress } from './helpers/effective-egress.js';
+import { buildUnbundledApp, prodWithDms } from './helpers/unbundled-app.js';
 
-const subjects = await loadSubjects(fileURLToPath(new URL('../../schemas/', import.meta.url)));
 const VPC_OCTET: Record<EnvironmentName, number> = { dev: 40, staging: 41, prod: 42 };
 
-/** The app of one environment, without bundling: the egress rules do not depend on the code. */
+/** The stacks of one environment's app and the egress their security groups add up to. */
 function build(env: EnvironmentName, config?: PipelineConfig): { stacks: PipelineStacks; egress: EffectiveEgress } {
-  const app = new App({ context: { env, 'aws:cdk:bundling-stacks': [] } });
-  const stacks = buildPipelineApp(app, { subjects, ...(config === undefined ? {} : { configs: { ...ENVIRONMENT_CONFIGS, [env]: config } }) });
-  const all = app.node.children.filter((c): c is Stack => 'stackName' in c);
+  const { stacks, all } = buildUnbundledApp(env, config);
   return { stacks, egress: new EffectiveEgress(all) };
-}
-
-/** Prod with DMS in place of Debezium: DMS needs the provisioned cluster's SASL/SCRAM listener. */
-function prodWithDms(): PipelineConfig {
-  const prod = ENVIRONMENT_CONFIGS.prod;
-  const source = (prod.cdc as Extract<PipelineConfig['cdc'], { engine: 'debezium' }>).source;
-  return { ...prod, cdc: { engine: 'dms', source, tables: ['public.stock_movements'], topic: 'stock-movements', minCapacityUnits: 2, maxCapacityUnits: 8 } };
 }
 
 const brokers = (env: string): string => `Brokers of MSK cluster realtime-pipeline-${env}`;

@@ -2,17 +2,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentName } from '../../../lib/config/environments.js';
 import { buildPipelineApp } from '../../../lib/pipeline-app.js';
-import { loadSubjects } from '../../../functions/core/serde/subject-catalog.js';
 import { ensurePythonVenv } from '../../../scripts/local/python-venv.js';
+import { subjects } from './unbundled-app.js';
 
 const run = promisify(execFile);
-export const subjects = await loadSubjects(fileURLToPath(new URL('../../../schemas/', import.meta.url)));
 
 /** A cdk-nag finding as the synthesized assembly records it. */
 export interface NagFinding {
