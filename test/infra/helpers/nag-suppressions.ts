@@ -5,7 +5,6 @@ import type { IConstruct } from 'constructs';
 export interface Suppression {
   /** The resource's construct path, the stack name's environment replaced by `<env>`. */
   readonly path: string;
-  readonly type: string;
   readonly rule: string;
   readonly reason: string;
   /** Who acts with the resource's permissions: the service principal of a role (or of a policy's role), or the resource type's own. */
@@ -26,7 +25,7 @@ const PRINCIPAL_OF_TYPE: Readonly<Record<string, Principal>> = {
  * reason that contains one is about somebody else's permissions (say, an
  * event source mapping's ENI grant explained on an ECS task role).
  */
-export const OTHER_PRINCIPALS: Readonly<Record<Principal, RegExp>> = {
+const OTHER_PRINCIPALS: Readonly<Record<Principal, RegExp>> = {
   lambda: /\b(ECS|Fargate|task role|task definition|execution role of the task|DMS|state machine)\b/i,
   'ecs-tasks': /\b(Lambda|event source mapping|function|DMS|state machine)\b/i,
   states: /\b(ECS|Fargate|task role|event source mapping|DMS)\b/i,
@@ -40,7 +39,7 @@ export function collectSuppressions(scope: IConstruct, envName: string): Suppres
     const metadata = resource.getMetadata('cdk_nag') as { rules_to_suppress?: { id: string; reason: string }[] } | undefined;
     const path = resource.node.path.replaceAll(`realtime-pipeline-${envName}`, '<env>');
     const principal = principalOf(resource);
-    return (metadata?.rules_to_suppress ?? []).map((s) => ({ path, type: resource.cfnResourceType, rule: s.id, reason: s.reason, principal }));
+    return (metadata?.rules_to_suppress ?? []).map((s) => ({ path, rule: s.id, reason: s.reason, principal }));
   });
 }
 
