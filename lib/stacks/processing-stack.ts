@@ -1,12 +1,12 @@
-import { RemovalPolicy, Stack, aws_logs as logs, type StackProps, type aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Stack, aws_logs as logs, type StackProps, type aws_ec2 as ec2 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
-import { RemovalPolicyName } from '../config/pipeline-config.js';
-import { AccessLogsBucket } from '../constructs/dead-letter-bucket.js';
+import { AccessLogsBucket, emptiedOnDestroy } from '../constructs/dead-letter-bucket.js';
 import { encryptedLogGroup, LogsKey } from '../constructs/encrypted-logs.js';
 import type { KafkaClusterAccess } from '../constructs/kafka-cluster-access.js';
 import { routeProviderLogs } from '../constructs/provider-logs.js';
 import { StreamProcessor } from '../constructs/stream-processor.js';
+import { dataRemovalPolicy } from './environment-props.js';
 
 /** aws-cdk-lib's per-stack provider behind `autoDeleteObjects`, which empties a bucket before it is deleted. */
 const AUTO_DELETE_OBJECTS_PROVIDER = 'Custom::S3AutoDeleteObjectsCustomResourceProvider';
@@ -41,7 +41,7 @@ export class ProcessingStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: ProcessingStackProps) {
     super(scope, id, props);
-    const removalPolicy = props.config.removalPolicy === RemovalPolicyName.RETAIN ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(props.config);
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy }).bucket;
     this.processors = Object.keys(props.config.processors).map(
       (processorName) =>
@@ -55,7 +55,7 @@ export class ProcessingStack extends Stack {
           serverAccessLogsBucket: accessLogs,
         }),
     );
-    if (removalPolicy === RemovalPolicy.DESTROY) {
+    if (emptiedOnDestroy(removalPolicy).autoDeleteObjects === true) {
       // The buckets empty themselves through aws-cdk-lib's provider, which takes no logging option.
       const logsKey = new LogsKey(this, 'BucketEmptyingLogsKey', { description: `realtime-pipeline ${props.config.name}: logs of the function that empties buckets on delete`, removalPolicy });
       const emptyingLogs = encryptedLogGroup(this, 'BucketEmptyingLogs', {
