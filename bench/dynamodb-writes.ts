@@ -129,8 +129,11 @@ async function runEngine(run: string, definition: ProcessorDefinition, invocatio
     await engine.afterBatch();
     closingItems += tally.items - before;
   }
-  const revenue: StoreMinutes = storeRevenueWindows((await store.scanAll()).map((item) => item.body));
+  const { windows: revenue, closedAndOpen } = storeRevenueWindows((await store.scanAll()).map((item) => item.body));
   client.destroy();
+  if (closedAndOpen.length > 0) {
+    throw new DynamoDbWriteBenchError(`${run}: windows both closed and still open: ${closedAndOpen.slice(0, 5).join(', ')}`, DynamoDbWriteBenchErrorReason.INCOMPLETE_RUN, run);
+  }
   return { tally, revenue, closingItems, recordCommits, seconds: (performance.now() - started) / 1000 };
 }
 

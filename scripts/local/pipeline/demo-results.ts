@@ -4,8 +4,7 @@ import type { Admin } from 'kafkajs';
 import { isOffloaded, parseDeadLetter, type DeadLetter } from '../../../functions/core/dlq/envelope.js';
 import { resolveDeadLetter } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
 import type { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
-import { toCents, type OrderEventEnvelope } from '../../../functions/order-analytics/definition.js';
-import type { LateOrder } from './reconcile.js';
+import type { OrderEventEnvelope } from '../../../functions/order-analytics/definition.js';
 
 /** Drains a queue: every message received, then deleted. */
 export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
@@ -32,12 +31,10 @@ export async function readDeadLetters(sqs: SQSClient, s3: S3Client, queueUrl: st
   return letters;
 }
 
-/** The order behind a LATE_EVENT dead letter, decoded as order-analytics decoded it. */
-export async function lateOrderOf(letter: DeadLetter, decoder: RecordDecoder): Promise<LateOrder> {
+/** The event id of the order behind a LATE_EVENT dead letter, decoded as order-analytics decoded it. */
+export async function lateEventIdOf(letter: DeadLetter, decoder: RecordDecoder): Promise<string> {
   const decoded = await decoder.decode(letter.value === null ? null : Buffer.from(letter.value, 'base64'));
-  const event = decoded.value as OrderEventEnvelope;
-  const at = event.occurred_at.getTime();
-  return { storeId: event.payload.store_id, windowStart: at - (at % 60_000), revenueCents: toCents(event.payload.total) };
+  return (decoded.value as OrderEventEnvelope).event_id;
 }
 
 /** Records not yet committed by a consumer group, over its topics. */

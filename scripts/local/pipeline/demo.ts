@@ -8,6 +8,7 @@ import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-sch
 import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import { orderAnalytics } from '../../../functions/order-analytics/definition.js';
 import { LocalStackError, LocalStackErrorReason } from '../errors.js';
 import { kafkaClient } from '../kafka.js';
 import { awsEnvironment, LOCAL_AWS } from '../moto.js';
@@ -17,14 +18,15 @@ import type { ServicePort } from '../ports.js';
 import { startStack, type StackEndpoints } from '../stack.js';
 import { TokenBucket } from '../../cli/produce/token-bucket.js';
 import { isAlive } from '../processes.js';
-import { consumerLag, lateOrderOf, readDeadLetters, drainQueue } from './demo-results.js';
+import { consumerLag, lateEventIdOf, readDeadLetters, drainQueue } from './demo-results.js';
 import { startProcessor, type RunningProcessor } from './processor-runner.js';
 import { provisionPipeline, type ProvisionedPipeline } from './provision.js';
 import { reconcile } from './reconcile.js';
 import { formatReport, percentile } from './report.js';
 import { runWorkload } from './run-workload.js';
 import type { InvokeLine } from './run-processor.js';
-import { planWorkload, type OrderSchemaVersion, type WorkloadStep } from './workload.js';
+import { latenessRulesOf } from './planned-lateness.js';
+import { plannedLateOrders, planWorkload, type OrderSchemaVersion, type WorkloadStep } from './workload.js';
 
 export interface DemoOptions {
   /** Business events the workload writes. @default 20 000 */
@@ -175,14 +177,14 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       readerSchema: subjectSchema('orders'),
     });
     const byReason: Record<string, number> = {};
-    const lateOrders = [];
+    const deadLetteredLate = new Set<string>();
     for (const name of PROCESSORS) {
       // Dead letters are at least once (written before the commit that passes them, so a retried
       // commit can write one again): a record counts once, whatever its copies.
       const letters = new Map((await readDeadLetters(sqs, s3, pipeline.processors[name].deadLetterQueueUrl)).map((l) => [`${l.topic}/${l.partition}/${l.offset}`, l]));
       for (const letter of letters.values()) {
         byReason[letter.reason] = (byReason[letter.reason] ?? 0) + 1;
-        if (name === 'order-analytics' && letter.reason === 'LATE_EVENT') lateOrders.push(await lateOrderOf(letter, decoder));
+        if (name === 'order-analytics' && letter.reason === 'LATE_EVENT') deadLetteredLate.add(await lateEventIdOf(letter, decoder));
       }
     }
     // One alert per window: moto's FIFO deduplicates only against messages still queued, so a close
@@ -194,7 +196,10 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     const dynamodb = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
     const items = [];
     for (const name of PROCESSORS) items.push(...(await new DynamoDbStateStore({ client: dynamodb, tableName: pipeline.processors[name].stateTable }).scanAll()).map((i) => i.body));
-    const reconciliation = reconcile({ stock: await stockBySkuLocation(postgres), revenue: await revenueByStoreMinute(postgres), items, lateOrders });
+    // Which orders are late is the plan's answer, not the pipeline's: the dead letters are compared with it.
+    const { partitions } = pipeline.processors['order-analytics'];
+    const plannedLate = plannedLateOrders(steps, { partitions, rules: latenessRulesOf(orderAnalytics({ partitions })) });
+    const reconciliation = reconcile({ stock: await stockBySkuLocation(postgres), revenue: await revenueByStoreMinute(postgres), items, plannedLate, deadLetteredLate });
     const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
     for (const line of formatReport({ produced: workload.steps, processed, elapsedMs, latenciesMs: invocations.flatMap((i) => i.latenciesMs), deadLettersByReason: byReason, alerts, reconciliation })) write(line);
     return { differences: reconciliation.differences.length };

@@ -7,21 +7,27 @@ import type { StockLevel, StoreMinuteRevenue } from '../retail-repository.js';
  * The demo's pass mark: the source of truth in Postgres against the views
  * the processors keep in DynamoDB. Stock per SKU and location must match
  * exactly. Revenue per store and minute must match exactly too, once the
- * orders the pipeline dead-lettered as LATE_EVENT are set aside: they are in
- * Postgres but, by design, in no window. They are counted as explained, not
- * hidden.
+ * orders the plan says are too late for the revenue windows are set aside:
+ * they are in Postgres but, by design, in no window. Which orders are late
+ * comes from the workload's plan (plannedLateness), never from the
+ * pipeline, and the orders the pipeline dead-lettered as LATE_EVENT must
+ * be exactly those: one dead-lettered but not planned late was lost, one
+ * planned late but counted was counted wrongly.
  */
 
-/** A late order as its dead letter shows it. */
-export interface LateOrder {
+/** An order the plan says is too late for at least one of order-analytics' views. */
+export interface PlannedLateOrder {
+  readonly eventId: string;
   readonly storeId: string;
   /** Start of the minute its event time falls in, epoch ms. */
   readonly windowStart: number;
   readonly revenueCents: number;
+  /** The views it is too late for. */
+  readonly lateFor: readonly string[];
 }
 
 export interface Difference {
-  readonly view: 'stock' | 'store-revenue';
+  readonly view: 'stock' | 'store-revenue' | 'late-orders';
   readonly key: string;
   readonly truth: unknown;
   readonly pipeline: unknown;
@@ -31,25 +37,32 @@ export interface Reconciliation {
   readonly differences: readonly Difference[];
   readonly stockKeysChecked: number;
   readonly revenueWindowsChecked: number;
-  readonly lateOrdersExplained: number;
+  /** Orders the plan says are late; each must have been dead-lettered as LATE_EVENT. */
+  readonly lateOrdersPlanned: number;
 }
 
-/**
- * order-analytics' revenue per store and minute as its state holds it, keyed
- * `<store>@<window start, epoch ms>`: the closed windows' final results and
- * the windows still open, since the serving view holds both.
- */
-export function storeRevenueWindows(items: readonly StateBody[]): Map<string, StoreRevenue> {
-  const windows = new Map<string, StoreRevenue>();
+export const STORE_REVENUE_VIEW = 'store-revenue';
+
+/** order-analytics' revenue per store and minute as its state holds it. */
+export interface StoreRevenueWindows {
+  /** Keyed `<store>@<window start, epoch ms>`: the closed windows' final results and the windows still open, since the serving view holds both. */
+  readonly windows: Map<string, StoreRevenue>;
+  /** Windows found both closed and still open, which must never be: each is a broken close, not a result. */
+  readonly closedAndOpen: readonly string[];
+}
+
+export function storeRevenueWindows(items: readonly StateBody[]): StoreRevenueWindows {
+  const closed = new Map<string, StoreRevenue>();
+  const open = new Map<string, StoreRevenue>();
   for (const item of items) {
-    if (item.kind === 'final-window' && item.view === 'store-revenue') {
-      windows.set(`${item.key}@${item.start}`, item.result as unknown as StoreRevenue);
+    if (item.kind === 'final-window' && item.view === STORE_REVENUE_VIEW) {
+      closed.set(`${item.key}@${item.start}`, item.result as unknown as StoreRevenue);
     }
-    if (item.kind === 'key-windows' && item.view === 'store-revenue') {
-      for (const open of item.windows) windows.set(`${item.key}@${open.start}`, open.acc as unknown as StoreRevenue);
+    if (item.kind === 'key-windows' && item.view === STORE_REVENUE_VIEW) {
+      for (const w of item.windows) open.set(`${item.key}@${w.start}`, w.acc as unknown as StoreRevenue);
     }
   }
-  return windows;
+  return { windows: new Map([...open, ...closed]), closedAndOpen: [...open.keys()].filter((key) => closed.has(key)) };
 }
 
 export function reconcile(input: {
@@ -57,13 +70,16 @@ export function reconcile(input: {
   readonly revenue: readonly StoreMinuteRevenue[];
   /** Every item of the inventory-projector and order-analytics tables. */
   readonly items: readonly StateBody[];
-  readonly lateOrders: readonly LateOrder[];
+  /** From the plan: the orders too late for a view. */
+  readonly plannedLate: readonly PlannedLateOrder[];
+  /** From the dead-letter queue: the event ids of the orders dead-lettered as LATE_EVENT. */
+  readonly deadLetteredLate: ReadonlySet<string>;
 }): Reconciliation {
   const differences: Difference[] = [];
 
   const rollups = new Map<string, number>();
   for (const item of input.items) {
-    if (item.kind === 'rollup' && item.view === 'movements' && item.rollup === 'stock') rollups.set(item.group, (item).measures.quantity ?? 0);
+    if (item.kind === 'rollup' && item.view === 'movements' && item.rollup === 'stock') rollups.set(item.group, item.measures.quantity ?? 0);
   }
   const truthStock = new Map(input.stock.map((s) => [stockGroup({ sku: s.sku, location_id: s.locationId }), s.quantity]));
   for (const key of new Set([...truthStock.keys(), ...rollups.keys()])) {
@@ -72,10 +88,12 @@ export function reconcile(input: {
     if (truth !== pipeline) differences.push({ view: 'stock', key, truth, pipeline });
   }
 
-  const windows = storeRevenueWindows(input.items);
+  const { windows, closedAndOpen } = storeRevenueWindows(input.items);
+  for (const key of closedAndOpen) differences.push({ view: 'store-revenue', key, truth: 'one window', pipeline: 'closed and still open' });
   const expected = new Map<string, StoreRevenue>();
   for (const r of input.revenue) expected.set(`${r.storeId}@${r.windowStart.getTime()}`, { orders: r.orders, revenueCents: r.revenueCents });
-  for (const late of input.lateOrders) {
+  for (const late of input.plannedLate) {
+    if (!late.lateFor.includes(STORE_REVENUE_VIEW)) continue;
     const key = `${late.storeId}@${late.windowStart}`;
     const current = expected.get(key) ?? { orders: 0, revenueCents: 0 };
     expected.set(key, { orders: current.orders - 1, revenueCents: current.revenueCents - late.revenueCents });
@@ -85,5 +103,13 @@ export function reconcile(input: {
     const pipeline = windows.get(key) ?? { orders: 0, revenueCents: 0 };
     if (truth.orders !== pipeline.orders || truth.revenueCents !== pipeline.revenueCents) differences.push({ view: 'store-revenue', key, truth, pipeline });
   }
-  return { differences, stockKeysChecked: truthStock.size, revenueWindowsChecked: expected.size, lateOrdersExplained: input.lateOrders.length };
+
+  const planned = new Map(input.plannedLate.map((o) => [o.eventId, o]));
+  for (const [eventId, order] of planned) {
+    if (!input.deadLetteredLate.has(eventId)) differences.push({ view: 'late-orders', key: eventId, truth: `late for ${order.lateFor.join(', ')}`, pipeline: 'not dead-lettered as LATE_EVENT' });
+  }
+  for (const eventId of input.deadLetteredLate) {
+    if (!planned.has(eventId)) differences.push({ view: 'late-orders', key: eventId, truth: 'on time', pipeline: 'dead-lettered as LATE_EVENT' });
+  }
+  return { differences, stockKeysChecked: truthStock.size, revenueWindowsChecked: expected.size, lateOrdersPlanned: planned.size };
 }

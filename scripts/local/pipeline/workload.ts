@@ -1,5 +1,7 @@
 import { toCents } from '../../../functions/order-analytics/definition.js';
 import type { Channel, MovementType, Order, StockMovement } from '../retail-repository.js';
+import { keyPartition, plannedLateness, type LatenessRules, type PlannedRecord } from './planned-lateness.js';
+import type { PlannedLateOrder } from './reconcile.js';
 import { seededRandom } from './seeded-random.js';
 
 /**
@@ -162,3 +164,31 @@ export function planOrders(count: number, options: Omit<WorkloadOptions, 'events
   if (orders.length < count) throw new RangeError(`the workload planner gave ${orders.length} orders, fewer than the ${count} asked for`);
   return orders;
 }
+
+
+/**
+ * The orders of a plan that are too late for one of order-analytics' views,
+ * by the documented rule (see planned-lateness.ts). Applied as runWorkload
+ * applies it, the plan reaches the orders topic in its own order: one
+ * connection commits each outbox row in turn and Debezium publishes them in
+ * commit order, each (a repeat too) on the partition its order id hashes to.
+ */
+export function plannedLateOrders(steps: readonly WorkloadStep[], topic: { readonly partitions: number; readonly rules: LatenessRules }): PlannedLateOrder[] {
+  const orders = steps.filter((s): s is OrderStep => s.kind === 'order');
+  const sent = function* (): Generator<PlannedRecord> {
+    let placed = 0;
+    for (const step of steps) {
+      const order = step.kind === 'order' ? orders[placed++] : step.kind === 'order-republish' ? orders[step.order] : undefined;
+      if (order === undefined) continue;
+      yield { id: order.eventId, partition: keyPartition(order.order.orderId, topic.partitions), eventTime: order.order.createdAt.getTime() };
+    }
+  };
+  const late = plannedLateness(sent(), topic.rules);
+  return orders.flatMap((step) => {
+    const lateFor = late.get(step.eventId);
+    if (lateFor === undefined) return [];
+    const at = step.order.createdAt.getTime();
+    return [{ eventId: step.eventId, storeId: step.order.storeId, windowStart: at - (at % 60_000), revenueCents: toCents(step.order.total), lateFor }];
+  });
+}
+

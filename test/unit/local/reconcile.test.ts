@@ -21,9 +21,44 @@ describe('reconciliation', () => {
         // A window still open at the end of the run counts with its current value.
         { kind: 'key-windows', view: 'store-revenue', key: 'store-2', windows: [{ start: MINUTE, end: MINUTE + 60_000, acc: { orders: 1, revenueCents: 100 }, count: 1 }], closedThrough: null },
       ],
-      lateOrders: [{ storeId: 'store-1', windowStart: MINUTE, revenueCents: 500 }],
+      plannedLate: [
+        { eventId: 'e-late', storeId: 'store-1', windowStart: MINUTE, revenueCents: 500, lateFor: ['store-revenue', 'customer-risk'] },
+        // Late for the risk view only: it still counts in its revenue window.
+        { eventId: 'e-risk-only', storeId: 'store-2', windowStart: MINUTE, revenueCents: 100, lateFor: ['customer-risk'] },
+      ],
+      deadLetteredLate: new Set(['e-late', 'e-risk-only']),
     });
-    expect(result).toEqual({ differences: [], stockKeysChecked: 1, revenueWindowsChecked: 2, lateOrdersExplained: 1 });
+    expect(result).toEqual({ differences: [], stockKeysChecked: 1, revenueWindowsChecked: 2, lateOrdersPlanned: 2 });
+  });
+
+  it('compares the orders dead-lettered as late with the plan\'s, both ways', () => {
+    const result = reconcile({
+      stock: [],
+      revenue: [{ storeId: 'store-1', windowStart: new Date(MINUTE), orders: 2, revenueCents: 700 }],
+      // An on-time order (200 cents) wrongly dead-lettered as late is missing from its window; a planned-late one was counted.
+      items: [revenueWindow('store-1', MINUTE, 1, 500)],
+      plannedLate: [
+        { eventId: 'e-late', storeId: 'store-1', windowStart: MINUTE, revenueCents: 500, lateFor: ['store-revenue'] },
+      ],
+      deadLetteredLate: new Set(['e-on-time']),
+    });
+    expect(result.differences).toEqual([
+      { view: 'store-revenue', key: `store-1@${MINUTE}`, truth: { orders: 1, revenueCents: 200 }, pipeline: { orders: 1, revenueCents: 500 } },
+      { view: 'late-orders', key: 'e-late', truth: 'late for store-revenue', pipeline: 'not dead-lettered as LATE_EVENT' },
+      { view: 'late-orders', key: 'e-on-time', truth: 'on time', pipeline: 'dead-lettered as LATE_EVENT' },
+    ]);
+  });
+
+  it('flags a revenue window found both closed and still open instead of picking one', () => {
+    const open: StateBody = { kind: 'key-windows', view: 'store-revenue', key: 'store-1', windows: [{ start: MINUTE, end: MINUTE + 60_000, acc: { orders: 1, revenueCents: 100 }, count: 1 }], closedThrough: null };
+    const result = reconcile({
+      stock: [],
+      revenue: [{ storeId: 'store-1', windowStart: new Date(MINUTE), orders: 1, revenueCents: 100 }],
+      items: [revenueWindow('store-1', MINUTE, 1, 100), open],
+      plannedLate: [],
+      deadLetteredLate: new Set(),
+    });
+    expect(result.differences).toEqual([{ view: 'store-revenue', key: `store-1@${MINUTE}`, truth: 'one window', pipeline: 'closed and still open' }]);
   });
 
   it('names every stock and revenue difference, including views missing on either side', () => {
@@ -31,7 +66,8 @@ describe('reconciliation', () => {
       stock: [{ sku: 'SKU-1', locationId: 'store-1', quantity: 7, movements: 3 }, { sku: 'SKU-3', locationId: 'web', quantity: 2, movements: 1 }],
       revenue: [{ storeId: 'store-1', windowStart: new Date(MINUTE), orders: 3, revenueCents: 3_000 }],
       items: [rollup('SKU-1', 'store-1', 8), revenueWindow('store-1', MINUTE, 3, 2_999), revenueWindow('store-2', MINUTE, 1, 100)],
-      lateOrders: [],
+      plannedLate: [],
+      deadLetteredLate: new Set(),
     });
     expect(result.differences).toEqual([
       { view: 'stock', key: '["SKU-1","store-1"]', truth: 7, pipeline: 8 },

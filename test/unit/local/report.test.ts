@@ -17,11 +17,17 @@ describe('the demo report', () => {
       latenciesMs: [120, 180, 240, 900],
       deadLettersByReason: { LATE_EVENT: 9, DECODE_ERROR: 4 },
       alerts: 3,
-      reconciliation: { differences: [{ view: 'stock', key: '["SKU-1","web"]', truth: 3, pipeline: 4 }], stockKeysChecked: 210, revenueWindowsChecked: 480, lateOrdersExplained: 9 },
+      reconciliation: {
+        differences: [
+          { view: 'stock', key: '["SKU-1","web"]', truth: 3, pipeline: 4 },
+          { view: 'late-orders', key: 'evt-order-1-7', truth: 'on time', pipeline: 'dead-lettered as LATE_EVENT' },
+        ],
+        stockKeysChecked: 210, revenueWindowsChecked: 480, lateOrdersPlanned: 9 },
     });
-    expect(lines.at(-1)).toBe('reconciliation: 1 differences');
+    expect(lines.at(-1)).toBe('reconciliation: 2 differences');
     expect(lines.join('\n')).toContain('dead letters        DECODE_ERROR 4, LATE_EVENT 9');
     expect(lines.join('\n')).toContain('300 records/s');
     expect(lines.join('\n')).toContain('DIFFERENCE stock ["SKU-1","web"]: Postgres 3, DynamoDB 4');
+    expect(lines.join('\n')).toContain('DIFFERENCE late-orders evt-order-1-7: plan "on time", dead letters "dead-lettered as LATE_EVENT"');
   });
 });
