@@ -8,7 +8,7 @@
 import { afterAll, describe, inject, it } from 'vitest';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
-import { ledgerOrderOf, orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -41,14 +41,15 @@ describe('chaos: broker restart', () => {
     // Act: a slice at a time; after some slices, restart the broker while the processor is mid-batch
     for (let slice = 0; slice < SLICES; slice += 1) {
       const part = orders.slice(Math.floor((slice * orders.length) / SLICES), Math.floor(((slice + 1) * orders.length) / SLICES));
-      const resends = await p.produce(part.map((step) => orderMessage(step, p.provisioned.schemaIds)));
-      for (const step of part) ledger.addOrder(ledgerOrderOf(step));
+      const messages = part.map((step) => orderMessage(step, p.provisioned.schemaIds));
+      const resends = await p.produce(messages);
+      ledger.addOrders(part, messages);
       if (resends > 0) log.line(`producer sent slice ${slice + 1} again ${resends} time(s); repeats are deduplicated by event id`);
       if (restartAfter.has(slice)) {
         const delay = Math.floor(rng() * 800);
         await new Promise((resolve) => setTimeout(resolve, delay));
         const processed = p.invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
-        log.inject(`Kafka broker stopped and restarted ${delay} ms after slice ${slice + 1} of ${SLICES} was written (${processed} records processed so far)`);
+        log.inject(`Kafka broker stopped and restarted ${delay} ms after slice ${slice + 1} of ${SLICES} was written (${processed} records processed so far)`, 1);
         await p.restartKafka();
       }
     }

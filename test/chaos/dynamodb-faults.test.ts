@@ -15,7 +15,7 @@ import { afterAll, describe, inject, it } from 'vitest';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
 import { PASS, type AwsErrorAnswer, type FaultDecision, type ProxiedRequest } from './harness/fault-proxy.js';
-import { ledgerOrderOf, orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -95,15 +95,16 @@ describe('chaos: DynamoDB faults', () => {
     const slices = 15;
     for (let slice = 0; slice < slices; slice += 1) {
       const part = orders.slice(Math.floor((slice * orders.length) / slices), Math.floor(((slice + 1) * orders.length) / slices));
-      await p.produce(part.map((step) => orderMessage(step, p.provisioned.schemaIds)));
-      for (const step of part) ledger.addOrder(ledgerOrderOf(step));
+      const messages = part.map((step) => orderMessage(step, p.provisioned.schemaIds));
+      await p.produce(messages);
+      ledger.addOrders(part, messages);
       await p.startProcessor();
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     await p.drain();
 
     // Assess
-    for (const [kind, count] of [...injected].sort(([a], [b]) => a.localeCompare(b))) log.inject(`${count}× ${kind}`);
+    for (const [kind, count] of [...injected].sort(([a], [b]) => a.localeCompare(b))) log.inject(`${count}× ${kind}`, count);
     const faults = p.dynamodbProxy.faults;
     const failed = p.invocations.filter((i) => i.result !== 'SUCCESS').length;
     const byOperation = [...requests].map(([operation, n]) => `${n} ${operation || 'other'}`).join(', ');

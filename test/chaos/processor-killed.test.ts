@@ -7,7 +7,7 @@
 import { afterAll, describe, inject, it } from 'vitest';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
-import { ledgerOrderOf, orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -38,7 +38,7 @@ describe('chaos: processor killed', () => {
         if (request.operation !== 'TransactWriteItems' || status !== 200) return;
         commits += 1;
         if (killAfter.has(commits)) {
-          log.inject(`SIGKILL after DynamoDB applied commit ${commits}, before the processor got the answer`);
+          log.inject(`SIGKILL after DynamoDB applied commit ${commits}, before the processor got the answer`, 1);
           await pipeline?.killProcessor();
         }
       },
@@ -53,12 +53,13 @@ describe('chaos: processor killed', () => {
     const randomKillSlices = new Set(Array.from({ length: KILLS_AT_RANDOM }, () => 1 + Math.floor(rng() * (slices - 2))));
     for (let slice = 0; slice < slices; slice += 1) {
       const part = orders.slice(Math.floor((slice * orders.length) / slices), Math.floor(((slice + 1) * orders.length) / slices));
-      await p.produce(part.map((step) => orderMessage(step, p.provisioned.schemaIds)));
-      for (const step of part) ledger.addOrder(ledgerOrderOf(step));
+      const messages = part.map((step) => orderMessage(step, p.provisioned.schemaIds));
+      await p.produce(messages);
+      ledger.addOrders(part, messages);
       if (randomKillSlices.has(slice)) {
         const delay = Math.floor(rng() * 1_500);
         await new Promise((resolve) => setTimeout(resolve, delay));
-        log.inject(`SIGKILL at a random moment (${delay} ms after slice ${slice + 1} of ${slices} was written)`);
+        log.inject(`SIGKILL at a random moment (${delay} ms after slice ${slice + 1} of ${slices} was written)`, 1);
         await p.killProcessor();
       }
       await p.startProcessor();

@@ -33,7 +33,7 @@ import { LOCAL_AWS } from '../../scripts/local/moto.js';
 import { orderEventValue } from '../../scripts/local/pipeline/run-workload.js';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline, PARTITIONS } from './harness/chaos-pipeline.js';
-import { ledgerOrderOf, orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -109,12 +109,11 @@ describe('chaos: schema switch', () => {
     const producerIndexes = [...PRODUCERS.keys()];
     const others = PRODUCERS.filter((x) => x.name !== broken);
     const stranger = others[Math.floor(rng() * others.length)]?.name as ProducerName;
-    log.inject(`${broken} switches at order ${switchAt + 1} of ${planned.length} to its own schema ${brokenName} (payload.total as double; reader orders v3 cannot resolve it)`);
-    log.inject(`${stranger} switches at order ${strangerAt + 1} of ${planned.length} to schema version id ${strangerId}, which is not in the registry`);
 
     const messages: Message[] = [];
     const firstPoison = new Map<number, number>();
     const goodAfterPoison = new Map<number, number>();
+    const poisonBy = { broken: 0, stranger: 0 };
     for (const [index, step] of planned.entries()) {
       const producer = PRODUCERS[producerIndexes[Math.floor(rng() * producerIndexes.length)] ?? 0] ?? PRODUCERS[0];
       const partition = Math.floor(rng() * PARTITIONS);
@@ -125,19 +124,24 @@ describe('chaos: schema switch', () => {
         const payload = value.payload as Record<string, unknown>;
         bytes = writeGlueFrame(brokenId, brokenType.toBuffer({ ...value, payload: { ...payload, total: toCents(step.order.total) / 100 } }));
         ledger.addPoison({ value: bytes, reasons: ['VALIDATION_ERROR'], what: `${step.order.orderId} from ${broken} on ${brokenName}` });
+        poisonBy.broken += 1;
       } else if (producer.name === stranger && index >= strangerAt) {
         bytes = writeGlueFrame(strangerId, v3Type.toBuffer(orderEventValue({ ...step, schemaVersion: 3 }, stranger)));
         ledger.addPoison({ value: bytes, reasons: ['SCHEMA_NOT_FOUND'], what: `${step.order.orderId} from ${stranger} with unknown schema id ${strangerId}` });
+        poisonBy.stranger += 1;
       }
       if (bytes === undefined) {
-        messages.push({ ...orderMessage(ownStep, p.provisioned.schemaIds), partition });
-        ledger.addOrder(ledgerOrderOf(ownStep));
+        const message = { ...orderMessage(ownStep, p.provisioned.schemaIds), partition };
+        messages.push(message);
+        ledger.addOrder(ownStep, message);
         if (firstPoison.has(partition)) goodAfterPoison.set(partition, (goodAfterPoison.get(partition) ?? 0) + 1);
       } else {
         messages.push({ key: step.order.orderId, value: bytes, partition, timestamp: String(step.order.createdAt.getTime()) });
         if (!firstPoison.has(partition)) firstPoison.set(partition, index);
       }
     }
+    log.inject(`${broken} switches at order ${switchAt + 1} of ${planned.length} to its own schema ${brokenName} (payload.total as double; reader orders v3 cannot resolve it): ${poisonBy.broken} records`, poisonBy.broken);
+    log.inject(`${stranger} switches at order ${strangerAt + 1} of ${planned.length} to schema version id ${strangerId}, which is not in the registry: ${poisonBy.stranger} records`, poisonBy.stranger);
     // The scenario is only about blocking if good orders follow poison on every partition that has poison.
     for (const partition of firstPoison.keys()) expect(goodAfterPoison.get(partition) ?? 0, `good orders after poison on partition ${partition}`).toBeGreaterThan(0);
     log.line(

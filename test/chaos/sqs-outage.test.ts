@@ -19,7 +19,7 @@ import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
 import { kafkaClient } from '../../scripts/local/kafka.js';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline, ORDERS_TOPIC, PARTITIONS } from './harness/chaos-pipeline.js';
-import { ledgerOrderOf, orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -113,8 +113,9 @@ describe('chaos: SQS outage', () => {
     await admin.connect();
     const a = admin;
     const writeOrders = async (part: readonly OrderStep[]): Promise<void> => {
-      await p.produce(part.map((step) => orderMessage(step, p.provisioned.schemaIds)));
-      for (const step of part) ledger.addOrder(ledgerOrderOf(step));
+      const messages = part.map((step) => orderMessage(step, p.provisioned.schemaIds));
+      await p.produce(messages);
+      ledger.addOrders(part, messages);
     };
     await p.startProcessor();
     const slices = 8;
@@ -127,7 +128,7 @@ describe('chaos: SQS outage', () => {
     await p.sqsProxy.outage();
     const downAt = Date.now();
     const invokedBefore = p.invocations.length;
-    log.inject('SQS stopped: connections to it refused, the DLQ, the alerts queue and the on-failure destination unreachable');
+    log.inject('SQS stopped: connections to it refused, the DLQ, the alerts queue and the on-failure destination unreachable', 1);
     const firstPoison = new Map<number, number>();
     const violations: string[] = [];
     let watching = true;
@@ -175,7 +176,7 @@ describe('chaos: SQS outage', () => {
     });
     log.line(`before restoring SQS: ${at.join('; ')}`);
     await p.sqsProxy.restore();
-    log.inject(`${kinds.length} poison records (${POISON_KINDS.length} kinds) written while SQS was down; restored after ${((Date.now() - downAt) / 1000).toFixed(1)} s, ${failedSince()} invocations having failed on it`);
+    log.inject(`${kinds.length} poison records (${POISON_KINDS.length} kinds) written while SQS was down; restored after ${((Date.now() - downAt) / 1000).toFixed(1)} s, ${failedSince()} invocations having failed on it`, kinds.length);
     await writeOrders(slice(7));
     await p.drain();
 

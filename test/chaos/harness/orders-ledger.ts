@@ -2,17 +2,21 @@
  * The source of truth of a chaos scenario: every order event and every
  * poison record the scenario's producers wrote, kept as the producers meant
  * them (not as the pipeline saw them), so the verdict can tell a lost order
- * from a double count. Orders come from the demo's seeded workload planner
- * and are framed as the order-service producers frame them: Avro of their
- * schema version in the Glue wire format.
+ * from a double count. Orders are kept in the order they were sent, with
+ * the partition they were sent to, which is all the verdict needs to work
+ * out which of them are late. Orders come from the demo's seeded workload
+ * planner and are framed as the order-service producers frame them: Avro of
+ * their schema version in the Glue wire format.
  */
 import type { Message } from 'kafkajs';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 import { toCents } from '../../../functions/order-analytics/definition.js';
+import { keyPartition } from '../../../scripts/local/pipeline/planned-lateness.js';
 import { orderEventValue } from '../../../scripts/local/pipeline/run-workload.js';
 import type { OrderStep } from '../../../scripts/local/pipeline/workload.js';
+import { PARTITIONS } from './chaos-pipeline.js';
 
 export { planOrders, type OrderStep } from '../../../scripts/local/pipeline/workload.js';
 
@@ -22,6 +26,8 @@ export interface LedgerOrder {
   readonly storeId: string;
   readonly occurredAt: number;
   readonly cents: number;
+  /** Where it was sent. */
+  readonly partition: number;
 }
 
 /** A record written to be dead-lettered, by its exact bytes. */
@@ -36,9 +42,20 @@ export class OrdersLedger {
   private readonly orderEvents = new Map<string, LedgerOrder>();
   private readonly poisonRecords = new Map<string, LedgerPoison>();
 
-  /** An order the producer wrote (once or more: a repeat of an event id is the same order). */
-  public addOrder(order: LedgerOrder): void {
-    this.orderEvents.set(order.eventId, order);
+  /**
+   * An order as sent, in send order. Sent again (a repeat of an event id) it
+   * is the same order, and keeps its first place.
+   */
+  public addOrder(step: OrderStep, sent: Message): void {
+    if (sent.partition === undefined) throw new RangeError(`order ${step.eventId} was sent without a partition; the ledger needs to know where it went`);
+    if (this.orderEvents.has(step.eventId)) return;
+    this.orderEvents.set(step.eventId, { eventId: step.eventId, storeId: step.order.storeId, occurredAt: step.order.createdAt.getTime(), cents: toCents(step.order.total), partition: sent.partition });
+  }
+
+  /** `steps` as sent in `messages`, one for one. */
+  public addOrders(steps: readonly OrderStep[], messages: readonly Message[]): void {
+    if (steps.length !== messages.length) throw new RangeError(`${steps.length} orders but ${messages.length} messages`);
+    steps.forEach((step, i) => this.addOrder(step, messages[i] as Message));
   }
 
   public addPoison(poison: LedgerPoison): void {
@@ -49,14 +66,15 @@ export class OrdersLedger {
     return this.orderEvents;
   }
 
+  /** In send order. */
+  public get sent(): readonly LedgerOrder[] {
+    return [...this.orderEvents.values()];
+  }
+
   /** By the base64 of their bytes, as a dead letter carries them. */
   public get poison(): ReadonlyMap<string, LedgerPoison> {
     return this.poisonRecords;
   }
-}
-
-export function ledgerOrderOf(step: OrderStep): LedgerOrder {
-  return { eventId: step.eventId, storeId: step.order.storeId, occurredAt: step.order.createdAt.getTime(), cents: toCents(step.order.total) };
 }
 
 /** Glue schema version id per orders schema version, as registered in the local registry. */
@@ -66,8 +84,10 @@ const writerTypes = new Map<number, ReturnType<typeof parseAvroSchema>>();
 
 /**
  * The Kafka message an order-service producer on the step's schema version
- * writes, keyed by order id. `timestamp` is the producer's clock (CreateTime),
- * which a scenario may skew; by default the event time.
+ * writes, keyed by order id, on the partition its key hashes to (stated, so
+ * the ledger knows it; a scenario may send it elsewhere). `timestamp` is the
+ * producer's clock (CreateTime), which a scenario may skew; by default the
+ * event time.
  */
 export function orderMessage(step: OrderStep, schemaIds: OrderSchemaIds, timestamp = step.order.createdAt.getTime()): Message {
   const version = step.schemaVersion;
@@ -78,5 +98,5 @@ export function orderMessage(step: OrderStep, schemaIds: OrderSchemaIds, timesta
     type = parseAvroSchema(subjectSchema('orders', version));
     writerTypes.set(version, type);
   }
-  return { key: step.order.orderId, value: writeGlueFrame(id, type.toBuffer(orderEventValue(step))), timestamp: String(timestamp) };
+  return { key: step.order.orderId, value: writeGlueFrame(id, type.toBuffer(orderEventValue(step))), timestamp: String(timestamp), partition: keyPartition(step.order.orderId, PARTITIONS) };
 }

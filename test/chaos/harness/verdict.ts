@@ -1,8 +1,11 @@
 /**
  * Whether exactly-once held, judged against the ledger: every order the
  * producers wrote must be in its store's 1-minute revenue window exactly
- * once, or dead-lettered as LATE_EVENT (too late for any window, by design)
- * and then in no window; every poison record must be dead-lettered with its
+ * once, unless it is too late for that window. Which orders are late is
+ * worked out from the ledger (what was sent where, in which order) by the
+ * documented rule (plannedLateness), never taken from the pipeline; the
+ * orders dead-lettered as LATE_EVENT must be exactly the ones late for some
+ * view, both ways. Every poison record must be dead-lettered with its
  * exact bytes; and no dead letter may hold anything else (a good order in
  * the DLQ is a lost order); and the mapping must have given up no batch (a
  * batch sent to the on-failure destination was committed past without the
@@ -21,24 +24,27 @@ import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-sch
 import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store-client.js';
-import type { OrderEventEnvelope, StoreRevenue } from '../../../functions/order-analytics/definition.js';
+import { orderAnalytics, type OrderEventEnvelope, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
 import { LOCAL_AWS } from '../../../scripts/local/moto.js';
 import type { OnFailureRecord } from '../../../scripts/local/esm/msk-event.js';
 import { drainQueue, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
-import { storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';
-import type { ChaosPipeline } from './chaos-pipeline.js';
+import { latenessRulesOf, plannedLateness } from '../../../scripts/local/pipeline/planned-lateness.js';
+import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';
+import { PARTITIONS, type ChaosPipeline } from './chaos-pipeline.js';
 import type { OrdersLedger } from './orders-ledger.js';
 
 export interface ChaosVerdict {
   readonly orders: number;
   readonly windows: number;
-  /** Orders missing from their window (and not dead-lettered as late). */
+  /** Orders missing from their window, and late orders missing from the dead-letter queue. */
   readonly lost: number;
-  /** Orders counted more than once. */
+  /** Orders counted more than once, or counted though too late. */
   readonly doubled: number;
+  /** Orders the ledger says are late for some view; each must be dead-lettered as LATE_EVENT. */
+  readonly plannedLate: number;
   readonly lateDeadLettered: number;
-  /** The event ids of those late orders, for scenarios that plan exactly which orders are late. */
+  /** The event ids of the orders dead-lettered as LATE_EVENT. */
   readonly lateEventIds: readonly string[];
   readonly poisonDeadLettered: number;
   readonly poisonMissing: readonly string[];
@@ -46,10 +52,12 @@ export interface ChaosVerdict {
   readonly unexpectedDeadLetters: readonly string[];
   /** Batches the mapping gave up and sent to its on-failure destination, by condition and offsets. */
   readonly givenUp: readonly string[];
+  /** Windows that differ from the ledger's, and orders dead-lettered as late or not against the ledger's lateness. */
   readonly differences: readonly string[];
 }
 
 const MINUTE = 60_000;
+const RULES = latenessRulesOf(orderAnalytics({ partitions: PARTITIONS }));
 
 export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Promise<ChaosVerdict> {
   const p = pipeline.provisioned;
@@ -85,17 +93,21 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       unexpected.push(`${where}: ${letter.reason} ${letter.error.name}: ${letter.error.message}`);
     }
 
+    const planned = plannedLateness(
+      ledger.sent.map((o) => ({ id: o.eventId, partition: o.partition, eventTime: o.occurredAt })),
+      RULES,
+    );
     const expected = new Map<string, StoreRevenue>();
     for (const order of ledger.orders.values()) {
-      if (late.has(order.eventId)) continue;
+      if (planned.get(order.eventId)?.includes(STORE_REVENUE_VIEW) === true) continue;
       const key = `${order.storeId}@${order.occurredAt - (order.occurredAt % MINUTE)}`;
       const current = expected.get(key) ?? { orders: 0, revenueCents: 0 };
       expected.set(key, { orders: current.orders + 1, revenueCents: current.revenueCents + order.cents });
     }
-    const actual = storeRevenueWindows((await new DynamoDbStateStore({ client: direct, tableName: p.stateTable }).scanAll()).map((item) => item.body));
+    const { windows: actual, closedAndOpen } = storeRevenueWindows((await new DynamoDbStateStore({ client: direct, tableName: p.stateTable }).scanAll()).map((item) => item.body));
     let lost = 0;
     let doubled = 0;
-    const differences: string[] = [];
+    const differences: string[] = closedAndOpen.map((key) => `${key}: window both closed and still open`);
     for (const key of new Set([...expected.keys(), ...actual.keys()])) {
       const want = expected.get(key) ?? { orders: 0, revenueCents: 0 };
       const got = actual.get(key) ?? { orders: 0, revenueCents: 0 };
@@ -104,6 +116,16 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       doubled += Math.max(0, got.orders - want.orders);
       const [store, start] = key.split('@');
       differences.push(`${store}@${new Date(Number(start)).toISOString()}: expected ${want.orders} orders / ${want.revenueCents} cents, found ${got.orders} / ${got.revenueCents}`);
+    }
+    // An on-time order dead-lettered as late is also missing from its window, so counted lost there.
+    for (const eventId of late) {
+      if (!planned.has(eventId)) differences.push(`${eventId}: dead-lettered as LATE_EVENT, but on time by its partition's watermark`);
+    }
+    // A late order with no letter is gone from the accounting (if it was counted too, the window shows that).
+    for (const [eventId, views] of planned) {
+      if (late.has(eventId)) continue;
+      lost += 1;
+      differences.push(`${eventId}: late for ${views.join(', ')} by its partition's watermark, but not dead-lettered as LATE_EVENT`);
     }
     const givenUp = (await drainQueue(sqs, p.onFailureQueueUrl)).map((body) => {
       const record = JSON.parse(body) as OnFailureRecord;
@@ -116,6 +138,7 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
       windows: expected.size,
       lost,
       doubled,
+      plannedLate: planned.size,
       lateDeadLettered: late.size,
       lateEventIds: [...late],
       poisonDeadLettered: poisonSeen.size,
@@ -136,7 +159,7 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
 export function describeVerdict(v: ChaosVerdict): string {
   return (
     `verdict: ${v.orders} orders in ${v.windows} windows, ${v.lost} lost, ${v.doubled} double-counted, ` +
-    `${v.lateDeadLettered} late (dead-lettered), ${v.poisonDeadLettered} poison dead-lettered, ` +
+    `${v.lateDeadLettered} dead-lettered as late (${v.plannedLate} late by the plan), ${v.poisonDeadLettered} poison dead-lettered, ` +
     `${v.poisonMissing.length} poison missing, ${v.unexpectedDeadLetters.length} unexpected dead letters, ${v.givenUp.length} batches given up`
   );
 }
