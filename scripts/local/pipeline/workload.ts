@@ -1,4 +1,3 @@
-import { toCents } from '../../../functions/order-analytics/definition.js';
 import type { Channel, MovementType, Order, StockMovement } from '../retail-repository.js';
 import { keyPartition, plannedLateness, type LatenessRules, type PlannedRecord } from './planned-lateness.js';
 import type { PlannedLateOrder } from './reconcile.js';
@@ -54,6 +53,8 @@ export type WorkloadStep =
   | {
       readonly kind: 'order';
       readonly order: Order;
+      /** The order's total as planned, in integer cents: what a revenue window must add, computed without parsing `order.total`. */
+      readonly totalCents: number;
       readonly eventId: string;
       readonly schemaVersion: OrderSchemaVersion;
       readonly shippingMethod: string;
@@ -102,15 +103,18 @@ export function planWorkload(options: WorkloadOptions): WorkloadStep[] {
       const customerId = burst ?? pick(customers);
       const channel: Channel = chance(0.5) ? 'web' : 'pos';
       const storeId = channel === 'web' ? 'web' : pick(stores);
-      const lines = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => {
+      // Prices are planned in integer cents; the decimal strings are only how the order writes them.
+      const priced = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => {
         const sku = pick(skus);
-        return { sku, quantity: 1 + Math.floor(rng() * 3), unitPrice: cents((prices.get(sku) ?? 999) * (burst === undefined ? 1 : 6)) };
+        return { sku, quantity: 1 + Math.floor(rng() * 3), unitCents: (prices.get(sku) ?? 999) * (burst === undefined ? 1 : 6) };
       });
-      const totalCents = lines.reduce((sum, l) => sum + toCents(l.unitPrice) * l.quantity, 0);
+      const totalCents = priced.reduce((sum, l) => sum + l.unitCents * l.quantity, 0);
+      const lines = priced.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: cents(l.unitCents) }));
       const schemaVersion = pick([1, 2, 3] as const);
       steps.push({
         kind: 'order',
         order: { orderId: `o-${String(orders + 1).padStart(7, '0')}`, customerId, storeId, channel, currency: 'EUR', total: cents(totalCents), createdAt: new Date(eventTime), lines },
+        totalCents,
         eventId: `evt-order-${options.seed ?? 1}-${orders + 1}`,
         schemaVersion,
         shippingMethod: schemaVersion >= 2 ? pick(['standard', 'express', 'pickup']) : 'standard',
@@ -188,7 +192,7 @@ export function plannedLateOrders(steps: readonly WorkloadStep[], topic: { reado
     const lateFor = late.get(step.eventId);
     if (lateFor === undefined) return [];
     const at = step.order.createdAt.getTime();
-    return [{ eventId: step.eventId, storeId: step.order.storeId, windowStart: at - (at % 60_000), revenueCents: toCents(step.order.total), lateFor }];
+    return [{ eventId: step.eventId, storeId: step.order.storeId, windowStart: at - (at % 60_000), revenueCents: step.totalCents, lateFor }];
   });
 }
 

@@ -12,7 +12,6 @@ import type { Message } from 'kafkajs';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
-import { toCents } from '../../../functions/order-analytics/definition.js';
 import { keyPartition } from '../../../scripts/local/pipeline/planned-lateness.js';
 import { orderEventValue } from '../../../scripts/local/pipeline/run-workload.js';
 import type { OrderStep } from '../../../scripts/local/pipeline/workload.js';
@@ -49,7 +48,7 @@ export class OrdersLedger {
   public addOrder(step: OrderStep, sent: Message): void {
     if (sent.partition === undefined) throw new RangeError(`order ${step.eventId} was sent without a partition; the ledger needs to know where it went`);
     if (this.orderEvents.has(step.eventId)) return;
-    this.orderEvents.set(step.eventId, { eventId: step.eventId, storeId: step.order.storeId, occurredAt: step.order.createdAt.getTime(), cents: toCents(step.order.total), partition: sent.partition });
+    this.orderEvents.set(step.eventId, { eventId: step.eventId, storeId: step.order.storeId, occurredAt: step.order.createdAt.getTime(), cents: step.totalCents, partition: sent.partition });
   }
 
   /** `steps` as sent in `messages`, one for one. */
