@@ -31,7 +31,8 @@ describe('rtp demo', () => {
       const { differences } = await runDemo({ events: 400, seed: 11, ports, write: (line) => lines.push(line) });
 
       // Assess
-      expect(lines.at(-1)).toBe('reconciliation: 0 differences');
+      // On failure, the report (with its DIFFERENCE lines) is the message.
+      expect(lines.at(-1), lines.slice(-30).join('\n')).toBe('reconciliation: 0 differences');
       expect(differences).toBe(0);
       expect(lines.join('\n')).toMatch(/dead letters {8}DECODE_ERROR \d+/);
       // The plan has late orders, so the run shows the dead letters agree with the plan's lateness.
