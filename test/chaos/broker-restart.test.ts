@@ -8,7 +8,7 @@
 import { afterAll, describe, inject, it } from 'vitest';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
-import { orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders, withProducerRetries } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -33,7 +33,8 @@ describe('chaos: broker restart', () => {
     });
     const p = pipeline;
     const ledger = new OrdersLedger();
-    const orders = planOrders(ORDERS, { seed: SEED, startAt: Date.now() - 3_600_000 });
+    const { steps: orders, repeats } = withProducerRetries(planOrders(ORDERS, { seed: SEED, startAt: Date.now() - 3_600_000 }), rng);
+    log.inject(`${repeats} orders sent a second time a little later (a producer retrying): each copy must be dropped by event id`, repeats);
     await p.startProcessor();
     const restartAfter = new Set<number>();
     while (restartAfter.size < RESTARTS) restartAfter.add(1 + Math.floor(rng() * (SLICES - 2)));

@@ -15,7 +15,7 @@ import { afterAll, describe, inject, it } from 'vitest';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
 import { PASS, type AwsErrorAnswer, type FaultDecision, type ProxiedRequest } from './harness/fault-proxy.js';
-import { orderMessage, OrdersLedger, planOrders } from './harness/orders-ledger.js';
+import { orderMessage, OrdersLedger, planOrders, withProducerRetries } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';
 import { judge } from './harness/verdict.js';
 
@@ -87,7 +87,8 @@ describe('chaos: DynamoDB faults', () => {
     });
     const p = pipeline;
     const ledger = new OrdersLedger();
-    const orders = planOrders(ORDERS, { seed: SEED, startAt: Date.now() - 3_600_000 });
+    const { steps: orders, repeats } = withProducerRetries(planOrders(ORDERS, { seed: SEED, startAt: Date.now() - 3_600_000 }), rng);
+    log.inject(`${repeats} orders sent a second time a little later (a producer retrying): each copy must be dropped by event id`, repeats);
     log.line(`faults on ${FAULT_RATE * 100}% of the processor's DynamoDB requests, from the start through the drain`);
     await p.startProcessor();
 

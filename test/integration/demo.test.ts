@@ -28,7 +28,9 @@ describe('rtp demo', () => {
 
     // Act
     try {
-      const { differences } = await runDemo({ events: 400, seed: 11, ports, write: (line) => lines.push(line) });
+      // Two events a second of event time: 400 events span over three minutes, so revenue windows
+      // close while orders still arrive, and a window closed early would turn on-time orders late.
+      const { differences } = await runDemo({ events: 400, seed: 11, eventsPerSecond: 2, ports, write: (line) => lines.push(line) });
 
       // Assess
       // On failure, the report (with its DIFFERENCE lines) is the message.

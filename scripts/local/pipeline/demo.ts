@@ -33,6 +33,8 @@ export interface DemoOptions {
   readonly events?: number;
   /** @default 1 */
   readonly seed?: number;
+  /** Event-time density of the workload: fewer events per second spread a run over more windows. @default the workload's 40 */
+  readonly eventsPerSecond?: number;
   /** @default the stack's fixed ports (see ports.ts) */
   readonly ports?: Record<ServicePort, number>;
   readonly write: (line: string) => void;
@@ -101,7 +103,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     }
 
     const events = options.events ?? 20_000;
-    const steps = planWorkload({ events, seed: options.seed ?? 1, startAt: Date.now() - 60_000 });
+    const steps = planWorkload({ events, seed: options.seed ?? 1, startAt: Date.now() - 60_000, ...(options.eventsPerSecond === undefined ? {} : { eventsPerSecond: options.eventsPerSecond }) });
     const kafka = kafkaClient(stack.endpoints.kafka.bootstrapServers, 'rtp-demo');
     const producer = kafka.producer({ idempotent: true });
     const admin = kafka.admin();

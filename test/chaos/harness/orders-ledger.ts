@@ -99,3 +99,23 @@ export function orderMessage(step: OrderStep, schemaIds: OrderSchemaIds, timesta
   }
   return { key: step.order.orderId, value: writeGlueFrame(id, type.toBuffer(orderEventValue(step))), timestamp: String(timestamp), partition: keyPartition(step.order.orderId, PARTITIONS) };
 }
+
+/**
+ * The orders with some sent a second time a little later, at another
+ * offset, as a producer that retries after a lost acknowledgement would:
+ * each copy must be dropped as a duplicate by event id. About `rate` of
+ * the orders are repeated, each within the 100 orders after it.
+ */
+export function withProducerRetries(orders: readonly OrderStep[], rng: () => number, rate = 0.03): { steps: OrderStep[]; repeats: number } {
+  const steps: OrderStep[] = [];
+  let repeats = 0;
+  orders.forEach((order, i) => {
+    steps.push(order);
+    if (rng() < rate) {
+      steps.push(orders[Math.max(0, i - Math.floor(rng() * 100))] as OrderStep);
+      repeats += 1;
+    }
+  });
+  return { steps, repeats };
+}
+
