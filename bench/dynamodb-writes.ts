@@ -23,6 +23,7 @@ import { storeRevenueWindows } from '../scripts/local/pipeline/reconcile.js';
 import type { DynamoDbWriteFigures, Measured, TableRow, WriteCountFigures } from './figures.js';
 import { countDynamoDbWrites, type WriteTally } from './request-counter.js';
 import { writeFloorPer1000, type FloorRecord } from './write-floor.js';
+import { fmt, ratio } from './stats.js';
 import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder } from './workload.js';
 
 export const DynamoDbWriteBenchErrorReason = {
@@ -288,13 +289,6 @@ function assertSameRevenue(runs: WriteCountFigures<RunResult>): void {
 }
 
 const round = (n: number): number => Math.round(n * 10) / 10;
-const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
-/** "4.2× fewer" or, when ours is the larger, "1.3× more". */
-function ratio(ours: number, theirs: number): string {
-  if (ours === 0) return 'none vs some:';
-  const r = theirs / ours;
-  return r >= 1 ? `${fmt(Math.round(r * 10) / 10)}× fewer` : `${fmt(Math.round((1 / r) * 10) / 10)}× more`;
-}
 
 function row(label: string, run: 'fenced' | 'fencedWithDedup', f: DynamoDbWriteFigures): TableRow {
   const pick = (k: keyof DynamoDbWriteFigures, r: keyof WriteCountFigures): number => f[k][r];
