@@ -44,6 +44,25 @@ export interface EndToEndFigures {
   readonly requestedProduceRatePerSec: number;
 }
 
+/** The machine a run was taken on. */
+export interface BenchMachine {
+  readonly node: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGiB: number;
+  readonly platform: string;
+}
+
+/** bench/results.json: every section's figures side by side, and what the run was taken on. */
+export interface BenchResults extends DecodeFigures, DynamoDbWriteFigures, BundleFigures, EndToEndFigures {
+  readonly machine: BenchMachine;
+  /** Seconds each section took, by its title. */
+  readonly sectionSeconds: Readonly<Record<string, number>>;
+  readonly wallSeconds: number;
+  /** ISO 8601. */
+  readonly measuredAt: string;
+}
+
 /** One row of the printed table: a figure, the alternative beside it, and what it is. */
 export interface TableRow {
   readonly measure: string;
