@@ -25,7 +25,7 @@ import { InMemoryStateStore } from '../functions/core/state/in-memory-state-stor
 import { orderAnalytics, toCents, type OrderEventEnvelope } from '../functions/order-analytics/definition.js';
 import type { DecodeFigures, Measured, TableRow } from './figures.js';
 import { median, significant } from './stats.js';
-import { BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder, type BenchWorkload } from './workload.js';
+import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder, type BenchWorkload } from './workload.js';
 
 export interface DecodeBenchOptions {
   /** Timed rounds of each decoder (and of the engine), after a warm-up. @default 5 */
@@ -371,7 +371,7 @@ interface MethodFacts {
 
 function method({ workload, rounds, engine, avroJsPerSec, framed }: MethodFacts): string[] {
   return [
-    `Decode: ${workload.records} orders v3 records in ${workload.events.length} MSK events of up to 500 over ${BENCH_PARTITIONS} partitions, node ${process.version}; ` +
+    `Decode: ${workload.records} orders v3 records in ${workload.events.length} MSK events of up to ${BENCH_BATCH_SIZE} over ${BENCH_PARTITIONS} partitions, node ${process.version}; ` +
       `${WARM_UP_RUNS} warm-up run${WARM_UP_RUNS === 1 ? '' : 's'} each, then ${rounds} round${rounds === 1 ? '' : 's'} alternating ours/Powertools (who goes first alternates), median records/s of each.`,
     'Ours: partitionsOf + decodePartition (RecordDecoder, cached registry, orders reader schema; also decodes key and headers); ' +
       'excludes event validation (zod), logging, metrics and dead-letter I/O. ' +

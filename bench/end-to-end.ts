@@ -191,7 +191,7 @@ export function summarise(observed: EndToEndObservations): Measured<EndToEndFigu
   const method = [
     `End to end: a fresh local stack (Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ` +
       `the reference pipeline as \`rtp demo\` runs it (both processors as local Lambdas behind local MSK event source mappings: batch size 100, batching window 500 ms, Lambda's defaults), ` +
-      `the retail workload (seed ${SEED}) written to Postgres at ${ratePerSec} steps/s by a token bucket (a step is one transaction: a stock movement, an order with its outbox row, a correction; or a poison record).`,
+      `the retail workload (seed ${SEED}) written to Postgres by a token bucket asked for ${ratePerSec} steps/s, which held ${achievedRate} in the measured window (a step is one transaction: a stock movement, an order with its outbox row, a correction; or a poison record).`,
     `Warm-up excluded: stack start-up, provisioning and Debezium's snapshot (of empty tables) end before the first step; then ${WARM_UP_SECONDS} s of steps at the same rate warm the JITs, ` +
       `and records whose Kafka timestamp precedes the end of that warm-up are discarded. The measured window is the next ${round1((produceEnd - windowStart) / 1000)} s of steps plus the drain.`,
     'Latency: per record, from its Kafka timestamp to the return of the invocation that committed it (the DynamoDB transaction done), on one clock. ' +
@@ -199,7 +199,7 @@ export function summarise(observed: EndToEndObservations): Measured<EndToEndFigu
       'and the outbox EventRouter stamps orders with the envelope’s ts_ms (when Debezium processed the change). The CDC capture delay is therefore not in this figure; ' +
       'the "orders: Postgres commit" rows add it for orders (commit = the workload’s transaction returning), per outbox record located by its partition and offset.',
     'Throughput: records of the measured window processed (SUCCESS invocations, both processors, poison records included) divided by the time from the start of the window to the last of them committed. ' +
-      'Records per step is about 1 (a deleted movement makes a change event and a tombstone; a republished order a second outbox record).',
+      `Records per step: ${round2(samples.length / measuredSteps)} here (${samples.length} records for ${measuredSteps} steps; a deleted movement makes a change event and a tombstone, a republished order a second outbox record).`,
     `The run ends with the demo's reconciliation of Postgres against DynamoDB (0 differences, or no figures). Wall time ${round1(observed.wallTimeMs / 1000)} s including the stack's start and stop. ` +
       'Kafka, Connect, Postgres, DynamoDB Local, moto, two processor processes and the producer share the machine, so these figures are of contention as much as of the pipeline.',
   ];
@@ -213,7 +213,7 @@ export function summarise(observed: EndToEndObservations): Measured<EndToEndFigu
   if (late > 2 * early + 1_000) {
     method.push(`The processors fell behind the produce rate (median latency ${early} ms in the window's first quarter, ${late} ms in its last): the figures are of a growing backlog, not of a steady state; ask for less.`);
   }
-  return { figures: { e2eLatencyMs, throughputPerSec, produceRatePerSec: ratePerSec }, rows, method };
+  return { figures: { e2eLatencyMs, throughputPerSec, produceRatePerSec: achievedRate, requestedProduceRatePerSec: ratePerSec }, rows, method };
 }
 
 /** The demo report's nearest-rank percentile, in whole ms. */
@@ -223,6 +223,10 @@ function rank(samples: readonly number[], p: number): number {
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 /** The measuring process: runs the demo paced, and prints its lines and the result as JSON lines. */

@@ -36,9 +36,31 @@ export interface BundleFigures {
 export interface EndToEndFigures {
   /** Ms from a record's Kafka timestamp to the invocation that committed it returning. */
   readonly e2eLatencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
-  /** Records processed per second over the run, at the fixed produce rate below. */
+  /** Records processed per second over the run, while the producer held the rate below. */
   readonly throughputPerSec: number;
+  /** Workload steps per second the producer achieved over the measured window (steps done ÷ the window's time). */
   readonly produceRatePerSec: number;
+  /** Steps per second the token bucket was asked for: the setting, not a measurement. */
+  readonly requestedProduceRatePerSec: number;
+}
+
+/** The machine a run was taken on. */
+export interface BenchMachine {
+  readonly node: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGiB: number;
+  readonly platform: string;
+}
+
+/** bench/results.json: every section's figures side by side, and what the run was taken on. */
+export interface BenchResults extends DecodeFigures, DynamoDbWriteFigures, BundleFigures, EndToEndFigures {
+  readonly machine: BenchMachine;
+  /** Seconds each section took, by its title. */
+  readonly sectionSeconds: Readonly<Record<string, number>>;
+  readonly wallSeconds: number;
+  /** ISO 8601. */
+  readonly measuredAt: string;
 }
 
 /** One row of the printed table: a figure, the alternative beside it, and what it is. */

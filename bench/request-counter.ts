@@ -26,6 +26,8 @@ export interface WriteTally extends OperationTally {
   readonly byTable: Record<string, number>;
   /** Items written by the value of `kindAttribute` (e.g. the engine's `kind`), `other` without one. */
   readonly byKind: Record<string, number>;
+  /** Items written by the view `viewOf` names; items of no view are not in it. */
+  readonly byView: Record<string, number>;
 }
 
 /** A global secondary index with KEYS_ONLY projection: an index write happens when an item enters, leaves or moves in it. */
@@ -40,6 +42,8 @@ export interface CountedIndex {
 export interface CountWritesOptions {
   /** Attribute whose string value classifies items in `byKind`. @default none */
   readonly kindAttribute?: string;
+  /** The view an item (or, for a delete, its key) belongs to, if any. @default none */
+  readonly viewOf?: (item: Item) => string | undefined;
   readonly indexes?: readonly CountedIndex[];
 }
 
@@ -77,7 +81,7 @@ interface PutLike {
 
 /** Attaches the counter to `client` and returns the tally it keeps up to date. */
 export function countDynamoDbWrites(client: DynamoDBClient, options: CountWritesOptions = {}): WriteTally {
-  const tally: WriteTally = { requests: 0, items: 0, writeUnits: 0, failedRequests: 0, indexWriteUnits: 0, byOperation: {}, byTable: {}, byKind: {} };
+  const tally: WriteTally = { requests: 0, items: 0, writeUnits: 0, failedRequests: 0, indexWriteUnits: 0, byOperation: {}, byTable: {}, byKind: {}, byView: {} };
   // Where each indexed item sits in its index now, by table and item key: all writes to the table go through this client.
   const indexed = new Map<string, string | undefined>();
 
@@ -108,6 +112,8 @@ export function countDynamoDbWrites(client: DynamoDBClient, options: CountWrites
     tally.byTable[t] = (tally.byTable[t] ?? 0) + 1;
     const kind = (options.kindAttribute === undefined ? undefined : item?.[options.kindAttribute]?.S) ?? 'other';
     tally.byKind[kind] = (tally.byKind[kind] ?? 0) + 1;
+    const view = item === undefined ? undefined : options.viewOf?.(item);
+    if (view !== undefined) tally.byView[view] = (tally.byView[view] ?? 0) + 1;
   };
   const addIndexUnits = (operation: string, units: number): void => {
     tally.indexWriteUnits += units;
@@ -167,7 +173,8 @@ export function countDynamoDbWrites(client: DynamoDBClient, options: CountWrites
           for (const write of writes) {
             if (unprocessed.has(JSON.stringify(write))) continue;
             const item = write.PutRequest?.Item;
-            record(operation, table, item, unitsOf(itemBytes(item ?? write.DeleteRequest?.Key ?? {}), 1));
+            const written = item ?? write.DeleteRequest?.Key;
+            record(operation, table, written, unitsOf(itemBytes(written ?? {}), 1));
             addIndexUnits(operation, indexUnits(table, item === undefined ? write.DeleteRequest?.Key : keyFromItem(table, item), item));
           }
         }

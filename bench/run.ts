@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark of the kit, side by side with what users
- * would pick instead, in one run on this machine. Prints a table and writes
- * bench/results.json. The in-process measurements run first, on a quiet
- * machine; the DynamoDB write count needs a DynamoDB Local, started here;
+ * would pick instead, in one run on this machine. Prints a table, writes
+ * bench/results.json and rewrites README.md's benchmark table from it, so
+ * the two are committed together. The in-process measurements run first,
+ * on a quiet machine; the DynamoDB write count needs a DynamoDB Local, started here;
  * the end-to-end run starts a whole local stack of its own and goes last.
  * Figures, not tests: nothing here passes or fails on a time.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../scripts/local/dynamodb-local.js';
@@ -14,9 +15,11 @@ import { measureBundles } from './bundles.js';
 import { measureDecode } from './decode.js';
 import { measureDynamoDbWrites } from './dynamodb-writes.js';
 import { measureEndToEnd } from './end-to-end.js';
-import type { Measured } from './figures.js';
+import type { BenchResults, Measured } from './figures.js';
+import { withBenchTable } from './readme-table.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
 interface Section {
   readonly title: string;
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
   const sections = [decode, bundles, writes, endToEnd];
   const wallSeconds = Math.round((performance.now() - started) / 1000);
 
-  const results = {
+  const results: BenchResults = {
     ...decode.measured.figures,
     ...writes.measured.figures,
     ...bundles.measured.figures,
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     measuredAt: new Date().toISOString(),
   };
   await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(README, withBenchTable(await readFile(README, 'utf8'), results));
 
   for (const line of table(sections)) console.log(line);
   console.log('');
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
     console.log(`${section.title} (${section.seconds} s):`);
     for (const line of section.measured.method) console.log(`  - ${line}`);
   }
-  console.log(`\n${sections.length} sections in ${wallSeconds} s on ${results.machine.cpus} × ${results.machine.cpuModel}, node ${process.version}; figures in bench/results.json`);
+  console.log(`\n${sections.length} sections in ${wallSeconds} s on ${results.machine.cpus} × ${results.machine.cpuModel}, node ${process.version}; figures in bench/results.json and README.md's benchmark table`);
 }
 
 main().catch((error: unknown) => {

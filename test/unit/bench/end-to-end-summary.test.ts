@@ -38,6 +38,7 @@ describe('summarising an end-to-end run', () => {
     expect(figures.e2eLatencyMs).toEqual({ p50: 200, p95: 999, p99: 999 });
     expect(figures.throughputPerSec).toBe(2);
     expect(figures.produceRatePerSec).toBe(10);
+    expect(figures.requestedProduceRatePerSec).toBe(10);
     expect(rows.find((r) => r.measure === 'produce rate achieved')?.ours).toBe('10 steps/s');
   });
 
@@ -66,9 +67,11 @@ describe('summarising an end-to-end run', () => {
     ];
 
     // Act
-    const { method } = summarise(observations({ stepDoneAt, invocations }));
+    const { figures, method } = summarise(observations({ stepDoneAt, invocations }));
 
-    // Assess
+    // Assess: the figure is the rate held, not the rate asked
+    expect(figures.produceRatePerSec).toBe(5);
+    expect(figures.requestedProduceRatePerSec).toBe(10);
     expect(method.join('\n')).toMatch(/fell behind the produce rate \(median latency 100 ms in the window's first quarter, 5000 ms in its last\)/);
     expect(method.join('\n')).toMatch(/did not hold the rate asked \(5 of 10 steps\/s\)/);
   });

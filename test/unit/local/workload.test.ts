@@ -32,13 +32,24 @@ describe('the retail workload plan', () => {
   });
 
   it('keeps on-time events within the out-of-orderness and puts late ones ten minutes behind', () => {
-    ofKind(steps, 'order').forEach(({ order, late }, i, all) => {
-      const previous = all[i - 1];
-      if (previous === undefined || late || previous.late) return;
-      expect(Math.abs(order.createdAt.getTime() - previous.order.createdAt.getTime())).toBeLessThan(10_000);
-    });
-    const late = ofKind(steps, 'order').find((o) => o.late);
-    expect(late).toBeDefined();
+    // Prepare: every event an order (orderShare 1), so the k-th order is event k, whose nominal event time is
+    // START + k × 25 ms (40 events/s by default); one in ten late, to see plenty of them.
+    const orders = ofKind(planWorkload({ events: 4_000, startAt: START, seed: 7, orderShare: 1, lateRate: 0.1 }), 'order');
+
+    // Act: each order's event time less its nominal one.
+    const offsets = orders.map(({ order, late }, k) => ({ late, offsetMs: order.createdAt.getTime() - (START + k * 25) }));
+
+    // Assess: on time means within the default 3 s jitter (inside the processors' 5 s out-of-orderness);
+    // late means 10 minutes (600 000 ms) behind, give or take the same jitter.
+    expect(orders).toHaveLength(4_000);
+    const onTime = offsets.filter((o) => !o.late).map((o) => o.offsetMs);
+    const late = offsets.filter((o) => o.late).map((o) => o.offsetMs);
+    expect(late.length).toBeGreaterThan(300);
+    expect(onTime.length).toBeGreaterThan(3_000);
+    expect(Math.min(...onTime)).toBeGreaterThanOrEqual(-3_000);
+    expect(Math.max(...onTime)).toBeLessThanOrEqual(3_000);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(-603_000);
+    expect(Math.max(...late)).toBeLessThanOrEqual(-597_000);
   });
 
   it('only repeats or corrects what was planned before it', () => {

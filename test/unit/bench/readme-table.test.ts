@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../../bench/figures.js';
+import { BenchReadmeError, benchTable, NO_RUN_RECORDED, parseBenchResults, readmeBenchTable, TABLE_END, TABLE_START, withBenchTable } from '../../../bench/readme-table.js';
+
+const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const RESULTS = fileURLToPath(new URL('../../../bench/results.json', import.meta.url));
+
+/** A run's results, figures chosen so each prints differently. */
+const RESULTS_FIXTURE: BenchResults = {
+  decodeRecordsPerSec: { ours: 153_403, powertools: 3_099 },
+  cpuMicrosPerRecord: { decodeOnly: 6.8, decodeDedupWindow: 153 },
+  dynamodbWritesPer1000: { fenced: 1_070.5, fencedWithDedup: 2_342.5, powertoolsIdempotency: 4_000 },
+  dynamodbWcuPer1000: { fenced: 2_549.5, fencedWithDedup: 5_093.5, powertoolsIdempotency: 4_000 },
+  dynamodbRequestsPer1000: { fenced: 37, fencedWithDedup: 57.5, powertoolsIdempotency: 4_000 },
+  bundleBytes: { 'order-analytics': 797_696, 'connector-registration': 3_584 },
+  coldInitMs: { 'order-analytics': 355, 'connector-registration': 41.2 },
+  e2eLatencyMs: { p50: 790, p95: 1_302, p99: 3_301 },
+  throughputPerSec: 97.6,
+  produceRatePerSec: 93.4,
+  requestedProduceRatePerSec: 100,
+  machine: { node: 'v20.19.5', cpus: 2, cpuModel: 'AMD EPYC 7B13 ', memoryGiB: 8, platform: 'linux-x64' },
+  sectionSeconds: { 'decoding and CPU per record': 40.1 },
+  wallSeconds: 241,
+  measuredAt: '2026-11-22T08:41:07.123Z',
+};
+
+describe("the README's benchmark table", () => {
+  it('is what the committed bench/results.json renders to, or says no run is recorded', () => {
+    // Prepare
+    const readme = readFileSync(README, 'utf8');
+    const results = existsSync(RESULTS) ? parseBenchResults(readFileSync(RESULTS, 'utf8')) : undefined;
+
+    // Act
+    const table = readmeBenchTable(readme);
+
+    // Assess: `npm run bench` writes both; a figure typed into either alone fails here
+    expect(table).toEqual(benchTable(results));
+  });
+
+  it('renders every figure of a run, the rate asked beside the rate held, and the ratios against per-record idempotency', () => {
+    // Act
+    const lines = benchTable(RESULTS_FIXTURE);
+
+    // Assess
+    expect(lines).toEqual([
+      'From bench/results.json: one run on 2 × AMD EPYC 7B13 (8 GiB, linux-x64), node v20.19.5, on 2026-11-22, 241 s in all.',
+      '',
+      '| measure | ours | alternative |',
+      '|---|---|---|',
+      '| decode, Glue-framed Avro `OrderEvent`s | 153,403 records/s | Powertools `kafkaConsumer` (Avro): 3,099/s |',
+      '| CPU per record, decode only | 6.8 µs | |',
+      '| CPU per record, decode + dedup + windows (order-analytics, in-memory store) | 153 µs | |',
+      '| DynamoDB items written per 1,000 records, offset fence | 1,070.5 (2,549.5 WCU, 37 requests) | Powertools idempotency, per record: 4,000 (4,000 WCU, 4,000 requests) |',
+      '| same, with event-id dedup (as deployed) | 2,342.5 (5,093.5 WCU, 57.5 requests) | 4,000 (4,000 WCU, 4,000 requests) |',
+      '| bundle / cold import, connector-registration | 3.5 KiB / 41.2 ms | |',
+      '| bundle / cold import, order-analytics | 779 KiB / 355 ms | |',
+      '| end-to-end latency, Kafka timestamp → committed | p50 790 ms, p95 1,302 ms, p99 3,301 ms | |',
+      '| throughput, producer at 93.4 steps/s (100 asked) | 97.6 records/s | |',
+      '',
+      'Against per-record idempotency, the offset fence alone writes 3.7× fewer items, 1.6× fewer WCU, 108.1× fewer requests; ' +
+        'with event-id dedup, 1.7× fewer items, 1.3× more WCU, 69.6× fewer requests.',
+    ]);
+  });
+
+  it('is rewritten between its markers only', () => {
+    // Prepare
+    const readme = `# Title\n\nbefore\n\n${TABLE_START}\n${NO_RUN_RECORDED}\n${TABLE_END}\n\nafter\n`;
+
+    // Act
+    const rewritten = withBenchTable(readme, RESULTS_FIXTURE);
+
+    // Assess
+    expect(rewritten.startsWith(`# Title\n\nbefore\n\n${TABLE_START}\nFrom bench/results.json: one run on 2 × AMD EPYC 7B13`)).toBe(true);
+    expect(rewritten.endsWith(`69.6× fewer requests.\n${TABLE_END}\n\nafter\n`)).toBe(true);
+    expect(readmeBenchTable(rewritten)).toEqual(benchTable(RESULTS_FIXTURE));
+    expect(withBenchTable(rewritten, undefined)).toBe(readme);
+  });
+
+  it('throws when the README has no markers to write between', () => {
+    expect(() => withBenchTable('# Title\n', RESULTS_FIXTURE)).toThrow(BenchReadmeError);
+    expect(() => readmeBenchTable(`${TABLE_END}\n${TABLE_START}\n`)).toThrow(/between one/);
+  });
+
+  it('refuses results.json without a figure the table shows, naming it', () => {
+    // Prepare: results as the bench wrote them before it told the rate held from the rate asked
+    const { requestedProduceRatePerSec: _asked, ...older } = RESULTS_FIXTURE;
+
+    // Act and assess
+    expect(() => parseBenchResults(JSON.stringify(older))).toThrow(/lacks or mistypes requestedProduceRatePerSec;/);
+    expect(parseBenchResults(JSON.stringify(RESULTS_FIXTURE))).toEqual(RESULTS_FIXTURE);
+  });
+});
