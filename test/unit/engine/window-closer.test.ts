@@ -231,7 +231,8 @@ describe('closeDueWindows', () => {
     ]);
     expect(finalsAfterFailure).toEqual([]);
     expect(working.calls[0]?.map((e) => e.deduplicationId)).toEqual(failing.calls[0]?.map((e) => e.deduplicationId));
-    expect(await finalWindowOf(store, 'per-second', 'store-1', 1000, 2000)).toBeDefined();
+    expect(await finalWindowOf(store, 'per-second', 'store-1', 1000, 2000)).toMatchObject({ view: 'per-second', key: 'store-1', start: 1000, end: 2000, result: ['a'], count: 1 });
+    expect(await openWindows(store, 'per-second', 'store-1')).toEqual([[3000, 4000, 1]]);
   });
 
   it('closes a key with more than 99 due windows over several runs, each in one transaction', async () => {
