@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { OrderEventEnvelope } from '../functions/order-analytics/definition.js';
+import { keyPartition } from '../scripts/local/pipeline/planned-lateness.js';
 
 /**
  * The fewest items the offset-fenced engine can write for order-analytics:
@@ -12,7 +12,11 @@ import type { OrderEventEnvelope } from '../functions/order-analytics/definition
  */
 
 export interface FloorRecord {
-  /** Position in the topic across partitions, i.e. production order. */
+  /**
+   * Position in the topic across partitions, i.e. production order. Not the
+   * event time: producers send records out of event-time order, and batches
+   * cut in event-time order are not the batches a mapping delivers.
+   */
   readonly sequence: number;
   readonly partition: number;
   readonly order: OrderEventEnvelope;
@@ -22,14 +26,12 @@ export interface FloorOptions {
   readonly batchSize: number;
   readonly partitions: number;
   /**
-   * Place records by a hash of the customer id (the record key), as Kafka's
-   * default partitioner does, instead of where the workload put them.
+   * Place records as a topic keyed by customer id would, on the partition
+   * Kafka's default partitioner picks for that key (murmur2, as the Java
+   * client and kafkajs's default partitioner do), instead of where the
+   * workload put them.
    */
   readonly byKey: boolean;
-}
-
-function keyPartition(customerId: string, partitions: number): number {
-  return createHash('md5').update(customerId).digest().readUInt32BE(0) % partitions;
 }
 
 /** Items per 1,000 records at the floor, for records cut into batches of `batchSize` in production order. */

@@ -76,6 +76,18 @@ async function stopProcessor(): Promise<void> {
   consumer = undefined;
 }
 
+/** Each partition's log start and end offsets, as the broker reports them to the test's own admin client. */
+async function logOffsets(topic: string): Promise<Map<number, { start: number; end: number }>> {
+  const offsets = await admin!.fetchTopicOffsets(topic);
+  return new Map(offsets.map((o) => [o.partition, { start: Number(o.low), end: Number(o.high) }]));
+}
+
+/** Each partition's committed offset of a group, as the broker reports it; null where the group never committed. */
+async function committedOffsets(group: string, topic: string): Promise<Map<number, number | null>> {
+  const [entry] = await admin!.fetchOffsets({ groupId: group, topics: [topic] });
+  return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? null : Number(p.offset)]));
+}
+
 async function waitForZeroLag(): Promise<void> {
   await waitUntil(async () => (await measureLag(target, { processor: PROCESSOR })).totalOffsetLag === 0, { what: `${groupId} caught up`, timeoutMs: 30_000, pollMs: 250 });
 }
@@ -87,31 +99,43 @@ describe('rtp lag', () => {
     await waitForZeroLag();
 
     const report = await measureLag(target, { processor: PROCESSOR });
+    const log = await logOffsets(TOPIC);
+    const committed = await committedOffsets(groupId, TOPIC);
 
     expect(report.inputs).toHaveLength(1);
     const [input] = report.inputs;
     expect(input).toMatchObject({ processor: PROCESSOR, topic: TOPIC, consumerGroupId: groupId, groupState: 'Stable', members: 1, totalOffsetLag: 0, maxTimeLagMs: 0 });
     expect(input?.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
-    expect(input?.partitions.reduce((sum, p) => sum + (p.committedOffset ?? 0), 0)).toBe(30);
-    for (const p of input?.partitions ?? []) expect(p).toMatchObject({ offsetLag: 0, timeLagMs: 0, committedOffset: p.endOffset });
+    // The broker's own view: the group has committed all 30 records, up to each partition's end.
+    expect([...log.values()].reduce((sum, o) => sum + o.end, 0)).toBe(30);
+    for (const [partition, { end }] of log) expect(committed.get(partition)).toBe(end);
+    for (const p of input?.partitions ?? []) {
+      expect(p).toMatchObject({ offsetLag: 0, timeLagMs: 0, endOffset: log.get(p.partition)?.end, committedOffset: committed.get(p.partition) });
+    }
   });
 
   it('is the produced count, with a time lag, while the processor is paused, and returns to zero after', async () => {
     await stopProcessor();
-    const before = await measureLag(target, { processor: PROCESSOR });
+    const before = await logOffsets(TOPIC);
     await produce(TOPIC, 25, 'paused');
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const paused = await measureLag(target, { processor: PROCESSOR, maxLag: 10 });
+    const after = await logOffsets(TOPIC);
+    const committed = await committedOffsets(groupId, TOPIC);
 
     const [input] = paused.inputs;
     expect(input).toMatchObject({ groupState: 'Empty', members: 0, totalOffsetLag: 25 });
     expect(paused).toMatchObject({ totalOffsetLag: 25, maxLag: 10, exceeded: true });
+    expect(input?.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+    expect([...after].reduce((sum, [partition, { end }]) => sum + end - (before.get(partition)?.end ?? 0), 0)).toBe(25);
     for (const p of input?.partitions ?? []) {
-      const endBefore = before.inputs[0]?.partitions.find((b) => b.partition === p.partition)?.endOffset ?? 0;
+      const endBefore = before.get(p.partition)?.end;
+      const endAfter = after.get(p.partition)?.end ?? Number.NaN;
+      // The paused group still holds what it committed before the 25 were produced.
+      expect(committed.get(p.partition)).toBe(endBefore);
       // Each partition lags by exactly what was produced to it, and is as old as the first of those.
-      expect(p.committedOffset).toBe(endBefore);
-      expect(p.offsetLag).toBe(p.endOffset - endBefore);
+      expect(p).toMatchObject({ endOffset: endAfter, committedOffset: endBefore, offsetLag: endAfter - (endBefore ?? Number.NaN) });
       if (p.offsetLag > 0) {
         expect(p.timeLagMs).toBeGreaterThan(0);
         expect(p.timeLagMs).toBeLessThan(30_000);
@@ -136,11 +160,19 @@ describe('rtp lag', () => {
     await produce('stock-movements', 12, 'cdc');
 
     const report = await measureLag(target);
+    const log = await logOffsets('stock-movements');
+    const committed = await committedOffsets(target.processor('inventory-projector').inputs[0]?.consumerGroupId ?? '', 'stock-movements');
 
     expect(report.inputs.map((i) => i.processor).sort()).toEqual(['inventory-projector', 'order-analytics']);
     const projector = report.inputs.find((i) => i.processor === 'inventory-projector');
     expect(projector).toMatchObject({ topic: 'stock-movements', groupState: 'Dead', totalOffsetLag: 12 });
-    for (const p of projector?.partitions ?? []) expect(p).toMatchObject({ committedOffset: null, offsetLag: p.endOffset - p.startOffset });
+    expect(projector?.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+    expect([...log.values()].reduce((sum, o) => sum + o.end - o.start, 0)).toBe(12);
+    expect([...committed.values()]).toEqual([null, null, null]);
+    for (const p of projector?.partitions ?? []) {
+      const { start, end } = log.get(p.partition) ?? { start: Number.NaN, end: Number.NaN };
+      expect(p).toMatchObject({ committedOffset: null, startOffset: start, endOffset: end, offsetLag: end - start });
+    }
     expect(report.totalOffsetLag).toBe(12);
   });
 

@@ -39,6 +39,10 @@ export function idKey(id: ItemId): string {
   return `${id.pk}\u0000${id.sk}`;
 }
 
+/**
+ * The open-windows shard of a key-window item: `S` and the first four bytes
+ * of the SHA-256 of its `pk`, read big-endian, modulo OPEN_WINDOW_SHARDS.
+ */
 export function openWindowShard(id: ItemId): string {
   const hash = createHash('sha256').update(id.pk).digest();
   return `S${hash.readUInt32BE(0) % OPEN_WINDOW_SHARDS}`;

@@ -4,7 +4,7 @@ import { executePartition } from '../../../functions/core/engine/partition-execu
 import type { DecodedRecord } from '../../../functions/core/handler/decoded-record.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { KeyWindowsBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError, TRANSACTION_LIMITS } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError } from '../../../functions/core/state/state-store.js';
 import { caught } from '../../helpers/caught.js';
 import { batch, checkpointOf, decoded, keyWindowsOf, NOW, openWindows, runPartition, ScriptedStore, TOPIC } from './engine-fixtures.js';
 
@@ -142,7 +142,8 @@ describe('executePartition', () => {
       expect(result.stats).toMatchObject({ applied: 250, uncommitted: 0 });
       expect(store.accepted.length).toBeGreaterThanOrEqual(dedup ? 6 : 3);
       expect(result.stats.commits).toBe(store.accepted.length);
-      for (const writes of store.accepted) expect(writes.length).toBeLessThanOrEqual(TRANSACTION_LIMITS.maxItems);
+      // DynamoDB's documented TransactWriteItems limit is 100 items.
+      for (const writes of store.accepted) expect(writes.length).toBeLessThanOrEqual(100);
       const checkpoints = store.accepted.map((writes) => writes.find((w) => w.body?.kind === 'checkpoint')?.body);
       expect(checkpoints.map((c) => (c?.kind === 'checkpoint' ? c.offset : undefined)).at(-1)).toBe(249);
       const keys = inner.snapshot().flatMap((i) => (i.body.kind === 'key-windows' ? [i.body] : []));

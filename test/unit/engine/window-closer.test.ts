@@ -4,7 +4,7 @@ import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../.
 import { closeDueWindows, type WindowCloserDeps } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError, TRANSACTION_LIMITS, type StateStore } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError, type StateStore } from '../../../functions/core/state/state-store.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
 import { caught } from '../../helpers/caught.js';
 import { batch, decoded, finalWindowOf, keyWindowsOf, NOW, openWindows, runPartition, ScriptedStore } from './engine-fixtures.js';
@@ -231,7 +231,8 @@ describe('closeDueWindows', () => {
     ]);
     expect(finalsAfterFailure).toEqual([]);
     expect(working.calls[0]?.map((e) => e.deduplicationId)).toEqual(failing.calls[0]?.map((e) => e.deduplicationId));
-    expect(await finalWindowOf(store, 'per-second', 'store-1', 1000, 2000)).toBeDefined();
+    expect(await finalWindowOf(store, 'per-second', 'store-1', 1000, 2000)).toMatchObject({ view: 'per-second', key: 'store-1', start: 1000, end: 2000, result: ['a'], count: 1 });
+    expect(await openWindows(store, 'per-second', 'store-1')).toEqual([[3000, 4000, 1]]);
   });
 
   it('closes a key with more than 99 due windows over several runs, each in one transaction', async () => {
@@ -247,7 +248,8 @@ describe('closeDueWindows', () => {
 
     // Assess
     expect(runs).toEqual([99, 51, 0]);
-    for (const { writes } of store.commits) expect(writes.length).toBeLessThanOrEqual(TRANSACTION_LIMITS.maxItems);
+    // DynamoDB's documented TransactWriteItems limit is 100 items.
+    for (const { writes } of store.commits) expect(writes.length).toBeLessThanOrEqual(100);
     expect(finalWindows(inner)).toHaveLength(150);
     expect(await openWindows(inner, 'per-second', 'store-1')).toEqual([[200_000, 201_000, 1]]);
     expect((await keyWindowsOf(inner, 'per-second', 'store-1'))?.closedThrough).toBe(150_000);

@@ -21,7 +21,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, type DynamoDbStateStoreProps } from '../../../functions/core/state/dynamodb-state-store-client.js';
 import type { CheckpointBody, DedupBody, KeyWindowsBody } from '../../../functions/core/state/state-items.js';
 import { StateStoreError, StateStoreErrorReason, StateStoreUnavailableError, type ItemWrite } from '../../../functions/core/state/state-store.js';
-import { CHECKPOINT_PK, OPEN_WINDOWS_INDEX, idKey, itemIds, openWindowShard, type ItemId } from '../../../functions/core/state/table-layout.js';
+import { CHECKPOINT_PK, OPEN_WINDOWS_INDEX, idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
 import { caught } from '../../helpers/caught.js';
 
 const TABLE = 'orders-state';
@@ -125,13 +125,28 @@ describe('DynamoDbStateStore.commit', () => {
     // Assess: in write order, so cancellation reasons map back to writes
     const [first, second, third] = transactItems();
     expect(first).toEqual({
-      Put: { TableName: TABLE, Item: { ...keyWindows('store-1'), pk: windows.pk, sk: windows.sk, rev: 4, openShard: openWindowShard(windows), closesAt: 61_000 }, ...onRevision(3) },
+      // The shard: S + the first four bytes of SHA-256 of 'KW#revenue#store-1' (3c6a8cf6) mod 8 = S6.
+      Put: { TableName: TABLE, Item: { ...keyWindows('store-1'), pk: windows.pk, sk: windows.sk, rev: 4, openShard: 'S6', closesAt: 61_000 }, ...onRevision(3) },
     });
-    expect(openWindowShard(windows)).toMatch(/^S[0-7]$/);
     expect(second?.Put?.Item).toEqual({ ...dedupOf('evt-1'), pk: dedup.pk, sk: dedup.sk, rev: 1, expiresAt: 2_000_000_000 });
     expect(second?.Put?.Item).not.toHaveProperty('openShard');
     expect(second?.Put?.Item).not.toHaveProperty('closesAt');
     expect(third).toEqual({ Delete: { TableName: TABLE, Key: { pk: gone.pk, sk: gone.sk }, ...onRevision(7) } });
+  });
+
+  it('spreads the key-window items of different keys over several open-windows shards', async () => {
+    // Prepare
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const stores = ['store-1', 'store-2', 'store-3', 'store-4', 'store-5', 'store-6'];
+
+    // Act
+    await storeWith().commit(stores.map((store) => ({ id: itemIds.keyWindows('revenue', store), expectedRev: 0, body: keyWindows(store), closesAt: 61_000 })));
+
+    // Assess: S + the first four bytes of SHA-256 of each pk, big-endian, mod 8
+    // (3c6a8cf6, 6461bab5, 276889e0, dcd5a3ac, b35622c0, 92945ebc).
+    const shards = transactItems().map((item) => item.Put?.Item?.openShard as unknown);
+    expect(shards).toEqual(['S6', 'S5', 'S0', 'S4', 'S0', 'S4']);
+    expect(new Set(shards).size).toBeGreaterThan(1);
   });
 
   describe('when DynamoDB cancels the transaction', () => {
@@ -305,7 +320,7 @@ describe('DynamoDbStateStore.read', () => {
     const found = await storeWith().read([id]);
 
     // Assess
-    expect(rows.get(idKey(id))).toMatchObject({ pk: id.pk, sk: id.sk, rev: 1, openShard: openWindowShard(id), closesAt: 61_000 });
+    expect(rows.get(idKey(id))).toMatchObject({ pk: id.pk, sk: id.sk, rev: 1, openShard: 'S6', closesAt: 61_000 });
     expect(found.get(idKey(id))).toEqual({ id, rev: 1, body: keyWindows('store-1') });
   });
 });
