@@ -375,7 +375,8 @@ function dedupCeiling(records: number, withDedup: RunResult, f: DynamoDbWriteFig
 function shortfall(invocations: readonly Invocation[], fenced: RunResult, achieved: number, powertoolsPer1000: number): string[] {
   const records: FloorRecord[] = invocations
     .flatMap((partitions) => partitions.flatMap((p) => p.records))
-    .map((r) => ({ sequence: r.timestamp, partition: r.partition, order: r.value as OrderEventEnvelope }));
+    // The bench workload sends record i to partition i % P at offset i / P, so this is the order it was produced in.
+    .map((r) => ({ sequence: r.offset * BENCH_PARTITIONS + r.partition, partition: r.partition, order: r.value as OrderEventEnvelope }));
   const floor = (batchSize: number, byKey: boolean): string => {
     const per1000 = writeFloorPer1000(records, { batchSize, partitions: BENCH_PARTITIONS, byKey });
     return `${fmt(Math.round(per1000))} (${fmt(Math.round((powertoolsPer1000 / per1000) * 10) / 10)}×)`;
