@@ -24,7 +24,7 @@ import type { SchemaRegistry } from '../functions/core/serde/schema-registry.js'
 import { subjectSchema } from '../functions/core/serde/subject-schema.js';
 import { PIPELINE_TOPIC_PARTITIONS } from '../scripts/local/pipeline/connectors.js';
 import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
-import { planOrders } from '../scripts/local/pipeline/workload.js';
+import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.js';
 
 export const BENCH_TOPIC = 'orders';
 /** The reference processors' batch size in every environment's config. */
@@ -45,6 +45,12 @@ export interface BenchWorkload {
   /** Distinct state keys the workload touches: stores for revenue, customers for risk. */
   readonly stores: number;
   readonly customers: number;
+  /**
+   * What every run must end with, from the plan alone: orders and revenue
+   * per store and minute, keyed `<store>@<minute start, epoch ms>`. The plan
+   * has no repeats and no late orders, so every order counts once.
+   */
+  readonly revenue: ReadonlyMap<string, { readonly orders: number; readonly revenueCents: number }>;
 }
 
 export interface BenchWorkloadOptions {
@@ -109,7 +115,19 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
     schema,
     stores: new Set(orders.map((o) => o.order.storeId)).size,
     customers: new Set(orders.map((o) => o.order.customerId)).size,
+    revenue: plannedRevenue(orders),
   };
+}
+
+function plannedRevenue(orders: readonly OrderStep[]): Map<string, { orders: number; revenueCents: number }> {
+  const revenue = new Map<string, { orders: number; revenueCents: number }>();
+  for (const step of orders) {
+    const at = step.order.createdAt.getTime();
+    const key = `${step.order.storeId}@${at - (at % 60_000)}`;
+    const current = revenue.get(key) ?? { orders: 0, revenueCents: 0 };
+    revenue.set(key, { orders: current.orders + 1, revenueCents: current.revenueCents + step.totalCents });
+  }
+  return revenue;
 }
 
 export const BenchWorkloadErrorReason = {
