@@ -28,9 +28,10 @@ describe('rtp demo', () => {
 
     // Act
     try {
-      // Two events a second of event time: 400 events span over three minutes, so revenue windows
-      // close while orders still arrive, and a window closed early would turn on-time orders late.
-      const { differences } = await runDemo({ events: 400, seed: 11, eventsPerSecond: 2, ports, write: (line) => lines.push(line) });
+      // Five events a second of event time: 800 events span over two and a half minutes, written at
+      // 40 a second so the processors keep up, so revenue windows close while orders still arrive and
+      // a window closed early would turn on-time orders late.
+      const { differences } = await runDemo({ events: 800, seed: 11, eventsPerSecond: 5, ratePerSec: 40, ports, write: (line) => lines.push(line) });
 
       // Assess
       // On failure, the report (with its DIFFERENCE lines) is the message.
