@@ -40,11 +40,16 @@ export class ChaosStateStore implements StateStore {
   }
 
   public commit(writes: readonly ItemWrite[]): Promise<CommitOutcome> {
-    return this.call(async () => {
-      const outcome = await this.inner.commit(writes);
-      if (outcome.committed) this.options.onAccepted?.(writes);
-      return outcome;
-    });
+    return this.call(
+      async () => {
+        const outcome = await this.inner.commit(writes);
+        if (outcome.committed) this.options.onAccepted?.(writes);
+        return outcome;
+      },
+      // Half the time the answer of an accepted commit is lost with the invocation: DynamoDB
+      // applied it and the Lambda never heard, the case the offset fence exists for.
+      (outcome) => outcome.committed && this.options.rng() < 0.5,
+    );
   }
 
   public listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
@@ -55,7 +60,15 @@ export class ChaosStateStore implements StateStore {
     return this.call(() => this.inner.findDueKeyWindows(closesAtOrBefore, limit));
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * `heardBeforeDying` says when a call that the crash follows still gets
+   * its answer back: an accepted commit sometimes does, so the engine
+   * reports what it decided and dies at its next call. Nothing durable
+   * happens in between, since dead letters and emissions of a crashed
+   * invocation fail too. When it does not, the records that commit decided
+   * have no report from the engine, only their effects on state.
+   */
+  private async call<T>(operation: () => Promise<T>, heardBeforeDying: (result: T) => boolean = () => false): Promise<T> {
     await this.yieldSome();
     if (this.invocation.crashed) throw new InvocationCrashed('the invocation is gone');
     if (this.options.rng() < this.options.throttleRate) throw new StateStoreUnavailableError('injected throttling');
@@ -63,6 +76,7 @@ export class ChaosStateStore implements StateStore {
     this.calls += 1;
     if (this.options.crashAfterCalls !== undefined && this.calls >= this.options.crashAfterCalls) {
       this.invocation.crashed = true;
+      if (heardBeforeDying(result)) return result;
       throw new InvocationCrashed(`crashed after store call ${this.calls}`);
     }
     await this.yieldSome();

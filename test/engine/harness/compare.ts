@@ -22,11 +22,12 @@ const multisetDiff = (expected: readonly string[], actual: readonly string[]): {
 };
 
 /**
- * Compares the engine's final state with the oracle's. An event id missing
- * from a window it belongs to is lost, an extra one duplicated; so is a
- * projected row that differs, a rollup sum off by some amount, a dead
- * letter never written, a window never announced, or a record whose
- * disposition was committed twice.
+ * Compares what the engine did with what the oracle expects, every check
+ * from both sides. An event id missing from a window it belongs to is
+ * lost, an extra one duplicated; so is a projected row that differs, a
+ * rollup sum off by some amount, a dead letter never written, a window
+ * never announced or announced with the wrong ids, or a record the engine
+ * decided twice or never.
  */
 export function compare(expected: Expected, result: SimulationResult, items: readonly StateBody[]): Verdict {
   let lost = 0;
@@ -83,7 +84,13 @@ export function compare(expected: Expected, result: SimulationResult, items: rea
     if (diff < 0 || rowsDiff < 0) lost += Math.max(-diff, -rowsDiff);
   }
 
-  const lettered = new Map(result.deadLetters.map((l) => [`${l.partition}/${l.offset}`, l.reason]));
+  // Dead letters may be written again after a crash, but always for the same reason.
+  const reasons = new Map<string, Set<string>>();
+  for (const l of result.deadLetters) reasons.set(`${l.partition}/${l.offset}`, (reasons.get(`${l.partition}/${l.offset}`) ?? new Set()).add(l.reason));
+  for (const [record, given] of reasons) {
+    if (given.size > 1) note(`record ${record} was dead-lettered for ${given.size} reasons: ${[...given].join(', ')}`);
+  }
+  const lettered = new Map([...reasons].map(([record, given]) => [record, [...given][0]]));
   for (const [record, reason] of expected.deadLetters) {
     if (lettered.get(record) !== reason) {
       note(`record ${record} should be dead-lettered as ${reason}, got ${String(lettered.get(record))}`);
@@ -97,54 +104,130 @@ export function compare(expected: Expected, result: SimulationResult, items: rea
     }
   }
 
-  // Every window of the emitting view is announced (at least once, always under one deduplication id).
-  const announced = new Set(result.emissions.map((e) => JSON.parse(e.body) as { view: string; key: string; windowStart: number; windowEnd: number }).map((b) => `${b.view}|${b.key}|${b.windowStart}|${b.windowEnd}`));
-  const dedupIds = new Map<string, Set<string>>();
+  // Every tumbling window the oracle expects, or the engine finalised, is
+  // announced, always under one deduplication id, carrying the expected ids;
+  // and nothing else is announced.
+  const announcements = new Map<string, { dedupIds: Set<string>; payloads: Set<string> }>();
   for (const e of result.emissions) {
-    const b = JSON.parse(e.body) as { view: string; key: string; windowStart: number; windowEnd: number };
+    const b = JSON.parse(e.body) as { view: string; key: string; windowStart: number; windowEnd: number; payload?: unknown };
     const key = `${b.view}|${b.key}|${b.windowStart}|${b.windowEnd}`;
-    dedupIds.set(key, (dedupIds.get(key) ?? new Set()).add(e.deduplicationId));
+    const seen = announcements.get(key) ?? { dedupIds: new Set<string>(), payloads: new Set<string>() };
+    seen.dedupIds.add(e.deduplicationId);
+    seen.payloads.add(JSON.stringify(b.payload));
+    announcements.set(key, seen);
   }
-  for (const key of finals.keys()) {
-    if (key.startsWith('tumbling|') && !announced.has(key)) {
+  const tumbling = (key: string): boolean => key.startsWith('tumbling|');
+  for (const key of new Set([...[...expected.windows.keys()].filter(tumbling), ...[...finals.keys()].filter(tumbling)])) {
+    if (!announcements.has(key)) {
       note(`window ${key} was never announced`);
       lost += 1;
     }
   }
-  for (const [key, ids] of dedupIds) {
-    if (ids.size > 1) {
-      note(`window ${key} was announced under ${ids.size} deduplication ids`);
-      duplicated += ids.size - 1;
+  for (const [key, { dedupIds, payloads }] of announcements) {
+    const want = expected.windows.get(key);
+    if (want === undefined) {
+      note(`window ${key} was announced but the oracle has no such window`);
+      duplicated += 1;
+      continue;
+    }
+    if (dedupIds.size > 1) {
+      note(`window ${key} was announced under ${dedupIds.size} deduplication ids`);
+      duplicated += dedupIds.size - 1;
+    }
+    for (const payload of payloads) {
+      const { missing, extra } = multisetDiff(want, JSON.parse(payload) as string[]);
+      if (missing > 0 || extra > 0) note(`window ${key} was announced with ${missing} ids missing, ${extra} extra`);
+      lost += missing;
+      duplicated += extra;
     }
   }
 
-  // Accounting: every record is decided by exactly one accepted commit, and
-  // what the engine reported matches what must happen to it; the totals
-  // then add up: records in = applied + duplicates + dead-lettered.
-  for (const [id, disposition] of expected.dispositions) {
+  const accounting = account(expected, result);
+  lost += accounting.lost;
+  duplicated += accounting.duplicated;
+  for (const problem of accounting.problems) note(problem);
+  return { lost, duplicated, problems };
+}
+
+type Outcome = 'applied' | 'duplicate' | 'LATE_EVENT' | 'PROCESSING_ERROR' | 'DECODE_ERROR';
+
+/**
+ * Accounting, measured from the engine's side: what each accepted commit
+ * reported deciding, the decode failures it dead-lettered (those never
+ * reach a commit's dispositions), and how often a checkpoint moved over
+ * each record. Every record in is decided exactly once, as the oracle
+ * decided it, so records in = applied + duplicates + dead-lettered holds
+ * for the engine's own counts, and each count is the oracle's. A record
+ * decided by an accepted commit whose answer was lost with its invocation
+ * has no report: it counts as unreported, its effects are judged by the
+ * state comparison, and the engine's counts may then fall short of the
+ * oracle's by exactly the unreported records.
+ */
+function account(expected: Expected, result: SimulationResult): Verdict {
+  let lost = 0;
+  let duplicated = 0;
+  const problems: string[] = [];
+
+  const decided = new Map<string, Outcome[]>();
+  const decide = (id: string, outcome: Outcome): void => {
+    decided.set(id, [...(decided.get(id) ?? []), outcome]);
+  };
+  for (const chunk of result.committed) {
+    for (const { offset, disposition } of chunk.dispositions) {
+      decide(`${chunk.partition}/${offset}`, disposition.kind === 'rejected' ? disposition.reason : disposition.kind);
+    }
+  }
+  const undecodable = new Set(result.deadLetters.filter((l) => l.reason === 'DECODE_ERROR').map((l) => `${l.partition}/${l.offset}`));
+  for (const id of undecodable) decide(id, 'DECODE_ERROR');
+
+  const delivered = new Set(result.delivered);
+  for (const id of decided.keys()) {
+    if (!delivered.has(id)) problems.push(`record ${id} was decided but never delivered`);
+  }
+  const counts = { in: delivered.size, applied: 0, duplicates: 0, deadLettered: 0, unreported: 0 };
+  for (const id of delivered) {
+    const outcomes = decided.get(id) ?? [];
+    for (const outcome of outcomes) {
+      if (outcome === 'applied') counts.applied += 1;
+      else if (outcome === 'duplicate') counts.duplicates += 1;
+      else counts.deadLettered += 1;
+    }
     const times = result.coverage.get(id) ?? 0;
+    if (outcomes.length === 0 && times > 0) {
+      counts.unreported += 1;
+    } else if (outcomes.length === 0) {
+      problems.push(`record ${id} was never decided by the engine, expected ${String(expected.dispositions.get(id))}`);
+      lost += 1;
+    } else if (outcomes.length > 1) {
+      problems.push(`record ${id} was decided ${outcomes.length} times: ${outcomes.join(', ')}`);
+      duplicated += outcomes.length - 1;
+    } else if (outcomes[0] !== expected.dispositions.get(id)) {
+      problems.push(`record ${id} was ${String(outcomes[0])}, expected ${String(expected.dispositions.get(id))}`);
+    }
     if (times > 1) {
-      note(`record ${id} was committed ${times} times`);
+      problems.push(`record ${id} was committed ${times} times`);
       duplicated += times - 1;
     }
-    if (times === 0 && disposition !== 'DECODE_ERROR') {
-      note(`record ${id} was never committed`);
+    // A partition holding nothing but undecodable records has nothing to commit.
+    if (times === 0 && !undecodable.has(id)) {
+      problems.push(`record ${id} was never committed`);
       lost += 1;
     }
   }
-  for (const chunk of result.committed) {
-    for (const { offset, disposition } of chunk.dispositions) {
-      const id = `${chunk.partition}/${offset}`;
-      const reported = disposition.kind === 'rejected' ? disposition.reason : disposition.kind;
-      if (reported !== expected.dispositions.get(id)) note(`record ${id} was ${reported}, expected ${String(expected.dispositions.get(id))}`);
-    }
-  }
-  const counted = { in: expected.dispositions.size, applied: 0, duplicates: 0, deadLettered: 0 };
+
+  const oracle = { in: expected.dispositions.size, applied: expected.applied, duplicates: expected.duplicates, deadLettered: 0 };
   for (const disposition of expected.dispositions.values()) {
-    if (disposition === 'applied') counted.applied += 1;
-    else if (disposition === 'duplicate') counted.duplicates += 1;
-    else counted.deadLettered += 1;
+    if (disposition === 'LATE_EVENT' || disposition === 'DECODE_ERROR') oracle.deadLettered += 1;
   }
-  if (counted.in !== counted.applied + counted.duplicates + counted.deadLettered) note(`accounting does not add up: ${JSON.stringify(counted)}`);
+  if (counts.in !== counts.applied + counts.duplicates + counts.deadLettered + counts.unreported) {
+    problems.push(`the engine's accounting does not add up: ${JSON.stringify(counts)}`);
+  }
+  if (counts.in !== oracle.in) problems.push(`the engine saw ${counts.in} records in, the oracle ${oracle.in}`);
+  let shortfall = 0;
+  for (const what of ['applied', 'duplicates', 'deadLettered'] as const) {
+    if (counts[what] > oracle[what]) problems.push(`the engine counted ${counts[what]} ${what}, the oracle ${oracle[what]}`);
+    shortfall += Math.max(0, oracle[what] - counts[what]);
+  }
+  if (shortfall !== counts.unreported) problems.push(`the engine's counts fall ${shortfall} short of the oracle's, but ${counts.unreported} records went unreported: ${JSON.stringify({ engine: counts, oracle })}`);
   return { lost, duplicated, problems };
 }

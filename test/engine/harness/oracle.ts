@@ -1,4 +1,4 @@
-import { fixedWindowsFor, isSessionRecordLate, isWindowLate } from '../../../functions/core/engine/windows.js';
+import { closedThroughAtMost, sessionsOf, sessionTakes, watermarkAfter, windowsTaking } from './oracle-windows.js';
 import { OUT_OF_ORDERNESS_MS, type Scenario, type TestEvent } from './scenario.js';
 
 /** What a perfect processor ends with: every record applied exactly once, in order. */
@@ -17,9 +17,10 @@ export interface Expected {
   readonly dispositions: Map<string, 'applied' | 'duplicate' | 'LATE_EVENT' | 'DECODE_ERROR'>;
 }
 
+// The test definition's window views, restated: tumbling is the layout whose slide is its size.
 const VIEWS = [
-  { name: 'tumbling', spec: { type: 'tumbling', sizeMs: 1000 } as const, lateness: 0 },
-  { name: 'hopping', spec: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } as const, lateness: 200 },
+  { name: 'tumbling', layout: { sizeMs: 1000, slideMs: 1000 }, lateness: 0 },
+  { name: 'hopping', layout: { sizeMs: 3000, slideMs: 1000 }, lateness: 200 },
 ];
 const SESSION = { name: 'session', gapMs: 700, lateness: 100 };
 
@@ -46,7 +47,7 @@ export function expectedOutcome(scenario: Scenario): Expected {
   };
 
   scenario.partitions.forEach((records, partition) => {
-    let maxEventTime: number | null = null;
+    const eventTimes: number[] = [];
     const seen = new Set<string>();
     records.forEach((record, offset) => {
       const id = `${partition}/${offset}`;
@@ -56,8 +57,8 @@ export function expectedOutcome(scenario: Scenario): Expected {
         return;
       }
       const event: TestEvent = record.event;
-      const watermark = maxEventTime === null ? Number.NEGATIVE_INFINITY : maxEventTime - OUT_OF_ORDERNESS_MS;
-      maxEventTime = Math.max(maxEventTime ?? event.t, event.t);
+      const watermark = watermarkAfter(eventTimes, OUT_OF_ORDERNESS_MS);
+      eventTimes.push(event.t);
       if (seen.has(event.id)) {
         duplicates += 1;
         dispositions.set(id, 'duplicate');
@@ -79,16 +80,12 @@ export function expectedOutcome(scenario: Scenario): Expected {
       let onTime = false;
       let missed = false;
       for (const view of VIEWS) {
-        let taken = false;
-        for (const w of fixedWindowsFor(view.spec, event.t)) {
-          if (isWindowLate(w.end, view.lateness, watermark)) continue;
-          add(`${view.name}|${event.key}|${w.start}|${w.end}`, event.id);
-          taken = true;
-        }
-        onTime ||= taken;
-        missed ||= !taken;
+        const taking = windowsTaking(event.t, view.layout, view.lateness, watermark, closedThroughAtMost(watermark, view.lateness));
+        for (const w of taking) add(`${view.name}|${event.key}|${w.start}|${w.end}`, event.id);
+        onTime ||= taking.length > 0;
+        missed ||= taking.length === 0;
       }
-      if (!isSessionRecordLate(event.t, SESSION.lateness, watermark)) {
+      if (sessionTakes(event.t, SESSION.lateness, watermark, closedThroughAtMost(watermark, SESSION.lateness))) {
         sessionPoints.set(event.key, [...(sessionPoints.get(event.key) ?? []), { t: event.t, id: event.id }]);
         onTime = true;
       } else missed = true;
@@ -104,23 +101,11 @@ export function expectedOutcome(scenario: Scenario): Expected {
     });
   });
 
-  // Sessions are the connected runs of [t, t + gap) over every on-time record of a key; touching runs connect, as in Flink.
+  // Every on-time record of a key, whatever its partition, feeds the key's sessions.
   for (const [key, points] of sessionPoints) {
-    const sorted = [...points].sort((a, b) => a.t - b.t);
-    let current: { start: number; end: number; ids: string[] } | undefined;
-    const flush = (): void => {
-      if (current !== undefined) windows.set(`${SESSION.name}|${key}|${current.start}|${current.end}`, current.ids.sort());
-    };
-    for (const point of sorted) {
-      if (current !== undefined && point.t <= current.end) {
-        current.end = Math.max(current.end, point.t + SESSION.gapMs);
-        current.ids.push(point.id);
-      } else {
-        flush();
-        current = { start: point.t, end: point.t + SESSION.gapMs, ids: [point.id] };
-      }
+    for (const session of sessionsOf(points, SESSION.gapMs)) {
+      windows.set(`${SESSION.name}|${key}|${session.start}|${session.end}`, session.records.map((p) => p.id).sort());
     }
-    flush();
   }
   return { windows, rows, groups, applied, duplicates, deadLetters, dispositions };
 }

@@ -3,9 +3,10 @@ import { defineProcessor, type ProcessorDefinition } from '../../../functions/co
 
 /**
  * The stream the exactly-once property runs: sales (windowed three ways)
- * and row changes (projected, with a rollup), with bounded disorder, a few
- * very late events, repeats of earlier events at new offsets, stale
- * replays of row changes and undecodable records.
+ * and row changes (projected, with a rollup), with bounded disorder, late
+ * events, pairs of events on the edges of the lateness and merge rules,
+ * repeats of earlier events at new offsets, stale replays of row changes
+ * and undecodable records.
  */
 
 export type TestEvent =
@@ -29,6 +30,10 @@ export interface Scenario {
 }
 
 export const OUT_OF_ORDERNESS_MS = 300;
+/** Each window view's allowed lateness; fixed windows start every second. */
+const LATENESS_MS = { tumbling: 0, hopping: 200, session: 100 } as const;
+const SLIDE_MS = 1000;
+const SESSION_GAP_MS = 700;
 export const TOPIC = 'sales';
 
 type Ids = string[];
@@ -45,9 +50,9 @@ export function testDefinition(partitions: number): ProcessorDefinition {
     watermark: { outOfOrdernessMs: OUT_OF_ORDERNESS_MS },
     dedup: { eventId: (v) => v.id, horizonMs: 1_000_000_000 },
     views: [
-      { kind: 'window', name: 'tumbling', key: saleKey, window: { type: 'tumbling', sizeMs: 1000 }, aggregate: idsAggregate, emit: (w) => w.result },
-      { kind: 'window', name: 'hopping', key: saleKey, window: { type: 'hopping', sizeMs: 3000, slideMs: 1000 }, allowedLatenessMs: 200, aggregate: idsAggregate },
-      { kind: 'window', name: 'session', key: saleKey, window: { type: 'session', gapMs: 700 }, allowedLatenessMs: 100, aggregate: idsAggregate },
+      { kind: 'window', name: 'tumbling', key: saleKey, window: { type: 'tumbling', sizeMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.tumbling, aggregate: idsAggregate, emit: (w) => w.result },
+      { kind: 'window', name: 'hopping', key: saleKey, window: { type: 'hopping', sizeMs: 3 * SLIDE_MS, slideMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.hopping, aggregate: idsAggregate },
+      { kind: 'window', name: 'session', key: saleKey, window: { type: 'session', gapMs: SESSION_GAP_MS }, allowedLatenessMs: LATENESS_MS.session, aggregate: idsAggregate },
       {
         kind: 'projection',
         name: 'rows',
@@ -70,9 +75,10 @@ export function testDefinition(partitions: number): ProcessorDefinition {
 }
 
 interface Draw {
-  readonly kind: 'sale' | 'change' | 'late' | 'repeat' | 'stale' | 'poison';
+  readonly kind: 'sale' | 'change' | 'late' | 'edge' | 'repeat' | 'stale' | 'poison';
   readonly key: number;
   readonly jitter: number;
+  readonly lag: number;
   readonly row: number;
   readonly del: boolean;
   readonly qty: number;
@@ -80,9 +86,19 @@ interface Draw {
 }
 
 const draw: fc.Arbitrary<Draw> = fc.record({
-  kind: fc.constantFrom<Draw['kind']>('sale', 'sale', 'sale', 'sale', 'sale', 'change', 'change', 'late', 'repeat', 'stale', 'poison'),
+  kind: fc.constantFrom<Draw['kind']>('sale', 'sale', 'sale', 'sale', 'sale', 'change', 'change', 'late', 'edge', 'repeat', 'stale', 'poison'),
   key: fc.integer({ min: 0, max: 3 }),
-  jitter: fc.integer({ min: -250, max: 250 }),
+  // Window sizes, slides, gaps, lateness and out-of-orderness are whole
+  // hundreds of ms, so every edge of the rules (a watermark reaching
+  // end - 1 + lateness, a session just touching another) falls within a
+  // millisecond or two of a multiple of 100. Most event times sit there,
+  // so that an off-by-one in the engine shows; the rest spread evenly.
+  jitter: fc.oneof(
+    { arbitrary: fc.integer({ min: -250, max: 250 }), weight: 1 },
+    { arbitrary: fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -2, max: 2 })).map(([steps, off]) => steps * 100 + off), weight: 2 },
+  ),
+  // How far behind a late event is: anywhere from just past the out-of-orderness to too late for every window.
+  lag: fc.integer({ min: 3, max: 30 }).map((hundreds) => hundreds * 100),
   row: fc.integer({ min: 0, max: 4 }),
   del: fc.boolean(),
   qty: fc.integer({ min: -5, max: 20 }),
@@ -93,6 +109,7 @@ function buildPartition(p: number, draws: readonly Draw[]): StreamRecord[] {
   const records: StreamRecord[] = [];
   const events: TestEvent[] = [];
   let pos = 0;
+  let newest = Number.NEGATIVE_INFINITY;
   draws.forEach((d, i) => {
     const t = 10_000 + i * 100 + d.jitter;
     const id = `p${p}-e${i}`;
@@ -105,8 +122,19 @@ function buildPartition(p: number, draws: readonly Draw[]): StreamRecord[] {
         event = events.length === 0 ? undefined : events[d.pick % events.length];
         break;
       case 'late':
-        event = { kind: 'sale', id, key: `k${d.key}`, t: t - 3_000 };
+        event = { kind: 'sale', id, key: `k${d.key}`, t: t - d.lag };
         break;
+      case 'edge': {
+        const [pusher, straggler] = edgePair(newest, t, d.pick);
+        // A key of their own, so that no other record's session bridges or blurs the edge.
+        const key = `edge-p${p}-${i}`;
+        const first: TestEvent = { kind: 'sale', id, key, t: pusher };
+        events.push(first);
+        records.push({ kind: 'event', event: first });
+        newest = Math.max(newest, pusher);
+        event = { kind: 'sale', id: `${id}-edge`, key, t: straggler };
+        break;
+      }
       case 'stale':
         // An old change replayed: its position is behind what the row already holds.
         event = pos < 2 ? undefined : { kind: 'change', id, t, row: `p${p}-r${d.row}`, op: 'upsert', pos: d.pick % (pos - 1), group: `g${d.key}`, qty: d.qty };
@@ -119,10 +147,36 @@ function buildPartition(p: number, draws: readonly Draw[]): StreamRecord[] {
         event = { kind: 'sale', id, key: `k${d.key}`, t };
     }
     if (event === undefined) return;
+    newest = Math.max(newest, event.t);
     events.push(event);
     records.push({ kind: 'event', event });
   });
   return records;
+}
+
+/**
+ * Two event times of one key on an edge of the rules, which random times
+ * reach too rarely to catch an off-by-one there. For a lateness edge the
+ * first moves the partition's watermark to one millisecond before, at or
+ * after the point where a window of one view (or, for sessions, the second
+ * record itself) stops taking records, and the second is a record for
+ * exactly that window. For a merge edge the second starts a session one
+ * millisecond inside, exactly at or one millisecond past the end of the
+ * session the first opened.
+ */
+function edgePair(newest: number, t: number, pick: number): [number, number] {
+  const off = (pick % 3) - 1;
+  const edge = (['tumbling', 'hopping', 'session', 'merge'] as const)[Math.floor(pick / 3) % 4] ?? 'merge';
+  const first = Math.max(newest, t);
+  if (edge === 'merge') return [first, first + SESSION_GAP_MS + off];
+  const lateness = LATENESS_MS[edge];
+  // Late exactly when second - 1 + lateness <= first - out-of-orderness, that is when off <= 0.
+  if (edge === 'session') return [first, first - OUT_OF_ORDERNESS_MS - lateness + 1 + off];
+  // The window ending at `end` closes at watermark end - 1 + lateness; the first record puts the watermark at that
+  // plus off (late when off >= 0), never below the partition's newest event time, so that it is the one deciding.
+  const end = Math.ceil((first - OUT_OF_ORDERNESS_MS - lateness + 1 - off) / SLIDE_MS) * SLIDE_MS;
+  const intoWindow = Math.floor(pick / 12) % SLIDE_MS;
+  return [end - 1 + lateness + off + OUT_OF_ORDERNESS_MS, end - 1 - intoWindow];
 }
 
 export function scenarioArbitrary(options: { maxPartitions: number; maxRecords: number }): fc.Arbitrary<Scenario> {

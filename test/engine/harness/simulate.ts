@@ -27,7 +27,9 @@ export interface SimulationOptions {
 }
 
 export interface SimulationResult {
-  /** What the engine reported, commit by commit (a commit the invocation died right after is missing here). */
+  /** Every `${partition}/${offset}` of the stream: the records in. */
+  readonly delivered: readonly string[];
+  /** What the engine reported, commit by commit, including a commit the invocation died right after. */
   readonly committed: CommittedChunk[];
   /** Per `${partition}/${offset}`, how many accepted commits moved a checkpoint over it. */
   readonly coverage: Map<string, number>;
@@ -155,5 +157,6 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
     { definition, store, now: () => NOW, emitter: { emit: (batch) => (emissions.push(...batch), Promise.resolve()) } },
     { watermark: Number.POSITIVE_INFINITY },
   );
-  return { committed, coverage, deadLetters, emissions, invocations, crashes, zombies };
+  const delivered = records.flatMap((partition, p) => partition.map((_, offset) => `${p}/${offset}`));
+  return { delivered, committed, coverage, deadLetters, emissions, invocations, crashes, zombies };
 }
