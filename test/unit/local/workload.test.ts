@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { toCents } from '../../../functions/order-analytics/definition.js';
 import { planWorkload, type WorkloadStep } from '../../../scripts/local/pipeline/workload.js';
 
 const START = Date.parse('2026-11-22T09:00:00.000Z');
@@ -25,9 +24,16 @@ describe('the retail workload plan', () => {
     expect(ofKind(steps, 'poison').length).toBeGreaterThan(10);
   });
 
-  it('writes orders whose total is the sum of their lines, exactly', () => {
-    for (const { order } of ofKind(steps, 'order')) {
-      expect(toCents(order.total)).toBe(order.lines.reduce((sum, l) => sum + toCents(l.unitPrice) * l.quantity, 0));
+  it('writes orders whose total is the sum of their lines, exactly, and plans that total in integer cents', () => {
+    // Parsed here by digits, not with the processor's own decimal parser: prices are positive, two decimals.
+    const cents = (decimal: string): number => {
+      const match = /^(\d+)\.(\d\d)$/.exec(decimal);
+      if (match === null) throw new Error(`'${decimal}' is not a positive decimal with two fraction digits`);
+      return Number(match[1]) * 100 + Number(match[2]);
+    };
+    for (const { order, totalCents } of ofKind(steps, 'order')) {
+      const sum = order.lines.reduce((total, l) => total + cents(l.unitPrice) * l.quantity, 0);
+      expect([cents(order.total), totalCents]).toEqual([sum, sum]);
     }
   });
 
