@@ -65,7 +65,11 @@ export class OrdersLedger {
     return this.orderEvents;
   }
 
-  /** In send order. */
+  /**
+   * In send order, each order once. A repeat is left out: it goes to its
+   * order's partition after the order itself, so it cannot move that
+   * partition's watermark, and a duplicate is never judged late.
+   */
   public get sent(): readonly LedgerOrder[] {
     return [...this.orderEvents.values()];
   }
