@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import kafkajs from 'kafkajs';
 import { KafkaEventError } from '../../functions/core/msk/errors.js';
 import { CliError } from './cli-error.js';
@@ -51,14 +51,30 @@ program
   .description('Run the reference pipeline locally end to end on a fresh stack and print its report; exits 1 unless reconciliation finds no difference')
   .option('--events <n>', 'business events the retail workload writes', '20000')
   .option('--seed <n>', 'seed of the workload, for a run that repeats exactly', '1')
-  .action(async (options: { events: string; seed: string }) => {
+  .option('--partitions <n>', 'partitions of each input topic', positiveWholeNumber, 3)
+  .option('--instances <n>', 'processes of each processor in one consumer group (at most --partitions)', positiveWholeNumber, 1)
+  .action(async (options: { events: string; seed: string; partitions: number; instances: number }) => {
     const events = Number(options.events);
     const seed = Number(options.seed);
     if (!Number.isInteger(events) || events < 1) throw new CliError(`--events must be a positive whole number, got '${options.events}'`);
     if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${options.seed}'`);
-    const { differences } = await runDemo({ events, seed, write: (line) => process.stdout.write(`${line}\n`) });
+    if (options.instances > options.partitions) throw new CliError(`--instances (${options.instances}) must not exceed --partitions (${options.partitions}): a process without a partition has nothing to do`);
+    const { differences } = await runDemo({
+      events,
+      seed,
+      partitions: options.partitions,
+      instances: options.instances,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
     if (differences > 0) process.exitCode = 1;
   });
+
+/** commander's parser for a count: a clear error naming the option, before anything starts. */
+function positiveWholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got '${value}'`);
+  return n;
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,8 @@ export const LocalStackErrorReason = {
   READ_TIMEOUT: 'READ_TIMEOUT',
   /** A local service answered a request with an unexpected error status. */
   REQUEST_FAILED: 'REQUEST_FAILED',
+  /** A run was asked for a shape the local stack cannot take, such as more processes than partitions. */
+  INVALID_OPTION: 'INVALID_OPTION',
 } as const;
 export type LocalStackErrorReason = (typeof LocalStackErrorReason)[keyof typeof LocalStackErrorReason];
 

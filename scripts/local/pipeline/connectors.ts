@@ -13,7 +13,7 @@ import { LOCAL_TOPIC_CREATION } from '../kafka-connect.js';
 
 export const STOCK_MOVEMENTS_TOPIC = REFERENCE_TOPIC_NAMES.stockMovements;
 export const ORDERS_TOPIC = REFERENCE_TOPIC_NAMES.orders;
-/** Partitions of both topics: per-key order is all the processors need, and 3 lets a test see records spread. */
+/** Default partitions of both topics: per-key order is all the processors need, and 3 lets a test see records spread. */
 export const PIPELINE_TOPIC_PARTITIONS = 3;
 
 export const STOCK_MOVEMENTS_CONNECTOR = 'stock-movements-cdc';
@@ -62,12 +62,9 @@ type ConnectorConfig = Readonly<Record<string, string>>;
  * by provisioning first, and should one be missing it gets the pipeline's
  * partitions rather than 1.
  */
-const LOCAL_OPTIONS = {
-  topicCreation: {
-    replicationFactor: Number(LOCAL_TOPIC_CREATION['topic.creation.default.replication.factor']),
-    partitions: PIPELINE_TOPIC_PARTITIONS,
-  },
-} as const;
+function localOptions(partitions: number) {
+  return { topicCreation: { replicationFactor: Number(LOCAL_TOPIC_CREATION['topic.creation.default.replication.factor']), partitions } } as const;
+}
 
 function referenceConnector(name: LocalConnectorName): CdcConnector {
   const connector = REFERENCE_CONNECTORS.find((c) => c.name === name);
@@ -75,8 +72,8 @@ function referenceConnector(name: LocalConnectorName): CdcConnector {
   return connector;
 }
 
-function localConfig(name: LocalConnectorName, db: PostgresConnection): ConnectorConfig {
-  return debeziumConnectorConfig(referenceConnector(name), { engine: 'postgres', ...db }, LOCAL_OPTIONS);
+function localConfig(name: LocalConnectorName, db: PostgresConnection, partitions: number): ConnectorConfig {
+  return debeziumConnectorConfig(referenceConnector(name), { engine: 'postgres', ...db }, localOptions(partitions));
 }
 
 /**
@@ -84,8 +81,8 @@ function localConfig(name: LocalConnectorName, db: PostgresConnection): Connecto
  * Debezium envelope in plain JSON (what `fromDebezium` reads), keyed by the
  * primary key `{"movement_id": n}`, on topic `stock-movements`.
  */
-export function stockMovementsConnector(db: PostgresConnection): ConnectorConfig {
-  return localConfig(STOCK_MOVEMENTS_CONNECTOR, db);
+export function stockMovementsConnector(db: PostgresConnection, partitions = PIPELINE_TOPIC_PARTITIONS): ConnectorConfig {
+  return localConfig(STOCK_MOVEMENTS_CONNECTOR, db, partitions);
 }
 
 /**
@@ -96,6 +93,6 @@ export function stockMovementsConnector(db: PostgresConnection): ConnectorConfig
  * router is what users deploy on Fargate too, so the local run exercises the
  * production path.
  */
-export function ordersOutboxConnector(db: PostgresConnection): ConnectorConfig {
-  return localConfig(ORDERS_OUTBOX_CONNECTOR, db);
+export function ordersOutboxConnector(db: PostgresConnection, partitions = PIPELINE_TOPIC_PARTITIONS): ConnectorConfig {
+  return localConfig(ORDERS_OUTBOX_CONNECTOR, db, partitions);
 }

@@ -20,6 +20,7 @@ import { TokenBucket } from '../../cli/produce/token-bucket.js';
 import { isAlive } from '../processes.js';
 import { consumerLag, lateEventIdOf, readDeadLetters, drainQueue } from './demo-results.js';
 import { startProcessor, type RunningProcessor } from './processor-runner.js';
+import { PIPELINE_TOPIC_PARTITIONS } from './connectors.js';
 import { provisionPipeline, type ProvisionedPipeline } from './provision.js';
 import { reconcile } from './reconcile.js';
 import { formatReport, percentile } from './report.js';
@@ -35,6 +36,10 @@ export interface DemoOptions {
   readonly seed?: number;
   /** Event-time density of the workload: fewer events per second spread a run over more windows. @default the workload's 40 */
   readonly eventsPerSecond?: number;
+  /** Partitions of each input topic. @default 3 */
+  readonly partitions?: number;
+  /** Processes of each processor, in one consumer group; at most `partitions`, since a process without a partition has nothing to do. @default 1 */
+  readonly instances?: number;
   /** @default the stack's fixed ports (see ports.ts) */
   readonly ports?: Record<ServicePort, number>;
   readonly write: (line: string) => void;
@@ -65,41 +70,50 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     throw new LocalStackError('A local stack started with `rtp local up` is running on the same ports and data; stop it with `rtp local down` first (the demo starts its own, fresh).', LocalStackErrorReason.PORT_IN_USE);
   }
   write('starting the local stack (the first run downloads Kafka, Debezium, DynamoDB Local and moto; a few minutes)');
+  const instances = options.instances ?? 1;
+  const partitions = options.partitions ?? PIPELINE_TOPIC_PARTITIONS;
+  if (!Number.isInteger(instances) || instances < 1 || instances > partitions) {
+    throw new LocalStackError(`instances must be a whole number from 1 to the ${partitions} partitions, got ${instances}`, LocalStackErrorReason.INVALID_OPTION);
+  }
   const stack = await startStack({ fresh: true, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
   const processors: RunningProcessor[] = [];
   const postgres = new pg.Client({ connectionString: stack.endpoints.postgres.connectionString });
   try {
-    const pipeline = await provisionPipeline(stack.endpoints, { onProgress: (line) => write(`  ${line}`) });
+    const pipeline = await provisionPipeline(stack.endpoints, { partitions, onProgress: (line) => write(`  ${line}`) });
     const aws = awsEnvironment(stack.endpoints.moto.endpoint);
     const invocations: InvokeLine[] = [];
     for (const name of PROCESSORS) {
       const p = pipeline.processors[name];
-      processors.push(
-        await startProcessor({
-          processor: name,
-          onInvoke: (line) => {
-            invocations.push(line);
-            options.onInvoke?.(line);
-          },
-          env: {
-            ...aws,
-            AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb.endpoint,
-            STATE_TABLE_NAME: p.stateTable,
-            INPUT_PARTITIONS: String(p.partitions),
-            SCHEMA_REGISTRY_NAME: pipeline.registryName,
-            DEAD_LETTER_QUEUE_URL: p.deadLetterQueueUrl,
-            DEAD_LETTER_BUCKET: pipeline.deadLetterBucket,
-            ...(name === 'order-analytics' ? { EMIT_QUEUE_URL: pipeline.alertsQueueUrl } : {}),
-            RTP_KAFKA_BOOTSTRAP_SERVERS: stack.endpoints.kafka.bootstrapServers,
-            RTP_ESM_TOPICS: p.inputTopic,
-            RTP_ESM_ON_FAILURE_QUEUE_URL: p.onFailureQueueUrl,
-            POWERTOOLS_LOG_LEVEL: 'WARN',
-            POWERTOOLS_METRICS_DISABLED: 'true',
-            POWERTOOLS_TRACE_ENABLED: 'false',
-          },
-        }),
-      );
-      write(`  ${name}: running as a local Lambda on ${p.inputTopic}`);
+      // Several processes of one processor share its consumer group, and so its partitions, as concurrent Lambdas of one mapping do.
+      for (let instance = 0; instance < instances; instance += 1) {
+        processors.push(
+          await startProcessor({
+            processor: name,
+            ...(instances === 1 ? {} : { instance }),
+            onInvoke: (line) => {
+              invocations.push(line);
+              options.onInvoke?.(line);
+            },
+            env: {
+              ...aws,
+              AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb.endpoint,
+              STATE_TABLE_NAME: p.stateTable,
+              INPUT_PARTITIONS: String(p.partitions),
+              SCHEMA_REGISTRY_NAME: pipeline.registryName,
+              DEAD_LETTER_QUEUE_URL: p.deadLetterQueueUrl,
+              DEAD_LETTER_BUCKET: pipeline.deadLetterBucket,
+              ...(name === 'order-analytics' ? { EMIT_QUEUE_URL: pipeline.alertsQueueUrl } : {}),
+              RTP_KAFKA_BOOTSTRAP_SERVERS: stack.endpoints.kafka.bootstrapServers,
+              RTP_ESM_TOPICS: p.inputTopic,
+              RTP_ESM_ON_FAILURE_QUEUE_URL: p.onFailureQueueUrl,
+              POWERTOOLS_LOG_LEVEL: 'WARN',
+              POWERTOOLS_METRICS_DISABLED: 'true',
+              POWERTOOLS_TRACE_ENABLED: 'false',
+            },
+          }),
+        );
+      }
+      write(`  ${name}: running as ${instances === 1 ? 'a local Lambda' : `${instances} local Lambdas in one consumer group`} on ${p.inputTopic} (${p.partitions} partitions)`);
     }
 
     const events = options.events ?? 20_000;
@@ -199,8 +213,8 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     const items = [];
     for (const name of PROCESSORS) items.push(...(await new DynamoDbStateStore({ client: dynamodb, tableName: pipeline.processors[name].stateTable }).scanAll()).map((i) => i.body));
     // Which orders are late is the plan's answer, not the pipeline's: the dead letters are compared with it.
-    const { partitions } = pipeline.processors['order-analytics'];
-    const plannedLate = plannedLateOrders(steps, { partitions, rules: latenessRulesOf(orderAnalytics({ partitions })) });
+    const orders = pipeline.processors['order-analytics'];
+    const plannedLate = plannedLateOrders(steps, { partitions: orders.partitions, rules: latenessRulesOf(orderAnalytics({ partitions: orders.partitions })) });
     const reconciliation = reconcile({ stock: await stockBySkuLocation(postgres), revenue: await revenueByStoreMinute(postgres), items, plannedLate, deadLetteredLate });
     const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
     for (const line of formatReport({ produced: workload.steps, processed, elapsedMs, latenciesMs: invocations.flatMap((i) => i.latenciesMs), deadLettersByReason: byReason, alerts, reconciliation })) write(line);

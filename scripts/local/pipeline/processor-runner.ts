@@ -30,6 +30,12 @@ export interface StartProcessorOptions {
    */
   readonly env: Record<string, string>;
   readonly onInvoke?: (summary: InvokeLine) => void;
+  /**
+   * Which of several processes of the processor this is, for a run with more
+   * than one in its consumer group: its log is `processor-<name>-<instance>.log`.
+   * @default one process, logging to `processor-<name>.log`
+   */
+  readonly instance?: number;
   /** Keep the log of an earlier run of this processor. @default false */
   readonly appendLog?: boolean;
   /** @default 60 000 ms for the consumer group to assign partitions */
@@ -58,7 +64,7 @@ process.once('exit', () => RUNNING.forEach((child) => child.kill('SIGKILL')));
 /** Starts a processor process and resolves once its mapping has joined the consumer group and holds partitions. */
 export async function startProcessor(options: StartProcessorOptions): Promise<RunningProcessor> {
   await mkdir(LOG_DIR, { recursive: true });
-  const logPath = join(LOG_DIR, `processor-${options.processor}.log`);
+  const logPath = join(LOG_DIR, `processor-${options.processor}${options.instance === undefined ? '' : `-${options.instance}`}.log`);
   if (options.appendLog !== true) await writeFile(logPath, '');
   // Both writers append, so the child's stderr and the teed stdout never overwrite each other.
   const stderrLog = await open(logPath, 'a');

@@ -70,6 +70,8 @@ export interface ProvisionedPipeline {
 
 export interface ProvisionOptions {
   readonly onProgress?: (line: string) => void;
+  /** Partitions of each input topic. @default PIPELINE_TOPIC_PARTITIONS (3) */
+  readonly partitions?: number;
   /** @default 120 000 ms for each connector to reach RUNNING and hold its replication slot */
   readonly connectorTimeoutMs?: number;
 }
@@ -79,6 +81,8 @@ export const PipelineProvisionErrorReason = {
   TOPIC_MISMATCH: 'TOPIC_MISMATCH',
   /** A queue, bucket or table could not be created. */
   CREATE_FAILED: 'CREATE_FAILED',
+  /** The partition count asked for is not a positive whole number. */
+  INVALID_PARTITIONS: 'INVALID_PARTITIONS',
 } as const;
 export type PipelineProvisionErrorReason = (typeof PipelineProvisionErrorReason)[keyof typeof PipelineProvisionErrorReason];
 
@@ -97,9 +101,13 @@ type Endpoints = Pick<StackEndpoints, 'postgres' | 'kafka' | 'dynamodb' | 'moto'
 
 export async function provisionPipeline(endpoints: Endpoints, options: ProvisionOptions = {}): Promise<ProvisionedPipeline> {
   const progress = options.onProgress ?? (() => undefined);
-  const topics: Record<string, { partitions: number }> = { [STOCK_MOVEMENTS_TOPIC]: { partitions: PIPELINE_TOPIC_PARTITIONS }, [ORDERS_TOPIC]: { partitions: PIPELINE_TOPIC_PARTITIONS } };
+  const partitions = options.partitions ?? PIPELINE_TOPIC_PARTITIONS;
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new PipelineProvisionError(`The pipeline's topics need a positive whole number of partitions, got ${partitions}`, PipelineProvisionErrorReason.INVALID_PARTITIONS);
+  }
+  const topics: Record<string, { partitions: number }> = { [STOCK_MOVEMENTS_TOPIC]: { partitions }, [ORDERS_TOPIC]: { partitions } };
   await ensureTopics(endpoints.kafka.bootstrapServers, topics);
-  progress(`pipeline: topics ${Object.keys(topics).join(', ')} (${PIPELINE_TOPIC_PARTITIONS} partitions each)`);
+  progress(`pipeline: topics ${Object.keys(topics).join(', ')} (${partitions} partitions each)`);
 
   const schemaVersionIds = await registerSubjects({ motoEndpoint: endpoints.moto.endpoint, registryName: LOCAL_REGISTRY_NAME, onProgress: progress });
   await ensureStateTables(endpoints.dynamodb.endpoint, PROCESSORS);
@@ -109,11 +117,11 @@ export async function provisionPipeline(endpoints: Endpoints, options: Provision
   await ensureBucket(endpoints.moto.endpoint, DEAD_LETTER_BUCKET);
   progress(`pipeline: queues and bucket ${DEAD_LETTER_BUCKET} in moto`);
 
-  // Connectors last: their topics must exist with 3 partitions before Connect would create them.
+  // Connectors last: their topics must exist with the pipeline's partitions before Connect would create them.
   const db = postgresConnection(endpoints.postgres.connectionString);
   const connectors = [
-    { name: STOCK_MOVEMENTS_CONNECTOR, config: stockMovementsConnector(db) },
-    { name: ORDERS_OUTBOX_CONNECTOR, config: ordersOutboxConnector(db) },
+    { name: STOCK_MOVEMENTS_CONNECTOR, config: stockMovementsConnector(db, partitions) },
+    { name: ORDERS_OUTBOX_CONNECTOR, config: ordersOutboxConnector(db, partitions) },
   ] as const;
   const restUrl = endpoints['kafka-connect'].restUrl;
   for (const connector of connectors) await registerConnector(restUrl, connector.name, connector.config);
@@ -130,7 +138,7 @@ export async function provisionPipeline(endpoints: Endpoints, options: Provision
       {
         name,
         inputTopic: INPUT_TOPIC[name],
-        partitions: topics[INPUT_TOPIC[name]]?.partitions ?? PIPELINE_TOPIC_PARTITIONS,
+        partitions,
         stateTable: name,
         deadLetterQueueUrl: queues.deadLetter[name],
         onFailureQueueUrl: queues.onFailure[name],
