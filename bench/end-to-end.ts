@@ -12,13 +12,12 @@
  * way to be sure the demo's fresh stack wipes a directory of its own.
  */
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { percentile } from '../scripts/local/pipeline/report.js';
-import { removePostgresData } from '../scripts/local/postgres.js';
+import { removeStateDir } from '../scripts/local/postgres.js';
 import type { InvokeLine } from '../scripts/local/pipeline/run-processor.js';
 import type { WorkloadStep } from '../scripts/local/pipeline/workload.js';
 import type { StackEndpoints } from '../scripts/local/stack.js';
@@ -95,11 +94,7 @@ export async function measureEndToEnd(options: EndToEndOptions = {}): Promise<Me
     if (message.type === 'line') write(message.line);
     else outcome = message;
   }
-  // Postgres's data may be placed outside stateDir (as root, from a clone the postgres account cannot reach).
-  const code = await exited.finally(async () => {
-    await removePostgresData(join(stateDir, 'postgres', 'data'));
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const code = await exited.finally(() => removeStateDir(stateDir));
   if (outcome?.type === 'result') return outcome.measured;
   if (outcome?.type === 'error') throw new EndToEndError(outcome.message, outcome.reason);
   throw new EndToEndError(`The end-to-end run exited with code ${code} and no result; its stderr ends: ${stderr.trim() || '(empty)'}`, EndToEndErrorReason.RUN_FAILED);

@@ -87,9 +87,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const requested = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const progress = options.onProgress ?? (() => undefined);
   if (options.fresh === true) await removePostgresData(requested, options.onProgress);
+  // Before the placement is prepared: preparing may delete a placement folder a leftover server still runs in.
+  await stopLeftovers(requested, options.onProgress);
   const placement = await preparePostgresPlacement(await planPostgresPlacement(requested));
   if (placement.placementDir !== undefined) progress(`Postgres: running from ${placement.placementDir}: ${placement.reasons.join('; ')}`);
-  await stopLeftover(placement.dataDir, options.onProgress);
   await initialise(placement, progress);
   const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt += 1) {
@@ -109,10 +110,20 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
  * Deletes a cluster's data wherever it was placed, inside the project or out,
  * after stopping a server left running on it by a killed run.
  */
+/**
+ * Deletes a stopped stack's whole state folder (what RTP_STATE_DIR names).
+ * Postgres's data goes first: it may be placed outside the folder (run as
+ * root from a clone the postgres account cannot reach) and would otherwise
+ * be left behind.
+ */
+export async function removeStateDir(stateDir: string): Promise<void> {
+  await removePostgresData(join(stateDir, 'postgres', 'data'));
+  await rm(stateDir, { recursive: true, force: true });
+}
+
 export async function removePostgresData(dataDir: string = DEFAULT_DATA_DIR, onProgress?: (line: string) => void): Promise<void> {
   const requested = resolve(dataDir);
-  // The data is in one of two places; no need to work out which.
-  for (const candidate of [requested, placedDataDirFor(requested)]) await stopLeftover(candidate, onProgress);
+  await stopLeftovers(requested, onProgress);
   await removePostgresPlacement(requested);
 }
 
@@ -263,6 +274,11 @@ async function postmasterPid(dataDir: string): Promise<number | undefined> {
  * was killed (its parent is gone, so it was re-parented), it is stopped;
  * owned by another live process (a second `rtp local up`), it is an error.
  */
+/** Stops a server left running on this data folder, wherever it is: the data is in one of two places, no need to work out which. */
+async function stopLeftovers(requestedDataDir: string, onProgress: ((line: string) => void) | undefined): Promise<void> {
+  for (const candidate of [requestedDataDir, placedDataDirFor(requestedDataDir)]) await stopLeftover(candidate, onProgress);
+}
+
 async function stopLeftover(dataDir: string, onProgress: ((line: string) => void) | undefined): Promise<void> {
   const pid = await postmasterPid(dataDir);
   if (pid === undefined || !isAlive(pid)) return;

@@ -65,7 +65,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   await ensureDynamoDbLocalInstalled({ onProgress: progress });
   await ensurePythonVenv({ onProgress: progress });
 
-  if (options.fresh === true) await wipeStackData();
+  if (options.fresh === true) await wipeStackData(progress);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

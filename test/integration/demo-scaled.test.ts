@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeStackState } from '../helpers/stack-state.js';
+import { describe, expect, it } from 'vitest';
+import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 /**
  * The reference pipeline on another shape than the default: six partitions
@@ -11,16 +11,10 @@ import { removeStackState } from '../helpers/stack-state.js';
  * and both processes of a processor must have taken part.
  */
 describe('rtp demo --partitions 6 --instances 2', () => {
-  const saved = process.env.RTP_STATE_DIR;
-  afterAll(() => {
-    if (saved === undefined) delete process.env.RTP_STATE_DIR;
-    else process.env.RTP_STATE_DIR = saved;
-  });
-
   it('provisions six partitions, shares them between two processes per processor, and reconciles', async () => {
     // Prepare: state apart from a developer's stack, set before any script is imported (paths.js reads it).
     const stateDir = fileURLToPath(new URL(`../../.rtp/test-demo-scaled-${process.pid}`, import.meta.url));
-    process.env.RTP_STATE_DIR = stateDir;
+    const restoreStateDir = useStackStateDir(stateDir);
     const { freeStackPorts } = await import('../../scripts/local/processes.js');
     const { runDemo } = await import('../../scripts/local/pipeline/demo.js');
     const { LOG_DIR } = await import('../../scripts/local/paths.js');
@@ -44,6 +38,7 @@ describe('rtp demo --partitions 6 --instances 2', () => {
       }
     } finally {
       await removeStackState(stateDir);
+      restoreStateDir();
     }
   }, 900_000);
 });

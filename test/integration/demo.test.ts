@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redeliverSupersededChanges } from '../helpers/cdc-redelivery.js';
-import { removeStackState } from '../helpers/stack-state.js';
+import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 /**
  * The whole reference pipeline, small: a fresh stack on ports of its own,
@@ -12,17 +12,11 @@ import { removeStackState } from '../helpers/stack-state.js';
  * and a reconciliation of Postgres against DynamoDB that must find nothing.
  */
 describe('rtp demo', () => {
-  const saved = process.env.RTP_STATE_DIR;
-  afterAll(() => {
-    if (saved === undefined) delete process.env.RTP_STATE_DIR;
-    else process.env.RTP_STATE_DIR = saved;
-  });
-
   it('ends with `reconciliation: 0 differences`', async () => {
     // Prepare: state apart from a developer's stack. The scripts read RTP_STATE_DIR when they
     // first load, so it is set before any of them is imported (paths.js included).
     const stateDir = fileURLToPath(new URL(`../../.rtp/test-demo-${process.pid}`, import.meta.url));
-    process.env.RTP_STATE_DIR = stateDir;
+    const restoreStateDir = useStackStateDir(stateDir);
     const { freeStackPorts } = await import('../../scripts/local/processes.js');
     const { runDemo } = await import('../../scripts/local/pipeline/demo.js');
     const ports = await freeStackPorts();
@@ -59,6 +53,7 @@ describe('rtp demo', () => {
       expect(lines.join('\n')).toMatch(/\([1-9]\d* orders late by the plan/);
     } finally {
       await removeStackState(stateDir);
+      restoreStateDir();
     }
   }, 900_000);
 });

@@ -30,7 +30,7 @@ import type { Moto } from '../../scripts/local/moto.js';
 import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/local/pipeline/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
-import { removeStackState } from '../helpers/stack-state.js';
+import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-dlq-${process.pid}`, import.meta.url));
 const REGISTRY = 'realtime-pipeline-local';
@@ -48,7 +48,7 @@ interface Modules {
   readonly kafkaReplayProducer: typeof kafkaReplayProducerFn;
 }
 
-const savedStateDir = process.env.RTP_STATE_DIR;
+let restoreStateDir: () => void = () => undefined;
 let modules: Modules;
 let kafka: LocalKafka | undefined;
 let moto: Moto | undefined;
@@ -67,7 +67,7 @@ const runners: RunningProcessor[] = [];
 beforeAll(async () => {
   // Before any scripts/local module loads (so all of them are imported here):
   // paths.ts reads it once, at import, and the processor's log goes under it.
-  process.env.RTP_STATE_DIR = STATE_DIR;
+  restoreStateDir = useStackStateDir(STATE_DIR);
   const { dynamoDbClient, uniqueTableName } = await import('../helpers/dynamodb-local.js');
   const { startKafka } = await import('../../scripts/local/kafka.js');
   const { startMoto, awsEnvironment, LOCAL_AWS } = await import('../../scripts/local/moto.js');
@@ -143,8 +143,7 @@ afterAll(async () => {
   dynamodb?.destroy();
   await Promise.all([kafka?.stop(), moto?.stop()]);
   await removeStackState(STATE_DIR);
-  if (savedStateDir === undefined) delete process.env.RTP_STATE_DIR;
-  else process.env.RTP_STATE_DIR = savedStateDir;
+  restoreStateDir();
 }, 120_000);
 
 /** moto's own API: seeds the generator its ids come from. */

@@ -13,7 +13,7 @@ import { DynamoDbStateStore, createStateTable } from '../../functions/core/state
 import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/local/pipeline/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
 import type { RunningStack } from '../../scripts/local/stack.js';
-import { removeStackState } from '../helpers/stack-state.js';
+import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-runner-${process.pid}`, import.meta.url));
 const TOPIC = 'stock-movements';
@@ -35,7 +35,7 @@ interface Modules {
   readonly waitUntil: typeof waitUntilFn;
 }
 
-const savedStateDir = process.env.RTP_STATE_DIR;
+let restoreStateDir: () => void = () => undefined;
 let modules: Modules;
 let stack: RunningStack | undefined;
 let kafka: Kafka;
@@ -49,7 +49,7 @@ const invocations: InvokeLine[] = [];
 
 beforeAll(async () => {
   // Before any scripts/local module loads: paths.ts reads it once, at import.
-  process.env.RTP_STATE_DIR = STATE_DIR;
+  restoreStateDir = useStackStateDir(STATE_DIR);
   const { startStack } = await import('../../scripts/local/stack.js');
   const { freeStackPorts, waitUntil } = await import('../../scripts/local/processes.js');
   const { kafkaClient } = await import('../../scripts/local/kafka.js');
@@ -105,8 +105,7 @@ afterAll(async () => {
   dynamodb?.destroy();
   sqs?.destroy();
   await removeStackState(STATE_DIR);
-  if (savedStateDir === undefined) delete process.env.RTP_STATE_DIR;
-  else process.env.RTP_STATE_DIR = savedStateDir;
+  restoreStateDir();
 }, 180_000);
 
 async function startRunner(appendLog: boolean): Promise<RunningProcessor> {

@@ -14,7 +14,7 @@ import { DynamoDbStateStore, createStateTable } from '../../functions/core/state
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/local/kafka.js';
 import type { Moto } from '../../scripts/local/moto.js';
-import { removeStackState } from '../helpers/stack-state.js';
+import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-replay-${process.pid}`, import.meta.url));
 const KAFKA_DIR = join(STATE_DIR, 'kafka');
@@ -35,7 +35,7 @@ const movement = (i: number) => ({
   ts_ms: 1_767_225_600_001,
 });
 
-const savedStateDir = process.env.RTP_STATE_DIR;
+let restoreStateDir: () => void = () => undefined;
 let kafka: LocalKafka | undefined;
 let moto: Moto | undefined;
 let target: PipelineTarget | undefined;
@@ -46,7 +46,7 @@ const base = Date.now() - 3_600_000;
 
 beforeAll(async () => {
   // Before any scripts/local module loads: paths.ts reads it once, at import (logs and state versions go there).
-  process.env.RTP_STATE_DIR = STATE_DIR;
+  restoreStateDir = useStackStateDir(STATE_DIR);
   const kafkaModule = await import('../../scripts/local/kafka.js');
   const { startMoto, LOCAL_AWS } = await import('../../scripts/local/moto.js');
   const { localTarget } = await import('../../scripts/cli/ops/pipeline-target.js');
@@ -89,8 +89,7 @@ afterAll(async () => {
   await kafka?.stop();
   await moto?.stop();
   await removeStackState(STATE_DIR);
-  if (savedStateDir === undefined) delete process.env.RTP_STATE_DIR;
-  else process.env.RTP_STATE_DIR = savedStateDir;
+  restoreStateDir();
 }, 180_000);
 
 async function stock(table: string): Promise<Record<string, number>> {
