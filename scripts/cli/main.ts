@@ -49,18 +49,15 @@ registerReplayCommands(program);
 program
   .command('demo')
   .description('Run the reference pipeline locally end to end on a fresh stack and print its report; exits 1 unless reconciliation finds no difference')
-  .option('--events <n>', 'business events the retail workload writes', '20000')
+  .option('--events <n>', 'business events the retail workload writes', positiveWholeNumber, 20_000)
   .option('--seed <n>', 'seed of the workload, for a run that repeats exactly', '1')
   .option('--partitions <n>', 'partitions of each input topic', positiveWholeNumber, 3)
   .option('--instances <n>', 'processes of each processor in one consumer group (at most --partitions)', positiveWholeNumber, 1)
-  .action(async (options: { events: string; seed: string; partitions: number; instances: number }) => {
-    const events = Number(options.events);
+  .action(async (options: { events: number; seed: string; partitions: number; instances: number }) => {
     const seed = Number(options.seed);
-    if (!Number.isInteger(events) || events < 1) throw new CliError(`--events must be a positive whole number, got '${options.events}'`);
     if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${options.seed}'`);
-    if (options.instances > options.partitions) throw new CliError(`--instances (${options.instances}) must not exceed --partitions (${options.partitions}): a process without a partition has nothing to do`);
     const { differences } = await runDemo({
-      events,
+      events: options.events,
       seed,
       partitions: options.partitions,
       instances: options.instances,

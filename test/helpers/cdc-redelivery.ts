@@ -1,6 +1,6 @@
-import type { IHeaders } from 'kafkajs';
-import { kafkaClient } from '../../scripts/local/kafka.js';
+import { kafkaClient, readTopic, type TopicRecord } from '../../scripts/local/kafka.js';
 import { consumerLag } from '../../scripts/local/pipeline/demo-results.js';
+import { waitUntil } from '../../scripts/local/processes.js';
 
 /**
  * What Debezium does after an unclean Kafka Connect restart: it streams
@@ -13,53 +13,28 @@ import { consumerLag } from '../../scripts/local/pipeline/demo-results.js';
  * and leave the row as it is.
  */
 export async function redeliverSupersededChanges(bootstrapServers: string, topic: string, processorGroup: string): Promise<number> {
+  // Each partition in offset order, so a key's first record is its oldest change.
+  const byKey = new Map<string, TopicRecord[]>();
+  for (const record of await readTopic(bootstrapServers, topic, { timeoutMs: 60_000 })) {
+    if (record.key === null || record.value === null) continue;
+    const key = record.key.toString('base64');
+    byKey.set(key, [...(byKey.get(key) ?? []), record]);
+  }
+  const superseded = [...byKey.values()].filter((changes) => changes.length > 1).map((changes) => changes[0] as TopicRecord);
+
   const kafka = kafkaClient(bootstrapServers, 'test-cdc-redelivery');
   const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId: `test-cdc-redelivery-${process.pid}` });
   const producer = kafka.producer({ idempotent: true });
-  await Promise.all([admin.connect(), consumer.connect(), producer.connect()]);
+  await Promise.all([admin.connect(), producer.connect()]);
   try {
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-    const read: Array<{ partition: number; offset: number; key: Buffer | null; value: Buffer | null; headers: IHeaders | undefined }> = [];
-    const caughtUp = (): boolean => [...ends].every(([partition, high]) => high === 0 || read.some((m) => m.partition === partition && m.offset === high - 1));
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        read.push({ partition, offset: Number(message.offset), key: message.key, value: message.value, headers: message.headers });
-        return Promise.resolve();
-      },
+    await producer.send({ topic, acks: -1, messages: superseded.map((r) => ({ key: r.key, value: r.value, partition: r.partition, headers: r.headers })) });
+    // Once sent, the end offsets include them: no lag means the group committed past them.
+    await waitUntil(async () => (await consumerLag(admin, processorGroup, [topic])).lag === 0, {
+      timeoutMs: 120_000,
+      what: `${processorGroup} committing past the redelivered changes of ${topic}`,
     });
-    await until(caughtUp, 60_000, () => `read ${read.length} records of ${topic}, short of its end offsets`);
-    await consumer.stop();
-
-    const byKey = new Map<string, typeof read>();
-    for (const message of read.sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
-      if (message.key === null || message.value === null) continue;
-      const key = message.key.toString('base64');
-      byKey.set(key, [...(byKey.get(key) ?? []), message]);
-    }
-    const superseded = [...byKey.values()].filter((changes) => changes.length > 1).map((changes) => changes[0] as (typeof read)[number]);
-    await producer.send({ topic, acks: -1, messages: superseded.map((m) => ({ key: m.key, value: m.value, partition: m.partition, ...(m.headers === undefined ? {} : { headers: m.headers }) })) });
-
-    const target = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-    await until(
-      async () => {
-        const { lag, end } = await consumerLag(admin, processorGroup, [topic]);
-        return lag === 0 && end >= target;
-      },
-      120_000,
-      () => `${processorGroup} did not commit past the redelivered changes of ${topic}`,
-    );
     return superseded.length;
   } finally {
-    await Promise.all([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
-  }
-}
-
-async function until(done: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
   }
 }

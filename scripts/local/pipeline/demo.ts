@@ -72,8 +72,11 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   write('starting the local stack (the first run downloads Kafka, Debezium, DynamoDB Local and moto; a few minutes)');
   const instances = options.instances ?? 1;
   const partitions = options.partitions ?? PIPELINE_TOPIC_PARTITIONS;
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new LocalStackError(`partitions must be a positive whole number, got ${partitions}`, LocalStackErrorReason.INVALID_OPTION);
+  }
   if (!Number.isInteger(instances) || instances < 1 || instances > partitions) {
-    throw new LocalStackError(`instances must be a whole number from 1 to the ${partitions} partitions, got ${instances}`, LocalStackErrorReason.INVALID_OPTION);
+    throw new LocalStackError(`instances must be a whole number from 1 to the ${partitions} partitions (a process without a partition has nothing to do), got ${instances}`, LocalStackErrorReason.INVALID_OPTION);
   }
   const stack = await startStack({ fresh: true, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
   const processors: RunningProcessor[] = [];

@@ -93,7 +93,14 @@ function lastClosingWatermark(rule: FixedWindowRule, eventTime: number): number 
  * count. That is the Java client's rule, which Kafka Connect (and so
  * Debezium) uses, and kafkajs's default partitioner reproduces it.
  */
+const defaultPartitioner = Partitioners.DefaultPartitioner();
+const metadataByCount = new Map<number, PartitionMetadata[]>();
+
 export function keyPartition(key: string, partitions: number): number {
-  const metadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
-  return Partitioners.DefaultPartitioner()({ topic: 'any', partitionMetadata: metadata, message: { key, value: null } });
+  let metadata = metadataByCount.get(partitions);
+  if (metadata === undefined) {
+    metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
+    metadataByCount.set(partitions, metadata);
+  }
+  return defaultPartitioner({ topic: 'any', partitionMetadata: metadata, message: { key, value: null } });
 }

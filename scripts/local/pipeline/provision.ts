@@ -81,8 +81,6 @@ export const PipelineProvisionErrorReason = {
   TOPIC_MISMATCH: 'TOPIC_MISMATCH',
   /** A queue, bucket or table could not be created. */
   CREATE_FAILED: 'CREATE_FAILED',
-  /** The partition count asked for is not a positive whole number. */
-  INVALID_PARTITIONS: 'INVALID_PARTITIONS',
 } as const;
 export type PipelineProvisionErrorReason = (typeof PipelineProvisionErrorReason)[keyof typeof PipelineProvisionErrorReason];
 
@@ -102,9 +100,6 @@ type Endpoints = Pick<StackEndpoints, 'postgres' | 'kafka' | 'dynamodb' | 'moto'
 export async function provisionPipeline(endpoints: Endpoints, options: ProvisionOptions = {}): Promise<ProvisionedPipeline> {
   const progress = options.onProgress ?? (() => undefined);
   const partitions = options.partitions ?? PIPELINE_TOPIC_PARTITIONS;
-  if (!Number.isInteger(partitions) || partitions < 1) {
-    throw new PipelineProvisionError(`The pipeline's topics need a positive whole number of partitions, got ${partitions}`, PipelineProvisionErrorReason.INVALID_PARTITIONS);
-  }
   const topics: Record<string, { partitions: number }> = { [STOCK_MOVEMENTS_TOPIC]: { partitions }, [ORDERS_TOPIC]: { partitions } };
   await ensureTopics(endpoints.kafka.bootstrapServers, topics);
   progress(`pipeline: topics ${Object.keys(topics).join(', ')} (${partitions} partitions each)`);

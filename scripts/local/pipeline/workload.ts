@@ -152,7 +152,6 @@ function cents(value: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-
 export type OrderStep = Extract<WorkloadStep, { kind: 'order' }>;
 
 /**
@@ -180,9 +179,8 @@ export function planOrders(count: number, options: Omit<WorkloadOptions, 'events
 export function plannedLateOrders(steps: readonly WorkloadStep[], topic: { readonly partitions: number; readonly rules: LatenessRules }): PlannedLateOrder[] {
   const orders = steps.filter((s): s is OrderStep => s.kind === 'order');
   const sent = function* (): Generator<PlannedRecord> {
-    let placed = 0;
     for (const step of steps) {
-      const order = step.kind === 'order' ? orders[placed++] : step.kind === 'order-republish' ? orders[step.order] : undefined;
+      const order = step.kind === 'order' ? step : step.kind === 'order-republish' ? orders[step.order] : undefined;
       if (order === undefined) continue;
       yield { id: order.eventId, partition: keyPartition(order.order.orderId, topic.partitions), eventTime: order.order.createdAt.getTime() };
     }

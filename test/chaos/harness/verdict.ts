@@ -24,11 +24,11 @@ import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-sch
 import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store-client.js';
-import { orderAnalytics, type OrderEventEnvelope, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
+import { orderAnalytics, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
 import { LOCAL_AWS } from '../../../scripts/local/moto.js';
 import type { OnFailureRecord } from '../../../scripts/local/esm/msk-event.js';
-import { drainQueue, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
+import { drainQueue, lateEventIdOf, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
 import { latenessRulesOf, plannedLateness } from '../../../scripts/local/pipeline/planned-lateness.js';
 import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';
 import { PARTITIONS, type ChaosPipeline } from './chaos-pipeline.js';
@@ -84,9 +84,9 @@ export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Prom
         continue;
       }
       if (letter.reason === 'LATE_EVENT' && letter.value !== null) {
-        const event = (await decoder.decode(Buffer.from(letter.value, 'base64'))).value as OrderEventEnvelope;
-        if (ledger.orders.has(event.event_id)) {
-          late.add(event.event_id);
+        const eventId = await lateEventIdOf(letter, decoder);
+        if (ledger.orders.has(eventId)) {
+          late.add(eventId);
           continue;
         }
       }

@@ -1,5 +1,5 @@
 import { closedThroughAtMost, sessionsOf, sessionTakes, watermarkAfter, windowsTaking } from './oracle-windows.js';
-import { OUT_OF_ORDERNESS_MS, type Scenario, type TestEvent } from './scenario.js';
+import { LATENESS_MS, OUT_OF_ORDERNESS_MS, SESSION_GAP_MS, SLIDE_MS, type Scenario, type TestEvent } from './scenario.js';
 
 /** What a perfect processor ends with: every record applied exactly once, in order. */
 export interface Expected {
@@ -17,12 +17,12 @@ export interface Expected {
   readonly dispositions: Map<string, 'applied' | 'duplicate' | 'LATE_EVENT' | 'DECODE_ERROR'>;
 }
 
-// The test definition's window views, restated: tumbling is the layout whose slide is its size.
+// The test definition's window views, from its parameters: tumbling is the layout whose slide is its size.
 const VIEWS = [
-  { name: 'tumbling', layout: { sizeMs: 1000, slideMs: 1000 }, lateness: 0 },
-  { name: 'hopping', layout: { sizeMs: 3000, slideMs: 1000 }, lateness: 200 },
+  { name: 'tumbling', layout: { sizeMs: SLIDE_MS, slideMs: SLIDE_MS }, lateness: LATENESS_MS.tumbling },
+  { name: 'hopping', layout: { sizeMs: 3 * SLIDE_MS, slideMs: SLIDE_MS }, lateness: LATENESS_MS.hopping },
 ];
-const SESSION = { name: 'session', gapMs: 700, lateness: 100 };
+const SESSION = { name: 'session', gapMs: SESSION_GAP_MS, lateness: LATENESS_MS.session };
 
 /**
  * A straightforward in-order run of the test definition's semantics: each

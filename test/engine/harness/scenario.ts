@@ -31,9 +31,10 @@ export interface Scenario {
 
 export const OUT_OF_ORDERNESS_MS = 300;
 /** Each window view's allowed lateness; fixed windows start every second. */
-const LATENESS_MS = { tumbling: 0, hopping: 200, session: 100 } as const;
-const SLIDE_MS = 1000;
-const SESSION_GAP_MS = 700;
+/** The test definition's window parameters: the definition, the oracle and the edge draws all read them here, so they cannot drift apart. */
+export const LATENESS_MS = { tumbling: 0, hopping: 200, session: 100 } as const;
+export const SLIDE_MS = 1000;
+export const SESSION_GAP_MS = 700;
 export const TOPIC = 'sales';
 
 type Ids = string[];
