@@ -17,7 +17,19 @@ export interface WriteCountFigures<T = number> {
   readonly powertoolsIdempotency: T;
 }
 
+/** DynamoDB writes of one design as deployed, per 1,000 records. */
+export interface DeployedWriteFigures {
+  readonly batchSize: number;
+  readonly itemsPer1000: number;
+  readonly wcuPer1000: number;
+  readonly requestsPer1000: number;
+}
+
 export interface DynamoDbWriteFigures {
+  /** The engine as deployed: the reference definition (dedup on), the deployed batch size. */
+  readonly asDeployed: DeployedWriteFigures;
+  /** Per-record idempotency on the same batches. */
+  readonly powertoolsAsDeployed: DeployedWriteFigures;
   /** Items written per 1,000 records (DynamoDB bills every item of a transaction as a write). */
   readonly dynamodbWritesPer1000: WriteCountFigures;
   /** Write capacity units per 1,000 records, by DynamoDB's pricing rules from the items' sizes. */

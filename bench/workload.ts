@@ -2,8 +2,9 @@
  * The workload every in-process benchmark shares: OrderEvents planned by the
  * demo's seeded workload planner, written by producers on the reader's
  * schema (orders v3) in the Glue wire format, and cut into MSK events the
- * way the reference mapping delivers them: batches of 500 over the orders
- * topic's partitions, round robin, as the outbox's order-id keys spread a
+ * way the reference mapping delivers them: batches over the orders topic's
+ * partitions, each order on the partition its order-id key goes to (Kafka's
+ * murmur2 partitioner), as the outbox keys them, which spreads a
  * customer's orders over every partition. Only v3 writers, so that a
  * consumer without schema resolution (Powertools' Avro deserializer reads
  * with one schema) decodes the same bytes correctly: the comparison is of
@@ -23,6 +24,7 @@ import { SchemaNotFoundError } from '../functions/core/serde/errors.js';
 import type { SchemaRegistry } from '../functions/core/serde/schema-registry.js';
 import { subjectSchema } from '../functions/core/serde/subject-schema.js';
 import { PIPELINE_TOPIC_PARTITIONS } from '../scripts/local/pipeline/connectors.js';
+import { keyPartition } from '../scripts/local/pipeline/planned-lateness.js';
 import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
 import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.js';
 
@@ -56,6 +58,8 @@ export interface BenchWorkload {
 export interface BenchWorkloadOptions {
   /** @default 10 000 */
   readonly records?: number;
+  /** Records per MSK event. @default BENCH_BATCH_SIZE */
+  readonly batchSize?: number;
   /** @default 7 */
   readonly seed?: number;
 }
@@ -84,8 +88,8 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
   const orders = planOrders(wanted, { seed: options.seed ?? 7, startAt }).map((step) => ({ ...step, schemaVersion: 3 as const }));
 
   const offsets = new Array<number>(BENCH_PARTITIONS).fill(0);
-  const records: KafkaEventRecord[] = orders.map((step, i) => {
-    const partition = i % BENCH_PARTITIONS;
+  const records: KafkaEventRecord[] = orders.map((step) => {
+    const partition = keyPartition(step.order.orderId, BENCH_PARTITIONS);
     const offset = offsets[partition]!;
     offsets[partition] = offset + 1;
     const value = writeGlueFrame(schemaVersionId, type.toBuffer(orderEventValue(step)));
@@ -102,9 +106,10 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
   });
 
   const events: KafkaEvent[] = [];
-  for (let from = 0; from < records.length; from += BENCH_BATCH_SIZE) {
+  const batchSize = options.batchSize ?? BENCH_BATCH_SIZE;
+  for (let from = 0; from < records.length; from += batchSize) {
     const grouped: Record<string, KafkaEventRecord[]> = {};
-    for (const record of records.slice(from, from + BENCH_BATCH_SIZE)) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
+    for (const record of records.slice(from, from + batchSize)) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
     events.push({ eventSource: 'aws:kafka', eventSourceArn: EVENT_SOURCE_ARN, bootstrapServers: 'b-1.retail.kafka.eu-west-1.amazonaws.com:9098', records: grouped });
   }
   return {

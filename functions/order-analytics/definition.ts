@@ -33,7 +33,7 @@ export interface CustomerActivity {
   readonly orders: number;
   readonly totalCents: number;
   readonly promoOrders: number;
-  /** The distinct stores ordered from, sorted, at most MAX_TRACKED_STORES. */
+  /** The distinct stores ordered from, sorted: the MAX_TRACKED_STORES first in that order, whatever order the orders came in. */
   readonly stores: readonly string[];
 }
 
@@ -68,6 +68,11 @@ export function riskScore(activity: CustomerActivity): number {
     Math.max(0, activity.stores.length - 1) * 15 +
     activity.promoOrders * 5
   );
+}
+
+/** The distinct stores of both lists, sorted, the first MAX_TRACKED_STORES of them: independent of the order orders arrive in. */
+function trackedStores(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort().slice(0, MAX_TRACKED_STORES);
 }
 
 export interface OrderAnalyticsOptions {
@@ -117,7 +122,14 @@ export function orderAnalytics(options: OrderAnalyticsOptions): ProcessorDefinit
             orders: acc.orders + 1,
             totalCents: acc.totalCents + toCents(v.payload.total),
             promoOrders: acc.promoOrders + (v.payload.promo_code === null ? 0 : 1),
-            stores: acc.stores.includes(v.payload.store_id) || acc.stores.length >= MAX_TRACKED_STORES ? acc.stores : [...acc.stores, v.payload.store_id].sort(),
+            stores: trackedStores(acc.stores, [v.payload.store_id]),
+          }),
+          // Partials of the same window merge to what adding every order to one accumulator gives, in any order.
+          merge: (a: CustomerActivity, b: CustomerActivity) => ({
+            orders: a.orders + b.orders,
+            totalCents: a.totalCents + b.totalCents,
+            promoOrders: a.promoOrders + b.promoOrders,
+            stores: trackedStores(a.stores, b.stores),
           }),
         },
         emit: (closed) => {

@@ -16,18 +16,19 @@ for (const { suite, counts: c } of counts) {
     console.log(`exactly-once suite '${suite}' did not report`);
     failed = true;
   } else {
-    console.log(`exactly-once (${suite}): ${c.runs} runs, ${c.crashes} crashed invocations, ${c.zombies} zombie invocations, ${c.lost} lost, ${c.duplicated} duplicated`);
+    console.log(`exactly-once (${suite}): ${c.runs} runs, ${c.crashes} crashed invocations, ${c.zombies} zombie invocations, ${c.concurrentRounds} rounds with two processors at once, ${c.lost} lost, ${c.duplicated} duplicated`);
   }
 }
 if (cost === undefined) {
   console.log('the write-cost suite did not report');
   failed = true;
 } else {
-  const line = (name: string, c: typeof cost.fenced): string =>
-    `${name}: ${c.requests} transactions, ${c.items} items, ~${c.writeUnits} write units`;
+  const line = (name: string, c: typeof cost.perKey): string =>
+    `${name}: ${c.requests} requests, ${c.items} items, ~${c.writeUnits} write units`;
   console.log(`DynamoDB writes per ${cost.records} records, 500-record batches over 50 keys`);
-  console.log(`  ${line('offset fence only', cost.fenced)}`);
-  console.log(`  ${line('with event-id dedup', cost.fencedWithDedup)}`);
+  console.log(`  ${line('one item per key, offset fence only', cost.perKey)}`);
+  console.log(`  ${line('one item per key, with event-id dedup', cost.perKeyWithDedup)}`);
+  console.log(`  ${line('per-partition panes, with event-id dedup', cost.panesWithDedup)}`);
 }
 const runs = counts.reduce((n, { counts: c }) => n + (c?.runs ?? 0), 0);
 const lost = counts.reduce((n, { counts: c }) => n + (c?.lost ?? 0), 0);

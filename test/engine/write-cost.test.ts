@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor } from '../../functions/core/engine/definition.js';
+import { countDynamoDbWrites, type WriteTally } from '../../bench/request-counter.js';
+import { defineProcessor, type Aggregate } from '../../functions/core/engine/definition.js';
 import { executePartition } from '../../functions/core/engine/partition-executor.js';
 import type { DecodedRecord } from '../../functions/core/handler/decoded-record.js';
 import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { kafkaRecord } from '../helpers/kafka-events.js';
-import { recordCost } from './harness/report.js';
-import { countWrites, type WriteCount } from './harness/write-counter.js';
+import { recordCost, type WriteCount } from './harness/report.js';
 
 interface Sale {
   readonly event_id: string;
@@ -15,35 +15,43 @@ interface Sale {
   readonly total: number;
 }
 
+interface Revenue {
+  readonly revenue: number;
+  readonly orders: number;
+}
+
 const RECORDS = 1_000;
 const BATCH = 500;
 const KEYS = 50;
 
 function sales(): DecodedRecord[] {
   return Array.from({ length: RECORDS }, (_, offset) => {
+    // 50 ms apart from a minute's start: every record falls in one 1-minute window.
     const value: Sale = { event_id: `evt-${offset}`, store_id: `store-${offset % KEYS}`, occurred_at: 1_767_225_600_000 + offset * 50, total: 10 + (offset % 7) };
     const source = kafkaRecord({ topic: 'orders', offset, value: Buffer.from(JSON.stringify(value)) });
     return { topic: 'orders', partition: 0, offset, timestamp: source.timestamp, key: null, headers: [], format: 'json', value, source };
   });
 }
 
-async function measure(dedup: boolean): Promise<WriteCount> {
+const revenue: Aggregate<Sale, Revenue> = { initial: () => ({ revenue: 0, orders: 0 }), add: (a, v) => ({ revenue: a.revenue + v.total, orders: a.orders + 1 }) };
+
+async function measure(options: { dedup: boolean; merge: boolean }): Promise<WriteCount> {
   const client = dynamoDbClient();
   const tableName = uniqueTableName('cost');
   await createStateTable(client, tableName);
-  const count = countWrites(client);
+  const tally: WriteTally = countDynamoDbWrites(client, { kindAttribute: 'kind' });
   const definition = defineProcessor<Sale>({
     name: 'cost',
     input: { topics: [{ name: 'orders', partitions: 1 }] },
     eventTime: (v) => v.occurred_at,
-    ...(dedup ? { dedup: { eventId: (v: Sale) => v.event_id, horizonMs: 86_400_000 } } : {}),
+    ...(options.dedup ? { dedup: { eventId: (v: Sale) => v.event_id, horizonMs: 86_400_000 } } : {}),
     views: [
       {
         kind: 'window',
         name: 'revenue',
         key: (v) => v.store_id,
         window: { type: 'tumbling', sizeMs: 60_000 },
-        aggregate: { initial: () => ({ revenue: 0, orders: 0 }), add: (a: { revenue: number; orders: number }, v) => ({ revenue: a.revenue + v.total, orders: a.orders + 1 }) },
+        aggregate: options.merge ? { ...revenue, merge: (a: Revenue, b: Revenue) => ({ revenue: a.revenue + b.revenue, orders: a.orders + b.orders }) } : revenue,
       },
     ],
   });
@@ -57,26 +65,28 @@ async function measure(dedup: boolean): Promise<WriteCount> {
     );
     expect(result.stats.applied).toBe(BATCH);
   }
-  return count;
+  client.destroy();
+  return { requests: tally.requests, items: tally.items, writeUnits: tally.writeUnits, byKind: { ...tally.byKind } };
 }
 
-describe('DynamoDB writes per 1,000 records (500-record batches over 50 keys)', () => {
-  it('costs a transaction per batch, one item per touched key, with the offset fence alone and with event-id dedup', async () => {
+describe('DynamoDB writes per 1,000 records (500-record batches over 50 keys, one partition)', () => {
+  it('costs one item per touched key in a transaction per batch for a view kept per key, and a pane and a checkpoint per batch for a view kept in panes', async () => {
     // Prepare / Act
-    const fenced = await measure(false);
-    const withDedup = await measure(true);
+    const perKey = await measure({ dedup: false, merge: false });
+    const perKeyWithDedup = await measure({ dedup: true, merge: false });
+    const panesWithDedup = await measure({ dedup: true, merge: true });
 
     // Assess
-    recordCost({ fenced, fencedWithDedup: withDedup, records: RECORDS });
-    console.log(
-      `DynamoDB writes per ${RECORDS} records (${BATCH}-record batches over ${KEYS} keys): ` +
-        `offset fence only: ${fenced.requests} requests, ${fenced.items} items, ~${fenced.writeUnits} write units; ` +
-        `with event-id dedup: ${withDedup.requests} requests, ${withDedup.items} items (${withDedup.byKind.dedup ?? 0} dedup markers), ~${withDedup.writeUnits} write units`,
-    );
+    recordCost({ perKey, perKeyWithDedup, panesWithDedup, records: RECORDS });
     // One transaction per batch: one item per touched key, the checkpoint, and the meta item once.
-    expect(fenced).toMatchObject({ requests: 2, items: 103, byKind: { 'key-windows': 100, checkpoint: 2, meta: 1 } });
-    // Dedup adds exactly one marker per event; the 100-item limit then splits each batch into several transactions.
-    expect(withDedup.byKind.dedup).toBe(RECORDS);
-    expect(withDedup.requests).toBe(Math.ceil(RECORDS / BATCH) * Math.ceil(BATCH / (98 - KEYS)));
+    expect(perKey).toMatchObject({ requests: 2, items: 103, byKind: { 'key-windows': 100, checkpoint: 2, meta: 1 } });
+    // Per-key dedup adds exactly one marker per event; the 100-item limit then splits each batch into several transactions.
+    expect(perKeyWithDedup.byKind.dedup).toBe(RECORDS);
+    expect(perKeyWithDedup.requests).toBe(Math.ceil(RECORDS / BATCH) * Math.ceil(BATCH / (98 - KEYS)));
+    // Panes: per batch the partition's one pane of the minute (holding its keys and its event ids) and the checkpoint
+    // (with the meta item, in one transaction, the first time; alone, a plain write, after that). No marker per event.
+    expect(panesWithDedup).toMatchObject({ requests: 4, items: 5, byKind: { 'window-pane': 2, checkpoint: 2, meta: 1 } });
+    expect(panesWithDedup.byKind.dedup).toBeUndefined();
+    expect(panesWithDedup.writeUnits).toBeLessThan(perKeyWithDedup.writeUnits / 20);
   });
 });

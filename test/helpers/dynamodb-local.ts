@@ -10,7 +10,8 @@ export { TTL_ATTRIBUTE } from '../../functions/core/state/dynamodb-state-store-c
 /** A client for the DynamoDB Local that test/integration/global-setup.ts started. */
 export function dynamoDbClient(): DynamoDBClient {
   // One attempt: a retry would hide a failure the test is about (and DynamoDB Local does not throttle).
-  return new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  // A request the server never answers fails after 30 s, as a network error the engine retries, rather than hanging the suite.
+  return new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 30_000 } });
 }
 
 /** A table name no other test (or earlier run against a persistent server) uses. */

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckpointBody, KeyWindowsBody, StateBody } from '../../functions/core/state/state-items.js';
+import type { CheckpointBody, KeyWindowsBody, StateBody, WindowPaneBody } from '../../functions/core/state/state-items.js';
 import type { StateStore } from '../../functions/core/state/state-store.js';
 import { idKey, itemIds } from '../../functions/core/state/table-layout.js';
 
 const checkpoint = (offset: number, partition = 0): CheckpointBody => ({ kind: 'checkpoint', topic: 'orders', partition, offset, maxEventTime: 1_000 + offset, lastActivityAt: 5 });
+const pane = (partition: number, applied: number): WindowPaneBody => ({
+  kind: 'window-pane', view: 'revenue', topic: 'orders', partition, start: 60_000, end: 120_000, applied,
+  keys: { 'store-1': [[120_000, { total: 3 }, 2]] }, ids: { 'evt-1': 4 },
+});
 const keyWindows = (key: string): KeyWindowsBody => ({ kind: 'key-windows', view: 'revenue', key, windows: [{ start: 0, end: 60_000, acc: { total: 12.5, ids: ['a', 'b'] }, count: 2 }], closedThrough: null });
 
 /**
@@ -88,6 +92,37 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       expect(await store.findDueKeyWindows(Number.POSITIVE_INFINITY, 10)).toEqual([early, late]);
       await store.commit([{ id: early, expectedRev: 1, body: { ...keyWindows('store-1'), windows: [], closedThrough: 60_000 } }]);
       expect(await store.findDueKeyWindows(Number.POSITIVE_INFINITY, 10)).toEqual([late]);
+    });
+
+    it('writes one item alone on the same conditions, reporting a lost one as false and writing nothing', async () => {
+      // Prepare
+      const store = await makeStore();
+      const id = itemIds.windowPane('revenue', 60_000, 'orders', 3);
+
+      // Act / Assess
+      expect(await store.write({ id, expectedRev: 0, body: pane(3, 10), closesAt: 119_999 })).toBe(true);
+      expect(await store.write({ id, expectedRev: 0, body: pane(3, 11) })).toBe(false);
+      expect(await store.write({ id, expectedRev: 2, body: pane(3, 11) })).toBe(false);
+      expect((await store.read([id])).get(idKey(id))).toEqual({ id, rev: 1, body: pane(3, 10) });
+      expect(await store.findDueKeyWindows(120_000, 10)).toEqual([id]);
+      expect(await store.write({ id, expectedRev: 1, body: null })).toBe(true);
+      expect((await store.read([id])).size).toBe(0);
+    });
+
+    it('reads every item under one partition key, and only those', async () => {
+      // Prepare
+      const store = await makeStore();
+      const ids = [2, 0, 1].map((p) => itemIds.windowPane('revenue', 60_000, 'orders', p));
+      const other = itemIds.windowPane('revenue', 120_000, 'orders', 0);
+      await store.commit([...ids, other].map((id, n) => ({ id, expectedRev: 0, body: pane(n, n) })));
+
+      // Act
+      const found = await store.readPartition(ids[0]?.pk ?? '');
+
+      // Assess
+      expect(found.map((item) => item.id.sk)).toEqual(['orders#0', 'orders#1', 'orders#2']);
+      expect(found.every((item) => item.rev === 1)).toBe(true);
+      expect(await store.readPartition('WP#nothing')).toEqual([]);
     });
 
     it('keeps nested JSON state exactly', async () => {

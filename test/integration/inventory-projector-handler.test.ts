@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/dynamodb-local.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
@@ -51,7 +52,7 @@ describe('the inventory-projector Lambda handler', () => {
     expect(first).toEqual({ batchItemFailures: [] });
     expect(second).toEqual({ batchItemFailures: [] });
     const items = await new DynamoDbStateStore({ client, tableName }).scanAll();
-    const stock = Object.fromEntries(items.flatMap((i) => (i.body.kind === 'rollup' ? [[i.body.group, i.body.measures.quantity]] : [])));
+    const stock = Object.fromEntries([...rollupTotals(items.map((i) => i.body)).values()].map((t) => [t.group, t.measures.quantity]));
     expect(stock).toEqual({ '["SKU-1","store-1"]': 7, '["SKU-2","store-1"]': 4 });
   });
 });

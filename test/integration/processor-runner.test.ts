@@ -8,6 +8,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envelope.js';
 import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
 import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/local/pipeline/processor-runner.js';
@@ -116,7 +117,7 @@ async function startRunner(appendLog: boolean): Promise<RunningProcessor> {
 
 async function stock(): Promise<Record<string, number>> {
   const items = await new DynamoDbStateStore({ client: dynamodb, tableName: TABLE }).scanAll();
-  return Object.fromEntries(items.flatMap((i) => (i.body.kind === 'rollup' ? [[i.body.group, Number(i.body.measures.quantity)]] : [])));
+  return Object.fromEntries([...rollupTotals(items.map((i) => i.body)).values()].map((t) => [t.group, Number(t.measures.quantity)]));
 }
 
 async function waitForStock(expected: Record<string, number>, what: string): Promise<void> {

@@ -10,6 +10,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Partitioners, type Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/local/kafka.js';
@@ -94,7 +95,7 @@ afterAll(async () => {
 
 async function stock(table: string): Promise<Record<string, number>> {
   const items = await new DynamoDbStateStore({ client: dynamodb, tableName: table }).scanAll();
-  const rows: Array<[string, number]> = items.flatMap((i) => (i.body.kind === 'rollup' ? [[String(i.body.group), Number(i.body.measures.quantity)] as [string, number]] : []));
+  const rows: Array<[string, number]> = [...rollupTotals(items.map((i) => i.body)).values()].map((t): [string, number] => [t.group, Number(t.measures.quantity)]);
   return Object.fromEntries(rows.sort(([a], [b]) => a.localeCompare(b)));
 }
 

@@ -2,7 +2,7 @@ import type { PartitionInput, RejectedRecord } from '../handler/decoded-record.j
 import { backoffDelay, sleep as defaultSleep } from '../retry/backoff.js';
 import type { CheckpointBody } from '../state/state-items.js';
 import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
-import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
+import { idKey, isPartitionOwned, itemIds, type ItemId } from '../state/table-layout.js';
 import type { ProcessorDefinition } from './definition.js';
 import { directIds, planChunk, RecordFailure, type Disposition } from './plan-chunk.js';
 import { prepareRecord, type PreparedRecord } from './prepared-record.js';
@@ -66,9 +66,12 @@ const ITEM_OVERHEAD_BYTES = 200;
  * Applies one partition's records to state exactly once.
  *
  * The checkpoint holds the highest applied offset: records at or below it
- * are skipped. The rest are folded in chunks that fit one transaction,
- * each committed together with the new checkpoint and conditioned on every
- * item still being at the revision read. Losing a condition means another
+ * are skipped. The rest are folded in chunks. A chunk's window panes are
+ * this partition's alone and are written one by one, each conditioned on
+ * the revision read and carrying the offset it holds records through;
+ * then the checkpoint, with any items that several partitions share, in
+ * one transaction (or one plain write when it is alone), conditioned on
+ * every item still being at the revision read. Losing a condition means another
  * invocation (a retry, or a timed-out zombie) moved first: re-read, skip
  * what it committed, and go on. Rejected records are dead-lettered before
  * the commit that moves past them, so none is lost if the invocation dies
@@ -120,7 +123,10 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         else await deps.deadLetter(rejected);
         for (const r of rejected) deadLettered.add(r.record.offset);
       }
-      const outcome = await store.commit(plan.writes);
+      // The partition's own items first, each alone: a crash or a lost condition after some of them leaves
+      // them ahead of the checkpoint, and the re-plan skips in each the records it already holds.
+      const ownWritten = await Promise.all(plan.ownWrites.map((write) => store.write(write)));
+      const outcome = ownWritten.every(Boolean) ? await store.commit(plan.writes) : { committed: false };
       if (!outcome.committed) {
         conflicts += 1;
         cursor = undefined;
@@ -129,14 +135,14 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         continue;
       }
       commits += 1;
-      itemsWritten += plan.writes.length;
+      itemsWritten += plan.writes.length + plan.ownWrites.length;
       failures = 0;
       for (const { record, disposition } of plan.dispositions) dispositions.set(record.record.offset, disposition);
       deps.onCommit?.({
         topic: input.topic,
         partition: input.partition,
         throughOffset: plan.checkpoint.offset,
-        itemsWritten: plan.writes.length,
+        itemsWritten: plan.writes.length + plan.ownWrites.length,
         dispositions: plan.dispositions.map(({ record, disposition }) => ({ offset: record.record.offset, disposition })),
       });
       cursor = {
@@ -201,7 +207,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         await read(plan.ids);
         continue;
       }
-      const oversized = plan.writes.find((w) => estimateBytes(w) > MAX_ITEM_BYTES);
+      const oversized = [...plan.writes, ...plan.ownWrites].find((w) => estimateBytes(w) > MAX_ITEM_BYTES);
       const total = plan.writes.reduce((sum, w) => sum + estimateBytes(w), 0);
       if (plan.writes.length > TRANSACTION_LIMITS.maxItems || total > TRANSACTION_LIMITS.maxBytes || oversized !== undefined) {
         if (chunk.length > 1) {
@@ -281,17 +287,15 @@ async function readCursor(
 /** The longest prefix of `pending` whose directly named items fit one transaction. */
 function takeChunk(definition: ProcessorDefinition, pending: readonly PreparedRecord[]): PreparedRecord[] {
   const ids = new Set<string>();
-  const rollupsPerChange = definition.views.reduce((n, v) => n + (v.kind === 'projection' ? (v.rollups?.length ?? 0) : 0), 0);
-  let reserved = 0;
   const chunk: PreparedRecord[] = [];
   for (const record of pending) {
-    const direct = directIds(definition, record).map(idKey);
+    // Panes and rollup shares are written on their own, outside the transaction's item limit.
+    const direct = directIds(definition, record)
+      .filter((id) => !isPartitionOwned(id))
+      .map(idKey);
     const added = direct.filter((k) => !ids.has(k)).length;
-    // A change may also move its row out of the group it was in: room for that group too.
-    const extra = record.perView.some((t) => t !== undefined && typeof t !== 'string') ? rollupsPerChange : 0;
-    if (chunk.length > 0 && ids.size + added + reserved + extra > ITEM_BUDGET) break;
+    if (chunk.length > 0 && ids.size + added > ITEM_BUDGET) break;
     for (const k of direct) ids.add(k);
-    reserved += extra;
     chunk.push(record);
   }
   return chunk;

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../cdc/change-event.js';
-import type { CheckpointBody, DedupBody, Json, KeyWindowsBody, OpenWindow, ProjectionBody, RollupBody, StateBody } from '../state/state-items.js';
+import type { CheckpointBody, DedupBody, Json, KeyWindowsBody, OpenWindow, ProjectionBody, RollupBody, StateBody, WindowPaneBody } from '../state/state-items.js';
 import type { ItemWrite, StoredItem } from '../state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
 import type { ProcessorDefinition, ProjectionView, RecordContext, WindowView } from './definition.js';
@@ -7,6 +7,7 @@ import { LateEventError } from './errors.js';
 import { toJson } from './json-value.js';
 import type { PreparedRecord } from './prepared-record.js';
 import { partitionWatermark } from './watermark.js';
+import { isSliced, sliceDueAt, sliceOf, sliceRetiresAt, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
 import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from './windows.js';
 
 export type Disposition =
@@ -34,6 +35,15 @@ export interface ChunkPlanInput {
 export type ChunkPlan =
   | {
       readonly kind: 'planned';
+      /**
+       * Items only this partition writes (its window panes and rollup
+       * shares), each its own conditional write: they need no transaction.
+       * Written before `writes`, which holds the checkpoint: such an item may
+       * be ahead of the checkpoint, never behind, and its `applied` offset
+       * says which records it already has.
+       */
+      readonly ownWrites: ItemWrite[];
+      /** One transaction: the checkpoint, and the items several partitions may write (or one write alone). */
       readonly writes: ItemWrite[];
       readonly dispositions: ReadonlyArray<{ readonly record: PreparedRecord; readonly disposition: Disposition }>;
       readonly checkpoint: CheckpointBody;
@@ -62,7 +72,8 @@ class NeedsRead extends Error {
  * returns the writes that commit the chunk: one per touched item, each
  * conditioned on the revision read, plus the checkpoint. Pure: given the
  * same records and state it returns the same plan, which is what lets the
- * executor re-plan freely after losing a condition.
+ * executor re-plan freely after losing a condition, or after a crash left
+ * some panes written and the checkpoint not.
  */
 export function planChunk(input: ChunkPlanInput): ChunkPlan {
   const working = new Map<string, Working>();
@@ -103,11 +114,11 @@ function collectNeeds(input: ChunkPlanInput, first: Map<string, ItemId>): ItemId
 export function directIds(definition: ProcessorDefinition, prepared: PreparedRecord): ItemId[] {
   if (prepared.failure !== undefined) return [];
   const ids: ItemId[] = [];
-  if (prepared.eventId !== undefined && definition.dedup !== undefined) ids.push(itemIds.dedup(prepared.eventId));
+  if (prepared.eventId !== undefined && needsDedupMarker(definition, prepared)) ids.push(itemIds.dedup(prepared.eventId));
   definition.views.forEach((view, index) => {
     const target = prepared.perView[index];
     if (target === undefined) return;
-    if (view.kind === 'window') ids.push(itemIds.keyWindows(view.name, target as string));
+    if (view.kind === 'window') ids.push(isSliced(view) ? paneId(view, prepared) : itemIds.keyWindows(view.name, target as string));
     else {
       const change = target as ChangeEvent;
       ids.push(itemIds.projection(view.name, change.key));
@@ -121,12 +132,43 @@ export function directIds(definition: ProcessorDefinition, prepared: PreparedRec
           } catch {
             continue;
           }
-          if (group !== undefined) ids.push(itemIds.rollup(view.name, rollup.name, group));
+          if (group !== undefined) ids.push(itemIds.rollup(view.name, rollup.name, group, prepared.record.topic, prepared.record.partition));
         }
       }
     }
   });
   return ids;
+}
+
+/** Where a record's pane of a sliced view is: its slice, on its own partition. */
+function paneId(view: SlicedWindowView, prepared: PreparedRecord): ItemId {
+  const { record } = prepared;
+  return itemIds.windowPane(view.name, sliceOf(view.window, prepared.eventTime ?? 0).start, record.topic, record.partition);
+}
+
+/**
+ * Whether a record's event id needs a marker item of its own: when it
+ * reaches a view kept outside panes (sessions, aggregates without merge,
+ * projections), where no pane can remember it.
+ */
+function needsDedupMarker(definition: ProcessorDefinition, prepared: PreparedRecord): boolean {
+  if (definition.dedup === undefined) return false;
+  return definition.views.some((view, index) => prepared.perView[index] !== undefined && (view.kind === 'projection' || !isSliced(view)));
+}
+
+/** What one view would do with a record, decided before anything changes so that lateness and duplicates are judged on the same state. */
+interface ViewPlan {
+  readonly view: string;
+  readonly kind: 'window' | 'projection';
+  /** Whether the view takes the record into anything. */
+  readonly onTime: boolean;
+  /** The record's pane, for a sliced view. */
+  readonly pane?: Working;
+  /** A sliced view whose pane already holds this record: applied before a crash or a lost condition. */
+  readonly alreadyApplied?: boolean;
+  /** When the pane stops being needed, to pick the pane that remembers the event id longest. */
+  readonly retiresAt?: number;
+  readonly apply: () => void;
 }
 
 function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Map<string, Working>): ChunkPlan {
@@ -144,32 +186,52 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
     const watermark = partitionWatermark(maxEventTime, outOfOrderness);
     if (prepared.eventTime !== undefined) maxEventTime = Math.max(maxEventTime ?? prepared.eventTime, prepared.eventTime);
 
-    if (definition.dedup !== undefined && prepared.eventId !== undefined) {
-      if (isDuplicate(prepared.eventId, touch, seenIds, now)) {
+    let plans: ViewPlan[];
+    try {
+      plans = definition.views.flatMap((view, index): ViewPlan[] => {
+        const target = prepared.perView[index];
+        if (target === undefined) return [];
+        if (view.kind === 'projection') return [{ view: view.name, kind: 'projection', onTime: true, apply: () => applyChange(view, target as ChangeEvent, prepared, touch, now) }];
+        if (isSliced(view)) return [planPane(view, target as string, prepared, watermark, touch)];
+        return [planKeyWindows(view, target as string, prepared, watermark, touch)];
+      });
+    } catch (error) {
+      if (error instanceof NeedsRead) throw error;
+      throw new RecordFailure(prepared, error instanceof Error ? error : new Error(String(error)));
+    }
+    const windows = plans.filter((p) => p.kind === 'window');
+    const projections = plans.length - windows.length;
+    const lateFor = windows.filter((p) => !p.onTime).map((p) => p.view);
+
+    // Lateness first: a record too late for every window it targets changes
+    // nothing, so it is side-output as late whether or not it repeats an
+    // earlier event. That keeps the decision a function of the partition's
+    // own stream, whenever the windows holding the earlier copy were closed.
+    if (windows.length > 0 && lateFor.length === windows.length && projections === 0) {
+      const error = new LateEventError(prepared.eventTime ?? 0, watermark, lateFor);
+      dispositions.push({ record: prepared, disposition: { kind: 'rejected', reason: 'LATE_EVENT', error } });
+      continue;
+    }
+
+    const eventId = definition.dedup === undefined ? undefined : prepared.eventId;
+    if (eventId !== undefined) {
+      const offset = prepared.record.offset;
+      // A pane remembers the ids it took; the id at this very offset is this record's own, applied before a crash.
+      const inPane = plans.some((p) => {
+        const seenAt = (p.pane?.body as WindowPaneBody | null | undefined)?.ids[eventId];
+        return seenAt !== undefined && seenAt !== offset;
+      });
+      const marker = needsDedupMarker(definition, prepared);
+      if (seenIds.has(eventId) || inPane || (marker && isDuplicate(eventId, touch, now))) {
         dispositions.push({ record: prepared, disposition: { kind: 'duplicate' } });
         continue;
       }
-      markSeen(prepared.eventId, definition.dedup.horizonMs, touch, seenIds, now);
+      seenIds.add(eventId);
+      if (marker) markSeen(eventId, (definition.dedup as NonNullable<ProcessorDefinition['dedup']>).horizonMs, touch, now);
     }
 
-    let windowTargets = 0;
-    let windowsApplied = 0;
-    let projections = 0;
-    const lateFor: string[] = [];
     try {
-      definition.views.forEach((view, index) => {
-        const target = prepared.perView[index];
-        if (view.kind === 'window') {
-          if (target === undefined) return;
-          windowTargets += 1;
-          if (applyToWindows(view, target as string, prepared, watermark, touch)) windowsApplied += 1;
-          else lateFor.push(view.name);
-        } else {
-          if (target === undefined) return;
-          projections += 1;
-          applyChange(view, target as ChangeEvent, touch, now);
-        }
-      });
+      for (const plan of plans) if (plan.onTime) plan.apply();
     } catch (error) {
       if (error instanceof NeedsRead) throw error;
       // A user aggregate or rollup threw: the record cannot be applied, but
@@ -177,7 +239,18 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
       // re-plan the chunk without it.
       throw new RecordFailure(prepared, error instanceof Error ? error : new Error(String(error)));
     }
-    if (windowTargets > 0 && windowsApplied === 0 && projections === 0) {
+    if (eventId !== undefined) {
+      // The id lives in the pane kept longest of those the record reached, for as long as that pane can still change.
+      const keeper = plans
+        .filter((p) => p.pane !== undefined && p.onTime)
+        .reduce<ViewPlan | undefined>((best, p) => (best === undefined || (p.retiresAt ?? 0) > (best.retiresAt ?? 0) ? p : best), undefined);
+      if (keeper?.pane !== undefined && keeper.alreadyApplied !== true) {
+        const pane = keeper.pane.body as WindowPaneBody;
+        keeper.pane.body = { ...pane, ids: { ...pane.ids, [eventId]: prepared.record.offset } };
+        keeper.pane.dirty = true;
+      }
+    }
+    if (windows.length > 0 && lateFor.length === windows.length && projections === 0) {
       const error = new LateEventError(prepared.eventTime ?? 0, watermark, lateFor);
       dispositions.push({ record: prepared, disposition: { kind: 'rejected', reason: 'LATE_EVENT', error } });
     } else if (lateFor.length > 0) {
@@ -202,8 +275,13 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
     { id: itemIds.checkpoint(input.topic, input.partition), expectedRev: input.checkpoint?.rev ?? 0, body: checkpoint },
   ];
   if (!input.metaExists) writes.push({ id: itemIds.meta(), expectedRev: 0, body: { kind: 'meta', createdAt: now } });
+  const ownWrites: ItemWrite[] = [];
   for (const entry of working.values()) {
     if (!entry.dirty) continue;
+    if (entry.body?.kind === 'window-pane' || entry.body?.kind === 'rollup') {
+      ownWrites.push({ id: entry.id, expectedRev: entry.rev, body: { ...entry.body, applied: input.throughOffset }, ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }) });
+      continue;
+    }
     writes.push({
       id: entry.id,
       expectedRev: entry.rev,
@@ -212,7 +290,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
       ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
     });
   }
-  return { kind: 'planned', writes, dispositions, checkpoint };
+  return { kind: 'planned', ownWrites, writes, dispositions, checkpoint };
 }
 
 /** A record whose user function threw while folding. */
@@ -225,19 +303,17 @@ export class RecordFailure extends Error {
   }
 }
 
-function isDuplicate(eventId: string, touch: (id: ItemId) => Working, seen: Set<string>, now: number): boolean {
-  if (seen.has(eventId)) return true;
+function isDuplicate(eventId: string, touch: (id: ItemId) => Working, now: number): boolean {
   const body = touch(itemIds.dedup(eventId)).body as DedupBody | null;
   return body !== null && body.expiresAt * 1000 > now;
 }
 
-function markSeen(eventId: string, horizonMs: number, touch: (id: ItemId) => Working, seen: Set<string>, now: number): void {
+function markSeen(eventId: string, horizonMs: number, touch: (id: ItemId) => Working, now: number): void {
   const entry = touch(itemIds.dedup(eventId));
   const expiresAt = Math.ceil((now + horizonMs) / 1000);
   entry.body = { kind: 'dedup', eventId, expiresAt };
   entry.expiresAt = expiresAt;
   entry.dirty = true;
-  seen.add(eventId);
 }
 
 function contextOf(prepared: PreparedRecord): RecordContext {
@@ -245,59 +321,128 @@ function contextOf(prepared: PreparedRecord): RecordContext {
   return { topic, partition, offset, timestamp, key };
 }
 
-/** Adds the record to every window of the key it is on time for; false when it was late for all. */
-function applyToWindows(
+/**
+ * A record in a sliced view: the windows spanning its slice that it is on
+ * time for, and adding it to its pane under the earliest of them. Its pane
+ * may already hold it (written before a crash or a lost condition); then
+ * it was judged when it was added, and a seal set since then does not
+ * apply to it.
+ */
+function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord, watermark: number, touch: (id: ItemId) => Working): ViewPlan {
+  // `applied` stays as read while folding; the write sets it to the chunk's last offset.
+  const { record } = prepared;
+  const slice = sliceOf(view.window, prepared.eventTime ?? 0);
+  const entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition));
+  const stored = entry.body as WindowPaneBody | null;
+  const alreadyApplied = stored !== null && stored.applied >= record.offset;
+  const lateness = view.allowedLatenessMs ?? 0;
+  const sealedThrough = alreadyApplied ? undefined : stored?.sealedThrough;
+  const from = windowsOfSlice(view.window, slice.start).find(
+    (w) => !isWindowLate(w.end, lateness, watermark) && (sealedThrough === undefined || w.end > sealedThrough),
+  );
+  return {
+    view: view.name,
+    kind: 'window',
+    onTime: from !== undefined,
+    pane: entry,
+    alreadyApplied,
+    retiresAt: sliceRetiresAt(view, slice.start),
+    apply: () => {
+      if (alreadyApplied || from === undefined) return;
+      const body: WindowPaneBody = stored ?? {
+        kind: 'window-pane',
+        view: view.name,
+        topic: record.topic,
+        partition: record.partition,
+        start: slice.start,
+        end: slice.end,
+        applied: -1,
+        keys: {},
+        ids: {},
+      };
+      const partials = [...(body.keys[key] ?? [])];
+      const at = partials.findIndex(([fromEnd]) => fromEnd === from.end);
+      const [, acc, count] = at >= 0 ? (partials[at] as readonly [number, Json, number]) : [from.end, toJson(view.aggregate.initial()), 0];
+      const next: readonly [number, Json, number] = [from.end, toJson(view.aggregate.add(acc, record.value, contextOf(prepared))), count + 1];
+      if (at >= 0) partials[at] = next;
+      else partials.push(next);
+      partials.sort((a, b) => a[0] - b[0]);
+      entry.body = { ...body, keys: { ...body.keys, [key]: partials }, ids: entry.body === null ? {} : (entry.body as WindowPaneBody).ids };
+      entry.closesAt = sliceDueAt(view, slice.start);
+      entry.dirty = true;
+    },
+  };
+}
+
+/** A record in a view kept per key: the windows of the key it is on time for, and adding it to them. */
+function planKeyWindows(
   view: WindowView<unknown, unknown>,
   key: string,
   prepared: PreparedRecord,
   watermark: number,
   touch: (id: ItemId) => Working,
-): boolean {
+): ViewPlan {
   const entry = touch(itemIds.keyWindows(view.name, key));
   const body: KeyWindowsBody = (entry.body as KeyWindowsBody | null) ?? { kind: 'key-windows', view: view.name, key, windows: [], closedThrough: null };
   const lateness = view.allowedLatenessMs ?? 0;
   const eventTime = prepared.eventTime ?? 0;
   const { aggregate } = view;
   const context = contextOf(prepared);
-  let windows = [...body.windows];
-  let applied = false;
 
   if (view.window.type === 'session') {
     const gap = view.window.gapMs;
     const closedThrough = body.closedThrough;
-    if (isSessionRecordLate(eventTime, lateness, watermark) || (closedThrough !== null && eventTime <= closedThrough)) return false;
-    const merge = (a: unknown, b: unknown): unknown => (aggregate.merge as NonNullable<typeof aggregate.merge>).call(aggregate, a, b);
-    const fresh: OpenWindow = { start: eventTime, end: eventTime + gap, acc: toJson(aggregate.add(aggregate.initial(), prepared.record.value, context)), count: 1 };
-    const overlapping = [...windows.filter((w) => sessionsMerge(w, fresh)), fresh].sort((a, b) => a.start - b.start || a.end - b.end);
-    const merged = overlapping.reduce((a, w) => ({
-      start: Math.min(a.start, w.start),
-      end: Math.max(a.end, w.end),
-      acc: toJson(merge(a.acc, w.acc)),
-      count: a.count + w.count,
-    }));
-    windows = [...windows.filter((w) => !sessionsMerge(w, fresh)), merged];
-    applied = true;
-  } else {
-    for (const bounds of fixedWindowsFor(view.window, eventTime)) {
-      if (isWindowLate(bounds.end, lateness, watermark) || (body.closedThrough !== null && bounds.end <= body.closedThrough)) continue;
-      const at = windows.findIndex((w) => w.start === bounds.start);
-      const current: OpenWindow = at >= 0 ? (windows[at] as OpenWindow) : { ...bounds, acc: toJson(aggregate.initial()), count: 0 };
-      const next: OpenWindow = { ...current, acc: toJson(aggregate.add(current.acc, prepared.record.value, context)), count: current.count + 1 };
-      if (at >= 0) windows[at] = next;
-      else windows.push(next);
-      applied = true;
-    }
+    const onTime = !(isSessionRecordLate(eventTime, lateness, watermark) || (closedThrough !== null && eventTime <= closedThrough));
+    return {
+      view: view.name,
+      kind: 'window',
+      onTime,
+      apply: () => {
+        const current = (entry.body as KeyWindowsBody | null) ?? body;
+        const merge = (a: unknown, b: unknown): unknown => (aggregate.merge as NonNullable<typeof aggregate.merge>).call(aggregate, a, b);
+        const fresh: OpenWindow = { start: eventTime, end: eventTime + gap, acc: toJson(aggregate.add(aggregate.initial(), prepared.record.value, context)), count: 1 };
+        const overlapping = [...current.windows.filter((w) => sessionsMerge(w, fresh)), fresh].sort((a, b) => a.start - b.start || a.end - b.end);
+        const merged = overlapping.reduce((a, w) => ({
+          start: Math.min(a.start, w.start),
+          end: Math.max(a.end, w.end),
+          acc: toJson(merge(a.acc, w.acc)),
+          count: a.count + w.count,
+        }));
+        store(entry, current, [...current.windows.filter((w) => !sessionsMerge(w, fresh)), merged], lateness);
+      },
+    };
   }
-  if (!applied) return false;
+  const taking = fixedWindowsFor(view.window, eventTime).filter(
+    (bounds) => !(isWindowLate(bounds.end, lateness, watermark) || (body.closedThrough !== null && bounds.end <= body.closedThrough)),
+  );
+  return {
+    view: view.name,
+    kind: 'window',
+    onTime: taking.length > 0,
+    apply: () => {
+      const current = (entry.body as KeyWindowsBody | null) ?? body;
+      const windows = [...current.windows];
+      for (const bounds of taking) {
+        const at = windows.findIndex((w) => w.start === bounds.start);
+        const existing: OpenWindow = at >= 0 ? (windows[at] as OpenWindow) : { ...bounds, acc: toJson(aggregate.initial()), count: 0 };
+        const next: OpenWindow = { ...existing, acc: toJson(aggregate.add(existing.acc, prepared.record.value, context)), count: existing.count + 1 };
+        if (at >= 0) windows[at] = next;
+        else windows.push(next);
+      }
+      store(entry, current, windows, lateness);
+    },
+  };
+}
+
+function store(entry: Working, body: KeyWindowsBody, windows: OpenWindow[], lateness: number): void {
   windows.sort((a, b) => a.start - b.start);
   entry.body = { ...body, windows };
   entry.closesAt = Math.min(...windows.map((w) => closesAt(w.end, lateness)));
   entry.dirty = true;
-  return true;
 }
 
 /** Applies a change if it is newer than what the key holds; older changes are no-ops. */
-function applyChange(view: ProjectionView<unknown>, change: ChangeEvent, touch: (id: ItemId) => Working, now: number): void {
+function applyChange(view: ProjectionView<unknown>, change: ChangeEvent, prepared: PreparedRecord, touch: (id: ItemId) => Working, now: number): void {
   const entry = touch(itemIds.projection(view.name, change.key));
   const current = entry.body as ProjectionBody | null;
   if (current !== null && BigInt(current.position) >= change.position) return;
@@ -306,8 +451,8 @@ function applyChange(view: ProjectionView<unknown>, change: ChangeEvent, touch: 
   const kept = oldRow === null ? {} : Object.fromEntries((change.unchangedColumns ?? []).filter((c) => c in oldRow).map((c) => [c, oldRow[c]]));
   const newRow = change.op === 'upsert' && change.row !== null ? ({ ...(toJson(change.row) as { [column: string]: Json }), ...kept } as { [column: string]: Json }) : null;
   for (const rollup of view.rollups ?? []) {
-    if (oldRow !== null) adjustRollup(view.name, rollup, oldRow, -1, touch);
-    if (newRow !== null) adjustRollup(view.name, rollup, newRow, +1, touch);
+    if (oldRow !== null) adjustRollup(view.name, rollup, oldRow, -1, prepared, touch);
+    if (newRow !== null) adjustRollup(view.name, rollup, newRow, +1, prepared, touch);
   }
   entry.body = {
     kind: 'projection',
@@ -326,12 +471,18 @@ function adjustRollup(
   rollup: NonNullable<ProjectionView<unknown>['rollups']>[number],
   row: Readonly<Record<string, unknown>>,
   sign: 1 | -1,
+  prepared: PreparedRecord,
   touch: (id: ItemId) => Working,
 ): void {
   const group = rollup.group(row);
   if (group === undefined) return;
-  const entry = touch(itemIds.rollup(viewName, rollup.name, group));
-  const body: RollupBody = (entry.body as RollupBody | null) ?? { kind: 'rollup', view: viewName, rollup: rollup.name, group, measures: {}, rows: 0 };
+  const { topic, partition, offset } = prepared.record;
+  const entry = touch(itemIds.rollup(viewName, rollup.name, group, topic, partition));
+  const stored = entry.body as RollupBody | null;
+  // The share is written before the projection's row: after a crash in between it holds this change
+  // already, while the row does not, so the change is applied to the row again but not to the share.
+  if (stored !== null && stored.applied >= offset) return;
+  const body: RollupBody = stored ?? { kind: 'rollup', view: viewName, rollup: rollup.name, group, topic, partition, applied: -1, measures: {}, rows: 0 };
   const measures: Record<string, number> = { ...body.measures };
   for (const [name, value] of Object.entries(rollup.measures(row))) {
     if (!Number.isFinite(value)) throw new TypeError(`rollup '${rollup.name}' measure '${name}' is ${value}`);

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { WindowEmission, WindowEmitter } from '../emit/window-emitter.js';
-import type { FinalWindowBody, KeyWindowsBody, OpenWindow, ProcessorMetaBody } from '../state/state-items.js';
+import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProcessorMetaBody } from '../state/state-items.js';
 import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore } from '../state/state-store.js';
-import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
+import { idKey, isWindowPane, itemIds, type ItemId } from '../state/table-layout.js';
+import { closeDuePanes } from './pane-closer.js';
 import type { ProcessorDefinition, WindowView } from './definition.js';
 import { processorWatermark } from './watermark.js';
 import { closesAt } from './windows.js';
+import { emissionFor } from './window-emission.js';
 
 export interface WindowCloserDeps {
   readonly definition: ProcessorDefinition;
@@ -32,8 +33,6 @@ export interface CloseResult {
 }
 
 const MAX_ATTEMPTS = 5;
-/** The SQS message limit every SQS-compatible endpoint accepts. */
-export const MAX_EMISSION_BYTES = 262_144;
 
 /**
  * Closes every window the processor's watermark has passed, whichever key
@@ -46,15 +45,26 @@ export const MAX_EMISSION_BYTES = 262_144;
 export async function closeDueWindows(deps: WindowCloserDeps, options: { watermark?: number } = {}): Promise<CloseResult> {
   const now = (deps.now ?? Date.now)();
   const { definition, store } = deps;
-  const watermark = options.watermark ?? (await currentWatermark(deps, now));
+  const checkpoints = (await store.listCheckpoints()).map((c) => c.body);
+  const watermark = options.watermark ?? (await currentWatermark(deps, checkpoints, now));
   if (watermark === Number.NEGATIVE_INFINITY) return { watermark, windowsClosed: 0, emitted: 0 };
   const started = Date.now();
-  const due = await store.findDueKeyWindows(watermark, deps.maxKeysPerRun ?? 500);
-  let windowsClosed = 0;
-  let emitted = 0;
+  const outOfTime = (): boolean => deps.budgetMs !== undefined && Date.now() - started >= deps.budgetMs;
+  const dueItems = await store.findDueKeyWindows(watermark, deps.maxKeysPerRun ?? 500);
+  const panes = await closeDuePanes(dueItems.filter(isWindowPane), watermark, {
+    definition,
+    store,
+    ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
+    checkpoints,
+    now,
+    outOfTime,
+  });
+  const due = dueItems.filter((id) => !isWindowPane(id));
+  let windowsClosed = panes.closed;
+  let emitted = panes.emitted;
   // Each key item brings its own writes: itself plus one final item per closing window.
   for (const batch of batches(due, 10)) {
-    if (deps.budgetMs !== undefined && Date.now() - started >= deps.budgetMs) break;
+    if (outOfTime()) break;
     for (let attempt = 1; ; attempt += 1) {
       const result = await closeBatch(batch, watermark, now);
       if (result !== 'conflict') {
@@ -86,7 +96,7 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
       for (const window of closing) {
         const final: FinalWindowBody = { kind: 'final-window', view: view.name, key: body.key, start: window.start, end: window.end, result: window.acc, count: window.count, closedAt };
         writes.push({ id: itemIds.finalWindow(view.name, body.key, window.start, window.end), expectedRev: 0, body: final });
-        const emission = emissionFor(definition.name, view, body.key, window);
+        const emission = emissionFor(definition.name, view, body.key, window, itemIds.finalWindow(view.name, body.key, window.start, window.end));
         if (emission !== undefined) emissions.push(emission);
         closed += 1;
       }
@@ -121,29 +131,10 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
   }
 }
 
-async function currentWatermark(deps: WindowCloserDeps, now: number): Promise<number> {
-  const [checkpoints, meta] = await Promise.all([deps.store.listCheckpoints(), deps.store.read([itemIds.meta()])]);
+async function currentWatermark(deps: WindowCloserDeps, checkpoints: readonly CheckpointBody[], now: number): Promise<number> {
+  const meta = await deps.store.read([itemIds.meta()]);
   const startedAt = (meta.get(idKey(itemIds.meta()))?.body as ProcessorMetaBody | undefined)?.createdAt;
-  return processorWatermark(deps.definition, checkpoints.map((c) => c.body), startedAt, now);
-}
-
-function emissionFor(processor: string, view: WindowView<unknown, unknown>, key: string, window: OpenWindow): WindowEmission | undefined {
-  if (view.emit === undefined) return undefined;
-  const payload = view.emit({ view: view.name, key, start: window.start, end: window.end, result: window.acc, count: window.count });
-  if (payload === undefined) return undefined;
-  const identity = `${processor}\u0000${view.name}\u0000${key}\u0000${window.start}\u0000${window.end}`;
-  const envelope = { processor, view: view.name, key, windowStart: window.start, windowEnd: window.end };
-  let body = JSON.stringify({ ...envelope, payload });
-  // A payload SQS cannot carry would fail every close of this key forever.
-  // The result is in the final-window item anyway, so say where it is instead.
-  if (Buffer.byteLength(body) > MAX_EMISSION_BYTES) {
-    body = JSON.stringify({ ...envelope, payloadOmitted: { reason: 'TOO_LARGE', bytes: Buffer.byteLength(body), finalWindow: itemIds.finalWindow(view.name, key, window.start, window.end) } });
-  }
-  return {
-    groupId: createHash('sha256').update(`${view.name}\u0000${key}`).digest('hex').slice(0, 64),
-    deduplicationId: createHash('sha256').update(identity).digest('hex').slice(0, 64),
-    body,
-  };
+  return processorWatermark(deps.definition, checkpoints, startedAt, now);
 }
 
 function* batches<T>(items: readonly T[], size: number): Generator<T[]> {

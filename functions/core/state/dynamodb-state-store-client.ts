@@ -7,7 +7,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -61,8 +63,9 @@ const RETRYABLE_ERRORS = new Set([
 /**
  * The state store on a DynamoDB table: `pk`/`sk` string keys, a revision per
  * item, a sparse `open-windows` index on (`openShard`, `closesAt`) and TTL on
- * `expiresAt`. Reads are strongly consistent; commits are one
- * TransactWriteItems with a condition per item.
+ * `expiresAt`. Reads are strongly consistent; a commit of several items is
+ * one TransactWriteItems with a condition per item, a commit of one item a
+ * conditional PutItem or DeleteItem.
  */
 export class DynamoDbStateStore implements StateStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -103,11 +106,13 @@ export class DynamoDbStateStore implements StateStore {
 
   public async commit(writes: readonly ItemWrite[]): Promise<CommitOutcome> {
     if (writes.length === 0) return { committed: true };
+    // One item needs no transaction: the same condition on a plain write costs half.
+    if (writes.length === 1) {
+      const only = writes[0] as ItemWrite;
+      return (await this.write(only)) ? { committed: true } : { committed: false, conflicts: [only.id] };
+    }
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = writes.map((write) => {
-      const condition =
-        write.expectedRev === 0
-          ? { ConditionExpression: MUST_NOT_EXIST }
-          : { ConditionExpression: MUST_BE_AT_REVISION, ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': write.expectedRev } };
+      const condition = conditionOf(write);
       if (write.body === null) return { Delete: { TableName: this.tableName, Key: { pk: write.id.pk, sk: write.id.sk }, ...condition } };
       return { Put: { TableName: this.tableName, Item: toItem(write), ...condition } };
     });
@@ -129,8 +134,20 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
-  public async listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
-    const found: Array<StoredItem<CheckpointBody>> = [];
+  public async write(write: ItemWrite): Promise<boolean> {
+    const condition = conditionOf(write);
+    try {
+      if (write.body === null) await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: write.id.pk, sk: write.id.sk }, ...condition }));
+      else await this.documents.send(new PutCommand({ TableName: this.tableName, Item: toItem(write), ...condition }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw this.translate(error);
+    }
+  }
+
+  public async readPartition(pk: string): Promise<StoredItem[]> {
+    const found: StoredItem[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.send(() =>
@@ -138,16 +155,20 @@ export class DynamoDbStateStore implements StateStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': CHECKPOINT_PK },
+            ExpressionAttributeValues: { ':pk': pk },
             ConsistentRead: true,
             ...(start === undefined ? {} : { ExclusiveStartKey: start }),
           }),
         ),
       );
-      for (const item of page.Items ?? []) found.push(toStored(item) as StoredItem<CheckpointBody>);
+      for (const item of page.Items ?? []) found.push(toStored(item));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return found;
+  }
+
+  public async listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
+    return (await this.readPartition(CHECKPOINT_PK)).filter((item): item is StoredItem<CheckpointBody> => item.body.kind === 'checkpoint');
   }
 
   public async findDueKeyWindows(closesAtOrBefore: number, limit: number): Promise<ItemId[]> {
@@ -212,6 +233,13 @@ export class DynamoDbStateStore implements StateStore {
     }
     return new StateStoreError(`DynamoDB rejected a request on ${this.tableName} (${name}): ${message}`, StateStoreErrorReason.INVALID_REQUEST, { cause: error });
   }
+}
+
+/** A write's condition: a new item must not exist yet; an existing one must still be at the revision read. */
+function conditionOf(write: ItemWrite): { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
+  return write.expectedRev === 0
+    ? { ConditionExpression: MUST_NOT_EXIST }
+    : { ConditionExpression: MUST_BE_AT_REVISION, ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': write.expectedRev } };
 }
 
 function toItem(write: ItemWrite): Record<string, unknown> {

@@ -57,6 +57,18 @@ export class InMemoryStateStore implements StateStore {
     return Promise.resolve({ committed: true });
   }
 
+  public async write(write: ItemWrite): Promise<boolean> {
+    return (await this.commit([write])).committed;
+  }
+
+  public readPartition(pk: string): Promise<StoredItem[]> {
+    const found = [...this.items.values()]
+      .filter((e) => e.id.pk === pk)
+      .sort((a, b) => (a.id.sk < b.id.sk ? -1 : a.id.sk > b.id.sk ? 1 : 0))
+      .map((e) => ({ id: e.id, rev: e.rev, body: structuredClone(e.body) }));
+    return Promise.resolve(found);
+  }
+
   public listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
     const found: Array<StoredItem<CheckpointBody>> = [];
     for (const entry of this.items.values()) {

@@ -61,6 +61,57 @@ export interface FinalWindowBody {
   readonly closedAt: number;
 }
 
+/**
+ * One source partition's share of one slice of a fixed-window view: every
+ * key's partial aggregate over the records of that partition whose event
+ * time falls in [start, end). Only that partition writes it, so it needs no
+ * transaction; the window closer merges the slices of every partition into
+ * each window's result. A tumbling window is one slice; a hopping window is
+ * the slices of its slide width that it spans.
+ */
+export interface WindowPaneBody {
+  readonly kind: 'window-pane';
+  readonly view: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The slice, [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** The highest offset of the partition whose effect on this pane is in it: a record at or below it was applied here already. */
+  readonly applied: number;
+  /**
+   * Per key, partial aggregates by the end of the earliest window they count
+   * towards: `[fromWindowEnd, accumulator, records]`. A record that is late
+   * for the slice's first windows but on time for later ones counts from a
+   * later window end, so a window closed before it arrived never sees it.
+   */
+  readonly keys: { readonly [key: string]: ReadonlyArray<readonly [number, Json, number]> };
+  /**
+   * Event ids of the records applied here, with their offsets, for
+   * deduplication: the ids live exactly as long as the state they changed.
+   */
+  readonly ids: { readonly [eventId: string]: number };
+  /**
+   * Set by the window closer on a partition that was idle, and so behind the
+   * processor's watermark, when it closed windows spanning this slice: no
+   * record above `applied` counts towards a window ending at or before it.
+   */
+  readonly sealedThrough?: number;
+}
+
+/** Closed windows' results of one fixed-window view, all keys of one window in one item (or a few, when large). */
+export interface FinalWindowsBody {
+  readonly kind: 'final-windows';
+  readonly view: string;
+  readonly start: number;
+  readonly end: number;
+  /** This item's place among the window's items, from 0; item 0 is written last, so its presence means the window is final. */
+  readonly part: number;
+  readonly parts: number;
+  readonly results: { readonly [key: string]: { readonly result: Json; readonly count: number } };
+  readonly closedAt: number;
+}
+
 /** An event id seen within the dedup horizon. */
 export interface DedupBody {
   readonly kind: 'dedup';
@@ -82,14 +133,22 @@ export interface ProjectionBody {
   readonly updatedAt: number;
 }
 
-/** Sums over a projection's current rows for one group. */
+/**
+ * One source partition's share of the sums over a projection's current rows
+ * for one group: only that partition writes it, and a group's sums are its
+ * shares added up (rollupTotals).
+ */
 export interface RollupBody {
   readonly kind: 'rollup';
   readonly view: string;
   readonly rollup: string;
   readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The highest offset of the partition whose effect on this share is in it. */
+  readonly applied: number;
   readonly measures: { readonly [name: string]: number };
-  /** How many current rows count towards the group. */
+  /** How many current rows count towards the group, from this partition's changes. */
   readonly rows: number;
 }
 
@@ -98,6 +157,8 @@ export type StateBody =
   | ProcessorMetaBody
   | KeyWindowsBody
   | FinalWindowBody
+  | WindowPaneBody
+  | FinalWindowsBody
   | DedupBody
   | ProjectionBody
   | RollupBody;

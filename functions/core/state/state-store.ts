@@ -36,11 +36,19 @@ export type CommitOutcome =
 export interface StateStore {
   /** Strongly consistent reads. Absent items are missing from the map (keyed by idKey). */
   read(ids: readonly ItemId[]): Promise<ReadonlyMap<string, StoredItem>>;
-  /** All of `writes` or none, each conditioned on its expected revision. At most 100 writes, 4 MB. */
+  /**
+   * All of `writes` or none, each conditioned on its expected revision. At
+   * most 100 writes, 4 MB. A single write is not a transaction: it costs
+   * half, with the same condition.
+   */
   commit(writes: readonly ItemWrite[]): Promise<CommitOutcome>;
+  /** One write on its own, conditioned on its expected revision: false when the condition failed and nothing was written. */
+  write(write: ItemWrite): Promise<boolean>;
+  /** Every item under one partition key, strongly consistent (a slice's panes, a window's result parts). */
+  readPartition(pk: string): Promise<StoredItem[]>;
   /** Every partition's checkpoint. */
   listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>>;
-  /** Key-window items whose earliest window closes at or before `closesAtOrBefore`. May lag behind commits. */
+  /** Key-window items and window panes whose earliest window closes at or before `closesAtOrBefore`. May lag behind commits. */
   findDueKeyWindows(closesAtOrBefore: number, limit: number): Promise<ItemId[]>;
 }
 

@@ -29,10 +29,31 @@ export const itemIds = {
     pk: `FW#${view}#${key}`,
     sk: `W#${padded(start)}#${padded(end)}`,
   }),
+  /** One partition's share of a slice: the slice's items of every partition share a partition key, so one Query reads them. */
+  windowPane: (view: string, sliceStart: number, topic: string, partition: number): ItemId => ({ pk: `WP#${view}#${padded(sliceStart)}`, sk: `${topic}#${partition}` }),
+  /** A closed window's results; every part shares the window's partition key. */
+  finalWindows: (view: string, start: number, end: number, part: number): ItemId => ({ pk: `FWS#${view}#${padded(start)}#${padded(end)}`, sk: `P#${String(part).padStart(4, '0')}` }),
   dedup: (eventId: string): ItemId => ({ pk: `DD#${eventId}`, sk: 'DD' }),
   projection: (view: string, key: string): ItemId => ({ pk: `PR#${view}#${key}`, sk: 'PR' }),
-  rollup: (view: string, rollup: string, group: string): ItemId => ({ pk: `RU#${view}#${rollup}#${group}`, sk: 'RU' }),
+  /** One partition's share of a rollup group: a group's shares share a partition key, so one Query reads them. */
+  rollup: (view: string, rollup: string, group: string, topic: string, partition: number): ItemId => ({ pk: `RU#${view}#${rollup}#${group}`, sk: `${topic}#${partition}` }),
 } as const;
+
+/** The view and slice a window pane's partition key names. */
+export function paneSliceOf(id: ItemId): { readonly view: string; readonly sliceStart: number } {
+  const [, view = '', start = 'NaN'] = id.pk.split('#');
+  return { view, sliceStart: Number(start) };
+}
+
+/** Whether an item is a window pane. */
+export function isWindowPane(id: ItemId): boolean {
+  return id.pk.startsWith('WP#');
+}
+
+/** Whether one source partition alone writes an item (a window pane, a rollup share): it is written on its own, not in a transaction. */
+export function isPartitionOwned(id: ItemId): boolean {
+  return isWindowPane(id) || id.pk.startsWith('RU#');
+}
 
 /** One string per item, for maps and sets. */
 export function idKey(id: ItemId): string {

@@ -1,6 +1,9 @@
-import type { StoreRevenue } from '../../../functions/order-analytics/definition.js';
+import { orderAnalytics, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { stockGroup } from '../../../functions/inventory-projector/definition.js';
+import { openWindowResults } from '../../../functions/core/engine/open-windows.js';
 import type { StateBody } from '../../../functions/core/state/state-items.js';
+import { rollupTotals } from '../../../functions/core/state/rollup-totals.js';
+import { finalWindowResults } from '../../../functions/core/state/window-results.js';
 import type { StockLevel, StoreMinuteRevenue } from '../retail-repository.js';
 
 /**
@@ -54,13 +57,12 @@ export interface StoreRevenueWindows {
 export function storeRevenueWindows(items: readonly StateBody[]): StoreRevenueWindows {
   const closed = new Map<string, StoreRevenue>();
   const open = new Map<string, StoreRevenue>();
-  for (const item of items) {
-    if (item.kind === 'final-window' && item.view === STORE_REVENUE_VIEW) {
-      closed.set(`${item.key}@${item.start}`, item.result as unknown as StoreRevenue);
-    }
-    if (item.kind === 'key-windows' && item.view === STORE_REVENUE_VIEW) {
-      for (const w of item.windows) open.set(`${item.key}@${w.start}`, w.acc as unknown as StoreRevenue);
-    }
+  for (const w of finalWindowResults(items)) {
+    if (w.view === STORE_REVENUE_VIEW) closed.set(`${w.key}@${w.start}`, w.result as unknown as StoreRevenue);
+  }
+  // The views are read as the processor defines them; the partition count plays no part in reading.
+  for (const w of openWindowResults(orderAnalytics({ partitions: 1 }), items)) {
+    if (w.view === STORE_REVENUE_VIEW) open.set(`${w.key}@${w.start}`, w.result as unknown as StoreRevenue);
   }
   return { windows: new Map([...open, ...closed]), closedAndOpen: [...open.keys()].filter((key) => closed.has(key)) };
 }
@@ -78,8 +80,8 @@ export function reconcile(input: {
   const differences: Difference[] = [];
 
   const rollups = new Map<string, number>();
-  for (const item of input.items) {
-    if (item.kind === 'rollup' && item.view === 'movements' && item.rollup === 'stock') rollups.set(item.group, item.measures.quantity ?? 0);
+  for (const total of rollupTotals(input.items).values()) {
+    if (total.view === 'movements' && total.rollup === 'stock') rollups.set(total.group, total.measures.quantity ?? 0);
   }
   const truthStock = new Map(input.stock.map((s) => [stockGroup({ sku: s.sku, location_id: s.locationId }), s.quantity]));
   for (const key of new Set([...truthStock.keys(), ...rollups.keys()])) {

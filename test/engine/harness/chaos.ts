@@ -52,6 +52,21 @@ export class ChaosStateStore implements StateStore {
     );
   }
 
+  public write(write: ItemWrite): Promise<boolean> {
+    return this.call(
+      async () => {
+        const written = await this.inner.write(write);
+        if (written) this.options.onAccepted?.([write]);
+        return written;
+      },
+      (written) => written && this.options.rng() < 0.5,
+    );
+  }
+
+  public readPartition(pk: string): Promise<StoredItem[]> {
+    return this.call(() => this.inner.readPartition(pk));
+  }
+
   public listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {
     return this.call(() => this.inner.listCheckpoints());
   }

@@ -1,4 +1,6 @@
-import type { ProjectionBody, RollupBody, StateBody } from '../../../functions/core/state/state-items.js';
+import { rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
+import type { ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
+import { finalWindowResults, openWindowRecords } from '../../../functions/core/state/window-results.js';
 import type { Expected } from './oracle.js';
 import type { SimulationResult } from './simulate.js';
 
@@ -38,15 +40,10 @@ export function compare(expected: Expected, result: SimulationResult, items: rea
   };
 
   const finals = new Map<string, string[]>();
-  for (const item of items) {
-    if (item.kind === 'final-window') {
-      const w = item;
-      finals.set(`${w.view}|${w.key}|${w.start}|${w.end}`, w.result as string[]);
-    }
-    if (item.kind === 'key-windows' && (item).windows.length > 0) {
-      note(`key ${(item).key} of ${(item).view} still has open windows after the final close`);
-      lost += (item).windows.reduce((n, w) => n + w.count, 0);
-    }
+  for (const w of finalWindowResults(items)) finals.set(`${w.view}|${w.key}|${w.start}|${w.end}`, w.result as string[]);
+  for (const open of openWindowRecords(items)) {
+    note(`key ${open.key} of ${open.view} still has ${open.records} records in open windows after the final close`);
+    lost += open.records;
   }
   for (const key of new Set([...expected.windows.keys(), ...finals.keys()])) {
     const { missing, extra } = multisetDiff(expected.windows.get(key) ?? [], finals.get(key) ?? []);
@@ -56,10 +53,10 @@ export function compare(expected: Expected, result: SimulationResult, items: rea
   }
 
   const projections = new Map<string, ProjectionBody>();
-  const rollups = new Map<string, RollupBody>();
+  const rollups = new Map<string, RollupTotal>();
+  for (const total of rollupTotals(items).values()) rollups.set(total.group, total);
   for (const item of items) {
     if (item.kind === 'projection') projections.set((JSON.parse((item).key) as string[])[0] ?? '', item);
-    if (item.kind === 'rollup') rollups.set((item).group, item);
   }
   for (const [row, want] of expected.rows) {
     const got = projections.get(row);

@@ -1,5 +1,5 @@
 import { closedThroughAtMost, sessionsOf, sessionTakes, watermarkAfter, windowsTaking } from './oracle-windows.js';
-import { LATENESS_MS, OUT_OF_ORDERNESS_MS, SESSION_GAP_MS, SLIDE_MS, type Scenario, type TestEvent } from './scenario.js';
+import { LATENESS_MS, OUT_OF_ORDERNESS_MS, PANES_ONLY_KEY, SESSION_GAP_MS, SLIDE_MS, type Scenario, type TestEvent } from './scenario.js';
 
 /** What a perfect processor ends with: every record applied exactly once, in order. */
 export interface Expected {
@@ -59,6 +59,17 @@ export function expectedOutcome(scenario: Scenario): Expected {
       const event: TestEvent = record.event;
       const watermark = watermarkAfter(eventTimes, OUT_OF_ORDERNESS_MS);
       eventTimes.push(event.t);
+      // Each view takes the record into the windows it is on time for; a view that takes it into none missed it.
+      const takings = event.kind === 'sale' ? VIEWS.map((view) => ({ view, taking: windowsTaking(event.t, view.layout, view.lateness, watermark, closedThroughAtMost(watermark, view.lateness)) })) : [];
+      const inSession = event.kind === 'sale' && event.key !== PANES_ONLY_KEY;
+      const sessionOnTime = inSession && sessionTakes(event.t, SESSION.lateness, watermark, closedThroughAtMost(watermark, SESSION.lateness));
+      const lateForAll = event.kind === 'sale' && !sessionOnTime && takings.every((t) => t.taking.length === 0);
+      // Lateness before repeats: a record late for every view is side-output as late even when it repeats an earlier event.
+      if (lateForAll) {
+        deadLetters.set(id, 'LATE_EVENT');
+        dispositions.set(id, 'LATE_EVENT');
+        return;
+      }
       if (seen.has(event.id)) {
         duplicates += 1;
         dispositions.set(id, 'duplicate');
@@ -76,28 +87,16 @@ export function expectedOutcome(scenario: Scenario): Expected {
         rows.set(event.row, { row, position: event.pos });
         return;
       }
-      // Each view takes the record into the windows it is on time for; a view that takes it into none missed it.
-      let onTime = false;
-      let missed = false;
-      for (const view of VIEWS) {
-        const taking = windowsTaking(event.t, view.layout, view.lateness, watermark, closedThroughAtMost(watermark, view.lateness));
+      let missed = inSession && !sessionOnTime;
+      for (const { view, taking } of takings) {
         for (const w of taking) add(`${view.name}|${event.key}|${w.start}|${w.end}`, event.id);
-        onTime ||= taking.length > 0;
         missed ||= taking.length === 0;
       }
-      if (sessionTakes(event.t, SESSION.lateness, watermark, closedThroughAtMost(watermark, SESSION.lateness))) {
-        sessionPoints.set(event.key, [...(sessionPoints.get(event.key) ?? []), { t: event.t, id: event.id }]);
-        onTime = true;
-      } else missed = true;
-      if (onTime) {
-        applied += 1;
-        dispositions.set(id, 'applied');
-        // Late for some views only: applied to the others, side-output for the ones that missed it.
-        if (missed) deadLetters.set(id, 'LATE_EVENT');
-      } else {
-        deadLetters.set(id, 'LATE_EVENT');
-        dispositions.set(id, 'LATE_EVENT');
-      }
+      if (sessionOnTime) sessionPoints.set(event.key, [...(sessionPoints.get(event.key) ?? []), { t: event.t, id: event.id }]);
+      applied += 1;
+      dispositions.set(id, 'applied');
+      // Late for some views only: applied to the others, side-output for the ones that missed it.
+      if (missed) deadLetters.set(id, 'LATE_EVENT');
     });
   });
 

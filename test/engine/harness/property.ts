@@ -19,12 +19,13 @@ export interface ExactlyOnceRun {
 
 /**
  * The exactly-once property: random streams delivered with redeliveries,
- * crashes after any store call, zombie invocations, throttling and dead
- * letter failures end in exactly the oracle's state. Counts lost and
+ * crashes after any store call, zombie invocations, two processors of a
+ * group at once, throttling and dead letter failures end in exactly the
+ * oracle's state. Counts lost and
  * duplicated records over all runs and leaves them for the summary line.
  */
 export async function checkExactlyOnce(run: ExactlyOnceRun): Promise<void> {
-  const totals = { runs: 0, lost: 0, duplicated: 0, crashes: 0, zombies: 0 };
+  const totals = { runs: 0, lost: 0, duplicated: 0, crashes: 0, zombies: 0, concurrentRounds: 0 };
   await fc.assert(
     fc.asyncProperty(scenarioArbitrary({ maxPartitions: 3, maxRecords: run.maxRecords }), fc.integer(), async (scenario, seed) => {
       // Prepare
@@ -48,6 +49,7 @@ export async function checkExactlyOnce(run: ExactlyOnceRun): Promise<void> {
       totals.duplicated += verdict.duplicated;
       totals.crashes += result.crashes;
       totals.zombies += result.zombies;
+      totals.concurrentRounds += result.concurrentRounds;
       expect(verdict.problems, `seed ${seed}`).toEqual([]);
     }),
     { numRuns: run.runs },

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { WriteCount } from './write-counter.js';
+
 
 /** Where each engine suite leaves its counts for the summary line. */
 export const REPORT_DIR = fileURLToPath(new URL('../../../.rtp/reports/', import.meta.url));
@@ -11,6 +11,8 @@ export interface RunCounts {
   readonly duplicated: number;
   readonly crashes: number;
   readonly zombies: number;
+  /** Rounds in which two processors invoked at once. */
+  readonly concurrentRounds: number;
 }
 
 export function recordRuns(suite: string, counts: RunCounts): void {
@@ -23,10 +25,21 @@ export function readRuns(suite: string): RunCounts | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunCounts) : undefined;
 }
 
+/** What a run wrote, as bench/request-counter.ts counts it. */
+export interface WriteCount {
+  readonly requests: number;
+  readonly items: number;
+  readonly writeUnits: number;
+  readonly byKind: Readonly<Record<string, number>>;
+}
+
 export interface CostCounts {
   readonly records: number;
-  readonly fenced: WriteCount;
-  readonly fencedWithDedup: WriteCount;
+  /** A view without merge: one item per key, in a transaction with the checkpoint. */
+  readonly perKey: WriteCount;
+  readonly perKeyWithDedup: WriteCount;
+  /** A view that merges: the partition's pane, then its checkpoint, each a plain conditional write. */
+  readonly panesWithDedup: WriteCount;
 }
 
 export function recordCost(counts: CostCounts): void {

@@ -42,6 +42,13 @@ const insertSorted = (ids: Ids, id: string): Ids => [...ids, id].sort();
 const mergeSorted = (a: Ids, b: Ids): Ids => [...a, ...b].sort();
 const idsAggregate = { initial: (): Ids => [], add: (acc: Ids, v: TestEvent) => insertSorted(acc, v.id), merge: mergeSorted };
 const saleKey = (v: TestEvent): string | undefined => (v.kind === 'sale' ? v.key : undefined);
+/**
+ * The session view leaves out one key's sales, so they reach only views kept
+ * in panes: their repeats are caught by the ids in the panes alone, with no
+ * marker item to fall back on.
+ */
+export const PANES_ONLY_KEY = 'k3';
+const sessionKey = (v: TestEvent): string | undefined => (v.kind === 'sale' && v.key !== PANES_ONLY_KEY ? v.key : undefined);
 
 export function testDefinition(partitions: number): ProcessorDefinition {
   return defineProcessor<TestEvent>({
@@ -53,7 +60,7 @@ export function testDefinition(partitions: number): ProcessorDefinition {
     views: [
       { kind: 'window', name: 'tumbling', key: saleKey, window: { type: 'tumbling', sizeMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.tumbling, aggregate: idsAggregate, emit: (w) => w.result },
       { kind: 'window', name: 'hopping', key: saleKey, window: { type: 'hopping', sizeMs: 3 * SLIDE_MS, slideMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.hopping, aggregate: idsAggregate },
-      { kind: 'window', name: 'session', key: saleKey, window: { type: 'session', gapMs: SESSION_GAP_MS }, allowedLatenessMs: LATENESS_MS.session, aggregate: idsAggregate },
+      { kind: 'window', name: 'session', key: sessionKey, window: { type: 'session', gapMs: SESSION_GAP_MS }, allowedLatenessMs: LATENESS_MS.session, aggregate: idsAggregate },
       {
         kind: 'projection',
         name: 'rows',

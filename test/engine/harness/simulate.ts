@@ -38,6 +38,8 @@ export interface SimulationResult {
   readonly invocations: number;
   readonly crashes: number;
   readonly zombies: number;
+  /** Rounds in which two processors of the group ran invocations at once. */
+  readonly concurrentRounds: number;
 }
 
 const NOW = 1_800_000_000_000;
@@ -46,8 +48,10 @@ const NOW = 1_800_000_000_000;
  * Delivers a scenario the way a Kafka event source mapping does: batches
  * of a few records per partition, positions advanced only by a successful
  * answer (and held at a reported partial failure), everything redelivered
- * after a failed or timed-out invocation, which may still be running. At
- * the end every window is closed, as if the watermark reached infinity.
+ * after a failed or timed-out invocation, which may still be running, and
+ * in half the rounds two processors of one consumer group invoked at once
+ * on the partitions each holds. At the end every window is closed, as if
+ * the watermark reached infinity.
  */
 export async function simulate(scenario: Scenario, store: StateStore, options: SimulationOptions): Promise<SimulationResult> {
   const rng = random(options.seed);
@@ -84,6 +88,7 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
   let invocations = 0;
   let crashes = 0;
   let zombies = 0;
+  let concurrentRounds = 0;
 
   const invoke = async (event: ReturnType<typeof mskEvent>, crashAfterCalls: number | undefined) => {
     invocations += 1;
@@ -124,15 +129,9 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
     }
   };
 
-  for (let round = 0; round < 5_000 && positions.some((at, p) => at < (records[p]?.length ?? 0)); round += 1) {
-    const batch: KafkaEventRecord[] = [];
-    records.forEach((partition, p) => {
-      const at = positions[p] ?? 0;
-      if (at >= partition.length || rng() < 0.3) return;
-      batch.push(...partition.slice(at, at + 1 + Math.floor(rng() * options.maxBatch)));
-    });
-    if (batch.length === 0) continue;
-    const event = mskEvent(batch);
+  /** One invocation of one processor (with its zombie, sometimes), and where its partitions resume. */
+  const deliver = async (batch: readonly KafkaEventRecord[]): Promise<void> => {
+    const event = mskEvent([...batch]);
     const crashAfter = rng() < options.crashRate ? 1 + Math.floor(rng() * 12) : undefined;
     let response;
     if (rng() < options.zombieRate) {
@@ -144,13 +143,28 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
     }
     if (response === undefined) {
       crashes += 1;
-      continue;
+      return;
     }
     // A reported partition resumes at the reported offset; the others after their last record.
     const failures = new Map(response.batchItemFailures.map((f) => [f.itemIdentifier.partition, f.itemIdentifier.offset]));
     for (const record of batch) {
       positions[record.partition] = failures.get(`${record.topic}-${record.partition}`) ?? record.offset + 1;
     }
+  };
+
+  for (let round = 0; round < 5_000 && positions.some((at, p) => at < (records[p]?.length ?? 0)); round += 1) {
+    const batch: KafkaEventRecord[] = [];
+    records.forEach((partition, p) => {
+      const at = positions[p] ?? 0;
+      if (at >= partition.length || rng() < 0.3) return;
+      batch.push(...partition.slice(at, at + 1 + Math.floor(rng() * options.maxBatch)));
+    });
+    if (batch.length === 0) continue;
+    // Half the rounds, two processors of one consumer group hold the partitions between them (even and odd)
+    // and run at once: their folds, commits and window closes interleave over the keys and windows they share.
+    const groups = rng() < 0.5 ? [batch] : [0, 1].map((parity) => batch.filter((r) => r.partition % 2 === parity)).filter((g) => g.length > 0);
+    if (groups.length > 1) concurrentRounds += 1;
+    await Promise.all(groups.map(deliver));
   }
   // The end of the stream: whatever is still open closes now.
   await closeDueWindows(
@@ -158,5 +172,5 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
     { watermark: Number.POSITIVE_INFINITY },
   );
   const delivered = records.flatMap((partition, p) => partition.map((_, offset) => `${p}/${offset}`));
-  return { delivered, committed, coverage, deadLetters, emissions, invocations, crashes, zombies };
+  return { delivered, committed, coverage, deadLetters, emissions, invocations, crashes, zombies, concurrentRounds };
 }

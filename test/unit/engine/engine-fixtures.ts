@@ -1,7 +1,8 @@
 import type { ChangeEvent } from '../../../functions/core/cdc/change-event.js';
 import { executePartition, type PartitionExecutorDeps, type PartitionResult } from '../../../functions/core/engine/partition-executor.js';
 import type { DecodedRecord, RejectedRecord } from '../../../functions/core/handler/decoded-record.js';
-import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, RollupBody, StateBody } from '../../../functions/core/state/state-items.js';
+import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
+import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
 import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
@@ -79,8 +80,11 @@ export const finalWindowOf = (store: StateStore, view: string, key: string, star
 export const projectionOf = (store: StateStore, view: string, key: string): Promise<ProjectionBody | undefined> =>
   bodyOf<ProjectionBody>(store, itemIds.projection(view, key));
 
-export const rollupOf = (store: StateStore, view: string, rollup: string, group: string): Promise<RollupBody | undefined> =>
-  bodyOf<RollupBody>(store, itemIds.rollup(view, rollup, group));
+/** A rollup group's sums over every partition's share, as a serving read adds them up; undefined when no partition has a share. */
+export async function rollupOf(store: StateStore, view: string, rollup: string, group: string): Promise<RollupTotal | undefined> {
+  const shares = await store.readPartition(itemIds.rollup(view, rollup, group, '', 0).pk);
+  return rollupTotals(shares.map((item) => item.body)).get(rollupKey(view, rollup, group));
+}
 
 /** `[start, end, count]` of a key's open windows, oldest first. */
 export async function openWindows(store: StateStore, view: string, key: string): Promise<Array<[number, number, number]>> {
@@ -129,6 +133,15 @@ export class ScriptedStore implements StateStore {
     this.commits.push({ writes, committed: outcome.committed });
     this.events.push(outcome.committed ? 'commit' : 'commit lost');
     return outcome;
+  }
+
+  /** A single write counts as a commit of one item: scripted and recorded the same way. */
+  public async write(write: ItemWrite): Promise<boolean> {
+    return (await this.commit([write])).committed;
+  }
+
+  public readPartition(pk: string): Promise<StoredItem[]> {
+    return this.inner.readPartition(pk);
   }
 
   public listCheckpoints(): Promise<Array<StoredItem<CheckpointBody>>> {

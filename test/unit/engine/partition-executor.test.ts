@@ -6,7 +6,7 @@ import { InMemoryStateStore } from '../../../functions/core/state/in-memory-stat
 import type { KeyWindowsBody } from '../../../functions/core/state/state-items.js';
 import { StateStoreUnavailableError } from '../../../functions/core/state/state-store.js';
 import { caught } from '../../helpers/caught.js';
-import { batch, checkpointOf, decoded, keyWindowsOf, NOW, openWindows, runPartition, ScriptedStore, TOPIC } from './engine-fixtures.js';
+import { batch, change, checkpointOf, decoded, keyWindowsOf, NOW, openWindows, rollupOf, runPartition, ScriptedStore, TOPIC } from './engine-fixtures.js';
 
 interface Sale {
   readonly id: string;
@@ -391,5 +391,70 @@ describe('executePartition', () => {
     expect((await keyWindowsOf(store, 'per-second', 'store-1'))?.windows[0]?.acc).toBe('ab');
     expect(await openWindows(store, 'per-second', 'store-2')).toEqual([[1000, 2000, 1]]);
     expect((await checkpointOf(store))?.offset).toBe(3);
+  });
+});
+
+describe('executePartition, items only the partition writes', () => {
+  /** Sales counted per key in 1-second windows kept in panes, and stock movements projected with a per-location rollup. */
+  const mixed = defineProcessor<{ kind: 'sale' | 'move'; id: string; key: string; t: number; qty?: number }>({
+    name: 'shop',
+    input: { topics: [{ name: TOPIC, partitions: 2 }] },
+    eventTime: (v) => v.t,
+    dedup: { eventId: (v) => v.id, horizonMs: 60_000 },
+    views: [
+      { kind: 'window', name: 'per-second', key: (v) => (v.kind === 'sale' ? v.key : undefined), window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b } },
+      {
+        kind: 'projection',
+        name: 'stock',
+        change: (v, record) => (v.kind === 'move' ? change('upsert', v.id, record.offset + 1, { location: v.key, qty: v.qty ?? 0 }) : undefined),
+        rollups: [{ name: 'by-location', group: (row) => String(row.location), measures: (row) => ({ qty: Number(row.qty) }) }],
+      },
+    ],
+  });
+  const records = batch([
+    { kind: 'sale' as const, id: 'a', key: 'store-1', t: 1100 },
+    { kind: 'move' as const, id: 'm1', key: 'north', t: 1200, qty: 5 },
+    { kind: 'sale' as const, id: 'b', key: 'store-1', t: 1300 },
+    { kind: 'move' as const, id: 'm2', key: 'north', t: 1400, qty: 2 },
+  ]);
+
+  it('writes the pane and the rollup share alone, before the transaction with the checkpoint, and after a crash in between applies nothing twice', async () => {
+    // Prepare: the first transaction (projection rows and checkpoint) dies before it reaches the store.
+    const inner = new InMemoryStateStore();
+    const events: string[] = [];
+    const store = new ScriptedStore(
+      inner,
+      (attempt, writes) => {
+        events.push(writes.map((w) => w.body?.kind ?? 'delete').join('+'));
+        if (writes.some((w) => w.body?.kind === 'checkpoint') && attempt <= 3) throw new Error('the invocation died');
+      },
+    );
+
+    // Act
+    const crashed = await caught(runPartition({ definition: mixed, store }, records));
+    const { result } = await runPartition({ definition: mixed, store }, records);
+
+    // Assess: the retry found the pane and the share holding the records, applied them to the rows only.
+    expect(crashed).toBeInstanceOf(Error);
+    // The moves reach a projection, so their ids are markers in the transaction; the sales' ids are in the pane.
+    expect(events.slice(0, 3).sort()).toEqual(['checkpoint+meta+dedup+projection+dedup+projection', 'rollup', 'window-pane']);
+    expect(result.stats).toMatchObject({ applied: 4, duplicates: 0 });
+    expect(await rollupOf(inner, 'stock', 'by-location', 'north')).toMatchObject({ measures: { qty: 7 }, rows: 2 });
+    const panes = inner.snapshot().flatMap((i) => (i.body.kind === 'window-pane' ? [i.body] : []));
+    expect(panes.map((p) => [p.keys['store-1'], p.ids, p.applied])).toEqual([[[[2000, 2, 2]], { a: 0, b: 2 }, 3]]);
+  });
+
+  it('gives each partition its own share of a rollup group, which a read adds up', async () => {
+    // Prepare
+    const store = new InMemoryStateStore();
+
+    // Act
+    await runPartition({ definition: mixed, store }, records);
+    await runPartition({ definition: mixed, store }, batch([{ kind: 'move' as const, id: 'm3', key: 'north', t: 1500, qty: 10 }], { partition: 1 }));
+
+    // Assess
+    const shares = store.snapshot().flatMap((i) => (i.body.kind === 'rollup' ? [[i.id.sk, i.body.measures.qty, i.body.rows]] : []));
+    expect(shares.sort()).toEqual([[`${TOPIC}#0`, 7, 2], [`${TOPIC}#1`, 10, 1]]);
+    expect(await rollupOf(store, 'stock', 'by-location', 'north')).toMatchObject({ measures: { qty: 17 }, rows: 3 });
   });
 });

@@ -38,9 +38,17 @@ interface Totals {
 
 const sale = (id: string, t: number, amount = 1, key = 'store-1'): Sale => ({ id, key, t, amount });
 
+/**
+ * Without merge, fixed windows keep one item per key (the per-key path these
+ * tests pin down); sessions need merge and keep that path anyway. The
+ * per-partition panes of views that can merge have tests of their own.
+ */
 const totals = {
   initial: (): Totals => ({ total: 0, ids: [], merges: 0 }),
   add: (acc: Totals, v: Sale): Totals => ({ total: acc.total + v.amount, ids: [...acc.ids, v.id], merges: acc.merges }),
+};
+const mergingTotals = {
+  ...totals,
   merge: (a: Totals, b: Totals): Totals => ({ total: a.total + b.total, ids: [...a.ids, ...b.ids].sort(), merges: a.merges + b.merges + 1 }),
 };
 
@@ -209,7 +217,7 @@ describe('windows', () => {
   it('merges three session records into one session when the third bridges the first two, calling merge and summing counts', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor([{ kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, aggregate: totals }], {
+    const definition = salesProcessor([{ kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, aggregate: mergingTotals }], {
       watermark: { outOfOrdernessMs: 1000 },
     });
 
@@ -231,7 +239,7 @@ describe('windows', () => {
   it('merges session records the same way when they arrive in one chunk', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor([{ kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, aggregate: totals }], {
+    const definition = salesProcessor([{ kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, aggregate: mergingTotals }], {
       watermark: { outOfOrdernessMs: 1000 },
     });
 
@@ -328,7 +336,7 @@ describe('late events', () => {
     // Prepare
     const store = new InMemoryStateStore();
     const definition = salesProcessor([
-      { kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, allowedLatenessMs: 100, aggregate: totals },
+      { kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, allowedLatenessMs: 100, aggregate: mergingTotals },
     ]);
 
     // Act

@@ -3,8 +3,9 @@ import { defineProcessor, type WindowSpec } from '../../../functions/core/engine
 import { planChunk } from '../../../functions/core/engine/plan-chunk.js';
 import { prepareRecord } from '../../../functions/core/engine/prepared-record.js';
 import { partitionWatermark } from '../../../functions/core/engine/watermark.js';
+import { sliceOf, windowsOfSlice } from '../../../functions/core/engine/window-slices.js';
 import { fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from '../../../functions/core/engine/windows.js';
-import type { CheckpointBody, KeyWindowsBody } from '../../../functions/core/state/state-items.js';
+import type { CheckpointBody, KeyWindowsBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds } from '../../../functions/core/state/table-layout.js';
 import {
@@ -138,8 +139,15 @@ interface Sale {
   readonly t: number;
 }
 
-/** One window view over key `k` (earlier records go to key `earlier`, so they never share its windows). */
-function processor(window: WindowSpec, lateness: number, outOfOrderness: number) {
+type Layout = 'per-key' | 'panes';
+
+/**
+ * One window view over key `k` (earlier records go to key `earlier`, so they
+ * never share its windows). With `merge`, fixed windows are kept in
+ * per-partition panes; without, one item per key.
+ */
+function processor(window: WindowSpec, lateness: number, outOfOrderness: number, layout: Layout) {
+  const count = { initial: () => 0, add: (n: number) => n + 1 };
   return defineProcessor<Sale>({
     name: 'semantics',
     input: { topics: [{ name: TOPIC, partitions: 1 }] },
@@ -152,7 +160,7 @@ function processor(window: WindowSpec, lateness: number, outOfOrderness: number)
         key: (v) => v.key,
         window,
         allowedLatenessMs: lateness,
-        aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
+        aggregate: layout === 'panes' || window.type === 'session' ? { ...count, merge: (a: number, b: number) => a + b } : count,
       },
     ],
   });
@@ -162,15 +170,34 @@ function processor(window: WindowSpec, lateness: number, outOfOrderness: number)
  * What the engine's own fold (planChunk) does with records of key `k`
  * after `earlier` records of the partition, which come either in the same
  * chunk or through the checkpoint of an earlier one: 'late', or the
- * windows of `k` once they are applied.
+ * windows of `k` once they are applied. What the closer closed is the
+ * key's closedThrough in the per-key layout, and the seal it puts on the
+ * record's pane in the pane layout (as it does for a partition behind it).
  */
-function engineTakes(c: Pick<RecordCase, 'window' | 'lateness' | 'outOfOrderness' | 'earlier' | 'closedThrough'>, times: readonly number[], route: 'chunk' | 'checkpoint'): Taken {
-  const definition = processor(c.window, c.lateness, c.outOfOrderness);
+function engineTakes(
+  c: Pick<RecordCase, 'window' | 'lateness' | 'outOfOrderness' | 'earlier' | 'closedThrough'>,
+  times: readonly number[],
+  route: 'chunk' | 'checkpoint',
+  layout: Layout = 'per-key',
+): Taken {
+  const definition = processor(c.window, c.lateness, c.outOfOrderness, layout);
+  const panes = layout === 'panes' && c.window.type !== 'session';
+  const paneOf = (t: number) => {
+    const spec = c.window as Exclude<WindowSpec, { type: 'session' }>;
+    return { id: itemIds.windowPane('v', sliceOf(spec, t).start, TOPIC, 0), slice: sliceOf(spec, t) };
+  };
   const keyId = itemIds.keyWindows('v', 'k');
   const earlierId = itemIds.keyWindows('v', 'earlier');
   const state = new Map<string, StoredItem>();
-  if (c.closedThrough !== undefined) {
+  if (c.closedThrough !== undefined && !panes) {
     state.set(idKey(keyId), { id: keyId, rev: 1, body: { kind: 'key-windows', view: 'v', key: 'k', windows: [], closedThrough: c.closedThrough } });
+  }
+  if (c.closedThrough !== undefined && panes) {
+    for (const t of times) {
+      const { id, slice } = paneOf(t);
+      const sealed: WindowPaneBody = { kind: 'window-pane', view: 'v', topic: TOPIC, partition: 0, start: slice.start, end: slice.end, applied: -1, keys: {}, ids: {}, sealedThrough: c.closedThrough };
+      state.set(idKey(id), { id, rev: 1, body: sealed });
+    }
   }
   const before = route === 'chunk' ? c.earlier : [];
   const newest = c.earlier.reduce<number | null>((max, t) => (max === null || t > max ? t : max), null);
@@ -179,6 +206,7 @@ function engineTakes(c: Pick<RecordCase, 'window' | 'lateness' | 'outOfOrderness
       ? { id: itemIds.checkpoint(TOPIC, 0), rev: 1, body: { kind: 'checkpoint', topic: TOPIC, partition: 0, offset: 0, maxEventTime: newest, lastActivityAt: NOW } }
       : undefined;
   const values: Sale[] = [...before.map((t) => ({ key: 'earlier', t })), ...times.map((t) => ({ key: 'k', t }))];
+  const readKeys = new Set([idKey(keyId), idKey(earlierId), ...(panes ? values.map((v) => idKey(paneOf(v.t).id)) : [])]);
   const plan = planChunk({
     definition,
     topic: TOPIC,
@@ -188,12 +216,21 @@ function engineTakes(c: Pick<RecordCase, 'window' | 'lateness' | 'outOfOrderness
     metaExists: true,
     throughOffset: values.length,
     state,
-    readKeys: new Set([idKey(keyId), idKey(earlierId)]),
+    readKeys,
     now: NOW,
   });
   if (plan.kind !== 'planned') throw new Error('the plan asked for reads it was given');
   const mine = plan.dispositions.slice(before.length);
   if (mine.every(({ disposition }) => disposition.kind === 'rejected')) return 'late';
+  if (panes) {
+    // A pane's partial counts towards the windows of its slice ending at or after its first window end.
+    const spec = c.window;
+    const taken = plan.ownWrites.flatMap((w) => {
+      const pane = w.body as WindowPaneBody;
+      return (pane.keys.k ?? []).flatMap(([fromEnd]) => windowsOfSlice(spec, pane.start).filter((window) => window.end >= fromEnd));
+    });
+    return pairs(taken);
+  }
   const written = plan.writes.find((w) => w.body?.kind === 'key-windows' && w.body.key === 'k')?.body as KeyWindowsBody;
   return pairs(written.windows);
 }
@@ -272,6 +309,13 @@ describe('window semantics, engine and oracle alike', () => {
     });
     it.each(RECORDS)('$what: engine, earlier records through the checkpoint', (c) => {
       expect(engineTakes(c, [c.t], 'checkpoint')).toEqual(c.taken);
+    });
+    const fixed = RECORDS.filter((c) => c.window.type !== 'session');
+    it.each(fixed)('$what: engine panes, earlier records in the same chunk', (c) => {
+      expect(engineTakes(c, [c.t], 'chunk', 'panes')).toEqual(c.taken);
+    });
+    it.each(fixed)('$what: engine panes, earlier records through the checkpoint', (c) => {
+      expect(engineTakes(c, [c.t], 'checkpoint', 'panes')).toEqual(c.taken);
     });
     it.each(RECORDS)('$what: oracle', (c) => {
       expect(oracleTakes(c)).toEqual(c.taken);

@@ -3,7 +3,9 @@ import type { StateBody } from '../../../functions/core/state/state-items.js';
 import { reconcile } from '../../../scripts/local/pipeline/reconcile.js';
 
 const MINUTE = Date.parse('2026-11-22T09:00:00.000Z');
-const rollup = (sku: string, location: string, quantity: number): StateBody => ({ kind: 'rollup', view: 'movements', rollup: 'stock', group: JSON.stringify([sku, location]), measures: { quantity }, rows: 1 });
+const rollup = (sku: string, location: string, quantity: number, partition = 0): StateBody => ({
+  kind: 'rollup', view: 'movements', rollup: 'stock', group: JSON.stringify([sku, location]), topic: 'stock-movements', partition, applied: 0, measures: { quantity }, rows: 1,
+});
 const revenueWindow = (store: string, start: number, orders: number, revenueCents: number): StateBody => ({ kind: 'final-window', view: 'store-revenue', key: store, start, end: start + 60_000, result: { orders, revenueCents }, count: orders, closedAt: 0 });
 
 describe('reconciliation', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { GlueCompression, writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
+import { finalWindowResults } from '../../../functions/core/state/window-results.js';
 import { orderAnalytics, toCents, type RiskAlert, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { EngineHarness } from '../../helpers/engine-harness.js';
 import { InMemorySchemaRegistry } from '../../helpers/in-memory-schema-registry.js';
@@ -48,7 +49,7 @@ describe('order-analytics', () => {
     await harness.closeAll();
 
     // Assess
-    const revenue = harness.items('final-window').filter((w) => w.view === 'store-revenue').map((w) => [w.key, w.start - T0, w.result as unknown as StoreRevenue]);
+    const revenue = finalWindowResults([...harness.items('final-window'), ...harness.items('final-windows')]).filter((w) => w.view === 'store-revenue').map((w) => [w.key, w.start - T0, w.result as unknown as StoreRevenue]);
     expect(revenue.sort()).toEqual([
       ['s1', 0, { orders: 2, revenueCents: 1030 }],
       ['s1', 60_000, { orders: 1, revenueCents: 199 }],

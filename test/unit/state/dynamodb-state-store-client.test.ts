@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   DynamoDBServiceException,
   InternalServerError,
@@ -9,6 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
+  PutCommand,
   DynamoDBDocumentClient,
   QueryCommand,
   TransactWriteCommand,
@@ -71,6 +74,10 @@ function fakeTable(options: { unprocessedFirst?: number } = {}): Map<string, Rec
     }
     return {};
   });
+  ddbMock.on(PutCommand).callsFake((input: { Item?: Record<string, unknown> }) => {
+    if (input.Item !== undefined) rows.set(idKey(input.Item as unknown as ItemId), input.Item);
+    return {};
+  });
   ddbMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
     const keys = (input.RequestItems?.[TABLE]?.Keys ?? []) as unknown as ItemId[];
     const served = keys.slice(unprocessed);
@@ -92,18 +99,38 @@ describe('DynamoDbStateStore.commit', () => {
     expect(ddbMock.calls()).toHaveLength(0);
   });
 
-  it('creates with attribute_not_exists(pk) and revision 1, without index or TTL attributes unless given', async () => {
+  it('creates with attribute_not_exists(pk) and revision 1, without index or TTL attributes unless given, and commits one item with a plain PutItem', async () => {
     // Prepare
-    ddbMock.on(TransactWriteCommand).resolves({});
+    ddbMock.on(PutCommand).resolves({});
     const id = itemIds.checkpoint('orders', 0);
 
     // Act
     const outcome = await storeWith().commit([{ id, expectedRev: 0, body: checkpoint(0) }]);
 
-    // Assess
+    // Assess: a transaction of one item would cost twice as much for the same condition
     expect(outcome).toEqual({ committed: true });
-    expect(transactItems()).toEqual([
-      { Put: { TableName: TABLE, Item: { ...checkpoint(0), pk: id.pk, sk: id.sk, rev: 1 }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Item: { ...checkpoint(0), pk: id.pk, sk: id.sk, rev: 1 }, ConditionExpression: 'attribute_not_exists(pk)' },
+    ]);
+  });
+
+  it('reports a lost condition on a single write as a conflict on that item, and deletes a null body with DeleteItem', async () => {
+    // Prepare
+    ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } }));
+    ddbMock.on(DeleteCommand).resolves({});
+    const id = itemIds.checkpoint('orders', 0);
+    const gone = itemIds.windowPane('revenue', 60_000, 'orders', 0);
+
+    // Act
+    const outcome = await storeWith().commit([{ id, expectedRev: 2, body: checkpoint(0) }]);
+    const deleted = await storeWith().write({ id: gone, expectedRev: 4, body: null });
+
+    // Assess
+    expect(outcome).toEqual({ committed: false, conflicts: [id] });
+    expect(deleted).toBe(true);
+    expect(ddbMock.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Key: { pk: gone.pk, sk: gone.sk }, ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': 4 } },
     ]);
   });
 
@@ -215,12 +242,14 @@ describe('DynamoDbStateStore.commit', () => {
       ['a network error without $metadata', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ];
 
-    it.each(unavailable)('throws StateStoreUnavailableError for %s', async (_label, error) => {
+    it.each(unavailable)('throws StateStoreUnavailableError for %s, from a transaction or a single write', async (_label, error) => {
       // Prepare
       ddbMock.on(TransactWriteCommand).rejects(error);
+      ddbMock.on(PutCommand).rejects(error);
 
       // Act
-      const thrown = await caught(storeWith().commit([put(0)]));
+      expect(await caught(storeWith().write(put(0)))).toBeInstanceOf(StateStoreUnavailableError);
+      const thrown = await caught(storeWith().commit([put(0), put(1)]));
 
       // Assess
       expect(thrown).toBeInstanceOf(StateStoreUnavailableError);
@@ -237,9 +266,11 @@ describe('DynamoDbStateStore.commit', () => {
     ])('throws StateStoreError for %s', async (_label, error, reason) => {
       // Prepare
       ddbMock.on(TransactWriteCommand).rejects(error);
+      ddbMock.on(PutCommand).rejects(error);
 
       // Act
-      const thrown = await caught(storeWith().commit([put(0)]));
+      expect(await caught(storeWith().write(put(0)))).toMatchObject({ reason, cause: error });
+      const thrown = await caught(storeWith().commit([put(0), put(1)]));
 
       // Assess
       expect(thrown).toBeInstanceOf(StateStoreError);

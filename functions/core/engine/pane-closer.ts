@@ -1,0 +1,220 @@
+import type { WindowEmission, WindowEmitter } from '../emit/window-emitter.js';
+import type { CheckpointBody, FinalWindowsBody, Json, WindowPaneBody } from '../state/state-items.js';
+import type { ItemWrite, StateStore, StoredItem } from '../state/state-store.js';
+import { idKey, itemIds, paneSliceOf, type ItemId } from '../state/table-layout.js';
+import type { ProcessorDefinition } from './definition.js';
+import { partitionWatermark } from './watermark.js';
+import { emissionFor } from './window-emission.js';
+import { isSliced, sliceDueAt, slicesOfWindow, sliceWidth, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
+import { closesAt, type WindowBounds } from './windows.js';
+
+/**
+ * Closing the windows of sliced views: a window's result is the merge of
+ * the panes of every partition over the slices it spans. Partitions never
+ * wait for each other: a partition whose own watermark has passed the
+ * window's close can add nothing more to it (anything it gets for the
+ * window is late), so its panes are read as they are. A partition behind
+ * the processor's watermark, because it was idle, could still add to a
+ * pane after it was read; its panes are sealed first, with a condition on
+ * the revision read, so that from then on it counts records only towards
+ * later windows, and it gets a sealed empty pane where it has none yet.
+ */
+
+export interface PaneCloserDeps {
+  readonly definition: ProcessorDefinition;
+  readonly store: StateStore;
+  readonly emitter?: WindowEmitter;
+  readonly checkpoints: readonly CheckpointBody[];
+  readonly now: number;
+  /** Stop starting windows once this returns true; what is left stays due. */
+  readonly outOfTime: () => boolean;
+}
+
+export interface PaneCloseResult {
+  readonly closed: number;
+  readonly emitted: number;
+}
+
+/** How long a sealed empty pane outlives its windows: it only has to outlast a stray writer of an idle partition. */
+const SEAL_TTL_SECONDS = 7 * 24 * 3600;
+/** Room per result part, well inside DynamoDB's 400 KB item limit. */
+const PART_BYTES = 300_000;
+const MAX_ATTEMPTS = 5;
+
+/** Closes every window of a sliced view that spans a due pane and is not final yet. */
+export async function closeDuePanes(paneIds: readonly ItemId[], watermark: number, deps: PaneCloserDeps): Promise<PaneCloseResult> {
+  const { definition, store } = deps;
+  const candidates = new Map<string, { view: SlicedWindowView; window: WindowBounds }>();
+  for (const id of paneIds) {
+    const { view: name, sliceStart } = paneSliceOf(id);
+    const view = definition.views.find((v): v is SlicedWindowView => v.kind === 'window' && v.name === name && isSliced(v));
+    if (view === undefined) continue;
+    for (const window of windowsOfSlice(view.window, sliceStart)) {
+      if (closesAt(window.end, view.allowedLatenessMs ?? 0) > watermark) continue;
+      candidates.set(`${view.name}\u0000${window.start}`, { view, window });
+    }
+  }
+  const ordered = [...candidates.values()].sort((a, b) => a.window.end - b.window.end || a.window.start - b.window.start);
+  const finals = await store.read(ordered.map(({ view, window }) => itemIds.finalWindows(view.name, window.start, window.end, 0)));
+  let closed = 0;
+  let emitted = 0;
+  for (const { view, window } of ordered) {
+    if (deps.outOfTime()) break;
+    if (finals.has(idKey(itemIds.finalWindows(view.name, window.start, window.end, 0)))) {
+      await retirePanes(view, window, deps);
+      continue;
+    }
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const result = await closeWindow(view, window, deps);
+      if (result === 'conflict') continue;
+      closed += result.closed;
+      emitted += result.emitted;
+      break;
+    }
+  }
+  return { closed, emitted };
+}
+
+async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: PaneCloserDeps): Promise<PaneCloseResult | 'conflict'> {
+  const { store, definition } = deps;
+  const slices = slicesOfWindow(view.window, window);
+  const panes = (await Promise.all(slices.map((start) => store.readPartition(itemIds.windowPane(view.name, start, '', 0).pk)))).flat();
+  if (!(await sealBehind(view, window, slices, panes, deps))) return 'conflict';
+
+  const sealed = (await Promise.all(slices.map((start) => store.readPartition(itemIds.windowPane(view.name, start, '', 0).pk)))).flat();
+  const results = new Map<string, { acc: unknown; count: number }>();
+  const merge = (a: unknown, b: unknown): unknown => view.aggregate.merge.call(view.aggregate, a, b);
+  for (const pane of sealed.map((item) => item.body as WindowPaneBody).sort(byPlace)) {
+    for (const key of Object.keys(pane.keys).sort()) {
+      for (const [fromEnd, acc, count] of pane.keys[key] ?? []) {
+        if (fromEnd > window.end) continue;
+        const current = results.get(key);
+        results.set(key, current === undefined ? { acc, count } : { acc: merge(current.acc, acc), count: current.count + count });
+      }
+    }
+  }
+  if (results.size === 0) {
+    await retirePanes(view, window, deps);
+    return { closed: 0, emitted: 0 };
+  }
+
+  const keys = [...results.keys()].sort();
+  const parts = partition(keys, (key) => JSON.stringify(results.get(key)).length + key.length + 16);
+  const emissions: WindowEmission[] = [];
+  for (const key of keys) {
+    const { acc, count } = results.get(key) as { acc: unknown; count: number };
+    const emission = emissionFor(definition.name, view, key, { start: window.start, end: window.end, acc: acc as Json, count }, itemIds.finalWindows(view.name, window.start, window.end, parts.findIndex((p) => p.includes(key))));
+    if (emission !== undefined) emissions.push(emission);
+  }
+  // Announced before the result is stored: a close retried after a crash announces again under the same deduplication id.
+  if (emissions.length > 0 && deps.emitter !== undefined) await deps.emitter.emit(emissions);
+
+  const body = (part: number): FinalWindowsBody => ({
+    kind: 'final-windows',
+    view: view.name,
+    start: window.start,
+    end: window.end,
+    part,
+    parts: parts.length,
+    results: Object.fromEntries((parts[part] ?? []).map((key) => {
+      const { acc, count } = results.get(key) as { acc: Json; count: number };
+      return [key, { result: acc, count }];
+    })),
+    closedAt: deps.now,
+  });
+  // Part 0 last: its presence is what says the window is final. A closer racing
+  // this one writes the same parts from the same sealed panes, so losing is fine.
+  for (let part = parts.length - 1; part >= 0; part -= 1) {
+    await store.write({ id: itemIds.finalWindows(view.name, window.start, window.end, part), expectedRev: 0, body: body(part) });
+  }
+  await retirePanes(view, window, deps);
+  return { closed: 1, emitted: deps.emitter === undefined ? 0 : emissions.length };
+}
+
+/**
+ * Seals, for every partition whose own watermark has not passed the
+ * window's close, its pane of each slice of the window (or an empty sealed
+ * pane in its place): false when a partition wrote one since it was read.
+ */
+async function sealBehind(view: SlicedWindowView, window: WindowBounds, slices: readonly number[], panes: readonly StoredItem[], deps: PaneCloserDeps): Promise<boolean> {
+  const closeAt = closesAt(window.end, view.allowedLatenessMs ?? 0);
+  const writes: ItemWrite[] = [];
+  for (const { topic, partition } of behind(closeAt, deps)) {
+    for (const start of slices) {
+      const id = itemIds.windowPane(view.name, start, topic, partition);
+      const found = panes.find((p) => idKey(p.id) === idKey(id));
+      const pane = found?.body as WindowPaneBody | undefined;
+      if (pane !== undefined && (pane.sealedThrough ?? Number.NEGATIVE_INFINITY) >= window.end) continue;
+      if (pane === undefined) {
+        const empty: WindowPaneBody = { kind: 'window-pane', view: view.name, topic, partition, start, end: start + sliceWidth(view.window), applied: -1, keys: {}, ids: {}, sealedThrough: window.end };
+        writes.push({ id, expectedRev: 0, body: empty, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
+      } else {
+        // Still due for its later windows: it keeps its place in the open-windows index.
+        writes.push({ id, expectedRev: found?.rev ?? 0, body: { ...pane, sealedThrough: window.end }, closesAt: sliceDueAt(view, start) });
+      }
+    }
+  }
+  const written = await Promise.all(writes.map((w) => deps.store.write(w)));
+  return written.every(Boolean);
+}
+
+/** The input partitions whose own watermark is below `closeAt`: idle ones the processor's watermark went past. */
+function behind(closeAt: number, deps: PaneCloserDeps): Array<{ topic: string; partition: number }> {
+  const outOfOrderness = deps.definition.watermark?.outOfOrdernessMs ?? 0;
+  const byPartition = new Map(deps.checkpoints.map((c) => [`${c.topic}#${c.partition}`, c]));
+  const found: Array<{ topic: string; partition: number }> = [];
+  for (const topic of deps.definition.input.topics) {
+    for (let partition = 0; partition < topic.partitions; partition += 1) {
+      const watermark = partitionWatermark(byPartition.get(`${topic.name}#${partition}`)?.maxEventTime ?? null, outOfOrderness);
+      if (watermark < closeAt) found.push({ topic: topic.name, partition });
+    }
+  }
+  return found;
+}
+
+/**
+ * Once the last window spanning a slice is final (the one starting with
+ * it), its panes serve nothing: deleted, except a sealed pane of an idle
+ * partition, which stays empty and sealed until its TTL so that a stray
+ * write of that partition cannot start the slice again.
+ */
+async function retirePanes(view: SlicedWindowView, window: WindowBounds, deps: PaneCloserDeps): Promise<void> {
+  const pk = itemIds.windowPane(view.name, window.start, '', 0).pk;
+  const panes = await deps.store.readPartition(pk);
+  await Promise.all(
+    panes.map((item) => {
+      const pane = item.body as WindowPaneBody;
+      if (pane.sealedThrough === undefined) return deps.store.write({ id: item.id, expectedRev: item.rev, body: null });
+      if (Object.keys(pane.keys).length === 0 && Object.keys(pane.ids).length === 0) return Promise.resolve(true);
+      return deps.store.write({
+        id: item.id,
+        expectedRev: item.rev,
+        body: { ...pane, keys: {}, ids: {}, sealedThrough: Math.max(pane.sealedThrough, window.end) },
+        expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS,
+      });
+    }),
+  );
+}
+
+/** Panes in a fixed order (slice, then partition), so a merge that is not commutative still gives one answer. */
+function byPlace(a: WindowPaneBody, b: WindowPaneBody): number {
+  return a.start - b.start || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
+}
+
+/** Keys in order, cut into parts of at most PART_BYTES each (a key larger than that gets a part of its own). */
+function partition(keys: readonly string[], size: (key: string) => number): string[][] {
+  const parts: string[][] = [[]];
+  let used = 0;
+  for (const key of keys) {
+    const bytes = size(key);
+    const current = parts.at(-1) as string[];
+    if (current.length > 0 && used + bytes > PART_BYTES) {
+      parts.push([key]);
+      used = bytes;
+    } else {
+      current.push(key);
+      used += bytes;
+    }
+  }
+  return parts;
+}
