@@ -3,7 +3,6 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { z } from 'zod';
 import type { DeadLetterWriter } from '../dlq/dead-letter-writer.js';
 import { SqsDeadLetterWriter } from '../dlq/sqs-dead-letter-writer.js';
 import { SqsFifoEmitter } from '../emit/sqs-fifo-emitter-writer.js';
@@ -13,6 +12,7 @@ import type { StateStore } from '../state/state-store.js';
 import { CachedSchemaRegistry } from '../serde/cached-schema-registry.js';
 import { GlueSchemaRegistryClient } from '../serde/glue-schema-registry-client.js';
 import type { SchemaRegistry } from '../serde/schema-registry.js';
+import * as z from '../validation/zod-mini.js';
 
 /**
  * The environment a deployed processor reads its AWS resources from. Service
@@ -20,17 +20,17 @@ import type { SchemaRegistry } from '../serde/schema-registry.js';
  * AWS_ENDPOINT_URL_SQS, so nothing here knows about local or AWS.
  */
 const processorEnvironment = z.object({
-  SCHEMA_REGISTRY_NAME: z.string().min(1, 'must name the Glue registry'),
+  SCHEMA_REGISTRY_NAME: z.string().check(z.minLength(1, 'must name the Glue registry')),
   DEAD_LETTER_QUEUE_URL: z.url('must be the URL of the SQS dead-letter queue'),
-  DEAD_LETTER_BUCKET: z.string().min(3).optional(),
-  DEAD_LETTER_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(1_048_576).optional(),
+  DEAD_LETTER_BUCKET: z.optional(z.string().check(z.minLength(3))),
+  DEAD_LETTER_MAX_MESSAGE_BYTES: z.optional(z.coerce.number().check(z.int(), z.gte(1024), z.lte(1_048_576))),
 });
 export type ProcessorEnvironment = z.infer<typeof processorEnvironment>;
 
 const engineEnvironment = z.object({
-  STATE_TABLE_NAME: z.string().min(3, 'must name the processor\'s DynamoDB table'),
-  EMIT_QUEUE_URL: z.url('must be the URL of the SQS FIFO queue closed windows are announced on').optional(),
-  INPUT_PARTITIONS: z.coerce.number().int().min(1, 'must be the input topic\'s partition count').optional(),
+  STATE_TABLE_NAME: z.string().check(z.minLength(3, 'must name the processor\'s DynamoDB table')),
+  EMIT_QUEUE_URL: z.optional(z.url('must be the URL of the SQS FIFO queue closed windows are announced on')),
+  INPUT_PARTITIONS: z.optional(z.coerce.number().check(z.int(), z.gte(1, 'must be the input topic\'s partition count'))),
 });
 export type EngineEnvironment = z.infer<typeof engineEnvironment>;
 
@@ -39,7 +39,7 @@ export class ProcessorConfigurationError extends Error {
   public readonly reason = 'INVALID_ENVIRONMENT';
 }
 
-function parseEnvironment<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
+function parseEnvironment<T>(schema: z.ZodMiniType<T>, env: NodeJS.ProcessEnv): T {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
