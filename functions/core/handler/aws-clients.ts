@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DeadLetterWriter } from '../dlq/dead-letter-writer.js';
 import { SqsDeadLetterWriter } from '../dlq/sqs-dead-letter-writer.js';
@@ -56,28 +56,50 @@ export function readEngineEnvironment(env: NodeJS.ProcessEnv = process.env): Eng
   return parseEnvironment(engineEnvironment, env);
 }
 
-/** The state store and (when configured) the emitter of a deployed engine processor. */
+/**
+ * The state store and (when configured) the emitter of a deployed engine
+ * processor. The DynamoDB client is made now: every invocation reads state,
+ * and the state store imports the DynamoDB SDK statically anyway. The SQS
+ * client of the emitter is made when windows first close (ClientSource);
+ * the emitter itself is built now, so a misconfigured queue still fails the
+ * cold start.
+ */
 export function createEngineAdapters(env: EngineEnvironment, tracer: Tracer): { store: StateStore; emitter?: WindowEmitter } {
   const store = new DynamoDbStateStore({ client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.STATE_TABLE_NAME });
   if (env.EMIT_QUEUE_URL === undefined) return { store };
-  return { store, emitter: new SqsFifoEmitter({ sqs: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: env.EMIT_QUEUE_URL }) };
+  return { store, emitter: new SqsFifoEmitter({ sqs: sqsClient(tracer), queueUrl: env.EMIT_QUEUE_URL }) };
 }
 
-/** The registry and dead-letter writer of a deployed processor, on SDK clients traced by `tracer`. */
+/**
+ * The registry and dead-letter writer of a deployed processor. Their Glue,
+ * SQS and S3 clients, traced by `tracer`, are made on first use: the first
+ * schema lookup, the first dead letter, the first oversized one.
+ */
 export function createAwsAdapters(
   env: ProcessorEnvironment,
   tracer: Tracer,
 ): { registry: SchemaRegistry; deadLetters: DeadLetterWriter } {
-  const glue = tracer.captureAWSv3Client(new GlueClient({}));
-  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
-  const s3 = env.DEAD_LETTER_BUCKET === undefined ? undefined : tracer.captureAWSv3Client(new S3Client({}));
   return {
-    registry: new CachedSchemaRegistry(new GlueSchemaRegistryClient({ glue, registryName: env.SCHEMA_REGISTRY_NAME })),
+    registry: new CachedSchemaRegistry(new GlueSchemaRegistryClient({ glue: glueClient(tracer), registryName: env.SCHEMA_REGISTRY_NAME })),
     deadLetters: new SqsDeadLetterWriter({
-      sqs,
+      sqs: sqsClient(tracer),
       queueUrl: env.DEAD_LETTER_QUEUE_URL,
-      ...(s3 === undefined || env.DEAD_LETTER_BUCKET === undefined ? {} : { s3, offloadBucket: env.DEAD_LETTER_BUCKET }),
+      ...(env.DEAD_LETTER_BUCKET === undefined ? {} : { s3: s3Client(tracer), offloadBucket: env.DEAD_LETTER_BUCKET }),
       ...(env.DEAD_LETTER_MAX_MESSAGE_BYTES === undefined ? {} : { maxMessageBytes: env.DEAD_LETTER_MAX_MESSAGE_BYTES }),
     }),
   };
+}
+
+// Factories rather than clients: each imports its SDK package only when
+// called, which a static import in the bundle would do at cold start.
+function glueClient(tracer: Tracer): () => Promise<GlueClient> {
+  return async () => tracer.captureAWSv3Client(new (await import('@aws-sdk/client-glue')).GlueClient({}));
+}
+
+function sqsClient(tracer: Tracer): () => Promise<SQSClient> {
+  return async () => tracer.captureAWSv3Client(new (await import('@aws-sdk/client-sqs')).SQSClient({}));
+}
+
+function s3Client(tracer: Tracer): () => Promise<S3Client> {
+  return async () => tracer.captureAWSv3Client(new (await import('@aws-sdk/client-s3')).S3Client({}));
 }
