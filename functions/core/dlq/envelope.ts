@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { KafkaEventRecord, KafkaRecordHeaders } from '../msk/types.js';
 import { InvalidDeadLetterError } from './errors.js';
 import { DeadLetterReason } from './reasons.js';
+import * as z from '../validation/zod-mini.js';
 
 export const DEAD_LETTER_ENVELOPE_VERSION = 1;
 
@@ -126,31 +126,31 @@ export function parseDeadLetter(body: string): DeadLetter | OffloadedDeadLetter 
 
 const envelopeBaseSchema = z.object({
   envelopeVersion: z.literal(DEAD_LETTER_ENVELOPE_VERSION),
-  processor: z.string().min(1),
+  processor: z.string().check(z.minLength(1)),
   reason: z.enum(DeadLetterReason),
-  error: z.object({ name: z.string().min(1), message: z.string().min(1) }),
-  topic: z.string().min(1),
-  partition: z.number().int().nonnegative(),
-  offset: z.number().int().nonnegative(),
+  error: z.object({ name: z.string().check(z.minLength(1)), message: z.string().check(z.minLength(1)) }),
+  topic: z.string().check(z.minLength(1)),
+  partition: z.number().check(z.int(), z.gte(0)),
+  offset: z.number().check(z.int(), z.gte(0)),
   timestamp: z.number(),
   timestampType: z.string(),
-  schemaVersionId: z.string().optional(),
-  eventSourceArn: z.string().optional(),
+  schemaVersionId: z.optional(z.string()),
+  eventSourceArn: z.optional(z.string()),
   failedAt: z.iso.datetime({ offset: true }),
 });
 
-const deadLetterSchema = envelopeBaseSchema.extend({
-  key: z.string().nullable(),
-  value: z.string().nullable(),
+const deadLetterSchema = z.extend(envelopeBaseSchema, {
+  key: z.nullable(z.string()),
+  value: z.nullable(z.string()),
   // Byte values are not range-checked: they are kept exactly as Lambda delivered them.
-  headers: z.array(z.record(z.string(), z.array(z.number().int()))),
+  headers: z.array(z.record(z.string(), z.array(z.number().check(z.int())))),
 });
 
-const offloadedDeadLetterSchema = envelopeBaseSchema.extend({
+const offloadedDeadLetterSchema = z.extend(envelopeBaseSchema, {
   payloadLocation: z.object({
-    bucket: z.string().min(1),
-    key: z.string().min(1),
-    bytes: z.number().int().nonnegative(),
+    bucket: z.string().check(z.minLength(1)),
+    key: z.string().check(z.minLength(1)),
+    bytes: z.number().check(z.int(), z.gte(0)),
   }),
 });
 

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  SendMessageBatchCommand,
-  type MessageAttributeValue,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { clientOf, type ClientSource } from '../aws/client-source.js';
 import { backoffDelay, sleep } from '../retry/backoff.js';
 import { describeFailure, unconfirmedEntries, type UnconfirmedEntry } from '../sqs/send-message-batch-results.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
@@ -29,14 +25,16 @@ import {
 export type { DeadLetterWriter };
 
 export interface SqsDeadLetterWriterProps {
-  readonly sqs: SQSClient;
+  /** A client, or a factory called on the first send (see ClientSource). */
+  readonly sqs: ClientSource<SQSClient>;
   /** The dead-letter queue; a URL ending in `.fifo` gets message group and deduplication ids. */
   readonly queueUrl: string;
   /**
-   * S3 client and bucket for payloads over maxMessageBytes. Set both or neither.
+   * S3 client (or a factory called on the first upload) and bucket for
+   * payloads over maxMessageBytes. Set both or neither.
    * @default none: an oversized dead letter fails the write
    */
-  readonly s3?: S3Client;
+  readonly s3?: ClientSource<S3Client>;
   readonly offloadBucket?: string;
   /**
    * Largest message, and largest batch request, sent to SQS. 1024 to 1048576.
@@ -52,6 +50,12 @@ export interface SqsDeadLetterWriterProps {
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+// Imported when first needed, not with this module: in a bundle a static
+// import of the SDK loads it at cold start, and most containers never write
+// a dead letter (ClientSource).
+const sqsSdk = () => import('@aws-sdk/client-sqs');
+const s3Sdk = () => import('@aws-sdk/client-s3');
 
 const SQS_MAX_BATCH_ENTRIES = 10;
 const SQS_MAX_MESSAGE_BYTES = 1_048_576;
@@ -85,10 +89,10 @@ type Unsent = UnconfirmedEntry<Outgoing>;
  * invocation fails and the batch is retried rather than losing records.
  */
 export class SqsDeadLetterWriter implements DeadLetterWriter {
-  private readonly sqs: SQSClient;
+  private readonly sqs: () => Promise<SQSClient>;
   private readonly queueUrl: string;
   private readonly fifo: boolean;
-  private readonly offload: { readonly s3: S3Client; readonly bucket: string } | undefined;
+  private readonly offload: { readonly s3: () => Promise<S3Client>; readonly bucket: string } | undefined;
   private readonly maxMessageBytes: number;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -107,10 +111,10 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     if (!(this.baseDelayMs >= 0)) {
       throw new RangeError(`SqsDeadLetterWriter: baseDelayMs must be 0 or more, got ${this.baseDelayMs}`);
     }
-    this.sqs = props.sqs;
+    this.sqs = clientOf(props.sqs);
     this.queueUrl = props.queueUrl;
     this.fifo = props.queueUrl.endsWith('.fifo');
-    this.offload = props.s3 && props.offloadBucket ? { s3: props.s3, bucket: props.offloadBucket } : undefined;
+    this.offload = props.s3 && props.offloadBucket ? { s3: clientOf(props.s3), bucket: props.offloadBucket } : undefined;
     this.sleep = props.sleep ?? sleep;
   }
 
@@ -153,9 +157,10 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     for (let start = 0; start < uploads.length; start += OFFLOAD_CONCURRENCY) {
       const chunk = uploads.slice(start, start + OFFLOAD_CONCURRENCY);
       const results = await Promise.allSettled(
-        chunk.map(({ body, location }) =>
-          s3.send(new PutObjectCommand({ Bucket: bucket, Key: location.key, Body: body, ContentType: 'application/json' })),
-        ),
+        chunk.map(async ({ body, location }) => {
+          const [client, { PutObjectCommand }] = await Promise.all([s3(), s3Sdk()]);
+          return client.send(new PutObjectCommand({ Bucket: bucket, Key: location.key, Body: body, ContentType: 'application/json' }));
+        }),
       );
       const rejected = results.filter((result) => result.status === 'rejected');
       const first = rejected[0];
@@ -215,9 +220,8 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
       while (requestError === undefined && next < batches.length) {
         const batch = batches[next++] ?? [];
         try {
-          const output = await this.sqs.send(
-            new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((item) => item.entry) }),
-          );
+          const [sqs, { SendMessageBatchCommand }] = await Promise.all([this.sqs(), sqsSdk()]);
+          const output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((item) => item.entry) }));
           unsent.push(...unconfirmedEntries(batch, output));
         } catch (error) {
           requestError ??= { error };
@@ -264,6 +268,7 @@ export async function resolveDeadLetter(body: string, s3: S3Client): Promise<Dea
   const where = `s3://${bucket}/${key}`;
   let text: string;
   try {
+    const { GetObjectCommand } = await s3Sdk();
     const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (output.Body === undefined) throw new DeadLetterResolveError(`Offloaded dead letter ${where} is empty`, bucket, key);
     text = await output.Body.transformToString('utf-8');

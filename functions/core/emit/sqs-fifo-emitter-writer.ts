@@ -1,11 +1,13 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SendMessageBatchResult, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SendMessageBatchResult, SQSClient } from '@aws-sdk/client-sqs';
+import { clientOf, type ClientSource } from '../aws/client-source.js';
 import { backoffDelay, sleep } from '../retry/backoff.js';
 import { describeFailure, unconfirmedEntries } from '../sqs/send-message-batch-results.js';
 import { WindowEmitError, WindowEmitErrorReason, WindowEmitterConfigError, type WindowEmitFailure } from './errors.js';
 import type { WindowEmission, WindowEmitter } from './window-emitter.js';
 
 export interface SqsFifoEmitterProps {
-  readonly sqs: SQSClient;
+  /** A client, or a factory called on the first send (see ClientSource). */
+  readonly sqs: ClientSource<SQSClient>;
   /**
    * A FIFO queue (URL ending in `.fifo`): a retried close re-sends its
    * announcements, and only FIFO deduplication makes them arrive once.
@@ -18,6 +20,10 @@ export interface SqsFifoEmitterProps {
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+// Imported on the first send, not with this module: in a bundle a static
+// import of the SDK loads it at cold start, needed or not (ClientSource).
+const sqsSdk = () => import('@aws-sdk/client-sqs');
 
 const SQS_MAX_BATCH_ENTRIES = 10;
 /**
@@ -58,7 +64,7 @@ interface BatchFailure {
  * go one at a time, each retried until done before the next starts.
  */
 export class SqsFifoEmitter implements WindowEmitter {
-  private readonly sqs: SQSClient;
+  private readonly sqs: () => Promise<SQSClient>;
   private readonly queueUrl: string;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -80,7 +86,7 @@ export class SqsFifoEmitter implements WindowEmitter {
     if (!(baseDelayMs >= 0)) {
       throw new WindowEmitterConfigError(`SqsFifoEmitter: baseDelayMs must be 0 or more, got ${baseDelayMs}`, 'baseDelayMs', baseDelayMs);
     }
-    this.sqs = props.sqs;
+    this.sqs = clientOf(props.sqs);
     this.queueUrl = props.queueUrl;
     this.maxAttempts = maxAttempts;
     this.baseDelayMs = baseDelayMs;
@@ -133,7 +139,8 @@ export class SqsFifoEmitter implements WindowEmitter {
     for (let attempt = 1; ; attempt++) {
       let output: SendMessageBatchResult;
       try {
-        output = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending.map((item) => item.entry) }));
+        const [sqs, { SendMessageBatchCommand }] = await Promise.all([this.sqs(), sqsSdk()]);
+        output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending.map((item) => item.entry) }));
       } catch (error) {
         return { unsent: pending.length, attempts: attempt, failure: describeFailure(error), cause: error };
       }

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { KafkaEventError, KafkaEventErrorReason } from './errors.js';
 import type { KafkaEvent, KafkaEventRecord } from './types.js';
+import * as z from '../validation/zod-mini.js';
 
 /** The records of one topic-partition of an event, in offset order. */
 export interface KafkaPartitionBatch {
@@ -14,22 +14,22 @@ export interface KafkaPartitionBatch {
 const schemaMetadata = z.object({ dataFormat: z.string(), schemaId: z.string() });
 
 const kafkaRecord = z.looseObject({
-  topic: z.string().min(1),
-  partition: z.number().int().nonnegative(),
-  offset: z.number().int().nonnegative(),
+  topic: z.string().check(z.minLength(1)),
+  partition: z.number().check(z.int(), z.gte(0)),
+  offset: z.number().check(z.int(), z.gte(0)),
   timestamp: z.number(),
   timestampType: z.string(),
-  key: z.string().nullish(),
-  value: z.string().nullish(),
-  headers: z.array(z.record(z.string(), z.array(z.number().int().min(0).max(255)))).optional(),
-  keySchemaMetadata: schemaMetadata.optional(),
-  valueSchemaMetadata: schemaMetadata.optional(),
+  key: z.nullish(z.string()),
+  value: z.nullish(z.string()),
+  headers: z.optional(z.array(z.record(z.string(), z.array(z.number().check(z.int(), z.gte(0), z.lte(255)))))),
+  keySchemaMetadata: z.optional(schemaMetadata),
+  valueSchemaMetadata: z.optional(schemaMetadata),
 });
 
 const kafkaEvent = z.looseObject({
   eventSource: z.enum(['aws:kafka', 'SelfManagedKafka']),
-  bootstrapServers: z.string().optional(),
-  eventSourceArn: z.string().optional(),
+  bootstrapServers: z.optional(z.string()),
+  eventSourceArn: z.optional(z.string()),
   records: z.record(z.string(), z.array(kafkaRecord)),
 });
 

@@ -1,9 +1,5 @@
-import {
-  GetSchemaByDefinitionCommand,
-  GetSchemaVersionCommand,
-  RegisterSchemaVersionCommand,
-  type GlueClient,
-} from '@aws-sdk/client-glue';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import { clientOf, type ClientSource } from '../aws/client-source.js';
 import { SchemaNotFoundError, SchemaRegistryUnavailableError } from './errors.js';
 import { isConfluentSchemaId, isGlueSchemaVersionId, type SchemaRegistry } from './schema-registry.js';
 
@@ -43,8 +39,11 @@ export class SchemaRegistrationError extends Error {
 }
 
 export interface GlueSchemaRegistryClientProps {
-  /** Configured with the region and retry policy to use; this class adds no retries of its own. */
-  readonly glue: GlueClient;
+  /**
+   * Configured with the region and retry policy to use; this class adds no
+   * retries of its own. A factory is called on the first request (see ClientSource).
+   */
+  readonly glue: ClientSource<GlueClient>;
   /** The Glue registry holding the schemas (subjects) this client finds and registers. */
   readonly registryName: string;
 }
@@ -62,17 +61,21 @@ export interface RegisteredSchemaVersion {
   readonly status: string;
 }
 
+// Imported with the first request, not with this module: in a bundle a static
+// import of the SDK loads it at cold start (ClientSource).
+const glueSdk = () => import('@aws-sdk/client-glue');
+
 const AVRO = 'AVRO';
 // Glue statuses of a version that exists but must not be used.
 const UNUSABLE_STATUSES: ReadonlySet<string> = new Set(['FAILURE', 'DELETING']);
 
 /** The AWS Glue Schema Registry. */
 export class GlueSchemaRegistryClient implements SchemaRegistry {
-  private readonly glue: GlueClient;
+  private readonly glue: () => Promise<GlueClient>;
   private readonly registryName: string;
 
   public constructor(props: GlueSchemaRegistryClientProps) {
-    this.glue = props.glue;
+    this.glue = clientOf(props.glue);
     this.registryName = props.registryName;
   }
 
@@ -86,9 +89,8 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
 
     let response;
     try {
-      response = await this.glue.send(
-        new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId.toLowerCase() }),
-      );
+      const [glue, { GetSchemaVersionCommand }] = await Promise.all([this.glue(), glueSdk()]);
+      response = await glue.send(new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId.toLowerCase() }));
     } catch (error) {
       // The id is already known to be well formed, so Glue refusing it as
       // invalid input is about this id, like "not found"; retrying the batch
@@ -127,7 +129,8 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
   public async findSchemaVersion(subject: string, definition: string): Promise<FoundSchemaVersion | undefined> {
     let response;
     try {
-      response = await this.glue.send(
+      const [glue, { GetSchemaByDefinitionCommand }] = await Promise.all([this.glue(), glueSdk()]);
+      response = await glue.send(
         new GetSchemaByDefinitionCommand({
           SchemaId: { RegistryName: this.registryName, SchemaName: subject },
           SchemaDefinition: definition,
@@ -154,7 +157,8 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
   public async registerSchemaVersion(subject: string, definition: string): Promise<RegisteredSchemaVersion> {
     let response;
     try {
-      response = await this.glue.send(
+      const [glue, { RegisterSchemaVersionCommand }] = await Promise.all([this.glue(), glueSdk()]);
+      response = await glue.send(
         new RegisterSchemaVersionCommand({
           SchemaId: { RegistryName: this.registryName, SchemaName: subject },
           SchemaDefinition: definition,
@@ -187,7 +191,8 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
   private async versionNumberOf(subject: string, schemaVersionId: string): Promise<number> {
     let versionNumber;
     try {
-      const response = await this.glue.send(new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId }));
+      const [glue, { GetSchemaVersionCommand }] = await Promise.all([this.glue(), glueSdk()]);
+      const response = await glue.send(new GetSchemaVersionCommand({ SchemaVersionId: schemaVersionId }));
       versionNumber = response.VersionNumber;
     } catch (error) {
       throw this.registrationError('read back the new version of', subject, error);

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * What a processor's bundle imports when Lambda loads it. In one ESM file a
+ * static import of a package anywhere in the code runs at cold start, so an
+ * adapter that imports its SDK client package statically would undo the
+ * lazy clients of functions/core/handler/aws-clients.ts.
+ */
+async function sdkImports(processor: string): Promise<{ atLoad: string[]; onUse: string[] }> {
+  const { metafile } = await build({
+    entryPoints: [`functions/${processor}/handler.ts`],
+    absWorkingDir: REPOSITORY_ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    external: ['@aws-sdk/*'],
+    outfile: 'index.mjs',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const imports = Object.values(metafile.outputs).flatMap((output) => output.imports).filter((i) => i.path.startsWith('@aws-sdk/'));
+  const distinct = (kind: string): string[] => [...new Set(imports.filter((i) => i.kind === kind).map((i) => i.path))].sort();
+  return { atLoad: distinct('import-statement'), onUse: distinct('dynamic-import') };
+}
+
+describe.each(['order-analytics', 'inventory-projector'])('the %s bundle', (processor) => {
+  it('loads only the DynamoDB SDK at cold start; Glue, SQS and S3 are imported when first used', async () => {
+    const { atLoad, onUse } = await sdkImports(processor);
+
+    // The state store imports DynamoDB statically, and every invocation needs it.
+    expect(atLoad).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
+    expect(onUse).toEqual(['@aws-sdk/client-glue', '@aws-sdk/client-s3', '@aws-sdk/client-sqs']);
+  });
+});
