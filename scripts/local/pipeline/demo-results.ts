@@ -21,6 +21,35 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<stri
   return bodies;
 }
 
+/**
+ * Reads a queue as its consumer would, every `everyMs`, handing each
+ * message's body on and deleting it, until stopped: the queue stays short,
+ * as it does on AWS where something downstream reads it. `stop()` reads
+ * what is left and resolves once the last read is done.
+ */
+export function consumeQueue(sqs: SQSClient, queueUrl: string, onBodies: (bodies: readonly string[]) => void, everyMs = 1_000): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      onBodies(await drainQueue(sqs, queueUrl));
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+    onBodies(await drainQueue(sqs, queueUrl));
+  })();
+  // A read that fails ends the loop; the failure is the stopper's to see, never an unhandled rejection.
+  const ended = loop.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return {
+    stop: async () => {
+      stopped = true;
+      const failure = await ended;
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error('reading the queue failed', { cause: failure });
+    },
+  };
+}
+
 /** Every dead letter of a queue, offloaded ones read back from S3. */
 export async function readDeadLetters(sqs: SQSClient, s3: S3Client, queueUrl: string): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];

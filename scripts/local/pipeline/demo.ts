@@ -18,7 +18,7 @@ import type { ServicePort } from '../ports.js';
 import { startStack, type StackEndpoints } from '../stack.js';
 import { TokenBucket } from '../../cli/produce/token-bucket.js';
 import { isAlive } from '../processes.js';
-import { consumerLag, lateEventIdOf, readDeadLetters, drainQueue } from './demo-results.js';
+import { consumeQueue, consumerLag, lateEventIdOf, readDeadLetters } from './demo-results.js';
 import { startProcessor, type RunningProcessor } from './processor-runner.js';
 import { PIPELINE_TOPIC_PARTITIONS } from './connectors.js';
 import { provisionPipeline, type ProvisionedPipeline } from './provision.js';
@@ -80,6 +80,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   }
   const stack = await startStack({ fresh: true, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
   const processors: RunningProcessor[] = [];
+  let alertsConsumer: { stop(): Promise<void> } | undefined;
   const postgres = new pg.Client({ connectionString: stack.endpoints.postgres.connectionString });
   try {
     const pipeline = await provisionPipeline(stack.endpoints, { partitions, onProgress: (line) => write(`  ${line}`) });
@@ -139,6 +140,10 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       return total;
     };
     const sqs = new SQSClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
+    // Alerts are read as they come, as a downstream consumer would: moto's FIFO queue slows down as it
+    // grows unread, which would put a stand-in's artefact into the pipeline's latency.
+    const alertBodies: string[] = [];
+    alertsConsumer = consumeQueue(sqs, pipeline.alertsQueueUrl, (bodies) => alertBodies.push(...bodies));
     const deadLettered = async (): Promise<number> => {
       let total = 0;
       for (const name of PROCESSORS) {
@@ -175,7 +180,9 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       },
     });
 
-    write('waiting for the processors to catch up');
+    const producerDoneAt = Date.now();
+    const behind = (await lagOf()).lag;
+    write(behind === 0 ? 'the processors kept up with the producer' : `waiting for the processors to catch up (${behind} records behind)`);
     const expected =
       workload.movements + workload.corrections + steps.filter((s) => s.kind === 'movement-delete').length + workload.orders + workload.republished + workload.poison;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
@@ -187,6 +194,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     const elapsedMs = Date.now() - started;
+    const backlog = { records: behind, drainMs: behind === 0 ? 0 : Date.now() - producerDoneAt };
     await Promise.all([producer.disconnect(), admin.disconnect()]);
     await options.onDrained?.({ endpoints: stack.endpoints, pipeline });
 
@@ -206,9 +214,11 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
         if (name === 'order-analytics' && letter.reason === 'LATE_EVENT') deadLetteredLate.add(await lateEventIdOf(letter, decoder));
       }
     }
+    await alertsConsumer.stop();
+    alertsConsumer = undefined;
     // One alert per window: moto's FIFO deduplicates only against messages still queued, so a close
     // retried after its announcement was consumed can show twice here, where real SQS would drop it.
-    const alerts = new Set((await drainQueue(sqs, pipeline.alertsQueueUrl)).map((body) => {
+    const alerts = new Set(alertBodies.map((body) => {
       const { view, key, windowStart } = JSON.parse(body) as { view: string; key: string; windowStart: number };
       return `${view}|${key}|${windowStart}`;
     })).size;
@@ -220,9 +230,10 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     const plannedLate = plannedLateOrders(steps, { partitions: orders.partitions, rules: latenessRulesOf(orderAnalytics({ partitions: orders.partitions })) });
     const reconciliation = reconcile({ stock: await stockBySkuLocation(postgres), revenue: await revenueByStoreMinute(postgres), items, plannedLate, deadLetteredLate });
     const processed = invocations.filter((i) => i.result === 'SUCCESS').reduce((n, i) => n + i.records, 0);
-    for (const line of formatReport({ produced: workload.steps, processed, elapsedMs, latenciesMs: invocations.flatMap((i) => i.latenciesMs), deadLettersByReason: byReason, alerts, reconciliation })) write(line);
+    for (const line of formatReport({ produced: workload.steps, processed, elapsedMs, backlog, latenciesMs: invocations.flatMap((i) => i.latenciesMs), deadLettersByReason: byReason, alerts, reconciliation })) write(line);
     return { differences: reconciliation.differences.length };
   } finally {
+    await alertsConsumer?.stop().catch(() => undefined);
     await postgres.end().catch(() => undefined);
     for (const processor of processors) await processor.stop().catch(() => undefined);
     await stack.stop();

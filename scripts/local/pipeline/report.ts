@@ -15,6 +15,13 @@ export interface DemoFigures {
   readonly processed: number;
   /** From the first produced record to the last record applied. */
   readonly elapsedMs: number;
+  /**
+   * What was left to process when the producer finished: records behind
+   * (the consumer groups' lag then) and how long they took to drain. A paced
+   * run the processors keep up with leaves little; a backlog means the
+   * latency below measures queueing as much as the pipeline.
+   */
+  readonly backlog: { readonly records: number; readonly drainMs: number };
   /** Per record: applied time minus its Kafka timestamp. */
   readonly latenciesMs: readonly number[];
   readonly deadLettersByReason: Readonly<Record<string, number>>;
@@ -35,6 +42,7 @@ export function formatReport(figures: DemoFigures): string[] {
     'realtime-pipeline: local run report',
     `  produced            ${figures.produced} events`,
     `  processed           ${figures.processed} records in ${seconds.toFixed(1)} s (${seconds > 0 ? Math.round(figures.processed / seconds) : 0} records/s)`,
+    `  backlog drain       ${figures.backlog.records === 0 ? 'none: nothing was left when the producer finished' : `${figures.backlog.records} records behind when the producer finished, drained in ${(figures.backlog.drainMs / 1000).toFixed(1)} s`}`,
     `  end-to-end latency  p50 ${ms(percentile(figures.latenciesMs, 50))}, p95 ${ms(percentile(figures.latenciesMs, 95))}, p99 ${ms(percentile(figures.latenciesMs, 99))}`,
     `  dead letters        ${reasons.length === 0 ? 'none' : reasons.map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     `  risk alerts         ${figures.alerts}`,
