@@ -29,6 +29,7 @@ import type { LocalKafka } from '../../scripts/local/kafka.js';
 import type { Moto } from '../../scripts/local/moto.js';
 import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/local/pipeline/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
+import { storeRevenueWindows } from '../../scripts/local/pipeline/reconcile.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
@@ -158,21 +159,14 @@ async function startRunner(): Promise<RunningProcessor> {
   return runner;
 }
 
-/** The store-revenue view of STORE, over open and closed windows. */
+/** The store-revenue view of STORE, over open and closed windows, read as the reconciliation reads it. */
 async function storeRevenue(): Promise<{ orders: number; revenueCents: number }> {
   const items = await new DynamoDbStateStore({ client: dynamodb, tableName }).scanAll();
   const total = { orders: 0, revenueCents: 0 };
-  for (const { body } of items) {
-    const results =
-      body.kind === 'key-windows' && body.view === 'store-revenue' && body.key === STORE
-        ? body.windows.map((w) => w.acc)
-        : body.kind === 'final-window' && body.view === 'store-revenue' && body.key === STORE
-          ? [body.result]
-          : [];
-    for (const result of results as { orders: number; revenueCents: number }[]) {
-      total.orders += result.orders;
-      total.revenueCents += result.revenueCents;
-    }
+  for (const [key, result] of storeRevenueWindows(items.map((item) => item.body)).windows) {
+    if (!key.startsWith(`${STORE}@`)) continue;
+    total.orders += result.orders;
+    total.revenueCents += result.revenueCents;
   }
   return total;
 }

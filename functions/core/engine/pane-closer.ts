@@ -82,6 +82,14 @@ async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: P
   if (!(await sealBehind(view, window, slices, panes, deps))) return 'conflict';
 
   const sealed = (await Promise.all(slices.map((start) => store.readPartition(itemIds.windowPane(view.name, start, '', 0).pk)))).flat();
+  // Another closer may have closed the window while these panes were read, and begun deleting them:
+  // it writes the result before it deletes anything, so a result absent now means the panes read were
+  // whole. Without this, a late closer would announce what was left of a window under its id.
+  const finalId = itemIds.finalWindows(view.name, window.start, window.end, 0);
+  if ((await store.read([finalId])).has(idKey(finalId))) {
+    await retirePanes(view, window, deps);
+    return { closed: 0, emitted: 0 };
+  }
   const results = new Map<string, { acc: unknown; count: number }>();
   const merge = (a: unknown, b: unknown): unknown => view.aggregate.merge.call(view.aggregate, a, b);
   for (const pane of sealed.map((item) => item.body as WindowPaneBody).sort(byPlace)) {

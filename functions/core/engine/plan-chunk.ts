@@ -245,8 +245,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
         .filter((p) => p.pane !== undefined && p.onTime)
         .reduce<ViewPlan | undefined>((best, p) => (best === undefined || (p.retiresAt ?? 0) > (best.retiresAt ?? 0) ? p : best), undefined);
       if (keeper?.pane !== undefined && keeper.alreadyApplied !== true) {
-        const pane = keeper.pane.body as WindowPaneBody;
-        keeper.pane.body = { ...pane, ids: { ...pane.ids, [eventId]: prepared.record.offset } };
+        (keeper.pane.body as WindowPaneBody & { ids: Record<string, number> }).ids[eventId] = prepared.record.offset;
         keeper.pane.dirty = true;
       }
     }
@@ -349,7 +348,9 @@ function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord,
     retiresAt: sliceRetiresAt(view, slice.start),
     apply: () => {
       if (alreadyApplied || from === undefined) return;
-      const body: WindowPaneBody = stored ?? {
+      // The working copy is this plan's own (touch clones what was read), so it is changed in place:
+      // copying a pane's keys or ids per record would make a chunk quadratic in the pane's size.
+      const body = (entry.body ?? {
         kind: 'window-pane',
         view: view.name,
         topic: record.topic,
@@ -359,15 +360,17 @@ function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord,
         applied: -1,
         keys: {},
         ids: {},
-      };
-      const partials = [...(body.keys[key] ?? [])];
+      }) as WindowPaneBody & { keys: Record<string, Array<readonly [number, Json, number]>> };
+      const partials = (body.keys[key] ??= []);
       const at = partials.findIndex(([fromEnd]) => fromEnd === from.end);
       const [, acc, count] = at >= 0 ? (partials[at] as readonly [number, Json, number]) : [from.end, toJson(view.aggregate.initial()), 0];
       const next: readonly [number, Json, number] = [from.end, toJson(view.aggregate.add(acc, record.value, contextOf(prepared))), count + 1];
       if (at >= 0) partials[at] = next;
-      else partials.push(next);
-      partials.sort((a, b) => a[0] - b[0]);
-      entry.body = { ...body, keys: { ...body.keys, [key]: partials }, ids: entry.body === null ? {} : (entry.body as WindowPaneBody).ids };
+      else {
+        partials.push(next);
+        partials.sort((a, b) => a[0] - b[0]);
+      }
+      entry.body = body;
       entry.closesAt = sliceDueAt(view, slice.start);
       entry.dirty = true;
     },

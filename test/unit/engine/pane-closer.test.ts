@@ -243,3 +243,74 @@ describe('closing windows kept in per-partition panes', () => {
     expect(panes(store).map((p) => p.ids)).toEqual([{ a: 0, b: 1, c: 3 }]);
   });
 });
+
+describe('closing windows kept in panes, two closers racing', () => {
+  /** The store as one closer sees it: its `readPartition` calls from the n-th on wait for `gate`. */
+  class GatedStore implements StateStore {
+    private reads = 0;
+    public constructor(
+      private readonly inner: StateStore,
+      private readonly gateAtRead: number,
+      private readonly gate: Promise<void>,
+      private readonly onGate: () => void,
+    ) {}
+
+    public read(ids: Parameters<StateStore['read']>[0]): ReturnType<StateStore['read']> {
+      return this.inner.read(ids);
+    }
+    public commit(writes: readonly ItemWrite[]): ReturnType<StateStore['commit']> {
+      return this.inner.commit(writes);
+    }
+    public write(write: ItemWrite): Promise<boolean> {
+      return this.inner.write(write);
+    }
+    public async readPartition(pk: string): ReturnType<StateStore['readPartition']> {
+      this.reads += 1;
+      if (this.reads === this.gateAtRead) {
+        this.onGate();
+        await this.gate;
+      }
+      return this.inner.readPartition(pk);
+    }
+    public listCheckpoints(): ReturnType<StateStore['listCheckpoints']> {
+      return this.inner.listCheckpoints();
+    }
+    public findDueKeyWindows(closesAtOrBefore: number, limit: number): ReturnType<StateStore['findDueKeyWindows']> {
+      return this.inner.findDueKeyWindows(closesAtOrBefore, limit);
+    }
+  }
+
+  it('does not announce what is left of a window whose panes another closer deleted while it read them', async () => {
+    // Prepare: 2 s windows sliding by 1 s; [1000, 3000) spans the slices at 1000 and 2000.
+    const store = new InMemoryStateStore();
+    const definition = salesProcessor({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    await feeder(definition, store)(0, [sale('a', 1500), sale('b', 2500), sale('push', 2999, 'other')]);
+    const emitter = new RecordingEmitter();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let atGate = (): void => undefined;
+    const reachedGate = new Promise<void>((resolve) => (atGate = resolve));
+    // The slow closer stops before its second read of [1000, 3000)'s panes (reads: [0, 2000) twice over
+    // two slices, then [1000, 3000) once over two slices, then again: the 7th read).
+    const slow = new GatedStore(store, 7, gate, () => atGate());
+
+    // Act: the slow closer reads, the fast one closes everything and deletes the slice at 1000, the slow one goes on.
+    const slowRun = closeDueWindows({ definition, store: slow, emitter, now: () => NOW }, { watermark: 2999 });
+    await reachedGate;
+    await closeDueWindows({ definition, store, emitter, now: () => NOW }, { watermark: 2999 });
+    release();
+    await slowRun;
+
+    // Assess: every announcement of a window says the same, the whole window.
+    const byWindow = new Map<string, Set<string>>();
+    for (const e of emitter.calls.flat()) {
+      const body = JSON.parse(e.body) as { key: string; windowStart: number; payload: unknown };
+      byWindow.set(`${body.key}@${body.windowStart}`, (byWindow.get(`${body.key}@${body.windowStart}`) ?? new Set()).add(JSON.stringify(body.payload)));
+    }
+    expect([...byWindow.get('store-1@1000') ?? []]).toEqual([JSON.stringify({ ids: ['a', 'b'], count: 2 })]);
+    expect(results(store).filter(([key]) => key === 'store-1')).toEqual([
+      ['store-1', 0, 2000, ['a'], 1],
+      ['store-1', 1000, 3000, ['a', 'b'], 2],
+    ]);
+  });
+});
