@@ -30,7 +30,7 @@ export function openWindowResults(definition: ProcessorDefinition, items: readon
           if (final.has(id)) continue;
           const current = merged.get(id);
           merged.set(id, current === undefined
-            ? { view: view.name, key, start: window.start, end: window.end, acc, count }
+            ? { view: view.name, key, start: window.start, end: window.end, acc: structuredClone(acc), count }
             : { ...current, acc: view.aggregate.merge.call(view.aggregate, current.acc, acc), count: current.count + count });
         }
       }

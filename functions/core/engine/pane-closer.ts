@@ -4,8 +4,9 @@ import type { ItemWrite, StateStore, StoredItem } from '../state/state-store.js'
 import { idKey, itemIds, paneSliceOf, type ItemId } from '../state/table-layout.js';
 import type { ProcessorDefinition } from './definition.js';
 import { partitionWatermark } from './watermark.js';
+import { toJson } from './json-value.js';
 import { emissionFor } from './window-emission.js';
-import { isSliced, sliceDueAt, slicesOfWindow, sliceWidth, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
+import { isSliced, sliceDueAt, slicesOfWindow, sliceWidth, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
 import { closesAt, type WindowBounds } from './windows.js';
 
 /**
@@ -90,28 +91,27 @@ async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: P
     await retirePanes(view, window, deps);
     return { closed: 0, emitted: 0 };
   }
-  const results = new Map<string, { acc: unknown; count: number }>();
-  const merge = (a: unknown, b: unknown): unknown => view.aggregate.merge.call(view.aggregate, a, b);
+  const results = new Map<string, { acc: Json; count: number }>();
+  // Merged results are stored and announced as JSON: a merge that returns something else fails here, before anything is announced.
+  const merge = (a: unknown, b: unknown): Json => toJson(view.aggregate.merge.call(view.aggregate, a, b));
   for (const pane of sealed.map((item) => item.body as WindowPaneBody).sort(byPlace)) {
     for (const key of Object.keys(pane.keys).sort()) {
       for (const [fromEnd, acc, count] of pane.keys[key] ?? []) {
         if (fromEnd > window.end) continue;
         const current = results.get(key);
-        results.set(key, current === undefined ? { acc, count } : { acc: merge(current.acc, acc), count: current.count + count });
+        results.set(key, current === undefined ? { acc: structuredClone(acc), count } : { acc: merge(current.acc, acc), count: current.count + count });
       }
     }
   }
-  if (results.size === 0) {
-    await retirePanes(view, window, deps);
-    return { closed: 0, emitted: 0 };
-  }
-
+  // A window with nothing in it still gets its (empty) result item: that is what says it is closed,
+  // which retiring its slices waits for.
   const keys = [...results.keys()].sort();
   const parts = partition(keys, (key) => JSON.stringify(results.get(key)).length + key.length + 16);
+  const partOf = new Map(parts.flatMap((keysOfPart, part) => keysOfPart.map((key) => [key, part] as const)));
   const emissions: WindowEmission[] = [];
   for (const key of keys) {
-    const { acc, count } = results.get(key) as { acc: unknown; count: number };
-    const emission = emissionFor(definition.name, view, key, { start: window.start, end: window.end, acc: acc as Json, count }, itemIds.finalWindows(view.name, window.start, window.end, parts.findIndex((p) => p.includes(key))));
+    const { acc, count } = results.get(key) as { acc: Json; count: number };
+    const emission = emissionFor(definition.name, view, key, { start: window.start, end: window.end, acc, count }, itemIds.finalWindows(view.name, window.start, window.end, partOf.get(key) ?? 0));
     if (emission !== undefined) emissions.push(emission);
   }
   // Announced before the result is stored: a close retried after a crash announces again under the same deduplication id.
@@ -156,9 +156,12 @@ async function sealBehind(view: SlicedWindowView, window: WindowBounds, slices: 
       if (pane === undefined) {
         const empty: WindowPaneBody = { kind: 'window-pane', view: view.name, topic, partition, start, end: start + sliceWidth(view.window), applied: -1, keys: {}, ids: {}, sealedThrough: window.end };
         writes.push({ id, expectedRev: 0, body: empty, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
+      } else if (isEmpty(pane)) {
+        // A sealed empty pane sealed again: nothing to close, so not in the open-windows index; it only has to outlast a stray write.
+        writes.push({ id, expectedRev: found?.rev ?? 0, body: { ...withoutTtl(pane), sealedThrough: window.end }, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
       } else {
         // Still due for its later windows: it keeps its place in the open-windows index.
-        writes.push({ id, expectedRev: found?.rev ?? 0, body: { ...pane, sealedThrough: window.end }, closesAt: sliceDueAt(view, start) });
+        writes.push({ id, expectedRev: found?.rev ?? 0, body: { ...withoutTtl(pane), sealedThrough: window.end }, closesAt: sliceDueAt(view, start) });
       }
     }
   }
@@ -187,22 +190,32 @@ function behind(closeAt: number, deps: PaneCloserDeps): Array<{ topic: string; p
  * write of that partition cannot start the slice again.
  */
 async function retirePanes(view: SlicedWindowView, window: WindowBounds, deps: PaneCloserDeps): Promise<void> {
+  // Only once every window spanning the slice is final: a window closed out of order (an earlier one lost
+  // its conditions this run) must not lose the slice under it.
+  const spanning = windowsOfSlice(view.window, window.start).map((w) => itemIds.finalWindows(view.name, w.start, w.end, 0));
+  const finals = await deps.store.read(spanning);
+  if (spanning.some((id) => !finals.has(idKey(id)))) return;
   const pk = itemIds.windowPane(view.name, window.start, '', 0).pk;
   const panes = await deps.store.readPartition(pk);
   await Promise.all(
     panes.map((item) => {
       const pane = item.body as WindowPaneBody;
       if (pane.sealedThrough === undefined) return deps.store.write({ id: item.id, expectedRev: item.rev, body: null });
-      if (Object.keys(pane.keys).length === 0 && Object.keys(pane.ids).length === 0) return Promise.resolve(true);
+      // Sealed: left empty, out of the open-windows index, until its TTL.
       return deps.store.write({
         id: item.id,
         expectedRev: item.rev,
-        body: { ...pane, keys: {}, ids: {}, sealedThrough: Math.max(pane.sealedThrough, window.end) },
+        body: { ...withoutTtl(pane), keys: {}, ids: {}, sealedThrough: Math.max(pane.sealedThrough, window.end) },
         expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS,
       });
     }),
   );
 }
+
+function isEmpty(pane: WindowPaneBody): boolean {
+  return Object.keys(pane.keys).length === 0 && Object.keys(pane.ids).length === 0;
+}
+
 
 /** Panes in a fixed order (slice, then partition), so a merge that is not commutative still gives one answer. */
 function byPlace(a: WindowPaneBody, b: WindowPaneBody): number {

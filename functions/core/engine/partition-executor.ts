@@ -171,7 +171,8 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
     const state = new Map<string, StoredItem>();
     const readKeys = new Set<string>();
     const read = async (ids: readonly ItemId[]): Promise<void> => {
-      const wanted = ids.filter((id) => !readKeys.has(idKey(id)));
+      // Many records name the same pane or key: each is read once.
+      const wanted = [...new Map(ids.filter((id) => !readKeys.has(idKey(id))).map((id) => [idKey(id), id])).values()];
       if (wanted.length === 0) return;
       for (const [key, item] of await store.read(wanted)) state.set(key, item);
       for (const id of wanted) readKeys.add(idKey(id));

@@ -7,7 +7,7 @@ import { LateEventError } from './errors.js';
 import { toJson } from './json-value.js';
 import type { PreparedRecord } from './prepared-record.js';
 import { partitionWatermark } from './watermark.js';
-import { isSliced, sliceDueAt, sliceOf, sliceRetiresAt, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
+import { isSliced, sliceDueAt, sliceOf, sliceRetiresAt, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
 import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from './windows.js';
 
 export type Disposition =
@@ -278,7 +278,9 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
   for (const entry of working.values()) {
     if (!entry.dirty) continue;
     if (entry.body?.kind === 'window-pane' || entry.body?.kind === 'rollup') {
-      ownWrites.push({ id: entry.id, expectedRev: entry.rev, body: { ...entry.body, applied: input.throughOffset }, ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }) });
+      // A live pane never expires: a sealed empty one it grew from may have carried a TTL.
+      const body = entry.body.kind === 'window-pane' ? withoutTtl(entry.body) : entry.body;
+      ownWrites.push({ id: entry.id, expectedRev: entry.rev, body: { ...body, applied: input.throughOffset }, ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }) });
       continue;
     }
     writes.push({

@@ -1,3 +1,4 @@
+import type { WindowPaneBody } from '../state/state-items.js';
 import type { Aggregate, WindowSpec, WindowView } from './definition.js';
 import { closesAt, type WindowBounds } from './windows.js';
 
@@ -63,4 +64,10 @@ export function sliceDueAt(view: SlicedWindowView, sliceStart: number): number {
 /** The watermark at which the last window spanning a slice closes: after that its panes serve nothing. */
 export function sliceRetiresAt(view: SlicedWindowView, sliceStart: number): number {
   return closesAt(sliceStart + view.window.sizeMs, view.allowedLatenessMs ?? 0);
+}
+
+/** A pane as stored, without the TTL attribute a store may hand back in the body: whether it expires is each write's to say. */
+export function withoutTtl(pane: WindowPaneBody): WindowPaneBody {
+  const { expiresAt: _expiresAt, ...rest } = pane as WindowPaneBody & { expiresAt?: number };
+  return rest;
 }

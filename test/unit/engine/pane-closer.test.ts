@@ -314,3 +314,54 @@ describe('closing windows kept in panes, two closers racing', () => {
     ]);
   });
 });
+
+describe('retiring panes', () => {
+  it('leaves the sealed empty panes of an idle partition out of the open-windows index, so they never crowd out what is due', async () => {
+    // Prepare: partition 1 never reports; partition 0 moves through many 1-second slices of 2-second windows.
+    const store = new InMemoryStateStore();
+    const definition = salesProcessor({ partitions: 2, idleTimeoutMs: IDLE_MS, window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    let now = NOW;
+    const feed = feeder(definition, store, () => now);
+    await feed(0, [sale('first', 1100)]);
+    now += 2 * IDLE_MS;
+
+    // Act: a record per slice, the closer after each.
+    for (let t = 1500; t < 12_000; t += 1000) {
+      await feed(0, [sale(`s${t}`, t)]);
+      await closeDueWindows({ definition, store, now: () => now });
+    }
+
+    // Assess: every due item in the index is a pane with something in it.
+    const due = await store.findDueKeyWindows(Number.POSITIVE_INFINITY, 1000);
+    const bodies = await store.read(due);
+    const empty = [...bodies.values()].filter((item) => item.body.kind === 'window-pane' && Object.keys(item.body.keys).length === 0);
+    expect(empty).toEqual([]);
+    expect(panes(store).filter((p) => p.partition === 1).length).toBeGreaterThan(0);
+  });
+
+  it('keeps a slice until every window spanning it is final, even when a later window closes first', async () => {
+    // Prepare: [1000, 3000) loses the race for its result on the first run (another closer would write it);
+    // [2000, 4000) closes. Both span the slice at 2000.
+    const inner = new InMemoryStateStore();
+    const definition = salesProcessor({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    await feeder(definition, inner)(0, [sale('a', 1500), sale('b', 2500), sale('c', 3500), sale('push', 5000, 'other')]);
+    let losing = true;
+    const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
+      write: (write: ItemWrite) => (losing && write.body?.kind === 'final-windows' && write.body.start === 1000 ? Promise.resolve(false) : inner.write(write)),
+    });
+
+    // Act
+    await closeDueWindows({ definition, store, now: () => NOW }, { watermark: 3999 });
+    const slice2000Kept = panes(inner).some((p) => p.start === 2000);
+    losing = false;
+    await closeDueWindows({ definition, store, now: () => NOW }, { watermark: 3999 });
+
+    // Assess
+    expect(slice2000Kept).toBe(true);
+    expect(results(inner).filter(([key]) => key === 'store-1')).toEqual([
+      ['store-1', 0, 2000, ['a'], 1],
+      ['store-1', 1000, 3000, ['a', 'b'], 2],
+      ['store-1', 2000, 4000, ['b', 'c'], 2],
+    ]);
+  });
+});
