@@ -2,6 +2,8 @@ import type { ChangeEvent } from '../../../functions/core/cdc/change-event.js';
 import { executePartition, type PartitionExecutorDeps, type PartitionResult } from '../../../functions/core/engine/partition-executor.js';
 import type { DecodedRecord, RejectedRecord } from '../../../functions/core/handler/decoded-record.js';
 import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
+import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
+import type { ProcessorDefinition } from '../../../functions/core/engine/definition.js';
 import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
 import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
@@ -155,5 +157,40 @@ export class ScriptedStore implements StateStore {
   /** The writes of the commits that went through. */
   public get accepted(): Array<readonly ItemWrite[]> {
     return this.commits.filter((c) => c.committed).map((c) => c.writes);
+  }
+}
+
+/** A sale of the window-closing tests: an id, a key and an event time. */
+export interface Sale {
+  readonly id: string;
+  readonly key: string;
+  readonly t: number;
+}
+
+export const sale = (id: string, t: number, key = 'store-1'): Sale => ({ id, key, t });
+
+/** Feeds sales to one partition of topic 'sales', at the next offsets after what it was fed before. */
+export function feeder(definition: ProcessorDefinition, store: StateStore, clock: () => number = () => NOW) {
+  const next = new Map<number, number>();
+  return async (partition: number, sales: readonly Sale[], now = clock()) => {
+    const firstOffset = next.get(partition) ?? 0;
+    next.set(partition, firstOffset + sales.length);
+    return runPartition({ definition, store, now: () => now }, batch(sales, { firstOffset, partition, topic: 'sales' }));
+  };
+}
+
+/** An emitter that keeps every call, and fails each while `failing` is set, as SQS being down would. */
+export class RecordingEmitter implements WindowEmitter {
+  public readonly calls: WindowEmission[][] = [];
+
+  public constructor(
+    private readonly events: string[] = [],
+    public failing = false,
+  ) {}
+
+  public emit(emissions: readonly WindowEmission[]): Promise<void> {
+    this.events.push('emit');
+    this.calls.push([...emissions]);
+    return this.failing ? Promise.reject(new Error('SQS is down')) : Promise.resolve();
   }
 }

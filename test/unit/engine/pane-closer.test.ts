@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
 import { closeDueWindows } from '../../../functions/core/engine/window-closer.js';
-import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowsBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
 import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import { batch, NOW, runPartition, ScriptedStore } from './engine-fixtures.js';
+import { feeder, NOW, RecordingEmitter, sale, ScriptedStore, type Sale } from './engine-fixtures.js';
 
-interface Sale {
-  readonly id: string;
-  readonly key: string;
-  readonly t: number;
-}
-
-const sale = (id: string, t: number, key = 'store-1'): Sale => ({ id, key, t });
 const IDLE_MS = 60_000;
 
 /** A view that can merge its partials, so it is kept in per-partition panes. */
@@ -37,26 +29,6 @@ function salesProcessor(options: { partitions?: number; allowedLatenessMs?: numb
       },
     ],
   });
-}
-
-/** Feeds sales to one partition, at the next offsets after what it was fed before. */
-function feeder(definition: ProcessorDefinition, store: StateStore, now: () => number = () => NOW) {
-  const next = new Map<number, number>();
-  return async (partition: number, sales: readonly Sale[]) => {
-    const firstOffset = next.get(partition) ?? 0;
-    next.set(partition, firstOffset + sales.length);
-    return runPartition({ definition, store, now }, batch(sales, { firstOffset, partition, topic: 'sales' }));
-  };
-}
-
-class RecordingEmitter implements WindowEmitter {
-  public readonly calls: WindowEmission[][] = [];
-  public failing = false;
-
-  public emit(emissions: readonly WindowEmission[]): Promise<void> {
-    this.calls.push([...emissions]);
-    return this.failing ? Promise.reject(new Error('SQS is down')) : Promise.resolve();
-  }
 }
 
 const results = (store: InMemoryStateStore): Array<[string, number, number, unknown, number]> =>
@@ -172,8 +144,7 @@ describe('closing windows kept in per-partition panes', () => {
     const store = new InMemoryStateStore();
     const definition = salesProcessor();
     await feeder(definition, store)(0, [sale('a', 1200), sale('z', 3000, 'other')]);
-    const emitter = new RecordingEmitter();
-    emitter.failing = true;
+    const emitter = new RecordingEmitter([], true);
 
     // Act
     const failed = await closeDueWindows({ definition, store, emitter, now: () => NOW }).catch((error: unknown) => error);

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
 import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
 import { closeDueWindows, type WindowCloserDeps } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError, type StateStore } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError } from '../../../functions/core/state/state-store.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
 import { caught } from '../../helpers/caught.js';
-import { batch, decoded, finalWindowOf, keyWindowsOf, NOW, openWindows, runPartition, ScriptedStore } from './engine-fixtures.js';
-
-interface Sale {
-  readonly id: string;
-  readonly key: string;
-  readonly t: number;
-}
-
-const sale = (id: string, t: number, key = 'store-1'): Sale => ({ id, key, t });
+import { decoded, feeder, finalWindowOf, keyWindowsOf, NOW, openWindows, RecordingEmitter, runPartition, sale, ScriptedStore, type Sale } from './engine-fixtures.js';
 
 const IDLE_MS = 60_000;
 
@@ -42,30 +33,6 @@ function salesProcessor(options: { partitions?: number; allowedLatenessMs?: numb
       },
     ],
   });
-}
-
-/** Feeds sales to one partition, at the next offsets after what it was fed before. */
-function feeder(definition: ProcessorDefinition, store: StateStore) {
-  const next = new Map<number, number>();
-  return async (partition: number, sales: readonly Sale[], now = NOW) => {
-    const firstOffset = next.get(partition) ?? 0;
-    next.set(partition, firstOffset + sales.length);
-    return runPartition({ definition, store, now: () => now }, batch(sales, { firstOffset, partition, topic: 'sales' }));
-  };
-}
-
-class RecordingEmitter implements WindowEmitter {
-  public readonly calls: WindowEmission[][] = [];
-  public constructor(
-    private readonly events: string[] = [],
-    private readonly failing = false,
-  ) {}
-
-  public emit(emissions: readonly WindowEmission[]): Promise<void> {
-    this.events.push('emit');
-    this.calls.push([...emissions]);
-    return this.failing ? Promise.reject(new Error('SQS is down')) : Promise.resolve();
-  }
 }
 
 const close = (deps: Omit<WindowCloserDeps, 'now'> & { now?: () => number }) => closeDueWindows({ now: () => NOW, ...deps });
