@@ -16,7 +16,7 @@ export interface ItemWrite {
   readonly expectedRev: number;
   /** The new body, or null to delete the item. */
   readonly body: StateBody | null;
-  /** For key-window items with open windows: when the earliest closes (indexed for closing). */
+  /** For key-window items and window panes with windows to close: when the earliest closes (indexed for closing). */
   readonly closesAt?: number;
   /** Epoch seconds after which the item may be removed by TTL. */
   readonly expiresAt?: number;

@@ -11,7 +11,7 @@ export interface ItemId {
   readonly sk: string;
 }
 
-/** Sparse index of key-window items that have open windows, by the time the earliest one closes. */
+/** Sparse index of what has windows to close (key-window items, window panes), by the time the earliest one closes. */
 export const OPEN_WINDOWS_INDEX = 'open-windows';
 /** Write sharding of the open-windows index, so closing is not one hot index partition. */
 export const OPEN_WINDOW_SHARDS = 8;
