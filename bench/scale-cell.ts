@@ -7,9 +7,9 @@
  * behind the local MSK mapping, on a fresh `orders` topic of P partitions
  * and fresh tables:
  *
- * 1. idle: the processes sit in their group for a few seconds; their CPU
- *    then is what polling alone costs;
- * 2. warm-up: a small batch of orders, drained; its rate sizes the drain;
+ * 1. warm-up: a small batch of orders, drained; its rate sizes the drain;
+ * 2. idle: the warm processes sit in their group for a few seconds; their
+ *    CPU then is what polling alone costs;
  * 3. drain: N orders, encoded first and sent as fast as Kafka takes them,
  *    timed from the first invocation to the last before every offset is
  *    committed; CPU and DynamoDB writes are read from each process's
@@ -43,8 +43,8 @@ import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.j
 import type { ScaleCell } from './figures.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
 import {
-  cellKey, checkRevenue, SCALE_CHILD_CONFIG, failedCell, pacedPhase, redeliveredPartitions, sizeDrain, summariseCell,
-  type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type ScaleSizing,
+  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, pacedPhase, redeliveredPartitions, sizeDrain, summariseCell,
+  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type ScaleSizing,
 } from './scale-plan.js';
 import { plannedRevenue } from './workload.js';
 
@@ -196,7 +196,7 @@ interface Observed {
   readonly at: number;
   readonly phase: Phase;
 }
-type Phase = 'idle' | 'warm-up' | 'drain' | 'paced';
+type Phase = 'starting' | 'warm-up' | 'idle' | 'drain' | 'paced';
 
 /** Runs one cell on the stack; throws when it cannot finish. */
 async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config: ScaleChildConfig): Promise<{ cell: ScaleCell; notes: string[] }> {
@@ -216,7 +216,7 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     await createKeyTable(stack.dynamodb, stateTable, 'pk');
   }
 
-  let phase: Phase = 'idle';
+  let phase: Phase = 'starting';
   const invocations: Observed[] = [];
   const stats: Array<{ stats: PartitionStatsLine; phase: Phase }> = [];
   const probeWaiters = new Map<number, Array<(sample: ProbeSample) => void>>();
@@ -288,12 +288,7 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
         ),
       );
 
-    // 1. Idle: what polling alone costs each process.
-    const idleBefore = await sample();
-    await sleep(sizing.idleSeconds * 1000);
-    const idleAfter = await sample();
-
-    // 2. Warm-up; its rate sizes the drain.
+    // 1. Warm-up; its rate sizes the drain.
     const startAt = Date.now() - 60_000;
     let planned = planOrders(sizing.warmUpRecords, { seed: config.seed, startAt });
     phase = 'warm-up';
@@ -304,6 +299,13 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     const drainSize = sizeDrain(warmRate, config.drainTargetSeconds, sizing.drain);
     write(`${label}: ${drainSize.why}`);
     notes.push(`drain sized: ${drainSize.why}`);
+
+    // 2. Idle, warm: what polling alone costs each process (right after start, the tail of start-up would count too).
+    phase = 'idle';
+    await sleep(250);
+    const idleBefore = await sample();
+    await sleep(sizing.idleSeconds * 1000);
+    const idleAfter = await sample();
 
     // 3. Drain: everything encoded before the clock starts, then sent as fast as Kafka takes it.
     planned = planOrders(sizing.warmUpRecords + drainSize.records, { seed: config.seed, startAt });
@@ -338,24 +340,27 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     write(`${label}: ${check.exact ? 'exact' : 'NOT EXACT'}: ${check.checked} store-minutes checked, ${check.differing} differ${check.example === undefined ? '' : `, e.g. ${check.example}`}`);
     if (!check.exact) notes.push(`not exact: ${check.differing} of ${check.checked} store-minutes differ from the plan, e.g. ${check.example ?? 'none'}`);
 
-    const cellStats = stats.filter((s) => s.phase !== 'idle').map((s) => s.stats);
-    const cell = summariseCell(
-      {
-        spec,
-        drainRecords: drainSize.records,
-        drainStartedAt: drained.start,
-        drainEndedAt: drained.end,
-        idle: { before: idleBefore, after: idleAfter },
-        drain: { before: drainBefore, after: drainAfter },
-        drainStats: stats.filter((s) => s.phase === 'drain').map((s) => s.stats),
-        redeliveredPartitions: redeliveredPartitions(cellStats, invocations.filter((i) => i.phase !== 'idle').map((i) => i.line)),
-        pacedLatenciesMs,
-        pacedRatePerSec: paced.ratePerSec,
-        exact: check.exact,
-      },
-      { commit: config.commit, measuredAt: new Date().toISOString() },
+    const cellStats = stats.map((s) => s.stats);
+    const observation: CellObservation = {
+      spec,
+      drainRecords: drainSize.records,
+      drainStartedAt: drained.start,
+      drainEndedAt: drained.end,
+      idle: { before: idleBefore, after: idleAfter },
+      drain: { before: drainBefore, after: drainAfter },
+      drainStats: stats.filter((s) => s.phase === 'drain').map((s) => s.stats),
+      redeliveredPartitions: redeliveredPartitions(cellStats, invocations.map((i) => i.line)),
+      pacedLatenciesMs,
+      pacedRatePerSec: paced.ratePerSec,
+      exact: check.exact,
+    };
+    const cpu = drainCpu(observation);
+    const lost = drainAfter.reduce((n, end) => n + end.dynamodb.failedRequests - (drainBefore.find((s) => s.pid === end.pid)?.dynamodb.failedRequests ?? 0), 0);
+    notes.push(
+      `drain CPU ${Math.round(cpu.grossMs)} ms over ${spec.processors} processes, less ${Math.round(cpu.idleMs)} ms of idle polling; ` +
+        `${lost} failed DynamoDB write requests (lost conditions) in the drain; ${pacedLatenciesMs.length} latency samples`,
     );
-    return { cell, notes };
+    return { cell: summariseCell(observation, { commit: config.commit, measuredAt: new Date().toISOString() }), notes };
   } finally {
     await producer.disconnect().catch(() => undefined);
     await Promise.all(processors.map((p) => p.stop().catch(() => undefined)));

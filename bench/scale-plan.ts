@@ -66,11 +66,15 @@ export function cellKey(cell: Pick<ScaleCell, 'design' | 'partitions' | 'process
   return `${cell.design} ${cell.partitions}×${cell.processors} b${cell.batchSize}`;
 }
 
-/** The cells to measure, in the order they run: designs as given, then partitions, processors, batch size. */
+/**
+ * The cells to measure, in the order they run: designs as given, then
+ * partitions, processors, batch size. `only` picks from the full grid.
+ */
 export function scaleGrid(designs: readonly RunnableDesign[], options: { quick?: boolean; only?: readonly CellSelector[] } = {}): CellSpec[] {
   const cells: CellSpec[] = [];
   for (const design of designs) {
-    if (options.quick === true) {
+    // --quick alone runs the quick grid; with --cells, tiny sizes on the cells named.
+    if (options.quick === true && (options.only === undefined || options.only.length === 0)) {
       cells.push(...QUICK_GRID.filter((c) => c.design === design).map((c) => ({ ...c, batchSize: DEFAULT_BATCH_SIZE })));
     } else if (design === 'ours') {
       const { partitions, processors, batchSizes } = FULL_GRID.ours;
@@ -145,7 +149,7 @@ export interface ScaleSizing {
   readonly drain: DrainSizing;
   /** Paced phase: this share of the drain's measured rate, for this long. */
   readonly paced: { readonly share: number; readonly seconds: number; readonly minRecords: number };
-  /** Seconds the processes sit idle in their group, to measure what polling alone costs. */
+  /** Seconds the warm processes sit idle in their group, to measure what polling alone costs. */
   readonly idleSeconds: number;
 }
 
@@ -159,17 +163,17 @@ export interface DrainSizing {
 }
 
 export const FULL_SIZING: ScaleSizing = {
-  warmUpRecords: 1_000,
+  warmUpRecords: 500,
   drain: { targetSeconds: 40, minRecords: 2_000, maxRecords: 40_000, roundTo: 500 },
   paced: { share: 0.5, seconds: 20, minRecords: 200 },
-  idleSeconds: 3,
+  idleSeconds: 5,
 };
 
 export const QUICK_SIZING: ScaleSizing = {
   warmUpRecords: 100,
   drain: { targetSeconds: 3, minRecords: 300, maxRecords: 600, roundTo: 100 },
   paced: { share: 0.5, seconds: 4, minRecords: 40 },
-  idleSeconds: 1,
+  idleSeconds: 2,
 };
 
 /** Seconds a cell takes besides its drain: processes starting, idle, warm-up, the paced phase and its tail, the check, the stop. */

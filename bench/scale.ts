@@ -103,7 +103,7 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
       `(seed ${config.seed}, orders only: no repeats, late events or poison), written as the outbox would: keyed by order id, on the partition the key hashes to, Glue-framed Avro by the writer's version (v1..v3, every other one zlib-compressed).`,
     'Designs: "ours" is functions/order-analytics/handler.ts of the checkout; "powertools" is bench/scale-powertools-handler.ts (makeIdempotent keyed on event_id around a per-record handler ADDing to store-minute and customer-minute items) ' +
       'on the same decode path; "previous" is "ours" measured on an earlier commit and recorded with --save-as previous.',
-    `Phases: ${sizing.idleSeconds} s idle in the group; a warm-up of ${sizing.warmUpRecords} orders, drained; the drain; a paced phase; then the check. Only the drain and the paced phase give figures.`,
+    `Phases: a warm-up of ${sizing.warmUpRecords} orders, drained; ${sizing.idleSeconds} s idle in the group; the drain; a paced phase; then the check. Only the drain and the paced phase give figures.`,
     `Sizing: ${budgetWhy}. The drain is the warm-up's rate × that target, rounded up to ${sizing.drain.roundTo}, between ${sizing.drain.minRecords} and ${sizing.drain.maxRecords} records. ` +
       `The paced phase runs at ${Math.round(sizing.paced.share * 100)} % of the drain's measured rate for ${sizing.paced.seconds} s (at least ${sizing.paced.minRecords} records).`,
     'records/s: drain records ÷ time from the first drain invocation\'s start to the end of the last one before every partition\'s committed offset reached its end (lag 0) and the ends added up to every record produced. ' +
@@ -114,7 +114,8 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
       'read before and after the drain; WCU by DynamoDB\'s pricing from item sizes (transactional writes 2 per KB; a transaction\'s updates sized by key, a lower bound; failed requests, i.e. lost conditions, cost no units here). ' +
       'Open-windows index writes are counted per process, so with C > 1 they are approximate.',
     'CPU ms per 1,000 drained records: process.cpuUsage() (user + system, every thread) of the processor processes, read by the probe before and after the drain, ' +
-      'less each process\'s idle rate (its CPU over the idle period ÷ that period) × the drain\'s wall time: what the pollers would have burnt doing nothing. Lambda bills time, not CPU; this is the CPU a Lambda would need.',
+      'less each process\'s idle rate (its CPU over the idle period after the warm-up ÷ that period) × the drain\'s wall time: what the pollers would have burnt doing nothing. ' +
+      'What the local mapping does for records while busy (fetching, building each MSK event), which AWS\'s pollers do outside the function, is still in it. Lambda bills time, not CPU; this is the CPU a Lambda would need.',
     'e2e p50/p99: per record of the paced phase, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only.',
     'exact: the state after the paced phase against the plan, per store and minute (orders and integer cents), both ways: the engine\'s final and open store-revenue windows (reconcile.ts storeRevenueWindows; a window both closed and open fails the cell), ' +
       'the Powertools design\'s STORE#<store>#<minute> items. A cell that is not exact is printed with its figures in brackets and recorded with exact: false.',

@@ -68,6 +68,11 @@ describe('the scale grid', () => {
     expect(parseCellSelector('3x1@500')).toEqual({ partitions: 3, processors: 1, batchSize: 500 });
   });
 
+  it('picks --quick --cells from the full grid', () => {
+    // Act & Assess
+    expect(scaleGrid(['ours'], { quick: true, only: [parseCellSelector('24x6')] }).map(cellKey)).toEqual(['ours 24×6 b100']);
+  });
+
   it('has tiny cells of every design for --quick', () => {
     // Act
     const cells = scaleGrid(['ours', 'powertools'], { quick: true });
