@@ -323,7 +323,8 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
 
     // 4. Paced, below saturation, for latency.
     const paced = pacedPhase(drainPerSec, sizing.paced);
-    write(`${label}: drained ${drainSize.records} records at ${Math.round(drainPerSec)}/s; paced phase ${paced.why}`);
+    // No figure of the cell is printed before its check: the paced phase's sizing goes with the cell's notes.
+    write(`${label}: drained ${drainSize.records} records; paced phase of ${paced.records} records`);
     notes.push(`paced phase: ${paced.why}`);
     planned = planOrders(sizing.warmUpRecords + drainSize.records + paced.records, { seed: config.seed, startAt });
     const pacedMessages = encodeOrders(planned.slice(sizing.warmUpRecords + drainSize.records), spec.partitions, stack.orderSchemaIds, sizing.warmUpRecords + drainSize.records);
