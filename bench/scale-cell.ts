@@ -19,6 +19,7 @@
  *
  * Prints one JSON object a line on stdout: progress lines and each cell.
  */
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -87,6 +88,7 @@ function emit(message: ScaleChildMessage): void {
 }
 
 const write = (line: string): void => emit({ type: 'line', line });
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const messageOf = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 async function startScaleStack(): Promise<ScaleStack> {
@@ -463,9 +465,10 @@ async function main(config: ScaleChildConfig): Promise<void> {
   try {
     for (const [index, spec] of config.cells.entries()) {
       const started = Date.now();
+      const loadBefore = load();
       try {
         const { cell, notes } = await runCell(stack, spec, index, config);
-        emit({ type: 'cell', cell, notes: [...notes, `cell took ${Math.round((Date.now() - started) / 1000)} s in all`] });
+        emit({ type: 'cell', cell, notes: [...notes, `cell took ${Math.round((Date.now() - started) / 1000)} s in all; load average at its start ${loadBefore}, at its end ${load()}`] });
       } catch (error) {
         write(`cell ${index + 1}/${config.cells.length} ${cellKey(spec)} failed: ${messageOf(error)}`);
         emit({ type: 'cell', cell: failedCell(spec, messageOf(error), { commit: config.commit, measuredAt: new Date().toISOString() }), notes: [] });
