@@ -56,6 +56,49 @@ export interface EndToEndFigures {
   readonly requestedProduceRatePerSec: number;
 }
 
+/** A design the scale bench measures: the engine of the checkout, a Powertools user's processor, or the engine as recorded before a rewrite. */
+export type ScaleDesign = 'ours' | 'powertools' | 'previous';
+
+/**
+ * One cell of `npm run bench -- scale`: a design at P partitions, C
+ * processor processes in one consumer group and a batch size, on the local
+ * stack. Per-record figures are of the drain phase. A figure a failed cell
+ * could not measure is null; a cell whose state did not match the plan has
+ * `exact: false`, and its figures are not valid.
+ */
+export interface ScaleCell {
+  readonly design: ScaleDesign;
+  readonly partitions: number;
+  readonly processors: number;
+  readonly batchSize: number;
+  /** Records drained per second, from the first invocation to the last commit. */
+  readonly recordsPerSec: number | null;
+  /** Lost transaction conditions per committed transaction (engine partition stats); null for a design without them. */
+  readonly conflictsPerCommit: number | null;
+  /** Partition batches handed back for redelivery over the cell (gave up, or the whole invocation failed). */
+  readonly redeliveredPartitions: number | null;
+  readonly requestsPer1000: number | null;
+  readonly itemsPer1000: number | null;
+  readonly wcuPer1000: number | null;
+  /** CPU of the processor processes per 1,000 records, less their idle polling. */
+  readonly cpuMsPer1000: number | null;
+  /** Kafka timestamp to committed, at a paced rate below saturation. */
+  readonly e2eP50Ms: number | null;
+  readonly e2eP99Ms: number | null;
+  /** The state at the end equals the plan's revenue per store-minute. */
+  readonly exact: boolean;
+  /** Records of the drain phase. */
+  readonly drainRecords?: number;
+  /** Records per second asked of the paced phase. */
+  readonly pacedRatePerSec?: number;
+  /** Commit of the checkout measured (short sha, `+dirty` when it had changes). */
+  readonly commit?: string;
+  /** ISO 8601. */
+  readonly measuredAt?: string;
+  /** Why the cell has no or invalid figures. */
+  readonly error?: string;
+}
+
 /** The machine a run was taken on. */
 export interface BenchMachine {
   readonly node: string;
@@ -73,6 +116,8 @@ export interface BenchResults extends DecodeFigures, DynamoDbWriteFigures, Bundl
   readonly wallSeconds: number;
   /** ISO 8601. */
   readonly measuredAt: string;
+  /** Cells of `npm run bench -- scale`; a plain `npm run bench` keeps them as they are. */
+  readonly scale?: readonly ScaleCell[];
 }
 
 /** One row of the printed table: a figure, the alternative beside it, and what it is. */

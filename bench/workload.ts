@@ -124,7 +124,7 @@ export function benchWorkload(options: BenchWorkloadOptions = {}): BenchWorkload
   };
 }
 
-function plannedRevenue(orders: readonly OrderStep[]): Map<string, { orders: number; revenueCents: number }> {
+export function plannedRevenue(orders: readonly OrderStep[]): Map<string, { orders: number; revenueCents: number }> {
   const revenue = new Map<string, { orders: number; revenueCents: number }>();
   for (const step of orders) {
     const at = step.order.createdAt.getTime();

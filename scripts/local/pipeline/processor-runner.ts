@@ -30,6 +30,8 @@ export interface StartProcessorOptions {
    */
   readonly env: Record<string, string>;
   readonly onInvoke?: (summary: InvokeLine) => void;
+  /** Every other line of its stdout (the handler's logs, a probe's lines), as it arrives. @default only logged */
+  readonly onOutput?: (line: string) => void;
   /**
    * Which of several processes of the processor this is, for a run with more
    * than one in its consumer group: its log is `processor-<name>-<instance>.log`.
@@ -93,12 +95,11 @@ export async function startProcessor(options: StartProcessorOptions): Promise<Ru
     tee.write(`${line}\n`);
     const parsed = parseLine(line);
     if (parsed?.type === 'started') started();
-    if (parsed?.type === 'invoke') {
-      try {
-        options.onInvoke?.(parsed);
-      } catch (error) {
-        tee.write(`[processor-runner] onInvoke threw: ${error instanceof Error ? error.message : String(error)}\n`);
-      }
+    try {
+      if (parsed?.type === 'invoke') options.onInvoke?.(parsed);
+      else if (parsed === undefined) options.onOutput?.(line);
+    } catch (error) {
+      tee.write(`[processor-runner] ${parsed === undefined ? 'onOutput' : 'onInvoke'} threw: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   });
   const drained = new Promise<void>((resolve) => lines.once('close', resolve)).then(() => new Promise<void>((resolve) => tee.end(resolve)));

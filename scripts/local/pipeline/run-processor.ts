@@ -16,7 +16,8 @@
  * mapping gracefully (in-flight invocations finish and commit) and exits 0.
  */
 import { access } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -67,6 +68,10 @@ const runnerEnvironment = z.object({
   RTP_ESM_REPORT_BATCH_ITEM_FAILURES: flag.optional(),
   RTP_ESM_FUNCTION_TIMEOUT_MS: integer.optional(),
   RTP_ESM_ON_FAILURE_QUEUE_URL: z.url('must be the URL of the SQS on-failure queue').optional(),
+  /** A module exporting `handler`, run instead of functions/<RTP_PROCESSOR>/handler.ts (a benchmark's alternative processor). */
+  RTP_HANDLER_MODULE: z.string().min(1).optional(),
+  /** A measurement's module, imported before the handler so it sees the SDK clients the handler makes at import (bench/scale-probe.ts). */
+  RTP_PROBE_MODULE: z.string().min(1).optional(),
 });
 export type RunnerEnvironment = z.infer<typeof runnerEnvironment>;
 
@@ -98,16 +103,17 @@ export interface StartedLine {
 export type RunnerLine = InvokeLine | StartedLine;
 
 /** Imports the handler module; only once the environment is in place, since handler modules read it at import. */
-async function loadHandler(processor: string): Promise<KafkaLambdaHandler> {
-  const url = new URL(`../../../functions/${processor}/handler.ts`, import.meta.url);
+async function loadHandler(processor: string, handlerModule: string | undefined): Promise<KafkaLambdaHandler> {
+  const url = handlerModule === undefined ? new URL(`../../../functions/${processor}/handler.ts`, import.meta.url) : pathToFileURL(resolve(handlerModule));
+  const where = handlerModule ?? `functions/${processor}/handler.ts`;
   try {
     await access(fileURLToPath(url));
   } catch (cause) {
-    throw new RunProcessorError(`No handler module for processor '${processor}' at functions/${processor}/handler.ts`, RunProcessorErrorReason.UNKNOWN_PROCESSOR, { cause });
+    throw new RunProcessorError(`No handler module for processor '${processor}' at ${where}`, RunProcessorErrorReason.UNKNOWN_PROCESSOR, { cause });
   }
   const module = (await import(url.href)) as { handler?: unknown };
   if (typeof module.handler !== 'function') {
-    throw new RunProcessorError(`functions/${processor}/handler.ts exports no function named handler`, RunProcessorErrorReason.INVALID_HANDLER);
+    throw new RunProcessorError(`${where} exports no function named handler`, RunProcessorErrorReason.INVALID_HANDLER);
   }
   return module.handler as KafkaLambdaHandler;
 }
@@ -118,7 +124,8 @@ function emit(line: RunnerLine): void {
 
 async function main(): Promise<void> {
   const config = readRunnerEnvironment();
-  const handler = await loadHandler(config.RTP_PROCESSOR);
+  if (config.RTP_PROBE_MODULE !== undefined) await import(pathToFileURL(resolve(config.RTP_PROBE_MODULE)).href);
+  const handler = await loadHandler(config.RTP_PROCESSOR, config.RTP_HANDLER_MODULE);
   const functionName = config.RTP_FUNCTION_NAME ?? config.RTP_PROCESSOR;
   const consumerGroupId = config.RTP_ESM_CONSUMER_GROUP_ID ?? `rtp-${config.RTP_PROCESSOR}`;
 

@@ -1,0 +1,487 @@
+/**
+ * The measuring process of `npm run bench -- scale` (started by scale.ts
+ * with its own RTP_STATE_DIR): a local stack of Kafka, DynamoDB Local and
+ * moto (Glue registry, SQS, S3, as the demo uses them), then each cell in
+ * turn on it. A cell is order-analytics, as the engine's handler or as the
+ * Powertools design, run as C processor processes in one consumer group
+ * behind the local MSK mapping, on a fresh `orders` topic of P partitions
+ * and fresh tables:
+ *
+ * 1. warm-up: a small batch of orders, drained; its rate sizes the drain;
+ * 2. idle: the warm processes sit in their group for a few seconds; their
+ *    CPU then is what polling alone costs;
+ * 3. drain: N orders, encoded first and sent as fast as Kafka takes them,
+ *    timed from the first invocation to the last before every offset is
+ *    committed; CPU and DynamoDB writes are read from each process's
+ *    probe (scale-probe.ts) before and after;
+ * 4. paced: orders at half the drain's rate, for end-to-end latency;
+ * 5. check: the state's revenue per store-minute against the plan's.
+ *
+ * Prints one JSON object a line on stdout: progress lines and each cell.
+ */
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Admin, Message } from 'kafkajs';
+import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store-client.js';
+import { parseAvroSchema } from '../functions/core/serde/avro-schema.js';
+import { GlueCompression, writeGlueFrame } from '../functions/core/serde/glue-wire-format.js';
+import { subjectSchema } from '../functions/core/serde/subject-schema.js';
+import { orderAnalytics } from '../functions/order-analytics/definition.js';
+import { DYNAMODB_DATA_DIR, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../scripts/local/dynamodb-local.js';
+import { kafkaClient, startKafka } from '../scripts/local/kafka.js';
+import { awsEnvironment, LOCAL_AWS, startMoto } from '../scripts/local/moto.js';
+import { ORDERS_TOPIC } from '../scripts/local/pipeline/connectors.js';
+import { keyPartition, latenessRulesOf, plannedLateness } from '../scripts/local/pipeline/planned-lateness.js';
+import { startProcessor, type InvokeLine, type RunningProcessor } from '../scripts/local/pipeline/processor-runner.js';
+import { storeRevenueWindows, STORE_REVENUE_VIEW } from '../scripts/local/pipeline/reconcile.js';
+import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
+import { registerSubjects } from '../scripts/local/pipeline/schemas.js';
+import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.js';
+import type { ScaleCell } from './figures.js';
+import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
+import {
+  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, pacedPhase, redeliveredPartitions, sizeDrain, summariseCell,
+  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type ScaleSizing,
+} from './scale-plan.js';
+import { plannedRevenue } from './workload.js';
+
+export interface ScaleChildConfig {
+  readonly cells: readonly CellSpec[];
+  readonly sizing: ScaleSizing;
+  readonly drainTargetSeconds: number;
+  readonly commit: string;
+  readonly seed: number;
+}
+
+/** What the measuring process prints on stdout, one JSON object a line. */
+export type ScaleChildMessage =
+  | { readonly type: 'line'; readonly line: string }
+  | { readonly type: 'cell'; readonly cell: ScaleCell; readonly notes: readonly string[] }
+  | { readonly type: 'error'; readonly message: string };
+
+const REGISTRY = 'realtime-pipeline-scale';
+const BUCKET = 'realtime-pipeline-scale-dead-letters';
+const PROBE = fileURLToPath(new URL('./scale-probe.ts', import.meta.url));
+const POWERTOOLS_HANDLER = fileURLToPath(new URL('./scale-powertools-handler.ts', import.meta.url));
+/** A drain or paced phase that has not finished after this many times its expected length has failed. */
+const PHASE_TIMEOUT = { factor: 6, minMs: 180_000 } as const;
+const PRODUCE_CHUNK = 500;
+
+interface ScaleStack {
+  readonly bootstrapServers: string;
+  readonly dynamodbEndpoint: string;
+  readonly motoEndpoint: string;
+  /** orders v1..v3 → Glue schema version id. */
+  readonly orderSchemaIds: ReadonlyMap<number, string>;
+  readonly queues: { readonly deadLetter: string; readonly onFailure: string; readonly alerts: string };
+  readonly admin: Admin;
+  readonly dynamodb: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+function emit(message: ScaleChildMessage): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+const write = (line: string): void => emit({ type: 'line', line });
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const messageOf = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+async function startScaleStack(): Promise<ScaleStack> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const started = await Promise.allSettled([
+      startKafka({ fresh: true, onProgress: (l) => write(`  ${l}`) }),
+      // On disk, as the local stack runs it.
+      startDynamoDbLocal({ inMemory: false, dataDir: DYNAMODB_DATA_DIR, onProgress: (l) => write(`  ${l}`) }),
+      startMoto({ onProgress: (l) => write(`  ${l}`) }),
+    ]);
+    for (const outcome of started) if (outcome.status === 'fulfilled') stops.push(() => outcome.value.stop());
+    const failure = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    const [kafka, dynamodbLocal, moto] = started.map((o) => (o as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<typeof startKafka>>,
+      Awaited<ReturnType<typeof startDynamoDbLocal>>,
+      Awaited<ReturnType<typeof startMoto>>,
+    ];
+    const subjects = await registerSubjects({ motoEndpoint: moto.endpoint, registryName: REGISTRY });
+    const orderSchemaIds = subjects.get('orders');
+    if (orderSchemaIds === undefined) throw new Error('schemas/ has no orders subject');
+    const sqs = new SQSClient({ endpoint: moto.endpoint, ...LOCAL_AWS });
+    const queue = async (name: string, attributes: Record<string, string> = {}): Promise<string> => {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+      if (QueueUrl === undefined) throw new Error(`moto gave no URL for queue ${name}`);
+      return QueueUrl;
+    };
+    const queues = {
+      deadLetter: await queue('order-analytics-dlq'),
+      onFailure: await queue('order-analytics-on-failure'),
+      alerts: await queue('order-analytics-alerts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'false' }),
+    };
+    sqs.destroy();
+    const s3 = new S3Client({ endpoint: moto.endpoint, ...LOCAL_AWS, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    s3.destroy();
+    const admin = kafkaClient(kafka.bootstrapServers, 'rtp-scale-admin').admin();
+    await admin.connect();
+    stops.push(() => admin.disconnect());
+    const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    stops.push(() => Promise.resolve(dynamodb.destroy()));
+    return {
+      bootstrapServers: kafka.bootstrapServers,
+      dynamodbEndpoint: dynamodbLocal.endpoint,
+      motoEndpoint: moto.endpoint,
+      orderSchemaIds,
+      queues,
+      admin,
+      dynamodb,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** A fresh `orders` topic with `partitions`: the engine judges watermarks over the topic its definition names, so the name stays. */
+async function recreateTopic(admin: Admin, partitions: number): Promise<void> {
+  if ((await admin.listTopics()).includes(ORDERS_TOPIC)) await admin.deleteTopics({ topics: [ORDERS_TOPIC], timeout: 30_000 });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await admin.listTopics()).includes(ORDERS_TOPIC)) throw Object.assign(new Error('still being deleted'), { type: 'TOPIC_ALREADY_EXISTS' });
+      await admin.createTopics({ topics: [{ topic: ORDERS_TOPIC, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      const metadata = await admin.fetchTopicMetadata({ topics: [ORDERS_TOPIC] });
+      if (metadata.topics[0]?.partitions.length === partitions) return;
+    } catch (error) {
+      if ((error as { type?: unknown }).type !== 'TOPIC_ALREADY_EXISTS' || Date.now() > deadline) throw error;
+    }
+    await sleep(250);
+  }
+}
+
+async function createKeyTable(client: DynamoDBClient, tableName: string, key: string, ttlAttribute?: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  if (ttlAttribute !== undefined) await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
+}
+
+/** The workload's orders as the outbox would publish them: keyed by order id, on the partition the key hashes to, Glue-framed by their writer's version. */
+function encodeOrders(orders: readonly OrderStep[], partitions: number, schemaIds: ReadonlyMap<number, string>, first: number): Message[] {
+  const writers = new Map(([1, 2, 3] as const).map((v) => [v, parseAvroSchema(subjectSchema('orders', v))]));
+  return orders.map((step, i) => {
+    const schemaVersionId = schemaIds.get(step.schemaVersion);
+    const writer = writers.get(step.schemaVersion);
+    if (schemaVersionId === undefined || writer === undefined) throw new Error(`no registered schema for orders v${step.schemaVersion}`);
+    // Every other one zlib-compressed, as the workload's producers do.
+    const value = writeGlueFrame(schemaVersionId, writer.toBuffer(orderEventValue(step)), (first + i) % 2 === 0 ? GlueCompression.NONE : GlueCompression.ZLIB);
+    return { key: step.order.orderId, value, partition: keyPartition(step.order.orderId, partitions) };
+  });
+}
+
+interface Observed {
+  readonly line: InvokeLine;
+  readonly at: number;
+  readonly phase: Phase;
+}
+type Phase = 'starting' | 'warm-up' | 'idle' | 'drain' | 'paced';
+
+/** Runs one cell on the stack; throws when it cannot finish. */
+async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config: ScaleChildConfig): Promise<{ cell: ScaleCell; notes: string[] }> {
+  const { sizing } = config;
+  const label = `cell ${index + 1}/${config.cells.length} ${cellKey(spec)}`;
+  const notes: string[] = [];
+  const suffix = `${index}-${Date.now().toString(36)}`;
+  const group = `rtp-scale-${suffix}`;
+  const stateTable = `scale-${suffix}-state`;
+  const idempotencyTable = `scale-${suffix}-idempotency`;
+  const tables = spec.design === 'ours' ? [stateTable] : [stateTable, idempotencyTable];
+
+  await recreateTopic(stack.admin, spec.partitions);
+  if (spec.design === 'ours') await createStateTable(stack.dynamodb, stateTable);
+  else {
+    await createKeyTable(stack.dynamodb, idempotencyTable, 'id', 'expiration');
+    await createKeyTable(stack.dynamodb, stateTable, 'pk');
+  }
+
+  let phase: Phase = 'starting';
+  const invocations: Observed[] = [];
+  const stats: Array<{ stats: PartitionStatsLine; phase: Phase }> = [];
+  const probeWaiters = new Map<number, Array<(sample: ProbeSample) => void>>();
+  const onOutput = (line: string): void => {
+    const probe = parseProbeLine(line);
+    if (probe !== undefined) {
+      probeWaiters.get(probe.pid)?.shift()?.(probe);
+      return;
+    }
+    if (!line.includes('"Partition processed"')) return;
+    try {
+      const parsed = JSON.parse(line) as { message?: unknown; stats?: PartitionStatsLine };
+      if (parsed.message === 'Partition processed' && parsed.stats !== undefined) stats.push({ stats: parsed.stats, phase });
+    } catch {
+      // Not a log line of the handler's.
+    }
+  };
+  const env: Record<string, string> = {
+    ...awsEnvironment(stack.motoEndpoint),
+    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+    STATE_TABLE_NAME: stateTable,
+    INPUT_PARTITIONS: String(spec.partitions),
+    SCHEMA_REGISTRY_NAME: REGISTRY,
+    DEAD_LETTER_QUEUE_URL: stack.queues.deadLetter,
+    DEAD_LETTER_BUCKET: BUCKET,
+    RTP_KAFKA_BOOTSTRAP_SERVERS: stack.bootstrapServers,
+    RTP_ESM_TOPICS: ORDERS_TOPIC,
+    RTP_ESM_CONSUMER_GROUP_ID: group,
+    RTP_ESM_BATCH_SIZE: String(spec.batchSize),
+    RTP_ESM_ON_FAILURE_QUEUE_URL: stack.queues.onFailure,
+    RTP_PROBE_MODULE: PROBE,
+    // INFO: the engine's handler logs each partition's stats (commits, conflicts, uncommitted) at INFO, as it does on Lambda by default.
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    ...(spec.design === 'ours'
+      ? { RTP_FUNCTION_NAME: 'order-analytics', EMIT_QUEUE_URL: stack.queues.alerts, RTP_PROBE_INDEX: 'openShard,closesAt' }
+      : { RTP_FUNCTION_NAME: 'order-analytics-powertools', RTP_HANDLER_MODULE: POWERTOOLS_HANDLER, IDEMPOTENCY_TABLE_NAME: idempotencyTable }),
+  };
+
+  const processors: RunningProcessor[] = [];
+  const producer = kafkaClient(stack.bootstrapServers, `rtp-scale-producer-${suffix}`).producer({ idempotent: true });
+  await producer.connect();
+  try {
+    const starting = await Promise.allSettled(
+      Array.from({ length: spec.processors }, (_, instance) =>
+        startProcessor({ processor: 'order-analytics', instance, env, onOutput, onInvoke: (line) => invocations.push({ line, at: Date.now(), phase }), stopGraceMs: 20_000 }),
+      ),
+    );
+    for (const s of starting) if (s.status === 'fulfilled') processors.push(s.value);
+    const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    await waitGroupStable(stack.admin, group, spec.processors);
+
+    const sample = async (): Promise<ProbeSample[]> =>
+      Promise.all(
+        processors.map(
+          (p) =>
+            new Promise<ProbeSample>((resolve, reject) => {
+              const timer = setTimeout(() => reject(new Error(`process ${p.pid} did not answer its probe`)), 15_000);
+              const waiting = probeWaiters.get(p.pid) ?? [];
+              waiting.push((s) => {
+                clearTimeout(timer);
+                resolve(s);
+              });
+              probeWaiters.set(p.pid, waiting);
+              process.kill(p.pid, PROBE_SIGNAL);
+            }),
+        ),
+      );
+
+    // 1. Warm-up; its rate sizes the drain.
+    const startAt = Date.now() - 60_000;
+    let planned = planOrders(sizing.warmUpRecords, { seed: config.seed, startAt });
+    phase = 'warm-up';
+    await produceFast(producer, encodeOrders(planned, spec.partitions, stack.orderSchemaIds, 0));
+    await waitDrained(stack.admin, group, planned.length, PHASE_TIMEOUT.minMs);
+    const warm = span(invocations.filter((i) => i.phase === 'warm-up'));
+    const warmRate = warm === undefined ? Number.NaN : planned.length / ((warm.end - warm.start) / 1000);
+    const drainSize = sizeDrain(warmRate, config.drainTargetSeconds, sizing.drain);
+    write(`${label}: ${drainSize.why}`);
+    notes.push(`drain sized: ${drainSize.why}`);
+
+    // 2. Idle, warm: what polling alone costs each process (right after start, the tail of start-up would count too).
+    phase = 'idle';
+    await sleep(250);
+    const idleBefore = await sample();
+    await sleep(sizing.idleSeconds * 1000);
+    const idleAfter = await sample();
+
+    // 3. Drain: everything encoded before the clock starts, then sent as fast as Kafka takes it.
+    planned = planOrders(sizing.warmUpRecords + drainSize.records, { seed: config.seed, startAt });
+    const drainMessages = encodeOrders(planned.slice(sizing.warmUpRecords), spec.partitions, stack.orderSchemaIds, sizing.warmUpRecords);
+    await sleep(250); // the warm-up's last lines are in
+    const drainBefore = await sample();
+    phase = 'drain';
+    await produceFast(producer, drainMessages);
+    await waitDrained(stack.admin, group, planned.length, Math.max(PHASE_TIMEOUT.minMs, PHASE_TIMEOUT.factor * config.drainTargetSeconds * 1000));
+    await sleep(250);
+    const drainAfter = await sample();
+    const drained = span(invocations.filter((i) => i.phase === 'drain'));
+    if (drained === undefined) throw new Error('no invocation in the drain');
+    const drainPerSec = drainSize.records / ((drained.end - drained.start) / 1000);
+
+    // 4. Paced, below saturation, for latency.
+    const paced = pacedPhase(drainPerSec, sizing.paced);
+    // No figure of the cell is printed before its check: the paced phase's sizing goes with the cell's notes.
+    write(`${label}: drained ${drainSize.records} records; paced phase of ${paced.records} records`);
+    notes.push(`paced phase: ${paced.why}`);
+    planned = planOrders(sizing.warmUpRecords + drainSize.records + paced.records, { seed: config.seed, startAt });
+    const pacedMessages = encodeOrders(planned.slice(sizing.warmUpRecords + drainSize.records), spec.partitions, stack.orderSchemaIds, sizing.warmUpRecords + drainSize.records);
+    phase = 'paced';
+    const achieved = await producePaced(producer, pacedMessages, paced.ratePerSec);
+    if (achieved < paced.ratePerSec * 0.95) notes.push(`the producer held ${Math.round(achieved)} of the ${paced.ratePerSec} records/s asked`);
+    const pacedSeconds = paced.records / paced.ratePerSec;
+    await waitDrained(stack.admin, group, planned.length, Math.max(PHASE_TIMEOUT.minMs, PHASE_TIMEOUT.factor * pacedSeconds * 1000));
+    await sleep(250);
+    const pacedLatenciesMs = invocations.filter((i) => i.phase === 'paced' && i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs);
+
+    // 5. The state against the plan, before any figure.
+    const check = checkRevenue(expectedRevenue(planned, spec), await stateRevenue(stack.dynamodb, spec, stateTable));
+    write(`${label}: ${check.exact ? 'exact' : 'NOT EXACT'}: ${check.checked} store-minutes checked, ${check.differing} differ${check.example === undefined ? '' : `, e.g. ${check.example}`}`);
+    if (!check.exact) notes.push(`not exact: ${check.differing} of ${check.checked} store-minutes differ from the plan, e.g. ${check.example ?? 'none'}`);
+
+    const cellStats = stats.map((s) => s.stats);
+    const observation: CellObservation = {
+      spec,
+      drainRecords: drainSize.records,
+      drainStartedAt: drained.start,
+      drainEndedAt: drained.end,
+      idle: { before: idleBefore, after: idleAfter },
+      drain: { before: drainBefore, after: drainAfter },
+      drainStats: stats.filter((s) => s.phase === 'drain').map((s) => s.stats),
+      redeliveredPartitions: redeliveredPartitions(cellStats, invocations.map((i) => i.line)),
+      pacedLatenciesMs,
+      pacedRatePerSec: paced.ratePerSec,
+      exact: check.exact,
+    };
+    const cpu = drainCpu(observation);
+    const lost = drainAfter.reduce((n, end) => n + end.dynamodb.failedRequests - (drainBefore.find((s) => s.pid === end.pid)?.dynamodb.failedRequests ?? 0), 0);
+    notes.push(
+      `drain CPU ${Math.round(cpu.grossMs)} ms over ${spec.processors} processes, less ${Math.round(cpu.idleMs)} ms of idle polling; ` +
+        `${lost} failed DynamoDB write requests (lost conditions) in the drain; ${pacedLatenciesMs.length} latency samples`,
+    );
+    return { cell: summariseCell(observation, { commit: config.commit, measuredAt: new Date().toISOString() }), notes };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await Promise.all(processors.map((p) => p.stop().catch(() => undefined)));
+    for (const table of tables) await stack.dynamodb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+  }
+}
+
+/** From the first invocation's start to the last one's end, on this process's clock. */
+function span(observed: readonly Observed[]): { start: number; end: number } | undefined {
+  if (observed.length === 0) return undefined;
+  return { start: Math.min(...observed.map((o) => o.at - o.line.durationMs)), end: Math.max(...observed.map((o) => o.at)) };
+}
+
+async function produceFast(producer: ReturnType<ReturnType<typeof kafkaClient>['producer']>, messages: readonly Message[]): Promise<void> {
+  for (let from = 0; from < messages.length; from += PRODUCE_CHUNK) {
+    await producer.send({ topic: ORDERS_TOPIC, acks: -1, messages: messages.slice(from, from + PRODUCE_CHUNK) });
+  }
+}
+
+/** Sends each record at its due time (start + i / rate), those due together in one request; returns the rate achieved. */
+async function producePaced(producer: ReturnType<ReturnType<typeof kafkaClient>['producer']>, messages: readonly Message[], ratePerSec: number): Promise<number> {
+  const started = performance.now();
+  let sent = 0;
+  while (sent < messages.length) {
+    const due = Math.min(messages.length, Math.floor(((performance.now() - started) / 1000) * ratePerSec) + 1);
+    if (due > sent) {
+      await producer.send({ topic: ORDERS_TOPIC, acks: -1, messages: messages.slice(sent, due) });
+      sent = due;
+    }
+    await sleep(Math.max(1, Math.min(20, 1000 / ratePerSec)));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return messages.length <= 1 || seconds <= 0 ? ratePerSec : (messages.length - 1) / seconds;
+}
+
+/** Until every partition's committed offset is its end, and the ends add up to the records produced. */
+async function waitDrained(admin: Admin, groupId: string, produced: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = { lag: -1, end: -1 };
+  while (Date.now() < deadline) {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [ORDERS_TOPIC] });
+    const ends = await admin.fetchTopicOffsets(ORDERS_TOPIC);
+    const end = ends.reduce((n, p) => n + Number(p.high), 0);
+    const lag = ends.reduce((n, p) => n + Number(p.high) - Math.max(0, Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1')), 0);
+    last = { lag, end };
+    if (lag === 0 && end === produced) return;
+    if (end > produced) throw new Error(`the topic holds ${end} records, ${produced} were produced`);
+    await sleep(100);
+  }
+  throw new Error(`not drained after ${Math.round(timeoutMs / 1000)} s: lag ${last.lag}, ${last.end} of ${produced} records on the topic`);
+}
+
+async function waitGroupStable(admin: Admin, groupId: string, members: number): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  let state = 'unknown';
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    state = `${group?.state ?? 'none'} with ${group?.members.length ?? 0} members`;
+    if (group?.state === 'Stable' && group.members.length === members) return;
+    await sleep(250);
+  }
+  throw new Error(`consumer group ${groupId} not stable with ${members} members after 90 s (${state})`);
+}
+
+/** The plan's revenue per store-minute for the orders produced; the engine leaves out the orders the plan says are too late for the view. */
+function expectedRevenue(orders: readonly OrderStep[], spec: CellSpec): Map<string, Revenue> {
+  if (spec.design !== 'ours') return plannedRevenue(orders);
+  const rules = latenessRulesOf(orderAnalytics({ partitions: spec.partitions }));
+  const late = plannedLateness(
+    orders.map((o) => ({ id: o.eventId, partition: keyPartition(o.order.orderId, spec.partitions), eventTime: o.order.createdAt.getTime() })),
+    rules,
+  );
+  return plannedRevenue(orders.filter((o) => !(late.get(o.eventId) ?? []).includes(STORE_REVENUE_VIEW)));
+}
+
+async function stateRevenue(client: DynamoDBClient, spec: CellSpec, tableName: string): Promise<Map<string, Revenue>> {
+  if (spec.design === 'ours') {
+    const { windows, closedAndOpen } = storeRevenueWindows((await new DynamoDbStateStore({ client, tableName }).scanAll()).map((i) => i.body));
+    if (closedAndOpen.length > 0) throw new Error(`windows both closed and still open: ${closedAndOpen.slice(0, 3).join(', ')}`);
+    return windows;
+  }
+  const revenue = new Map<string, Revenue>();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
+    for (const item of page.Items ?? []) {
+      const match = /^STORE#(.+)#(\d+)$/.exec(item.pk?.S ?? '');
+      if (match !== null) revenue.set(`${match[1]}@${match[2]}`, { orders: Number(item.orders?.N), revenueCents: Number(item.revenueCents?.N) });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return revenue;
+}
+
+async function main(config: ScaleChildConfig): Promise<void> {
+  write(`starting Kafka, DynamoDB Local and moto for ${config.cells.length} cells`);
+  const stack = await startScaleStack();
+  try {
+    for (const [index, spec] of config.cells.entries()) {
+      const started = Date.now();
+      const loadBefore = load();
+      try {
+        const { cell, notes } = await runCell(stack, spec, index, config);
+        emit({ type: 'cell', cell, notes: [...notes, `cell took ${Math.round((Date.now() - started) / 1000)} s in all; load average at its start ${loadBefore}, at its end ${load()}`] });
+      } catch (error) {
+        write(`cell ${index + 1}/${config.cells.length} ${cellKey(spec)} failed: ${messageOf(error)}`);
+        emit({ type: 'cell', cell: failedCell(spec, messageOf(error), { commit: config.commit, measuredAt: new Date().toISOString() }), notes: [] });
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+const childConfig = process.env[SCALE_CHILD_CONFIG];
+if (childConfig !== undefined && process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  main(JSON.parse(childConfig) as ScaleChildConfig)
+    .catch((error: unknown) => emit({ type: 'error', message: messageOf(error) }))
+    .finally(() => process.stdout.write('', () => process.exit(0)));
+}
