@@ -144,7 +144,7 @@ export function parseScaleArguments(argv: readonly string[]): ScaleOptions {
 
 /** How big each phase of a cell is. */
 export interface ScaleSizing {
-  /** Records drained before anything is measured: JITs, connections, the registry's first lookups; their rate sizes the drain. */
+  /** Records drained before anything is measured: JITs, connections, the registry's first lookups; their rate sets the drain's backlog. */
   readonly warmUpRecords: number;
   readonly drain: DrainSizing;
   /** Paced phase: this share of the drain's measured rate, for this long. */
@@ -154,30 +154,29 @@ export interface ScaleSizing {
 }
 
 export interface DrainSizing {
-  /** The drain should take about this long at the warm-up's rate. */
+  /** Producing stops once the backlog would end the drain past this many seconds at its measured rate. */
   readonly targetSeconds: number;
+  /** Produced even when that takes longer: per-1,000 figures need enough records. */
   readonly minRecords: number;
   readonly maxRecords: number;
-  /** Sizes are rounded up to a multiple of this. */
-  readonly roundTo: number;
 }
 
 export const FULL_SIZING: ScaleSizing = {
   warmUpRecords: 500,
-  drain: { targetSeconds: 40, minRecords: 2_000, maxRecords: 40_000, roundTo: 500 },
+  drain: { targetSeconds: 40, minRecords: 1_000, maxRecords: 40_000 },
   paced: { share: 0.5, seconds: 20, minRecords: 200 },
   idleSeconds: 5,
 };
 
 export const QUICK_SIZING: ScaleSizing = {
   warmUpRecords: 100,
-  drain: { targetSeconds: 3, minRecords: 300, maxRecords: 600, roundTo: 100 },
+  drain: { targetSeconds: 4, minRecords: 200, maxRecords: 600 },
   paced: { share: 0.5, seconds: 4, minRecords: 40 },
   idleSeconds: 2,
 };
 
 /** Seconds a cell takes besides its drain: processes starting, idle, warm-up, the paced phase and its tail, the check, the stop. */
-export const CELL_OVERHEAD_SECONDS = { perCell: 35, perProcess: 3 } as const;
+export const CELL_OVERHEAD_SECONDS = { perCell: 45, perProcess: 5 } as const;
 
 /**
  * The drain's target time that fits `cells` in `budgetSeconds` with their
@@ -194,15 +193,34 @@ export function drainTargetSeconds(cells: readonly CellSpec[], sizing: ScaleSizi
   };
 }
 
-/** Records for a drain of about `targetSeconds` at `estimatedPerSec`, rounded up and clamped. */
-export function sizeDrain(estimatedPerSec: number, targetSeconds: number, rule: DrainSizing): { records: number; why: string } {
-  if (!(estimatedPerSec > 0) || !Number.isFinite(estimatedPerSec)) {
-    return { records: rule.minRecords, why: `no rate from the warm-up: the minimum, ${fmt(rule.minRecords)} records` };
+/**
+ * The backlog the drain keeps waiting: two full batches, and at least 3 s
+ * of the warm-up's rate, so no process runs dry between top-ups.
+ */
+export function drainLowWater(batchSize: number, warmUpPerSec: number): number {
+  return Math.max(2 * batchSize, Math.ceil((Number.isFinite(warmUpPerSec) ? warmUpPerSec : 0) * 3), 200);
+}
+
+export type DrainStep = { readonly kind: 'produce'; readonly records: number } | { readonly kind: 'wait' } | { readonly kind: 'stop'; readonly why: string };
+
+/**
+ * What the drain does next. The drain is time-boxed rather than sized up
+ * front (a warm-up's rate overestimates it: the warm-up closes no windows):
+ * whenever fewer than `lowWater` records wait, it tops the backlog up to
+ * twice that, faster than any cell drains; it stops producing once the
+ * records waiting would end the drain past the target at the rate measured
+ * so far, or at the maximum. `committed` counts the drain's records.
+ */
+export function nextDrainStep(state: { readonly elapsedSeconds: number; readonly produced: number; readonly committed: number; readonly lowWater: number; readonly targetSeconds: number; readonly rule: DrainSizing }): DrainStep {
+  const { elapsedSeconds, produced, committed, lowWater, targetSeconds, rule } = state;
+  const waiting = produced - committed;
+  if (produced >= rule.maxRecords) return { kind: 'stop', why: `the maximum of ${fmt(rule.maxRecords)} records` };
+  const rate = elapsedSeconds >= 3 && committed > 0 ? committed / elapsedSeconds : undefined;
+  if (produced >= rule.minRecords && rate !== undefined && elapsedSeconds + waiting / rate >= targetSeconds) {
+    return { kind: 'stop', why: `at ${Math.round(elapsedSeconds)} s, ${fmt(waiting)} records waiting at ${fmt(Math.round(rate))}/s end the drain near the ${targetSeconds} s target` };
   }
-  const wanted = Math.ceil((estimatedPerSec * targetSeconds) / rule.roundTo) * rule.roundTo;
-  const records = Math.min(rule.maxRecords, Math.max(rule.minRecords, wanted));
-  const clamp = records === wanted ? '' : ` (${fmt(wanted)} clamped to ${fmt(rule.minRecords)}..${fmt(rule.maxRecords)})`;
-  return { records, why: `warm-up ${fmt(Math.round(estimatedPerSec))} records/s × ${targetSeconds} s → ${fmt(records)} records${clamp}` };
+  if (waiting >= lowWater) return { kind: 'wait' };
+  return { kind: 'produce', records: Math.min(rule.maxRecords - produced, 2 * lowWater - waiting) };
 }
 
 /** The paced phase's rate and size: a share of the drain's rate, below saturation. */

@@ -104,10 +104,11 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     'Designs: "ours" is functions/order-analytics/handler.ts of the checkout; "powertools" is bench/scale-powertools-handler.ts (makeIdempotent keyed on event_id around a per-record handler ADDing to store-minute and customer-minute items) ' +
       'on the same decode path; "previous" is "ours" measured on an earlier commit and recorded with --save-as previous.',
     `Phases: a warm-up of ${sizing.warmUpRecords} orders, drained; ${sizing.idleSeconds} s idle in the group; the drain; a paced phase; then the check. Only the drain and the paced phase give figures.`,
-    `Sizing: ${budgetWhy}. The drain is the warm-up's rate × that target, rounded up to ${sizing.drain.roundTo}, between ${sizing.drain.minRecords} and ${sizing.drain.maxRecords} records. ` +
+    `Sizing: ${budgetWhy}. The drain is time-boxed rather than sized up front, since a warm-up's rate overestimates it (the warm-up closes no windows): ` +
+      'the backlog is topped up, in requests of 500, whenever fewer than two batches (and 3 s of the warm-up\'s rate) wait, so no process runs dry; producing stops once the records waiting ' +
+      `would end the drain past the target at the rate measured so far, but not before ${sizing.drain.minRecords} records (at most ${sizing.drain.maxRecords}). ` +
       `The paced phase runs at ${Math.round(sizing.paced.share * 100)} % of the drain's measured rate for ${sizing.paced.seconds} s (at least ${sizing.paced.minRecords} records).`,
-    'records/s: drain records ÷ time from the first drain invocation\'s start to the end of the last one before every partition\'s committed offset reached its end (lag 0) and the ends added up to every record produced. ' +
-      'The drain\'s records are encoded before the clock starts and sent in requests of 500 as fast as Kafka takes them, far faster than any cell drains.',
+    'records/s: drain records ÷ time from the first drain invocation\'s start to the end of the last one before every partition\'s committed offset reached its end (lag 0) and the ends added up to every record produced.',
     'conflicts/commit: from the engine\'s partition stats, which its handler logs per partition (`Partition processed`, at INFO as on Lambda): Σ conflicts ÷ Σ commits over the drain. — for a design without commits. ' +
       'redelivered: partition batches handed back over the cell (stats with uncommitted records, i.e. retryFromOffset, plus every partition of an invocation that failed as a whole).',
     'requests, items, WCU per 1,000 drained records: request-counter.ts\'s SDK middleware on every DynamoDB client inside each processor process (bench/scale-probe.ts, loaded before the handler), ' +
