@@ -46,8 +46,8 @@ import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.j
 import type { ScaleCell } from './figures.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
 import {
-  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, drainLowWater, nextDrainStep, pacedPhase, redeliveredPartitions, summariseCell,
-  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type ScaleSizing,
+  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, drainLowWater, nextDrainStep, pacedKeptUp, pacedPhase, redeliveredPartitions, summariseCell,
+  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type RevenueCheck, type ScaleSizing,
 } from './scale-plan.js';
 import { fmt } from './stats.js';
 import { plannedRevenue } from './workload.js';
@@ -72,6 +72,8 @@ const PROBE = fileURLToPath(new URL('./scale-probe.ts', import.meta.url));
 const POWERTOOLS_HANDLER = fileURLToPath(new URL('./scale-powertools-handler.ts', import.meta.url));
 /** A drain or paced phase that has not finished after this many times its expected length has failed. */
 const PHASE_TIMEOUT = { factor: 6, minMs: 180_000 } as const;
+/** A paced phase's backlog may take long to work off when the pipeline fell behind; past this the cell's check cannot pass. */
+const PACED_TIMEOUT_MS = 300_000;
 const PRODUCE_CHUNK = 500;
 
 interface ScaleStack {
@@ -366,16 +368,34 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     const planned = planOrders(warmUpRecords + produced + paced.records, { seed: config.seed, startAt });
     const pacedMessages = encodeOrders(planned.slice(warmUpRecords + produced), spec.partitions, stack.orderSchemaIds, warmUpRecords + produced);
     phase = 'paced';
+    const pacedStart = Date.now();
     const achieved = await producePaced(producer, pacedMessages, paced.ratePerSec);
+    const pacedEnd = Date.now();
     if (achieved < paced.ratePerSec * 0.95) notes.push(`the producer held ${Math.round(achieved)} of the ${paced.ratePerSec} records/s asked`);
-    const pacedSeconds = paced.records / paced.ratePerSec;
-    await waitDrained(stack.admin, group, planned.length, Math.max(PHASE_TIMEOUT.minMs, PHASE_TIMEOUT.factor * pacedSeconds * 1000));
+    const productionSeconds = (pacedEnd - pacedStart) / 1000;
+    // A paced phase that cannot drain in time leaves the cell's drain figures standing, flagged: the check cannot pass.
+    let unfinished: string | undefined;
+    try {
+      await waitDrained(stack.admin, group, planned.length, Math.max(PACED_TIMEOUT_MS, PHASE_TIMEOUT.factor * productionSeconds * 1000));
+    } catch (error) {
+      unfinished = `paced phase: ${messageOf(error)}`;
+    }
     await sleep(250);
-    const pacedLatenciesMs = invocations.filter((i) => i.phase === 'paced' && i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs);
+    const pacedInvocations = invocations.filter((i) => i.phase === 'paced');
+    const pacedLatenciesMs = pacedInvocations.filter((i) => i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs);
+    const pacedTail = unfinished === undefined ? Math.max(0, (span(pacedInvocations)?.end ?? pacedEnd) - pacedEnd) / 1000 : null;
+    notes.push(
+      unfinished === undefined
+        ? `paced phase: produced for ${productionSeconds.toFixed(1)} s, drained ${pacedTail?.toFixed(1)} s after its last record${pacedKeptUp(productionSeconds, pacedTail) ? '' : ': fell behind'}`
+        : unfinished,
+    );
     lap('paced');
 
     // 5. The state against the plan, before any figure.
-    const check = checkRevenue(expectedRevenue(planned, spec), await stateRevenue(stack.dynamodb, spec, stateTable));
+    const check = await stateRevenue(stack.dynamodb, spec, stateTable).then(
+      (actual) => checkRevenue(expectedRevenue(planned, spec), actual),
+      (error: unknown): RevenueCheck => ({ exact: false, checked: 0, differing: 0, example: messageOf(error) }),
+    );
     write(`${label}: ${check.exact ? 'exact' : 'NOT EXACT'}: ${check.checked} store-minutes checked, ${check.differing} differ${check.example === undefined ? '' : `, e.g. ${check.example}`}`);
     if (!check.exact) notes.push(`not exact: ${check.differing} of ${check.checked} store-minutes differ from the plan, e.g. ${check.example ?? 'none'}`);
     lap('check');
@@ -393,7 +413,10 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
       redeliveredPartitions: redeliveredPartitions(cellStats, invocations.map((i) => i.line)),
       pacedLatenciesMs,
       pacedRatePerSec: paced.ratePerSec,
+      pacedProductionSeconds: productionSeconds,
+      pacedTailSeconds: pacedTail,
       exact: check.exact,
+      ...(unfinished === undefined ? {} : { error: unfinished }),
     };
     const cpu = drainCpu(observation);
     const lost = drainAfter.reduce((n, end) => n + end.dynamodb.failedRequests - (drainBefore.find((s) => s.pid === end.pid)?.dynamodb.failedRequests ?? 0), 0);

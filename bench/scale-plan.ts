@@ -58,7 +58,7 @@ export function parseCellSelector(text: string): CellSelector {
   const match = /^(\d+)x(\d+)(?:@(\d+))?$/.exec(text.trim());
   if (match === null) throw new ScalePlanError(`'${text}' is not a cell: write PxC or PxC@B, e.g. 12x3 or 3x1@500`);
   const [partitions, processors] = [Number(match[1]), Number(match[2])];
-  if (partitions < 1 || processors < 1 || processors > partitions) throw new ScalePlanError(`'${text}': processors must be from 1 to the partitions`);
+  if (partitions < 1 || processors < 1) throw new ScalePlanError(`'${text}': partitions and processors must be at least 1`);
   return match[3] === undefined ? { partitions, processors } : { partitions, processors, batchSize: Number(match[3]) };
 }
 
@@ -261,7 +261,22 @@ export interface CellObservation {
   readonly redeliveredPartitions: number;
   readonly pacedLatenciesMs: readonly number[];
   readonly pacedRatePerSec: number;
+  /** How long the paced phase produced, and how long its backlog took to drain after that; null when it did not drain. */
+  readonly pacedProductionSeconds: number;
+  readonly pacedTailSeconds: number | null;
   readonly exact: boolean;
+  /** Why the cell's figures are not valid, when a phase did not finish. */
+  readonly error?: string;
+}
+
+/**
+ * Whether the paced phase stayed below saturation: its backlog drained
+ * within 5 s (or a quarter of the production time) of the last record
+ * sent. A pipeline that keeps up needs about one batching window and one
+ * invocation; one that fell behind has a growing backlog to work off.
+ */
+export function pacedKeptUp(productionSeconds: number, tailSeconds: number | null): boolean {
+  return tailSeconds !== null && tailSeconds <= Math.max(5, 0.25 * productionSeconds);
 }
 
 export interface CpuFigures {
@@ -337,11 +352,14 @@ export function summariseCell(o: CellObservation, provenance: { commit: string; 
     cpuMsPer1000: round1((drainCpu(o).netMs * 1000) / o.drainRecords),
     e2eP50Ms: nearestRank(sorted, 50),
     e2eP99Ms: nearestRank(sorted, 99),
-    exact: o.exact,
+    exact: o.exact && o.error === undefined,
     drainRecords: o.drainRecords,
     pacedRatePerSec: o.pacedRatePerSec,
+    pacedKeptUp: pacedKeptUp(o.pacedProductionSeconds, o.pacedTailSeconds),
+    ...(o.pacedTailSeconds === null ? {} : { pacedTailSeconds: round1(o.pacedTailSeconds) }),
     commit: provenance.commit,
     measuredAt: provenance.measuredAt,
+    ...(o.error === undefined ? {} : { error: o.error }),
   };
 }
 
@@ -424,11 +442,13 @@ const number = (value: number | null, digits = 1): string => (value === null ? '
 /**
  * The scale table, one row per cell. A cell that is not exact says so in
  * its last column, and its figures are shown in brackets: they are not
- * valid measurements.
+ * valid measurements. Latencies of a paced phase that fell behind carry a
+ * `*`, explained under the table.
  */
 export function scaleTable(cells: readonly ScaleCell[]): string[] {
   const header = ['design', 'P×C', 'batch', 'records/s', 'conflicts/commit', 'redelivered', 'requests/1k', 'items/1k', 'WCU/1k', 'CPU ms/1k', 'e2e p50 ms', 'e2e p99 ms', 'exact'];
   const rows = cells.map((c) => {
+    const behind = c.pacedKeptUp === false ? '*' : '';
     const figures = [
       number(c.recordsPerSec),
       number(c.conflictsPerCommit, 3),
@@ -437,13 +457,17 @@ export function scaleTable(cells: readonly ScaleCell[]): string[] {
       number(c.itemsPer1000),
       number(c.wcuPer1000),
       number(c.cpuMsPer1000),
-      number(c.e2eP50Ms, 0),
-      number(c.e2eP99Ms, 0),
+      `${number(c.e2eP50Ms, 0)}${c.e2eP50Ms === null ? '' : behind}`,
+      `${number(c.e2eP99Ms, 0)}${c.e2eP99Ms === null ? '' : behind}`,
     ].map((f) => (c.exact || f === '—' ? f : `[${f}]`));
     const verdict = c.exact ? 'yes' : `NO: figures invalid${c.error === undefined ? '' : ` (${c.error})`}`;
     return [c.design, `${c.partitions}×${c.processors}`, String(c.batchSize), ...figures, verdict];
   });
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (i === header.length - 1 ? 0 : (r[i]?.length ?? 0)))));
-  return all.map((r) => r.map((value, i) => (i < 3 ? value.padEnd(widths[i] ?? 0) : i === r.length - 1 ? value : value.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  const lines = all.map((r) => r.map((value, i) => (i < 3 ? value.padEnd(widths[i] ?? 0) : i === r.length - 1 ? value : value.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  if (cells.some((c) => c.pacedKeptUp === false)) {
+    lines.push('* the paced phase fell behind (its backlog outlasted production by more than 5 s or a quarter of it): the latency is of a growing backlog, not of a pipeline below saturation.');
+  }
+  return lines;
 }

@@ -99,7 +99,7 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     `Stack: a fresh Kafka (KRaft, one broker), DynamoDB Local (on disk, as the local stack runs it) and moto (Glue registry, SQS, S3) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}); ` +
       'load average before and after: ' + `${loads.before} / ${loads.after}. Everything shares the cores, so the figures are of DynamoDB Local and contention as much as of the designs.`,
     'Cell: a fresh `orders` topic of P partitions and fresh tables; C processor processes (run-processor.ts, as `rtp demo --instances C` runs them) in one new consumer group, ' +
-      'each behind the local MSK event source mapping (batching window 500 ms, the batch size given; 100 is the mapping\'s and Lambda\'s default). The orders are the demo workload\'s ' +
+      'each behind the local MSK event source mapping (batching window 500 ms, the batch size given; 100 is the mapping\'s and Lambda\'s default); with more processes than partitions (3 × 6) the extra ones hold none. The orders are the demo workload\'s ' +
       `(seed ${config.seed}, orders only: no repeats, late events or poison), written as the outbox would: keyed by order id, on the partition the key hashes to, Glue-framed Avro by the writer's version (v1..v3, every other one zlib-compressed).`,
     'Designs: "ours" is functions/order-analytics/handler.ts of the checkout; "powertools" is bench/scale-powertools-handler.ts (makeIdempotent keyed on event_id around a per-record handler ADDing to store-minute and customer-minute items) ' +
       'on the same decode path; "previous" is "ours" measured on an earlier commit and recorded with --save-as previous.',
@@ -117,9 +117,11 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     'CPU ms per 1,000 drained records: process.cpuUsage() (user + system, every thread) of the processor processes, read by the probe before and after the drain, ' +
       'less each process\'s idle rate (its CPU over the idle period after the warm-up ÷ that period) × the drain\'s wall time: what the pollers would have burnt doing nothing. ' +
       'What the local mapping does for records while busy (fetching, building each MSK event), which AWS\'s pollers do outside the function, is still in it. Lambda bills time, not CPU; this is the CPU a Lambda would need.',
-    'e2e p50/p99: per record of the paced phase, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only.',
+    'e2e p50/p99: per record of the paced phase, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only. ' +
+      'The paced phase kept up when its backlog drained within 5 s (or a quarter of its production time) of the last record sent; when it did not, its latencies carry a * in the table (pacedKeptUp: false).',
     'exact: the state after the paced phase against the plan, per store and minute (orders and integer cents), both ways: the engine\'s final and open store-revenue windows (reconcile.ts storeRevenueWindows; a window both closed and open fails the cell), ' +
-      'the Powertools design\'s STORE#<store>#<minute> items. A cell that is not exact is printed with its figures in brackets and recorded with exact: false.',
+      'the Powertools design\'s STORE#<store>#<minute> items. A cell that is not exact is printed with its figures in brackets and recorded with exact: false; ' +
+      'so is one whose paced phase did not drain within its time (its drain figures stand, flagged), and one that failed earlier has no figures.',
     ...notes,
   ];
 }

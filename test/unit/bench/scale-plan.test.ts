@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScaleCell } from '../../../bench/figures.js';
 import {
   cellKey, checkRevenue, conflictsPerCommit, drainCpu, drainTargetSeconds, failedCell, FULL_SIZING, mergeScaleCells, pacedPhase, parseCellSelector,
-  drainLowWater, nextDrainStep, parseScaleArguments, provenanceOf, redeliveredPartitions, saveAs, scaleGrid, ScalePlanError, scaleTable, summariseCell,
+  drainLowWater, nextDrainStep, pacedKeptUp, parseScaleArguments, provenanceOf, redeliveredPartitions, saveAs, scaleGrid, ScalePlanError, scaleTable, summariseCell,
   type CellObservation, type ProbeSample,
 } from '../../../bench/scale-plan.js';
 
@@ -64,7 +64,8 @@ describe('the scale grid', () => {
   it('refuses a malformed cell, and more processes than partitions', () => {
     // Act & Assess
     expect(() => parseCellSelector('12-3')).toThrow(ScalePlanError);
-    expect(() => parseCellSelector('3x6')).toThrow(/processors must be from 1 to the partitions/);
+    expect(() => parseCellSelector('0x1')).toThrow(/at least 1/);
+    expect(parseCellSelector('3x6')).toEqual({ partitions: 3, processors: 6 });
     expect(parseCellSelector('3x1@500')).toEqual({ partitions: 3, processors: 1, batchSize: 500 });
   });
 
@@ -195,6 +196,8 @@ describe('a cell\'s figures', () => {
       redeliveredPartitions: 1,
       pacedLatenciesMs: Array.from({ length: 100 }, (_, i) => i + 1),
       pacedRatePerSec: 250,
+      pacedProductionSeconds: 20,
+      pacedTailSeconds: 1.2,
       exact: true,
       ...overrides,
     };
@@ -227,6 +230,24 @@ describe('a cell\'s figures', () => {
   it('keeps an inexact cell\'s verdict with its figures', () => {
     // Act & Assess
     expect(summariseCell(observation({ exact: false }), PROVENANCE).exact).toBe(false);
+  });
+
+  it('keeps the drain figures of a cell whose paced phase did not drain, not exact and saying why', () => {
+    // Act
+    const figures = summariseCell(observation({ pacedTailSeconds: null, error: 'paced phase: not drained after 300 s' }), PROVENANCE);
+
+    // Assess
+    expect(figures).toMatchObject({ recordsPerSec: 500, exact: false, pacedKeptUp: false, error: 'paced phase: not drained after 300 s' });
+    expect(figures.pacedTailSeconds).toBeUndefined();
+  });
+
+  it('says whether the paced phase kept up, from how long its backlog outlasted production', () => {
+    // Act & Assess
+    expect(summariseCell(observation(), PROVENANCE)).toMatchObject({ pacedKeptUp: true, pacedTailSeconds: 1.2 });
+    expect(pacedKeptUp(20, 5)).toBe(true);
+    expect(pacedKeptUp(20, 5.1)).toBe(false);
+    expect(pacedKeptUp(40, 10)).toBe(true);
+    expect(pacedKeptUp(40, null)).toBe(false);
   });
 
   it('has no conflicts per commit for a design that logs no commits', () => {
@@ -348,5 +369,15 @@ describe('the scale table', () => {
     expect(lines[2]).toContain('[500]');
     expect(lines[2]).toContain('—');
     expect(lines[2]).toMatch(/NO: figures invalid$/);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('marks latencies of a paced phase that fell behind, and says what the mark means', () => {
+    // Act
+    const lines = scaleTable([cell({ pacedKeptUp: false })]);
+
+    // Assess
+    expect(lines[1]).toMatch(/\s600\*\s+1,200\*\s+yes$/);
+    expect(lines[2]).toMatch(/^\* the paced phase fell behind/);
   });
 });
