@@ -75,6 +75,8 @@ const PHASE_TIMEOUT = { factor: 6, minMs: 180_000 } as const;
 /** A paced phase's backlog may take long to work off when the pipeline fell behind; past this the cell's check cannot pass. */
 const PACED_TIMEOUT_MS = 300_000;
 const PRODUCE_CHUNK = 500;
+/** Orders among the workload's events (planWorkload's default orderShare): orders per second of event time are this × eventsPerSecond. */
+const ORDER_SHARE = 0.4;
 
 interface ScaleStack {
   readonly bootstrapServers: string;
@@ -365,8 +367,13 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     // No figure of the cell is printed before its check: the paced phase's sizing goes with the cell's notes.
     write(`${label}: drained ${produced} records; paced phase of ${paced.records} records`);
     notes.push(`paced phase: ${paced.why}`);
-    const planned = planOrders(warmUpRecords + produced + paced.records, { seed: config.seed, startAt });
-    const pacedMessages = encodeOrders(planned.slice(warmUpRecords + produced), spec.partitions, stack.orderSchemaIds, warmUpRecords + produced);
+    // Live, the event time of what arrives moves with the clock: the paced orders continue the drain's event time at one second per second.
+    const sent = plan.slice(0, warmUpRecords + produced);
+    const lastEventTime = sent.reduce((t, o) => Math.max(t, o.order.createdAt.getTime()), 0);
+    // Another seed: event ids of their own, which no dedup drops.
+    const pacedOrders = planOrders(paced.records, { seed: config.seed + 1, startAt: lastEventTime + 1_000, eventsPerSecond: paced.ratePerSec / ORDER_SHARE });
+    const planned = [...sent, ...pacedOrders];
+    const pacedMessages = encodeOrders(pacedOrders, spec.partitions, stack.orderSchemaIds, warmUpRecords + produced);
     phase = 'paced';
     const pacedStart = Date.now();
     const achieved = await producePaced(producer, pacedMessages, paced.ratePerSec);
@@ -382,7 +389,9 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     }
     await sleep(250);
     const pacedInvocations = invocations.filter((i) => i.phase === 'paced');
-    const pacedLatenciesMs = pacedInvocations.filter((i) => i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs);
+    // Records sent in the settling period (Kafka timestamp = at - latency) are not sampled: the drain's deferred window closing is worked off there.
+    const sampledFrom = pacedStart + sizing.paced.settleSeconds * 1000;
+    const pacedLatenciesMs = pacedInvocations.filter((i) => i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs.filter((ms) => i.at - ms >= sampledFrom));
     const pacedTail = unfinished === undefined ? Math.max(0, (span(pacedInvocations)?.end ?? pacedEnd) - pacedEnd) / 1000 : null;
     notes.push(
       unfinished === undefined

@@ -147,8 +147,8 @@ export interface ScaleSizing {
   /** Records drained before anything is measured: JITs, connections, the registry's first lookups; their rate sets the drain's backlog. */
   readonly warmUpRecords: number;
   readonly drain: DrainSizing;
-  /** Paced phase: this share of the drain's measured rate, for this long. */
-  readonly paced: { readonly share: number; readonly seconds: number; readonly minRecords: number };
+  /** Paced phase: this share of the drain's measured rate, for a settling period whose latencies are discarded, then for `seconds`. */
+  readonly paced: { readonly share: number; readonly settleSeconds: number; readonly seconds: number; readonly minRecords: number };
   /** Seconds the warm processes sit idle in their group, to measure what polling alone costs. */
   readonly idleSeconds: number;
 }
@@ -164,14 +164,14 @@ export interface DrainSizing {
 export const FULL_SIZING: ScaleSizing = {
   warmUpRecords: 500,
   drain: { targetSeconds: 40, minRecords: 1_000, maxRecords: 40_000 },
-  paced: { share: 0.5, seconds: 20, minRecords: 200 },
+  paced: { share: 0.5, settleSeconds: 10, seconds: 20, minRecords: 200 },
   idleSeconds: 5,
 };
 
 export const QUICK_SIZING: ScaleSizing = {
   warmUpRecords: 100,
   drain: { targetSeconds: 4, minRecords: 200, maxRecords: 600 },
-  paced: { share: 0.5, seconds: 4, minRecords: 40 },
+  paced: { share: 0.5, settleSeconds: 2, seconds: 4, minRecords: 40 },
   idleSeconds: 2,
 };
 
@@ -184,7 +184,8 @@ export const CELL_OVERHEAD_SECONDS = { perCell: 45, perProcess: 5 } as const;
  * cells gets no longer drains than the full grid's.
  */
 export function drainTargetSeconds(cells: readonly CellSpec[], sizing: ScaleSizing, budgetSeconds: number): { seconds: number; why: string } {
-  const fixed = cells.reduce((n, c) => n + CELL_OVERHEAD_SECONDS.perCell + CELL_OVERHEAD_SECONDS.perProcess * c.processors + sizing.paced.seconds, 0);
+  const paced = sizing.paced.settleSeconds + sizing.paced.seconds;
+  const fixed = cells.reduce((n, c) => n + CELL_OVERHEAD_SECONDS.perCell + CELL_OVERHEAD_SECONDS.perProcess * c.processors + paced, 0);
   const left = (budgetSeconds - fixed) / Math.max(1, cells.length);
   const seconds = Math.max(Math.min(10, sizing.drain.targetSeconds), Math.min(sizing.drain.targetSeconds, Math.floor(left)));
   return {
@@ -223,11 +224,17 @@ export function nextDrainStep(state: { readonly elapsedSeconds: number; readonly
   return { kind: 'produce', records: Math.min(rule.maxRecords - produced, 2 * lowWater - waiting) };
 }
 
-/** The paced phase's rate and size: a share of the drain's rate, below saturation. */
-export function pacedPhase(drainPerSec: number, rule: ScaleSizing['paced']): { ratePerSec: number; records: number; why: string } {
+/** The paced phase's rate and size: a share of the drain's rate, below saturation; the settling period's records come first. */
+export function pacedPhase(drainPerSec: number, rule: ScaleSizing['paced']): { ratePerSec: number; records: number; settleRecords: number; why: string } {
   const ratePerSec = Math.max(1, Math.round(drainPerSec * rule.share));
-  const records = Math.max(rule.minRecords, Math.round(ratePerSec * rule.seconds));
-  return { ratePerSec, records, why: `${Math.round(rule.share * 100)} % of the drain's ${fmt(Math.round(drainPerSec))} records/s = ${fmt(ratePerSec)}/s for ${fmt(records)} records` };
+  const settleRecords = Math.round(ratePerSec * rule.settleSeconds);
+  const records = settleRecords + Math.max(rule.minRecords, Math.round(ratePerSec * rule.seconds));
+  return {
+    ratePerSec,
+    records,
+    settleRecords,
+    why: `${Math.round(rule.share * 100)} % of the drain's ${fmt(Math.round(drainPerSec))} records/s = ${fmt(ratePerSec)}/s for ${fmt(records)} records, the first ${rule.settleSeconds} s of them not sampled`,
+  };
 }
 
 /** A probe line of one processor process (bench/scale-probe.ts): cumulative CPU and DynamoDB writes at `at`. */

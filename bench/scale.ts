@@ -107,7 +107,8 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     `Sizing: ${budgetWhy}. The drain is time-boxed rather than sized up front, since a warm-up's rate overestimates it (the warm-up closes no windows): ` +
       'the backlog is topped up, in requests of 500, whenever fewer than two batches (and 3 s of the warm-up\'s rate) wait, so no process runs dry; producing stops once the records waiting ' +
       `would end the drain past the target at the rate measured so far, but not before ${sizing.drain.minRecords} records (at most ${sizing.drain.maxRecords}). ` +
-      `The paced phase runs at ${Math.round(sizing.paced.share * 100)} % of the drain's measured rate for ${sizing.paced.seconds} s (at least ${sizing.paced.minRecords} records).`,
+      `The paced phase runs at ${Math.round(sizing.paced.share * 100)} % of the drain's measured rate for ${sizing.paced.settleSeconds} s of settling, whose latencies are not sampled (the drain's deferred window closing is worked off there), ` +
+      `then ${sizing.paced.seconds} s (at least ${sizing.paced.minRecords} records); its orders (another seed of the same workload, so new event ids) continue the drain's event time at one second per second, as a live stream's would.`,
     'records/s: drain records ÷ time from the first drain invocation\'s start to the end of the last one before every partition\'s committed offset reached its end (lag 0) and the ends added up to every record produced.',
     'conflicts/commit: from the engine\'s partition stats, which its handler logs per partition (`Partition processed`, at INFO as on Lambda): Σ conflicts ÷ Σ commits over the drain. — for a design without commits. ' +
       'redelivered: partition batches handed back over the cell (stats with uncommitted records, i.e. retryFromOffset, plus every partition of an invocation that failed as a whole).',
@@ -117,7 +118,7 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     'CPU ms per 1,000 drained records: process.cpuUsage() (user + system, every thread) of the processor processes, read by the probe before and after the drain, ' +
       'less each process\'s idle rate (its CPU over the idle period after the warm-up ÷ that period) × the drain\'s wall time: what the pollers would have burnt doing nothing. ' +
       'What the local mapping does for records while busy (fetching, building each MSK event), which AWS\'s pollers do outside the function, is still in it. Lambda bills time, not CPU; this is the CPU a Lambda would need.',
-    'e2e p50/p99: per record of the paced phase, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only. ' +
+    'e2e p50/p99: per record of the paced phase sent after its settling period, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only. ' +
       'The paced phase kept up when its backlog drained within 5 s (or a quarter of its production time) of the last record sent; when it did not, its latencies carry a * in the table (pacedKeptUp: false).',
     'exact: the state after the paced phase against the plan, per store and minute (orders and integer cents), both ways: the engine\'s final and open store-revenue windows (reconcile.ts storeRevenueWindows; a window both closed and open fails the cell), ' +
       'the Powertools design\'s STORE#<store>#<minute> items. A cell that is not exact is printed with its figures in brackets and recorded with exact: false; ' +

@@ -164,18 +164,18 @@ describe('sizing', () => {
     const roomy = drainTargetSeconds(grid.slice(0, 2), FULL_SIZING, 30 * 60);
     const tight = drainTargetSeconds(grid, FULL_SIZING, 5 * 60);
 
-    // Assess: 14 cells' fixed costs (45 s + 20 s paced each, 5 s for each of their 40 processes) are 1 110 s: (1 800 - 1 110) / 14 = 49 s, capped at 40
-    expect(full.seconds).toBe(40);
+    // Assess: 14 cells' fixed costs (45 s + 30 s paced each, 5 s for each of their 40 processes) are 1 250 s: (1 800 - 1 250) / 14 = 39 s
+    expect(full.seconds).toBe(39);
     expect(roomy.seconds).toBe(40);
     expect(tight.seconds).toBe(10);
-    // (1 500 - 1 110) / 14 = 27 s
-    expect(drainTargetSeconds(grid, FULL_SIZING, 25 * 60).seconds).toBe(27);
+    // (1 500 - 1 250) / 14 = 17 s
+    expect(drainTargetSeconds(grid, FULL_SIZING, 25 * 60).seconds).toBe(17);
   });
 
-  it('paces at a share of the drain rate for the phase\'s time', () => {
+  it('paces at a share of the drain rate for the phase\'s time, after a settling period', () => {
     // Act & Assess
-    expect(pacedPhase(801, { share: 0.5, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 401, records: 8_020 });
-    expect(pacedPhase(3, { share: 0.5, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 2, records: 200 });
+    expect(pacedPhase(801, { share: 0.5, settleSeconds: 10, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 401, settleRecords: 4_010, records: 12_030 });
+    expect(pacedPhase(3, { share: 0.5, settleSeconds: 10, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 2, settleRecords: 20, records: 220 });
   });
 });
 
