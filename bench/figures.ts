@@ -91,6 +91,10 @@ export interface ScaleCell {
   readonly drainRecords?: number;
   /** Records per second asked of the paced phase. */
   readonly pacedRatePerSec?: number;
+  /** False when the paced phase fell behind (its backlog outlasted production): its latencies are of a growing backlog, not below saturation. */
+  readonly pacedKeptUp?: boolean;
+  /** Seconds from the paced phase's last record sent to its last commit. */
+  readonly pacedTailSeconds?: number;
   /** Commit of the checkout measured (short sha, `+dirty` when it had changes). */
   readonly commit?: string;
   /** ISO 8601. */

@@ -7,13 +7,15 @@
  * behind the local MSK mapping, on a fresh `orders` topic of P partitions
  * and fresh tables:
  *
- * 1. warm-up: a small batch of orders, drained; its rate sizes the drain;
+ * 1. warm-up: a small batch of orders, drained; its rate sets the backlog
+ *    the drain keeps;
  * 2. idle: the warm processes sit in their group for a few seconds; their
  *    CPU then is what polling alone costs;
- * 3. drain: N orders, encoded first and sent as fast as Kafka takes them,
- *    timed from the first invocation to the last before every offset is
- *    committed; CPU and DynamoDB writes are read from each process's
- *    probe (scale-probe.ts) before and after;
+ * 3. drain: orders produced faster than they drain (a backlog topped up
+ *    whenever it runs low) until what waits would end the drain near its
+ *    target time, then timed from the first invocation to the last before
+ *    every offset is committed; CPU and DynamoDB writes are read from each
+ *    process's probe (scale-probe.ts) before and after;
  * 4. paced: orders at half the drain's rate, for end-to-end latency;
  * 5. check: the state's revenue per store-minute against the plan's.
  *
@@ -44,9 +46,10 @@ import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.j
 import type { ScaleCell } from './figures.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
 import {
-  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, pacedPhase, redeliveredPartitions, sizeDrain, summariseCell,
-  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type ScaleSizing,
+  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, drainLowWater, nextDrainStep, pacedKeptUp, pacedPhase, redeliveredPartitions, summariseCell,
+  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type RevenueCheck, type ScaleSizing,
 } from './scale-plan.js';
+import { fmt } from './stats.js';
 import { plannedRevenue } from './workload.js';
 
 export interface ScaleChildConfig {
@@ -69,7 +72,11 @@ const PROBE = fileURLToPath(new URL('./scale-probe.ts', import.meta.url));
 const POWERTOOLS_HANDLER = fileURLToPath(new URL('./scale-powertools-handler.ts', import.meta.url));
 /** A drain or paced phase that has not finished after this many times its expected length has failed. */
 const PHASE_TIMEOUT = { factor: 6, minMs: 180_000 } as const;
+/** A paced phase's backlog may take long to work off when the pipeline fell behind; past this the cell's check cannot pass. */
+const PACED_TIMEOUT_MS = 300_000;
 const PRODUCE_CHUNK = 500;
+/** Orders among the workload's events (planWorkload's default orderShare): orders per second of event time are this × eventsPerSecond. */
+const ORDER_SHARE = 0.4;
 
 interface ScaleStack {
   readonly bootstrapServers: string;
@@ -219,6 +226,12 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
   }
 
   let phase: Phase = 'starting';
+  const laps: Array<{ phase: string; seconds: number }> = [];
+  let lapStart = Date.now();
+  const lap = (name: string): void => {
+    laps.push({ phase: name, seconds: Math.round((Date.now() - lapStart) / 100) / 10 });
+    lapStart = Date.now();
+  };
   const invocations: Observed[] = [];
   const stats: Array<{ stats: PartitionStatsLine; phase: Phase }> = [];
   const probeWaiters = new Map<number, Array<(sample: ProbeSample) => void>>();
@@ -290,17 +303,18 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
         ),
       );
 
-    // 1. Warm-up; its rate sizes the drain.
+    // 1. Warm-up; its rate sets the drain's backlog.
     const startAt = Date.now() - 60_000;
-    let planned = planOrders(sizing.warmUpRecords, { seed: config.seed, startAt });
+    const { warmUpRecords } = sizing;
+    const plan = planOrders(warmUpRecords + sizing.drain.maxRecords, { seed: config.seed, startAt });
+    lap('start');
     phase = 'warm-up';
-    await produceFast(producer, encodeOrders(planned, spec.partitions, stack.orderSchemaIds, 0));
-    await waitDrained(stack.admin, group, planned.length, PHASE_TIMEOUT.minMs);
+    await produceFast(producer, encodeOrders(plan.slice(0, warmUpRecords), spec.partitions, stack.orderSchemaIds, 0));
+    await waitDrained(stack.admin, group, warmUpRecords, PHASE_TIMEOUT.minMs);
     const warm = span(invocations.filter((i) => i.phase === 'warm-up'));
-    const warmRate = warm === undefined ? Number.NaN : planned.length / ((warm.end - warm.start) / 1000);
-    const drainSize = sizeDrain(warmRate, config.drainTargetSeconds, sizing.drain);
-    write(`${label}: ${drainSize.why}`);
-    notes.push(`drain sized: ${drainSize.why}`);
+    const warmRate = warm === undefined ? Number.NaN : warmUpRecords / ((warm.end - warm.start) / 1000);
+    const lowWater = drainLowWater(spec.batchSize, warmRate);
+    lap('warm-up');
 
     // 2. Idle, warm: what polling alone costs each process (right after start, the tail of start-up would count too).
     phase = 'idle';
@@ -308,45 +322,98 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     const idleBefore = await sample();
     await sleep(sizing.idleSeconds * 1000);
     const idleAfter = await sample();
+    lap('idle');
 
-    // 3. Drain: everything encoded before the clock starts, then sent as fast as Kafka takes it.
-    planned = planOrders(sizing.warmUpRecords + drainSize.records, { seed: config.seed, startAt });
-    const drainMessages = encodeOrders(planned.slice(sizing.warmUpRecords), spec.partitions, stack.orderSchemaIds, sizing.warmUpRecords);
-    await sleep(250); // the warm-up's last lines are in
+    // 3. Drain, time-boxed: the backlog is topped up faster than it drains until it would end the drain near the target.
     const drainBefore = await sample();
     phase = 'drain';
-    await produceFast(producer, drainMessages);
-    await waitDrained(stack.admin, group, planned.length, Math.max(PHASE_TIMEOUT.minMs, PHASE_TIMEOUT.factor * config.drainTargetSeconds * 1000));
+    const drainStart = Date.now();
+    const drainTimeoutMs = Math.max(PHASE_TIMEOUT.minMs, PHASE_TIMEOUT.factor * config.drainTargetSeconds * 1000);
+    let produced = 0;
+    let stopped = '';
+    while (stopped === '') {
+      if (Date.now() - drainStart > drainTimeoutMs) throw new Error(`the drain still had records to produce after ${Math.round(drainTimeoutMs / 1000)} s`);
+      const { committed } = await groupProgress(stack.admin, group);
+      const step = nextDrainStep({
+        elapsedSeconds: (Date.now() - drainStart) / 1000,
+        produced,
+        committed: committed - warmUpRecords,
+        lowWater,
+        targetSeconds: config.drainTargetSeconds,
+        rule: sizing.drain,
+      });
+      if (step.kind === 'stop') stopped = step.why;
+      else if (step.kind === 'wait') await sleep(200);
+      else {
+        const from = warmUpRecords + produced;
+        await produceFast(producer, encodeOrders(plan.slice(from, from + step.records), spec.partitions, stack.orderSchemaIds, from));
+        produced += step.records;
+      }
+    }
+    await waitDrained(stack.admin, group, warmUpRecords + produced, drainTimeoutMs);
     await sleep(250);
     const drainAfter = await sample();
     const drained = span(invocations.filter((i) => i.phase === 'drain'));
     if (drained === undefined) throw new Error('no invocation in the drain');
-    const drainPerSec = drainSize.records / ((drained.end - drained.start) / 1000);
+    const drainPerSec = produced / ((drained.end - drained.start) / 1000);
+    const drainWhy =
+      `time-boxed at ${config.drainTargetSeconds} s: ${fmt(lowWater)} to ${fmt(2 * lowWater)} records kept waiting (two batches, and ≥ 3 s of the warm-up's ${fmt(Math.round(warmRate))}/s), ` +
+      `producing stopped ${stopped}; ${fmt(produced)} records`;
+    notes.push(`drain: ${drainWhy}`);
+    lap('drain');
 
     // 4. Paced, below saturation, for latency.
     const paced = pacedPhase(drainPerSec, sizing.paced);
     // No figure of the cell is printed before its check: the paced phase's sizing goes with the cell's notes.
-    write(`${label}: drained ${drainSize.records} records; paced phase of ${paced.records} records`);
+    write(`${label}: drained ${produced} records; paced phase of ${paced.records} records`);
     notes.push(`paced phase: ${paced.why}`);
-    planned = planOrders(sizing.warmUpRecords + drainSize.records + paced.records, { seed: config.seed, startAt });
-    const pacedMessages = encodeOrders(planned.slice(sizing.warmUpRecords + drainSize.records), spec.partitions, stack.orderSchemaIds, sizing.warmUpRecords + drainSize.records);
+    // Live, the event time of what arrives moves with the clock: the paced orders continue the drain's event time at one second per second.
+    const sent = plan.slice(0, warmUpRecords + produced);
+    const lastEventTime = sent.reduce((t, o) => Math.max(t, o.order.createdAt.getTime()), 0);
+    // Another seed: event ids of their own, which no dedup drops.
+    const pacedOrders = planOrders(paced.records, { seed: config.seed + 1, startAt: lastEventTime + 1_000, eventsPerSecond: paced.ratePerSec / ORDER_SHARE });
+    const planned = [...sent, ...pacedOrders];
+    const pacedMessages = encodeOrders(pacedOrders, spec.partitions, stack.orderSchemaIds, warmUpRecords + produced);
     phase = 'paced';
+    const pacedStart = Date.now();
     const achieved = await producePaced(producer, pacedMessages, paced.ratePerSec);
+    const pacedEnd = Date.now();
     if (achieved < paced.ratePerSec * 0.95) notes.push(`the producer held ${Math.round(achieved)} of the ${paced.ratePerSec} records/s asked`);
-    const pacedSeconds = paced.records / paced.ratePerSec;
-    await waitDrained(stack.admin, group, planned.length, Math.max(PHASE_TIMEOUT.minMs, PHASE_TIMEOUT.factor * pacedSeconds * 1000));
+    const productionSeconds = (pacedEnd - pacedStart) / 1000;
+    // A paced phase that cannot drain in time leaves the cell's drain figures standing, flagged: the check cannot pass.
+    let unfinished: string | undefined;
+    try {
+      await waitDrained(stack.admin, group, planned.length, Math.max(PACED_TIMEOUT_MS, PHASE_TIMEOUT.factor * productionSeconds * 1000));
+    } catch (error) {
+      unfinished = `paced phase: ${messageOf(error)}`;
+    }
     await sleep(250);
-    const pacedLatenciesMs = invocations.filter((i) => i.phase === 'paced' && i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs);
+    const pacedInvocations = invocations.filter((i) => i.phase === 'paced');
+    // Records sent in the settling period (Kafka timestamp = at - latency) are not sampled: the drain's deferred window closing is worked off there.
+    const sampledFrom = pacedStart + sizing.paced.settleSeconds * 1000;
+    const pacedLatenciesMs = pacedInvocations.filter((i) => i.line.result === 'SUCCESS').flatMap((i) => i.line.latenciesMs.filter((ms) => i.at - ms >= sampledFrom));
+    const pacedTail = unfinished === undefined ? Math.max(0, (span(pacedInvocations)?.end ?? pacedEnd) - pacedEnd) / 1000 : null;
+    notes.push(
+      unfinished === undefined
+        ? `paced phase: produced for ${productionSeconds.toFixed(1)} s, drained ${pacedTail?.toFixed(1)} s after its last record${pacedKeptUp(productionSeconds, pacedTail) ? '' : ': fell behind'}`
+        : unfinished,
+    );
+    lap('paced');
 
     // 5. The state against the plan, before any figure.
-    const check = checkRevenue(expectedRevenue(planned, spec), await stateRevenue(stack.dynamodb, spec, stateTable));
+    const check = await stateRevenue(stack.dynamodb, spec, stateTable).then(
+      (actual) => checkRevenue(expectedRevenue(planned, spec), actual),
+      (error: unknown): RevenueCheck => ({ exact: false, checked: 0, differing: 0, example: messageOf(error) }),
+    );
     write(`${label}: ${check.exact ? 'exact' : 'NOT EXACT'}: ${check.checked} store-minutes checked, ${check.differing} differ${check.example === undefined ? '' : `, e.g. ${check.example}`}`);
     if (!check.exact) notes.push(`not exact: ${check.differing} of ${check.checked} store-minutes differ from the plan, e.g. ${check.example ?? 'none'}`);
+    lap('check');
+    notes.push(`seconds by phase: ${laps.map((l) => `${l.phase} ${l.seconds}`).join(', ')}`);
 
     const cellStats = stats.map((s) => s.stats);
     const observation: CellObservation = {
       spec,
-      drainRecords: drainSize.records,
+      drainRecords: produced,
       drainStartedAt: drained.start,
       drainEndedAt: drained.end,
       idle: { before: idleBefore, after: idleAfter },
@@ -355,7 +422,10 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
       redeliveredPartitions: redeliveredPartitions(cellStats, invocations.map((i) => i.line)),
       pacedLatenciesMs,
       pacedRatePerSec: paced.ratePerSec,
+      pacedProductionSeconds: productionSeconds,
+      pacedTailSeconds: pacedTail,
       exact: check.exact,
+      ...(unfinished === undefined ? {} : { error: unfinished }),
     };
     const cpu = drainCpu(observation);
     const lost = drainAfter.reduce((n, end) => n + end.dynamodb.failedRequests - (drainBefore.find((s) => s.pid === end.pid)?.dynamodb.failedRequests ?? 0), 0);
@@ -399,15 +469,22 @@ async function producePaced(producer: ReturnType<ReturnType<typeof kafkaClient>[
   return messages.length <= 1 || seconds <= 0 ? ratePerSec : (messages.length - 1) / seconds;
 }
 
+/** Records the group has committed and records on the topic, over its partitions. */
+async function groupProgress(admin: Admin, groupId: string): Promise<{ committed: number; end: number; lag: number }> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [ORDERS_TOPIC] });
+  const ends = await admin.fetchTopicOffsets(ORDERS_TOPIC);
+  const end = ends.reduce((n, p) => n + Number(p.high), 0);
+  const committed = ends.reduce((n, p) => n + Math.max(0, Number(offsets?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1')), 0);
+  const lag = ends.reduce((n, p) => n + Number(p.high) - Math.max(0, Number(offsets?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1')), 0);
+  return { committed, end, lag };
+}
+
 /** Until every partition's committed offset is its end, and the ends add up to the records produced. */
 async function waitDrained(admin: Admin, groupId: string, produced: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = { lag: -1, end: -1 };
   while (Date.now() < deadline) {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [ORDERS_TOPIC] });
-    const ends = await admin.fetchTopicOffsets(ORDERS_TOPIC);
-    const end = ends.reduce((n, p) => n + Number(p.high), 0);
-    const lag = ends.reduce((n, p) => n + Number(p.high) - Math.max(0, Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1')), 0);
+    const { lag, end } = await groupProgress(admin, groupId);
     last = { lag, end };
     if (lag === 0 && end === produced) return;
     if (end > produced) throw new Error(`the topic holds ${end} records, ${produced} were produced`);

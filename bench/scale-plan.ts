@@ -58,7 +58,7 @@ export function parseCellSelector(text: string): CellSelector {
   const match = /^(\d+)x(\d+)(?:@(\d+))?$/.exec(text.trim());
   if (match === null) throw new ScalePlanError(`'${text}' is not a cell: write PxC or PxC@B, e.g. 12x3 or 3x1@500`);
   const [partitions, processors] = [Number(match[1]), Number(match[2])];
-  if (partitions < 1 || processors < 1 || processors > partitions) throw new ScalePlanError(`'${text}': processors must be from 1 to the partitions`);
+  if (partitions < 1 || processors < 1) throw new ScalePlanError(`'${text}': partitions and processors must be at least 1`);
   return match[3] === undefined ? { partitions, processors } : { partitions, processors, batchSize: Number(match[3]) };
 }
 
@@ -144,40 +144,39 @@ export function parseScaleArguments(argv: readonly string[]): ScaleOptions {
 
 /** How big each phase of a cell is. */
 export interface ScaleSizing {
-  /** Records drained before anything is measured: JITs, connections, the registry's first lookups; their rate sizes the drain. */
+  /** Records drained before anything is measured: JITs, connections, the registry's first lookups; their rate sets the drain's backlog. */
   readonly warmUpRecords: number;
   readonly drain: DrainSizing;
-  /** Paced phase: this share of the drain's measured rate, for this long. */
-  readonly paced: { readonly share: number; readonly seconds: number; readonly minRecords: number };
+  /** Paced phase: this share of the drain's measured rate, for a settling period whose latencies are discarded, then for `seconds`. */
+  readonly paced: { readonly share: number; readonly settleSeconds: number; readonly seconds: number; readonly minRecords: number };
   /** Seconds the warm processes sit idle in their group, to measure what polling alone costs. */
   readonly idleSeconds: number;
 }
 
 export interface DrainSizing {
-  /** The drain should take about this long at the warm-up's rate. */
+  /** Producing stops once the backlog would end the drain past this many seconds at its measured rate. */
   readonly targetSeconds: number;
+  /** Produced even when that takes longer: per-1,000 figures need enough records. */
   readonly minRecords: number;
   readonly maxRecords: number;
-  /** Sizes are rounded up to a multiple of this. */
-  readonly roundTo: number;
 }
 
 export const FULL_SIZING: ScaleSizing = {
   warmUpRecords: 500,
-  drain: { targetSeconds: 40, minRecords: 2_000, maxRecords: 40_000, roundTo: 500 },
-  paced: { share: 0.5, seconds: 20, minRecords: 200 },
+  drain: { targetSeconds: 40, minRecords: 1_000, maxRecords: 40_000 },
+  paced: { share: 0.5, settleSeconds: 10, seconds: 20, minRecords: 200 },
   idleSeconds: 5,
 };
 
 export const QUICK_SIZING: ScaleSizing = {
   warmUpRecords: 100,
-  drain: { targetSeconds: 3, minRecords: 300, maxRecords: 600, roundTo: 100 },
-  paced: { share: 0.5, seconds: 4, minRecords: 40 },
+  drain: { targetSeconds: 4, minRecords: 200, maxRecords: 600 },
+  paced: { share: 0.5, settleSeconds: 2, seconds: 4, minRecords: 40 },
   idleSeconds: 2,
 };
 
 /** Seconds a cell takes besides its drain: processes starting, idle, warm-up, the paced phase and its tail, the check, the stop. */
-export const CELL_OVERHEAD_SECONDS = { perCell: 35, perProcess: 3 } as const;
+export const CELL_OVERHEAD_SECONDS = { perCell: 45, perProcess: 5 } as const;
 
 /**
  * The drain's target time that fits `cells` in `budgetSeconds` with their
@@ -185,7 +184,8 @@ export const CELL_OVERHEAD_SECONDS = { perCell: 35, perProcess: 3 } as const;
  * cells gets no longer drains than the full grid's.
  */
 export function drainTargetSeconds(cells: readonly CellSpec[], sizing: ScaleSizing, budgetSeconds: number): { seconds: number; why: string } {
-  const fixed = cells.reduce((n, c) => n + CELL_OVERHEAD_SECONDS.perCell + CELL_OVERHEAD_SECONDS.perProcess * c.processors + sizing.paced.seconds, 0);
+  const paced = sizing.paced.settleSeconds + sizing.paced.seconds;
+  const fixed = cells.reduce((n, c) => n + CELL_OVERHEAD_SECONDS.perCell + CELL_OVERHEAD_SECONDS.perProcess * c.processors + paced, 0);
   const left = (budgetSeconds - fixed) / Math.max(1, cells.length);
   const seconds = Math.max(Math.min(10, sizing.drain.targetSeconds), Math.min(sizing.drain.targetSeconds, Math.floor(left)));
   return {
@@ -194,22 +194,47 @@ export function drainTargetSeconds(cells: readonly CellSpec[], sizing: ScaleSizi
   };
 }
 
-/** Records for a drain of about `targetSeconds` at `estimatedPerSec`, rounded up and clamped. */
-export function sizeDrain(estimatedPerSec: number, targetSeconds: number, rule: DrainSizing): { records: number; why: string } {
-  if (!(estimatedPerSec > 0) || !Number.isFinite(estimatedPerSec)) {
-    return { records: rule.minRecords, why: `no rate from the warm-up: the minimum, ${fmt(rule.minRecords)} records` };
-  }
-  const wanted = Math.ceil((estimatedPerSec * targetSeconds) / rule.roundTo) * rule.roundTo;
-  const records = Math.min(rule.maxRecords, Math.max(rule.minRecords, wanted));
-  const clamp = records === wanted ? '' : ` (${fmt(wanted)} clamped to ${fmt(rule.minRecords)}..${fmt(rule.maxRecords)})`;
-  return { records, why: `warm-up ${fmt(Math.round(estimatedPerSec))} records/s × ${targetSeconds} s → ${fmt(records)} records${clamp}` };
+/**
+ * The backlog the drain keeps waiting: two full batches, and at least 3 s
+ * of the warm-up's rate, so no process runs dry between top-ups.
+ */
+export function drainLowWater(batchSize: number, warmUpPerSec: number): number {
+  return Math.max(2 * batchSize, Math.ceil((Number.isFinite(warmUpPerSec) ? warmUpPerSec : 0) * 3), 200);
 }
 
-/** The paced phase's rate and size: a share of the drain's rate, below saturation. */
-export function pacedPhase(drainPerSec: number, rule: ScaleSizing['paced']): { ratePerSec: number; records: number; why: string } {
+export type DrainStep = { readonly kind: 'produce'; readonly records: number } | { readonly kind: 'wait' } | { readonly kind: 'stop'; readonly why: string };
+
+/**
+ * What the drain does next. The drain is time-boxed rather than sized up
+ * front (a warm-up's rate overestimates it: the warm-up closes no windows):
+ * whenever fewer than `lowWater` records wait, it tops the backlog up to
+ * twice that, faster than any cell drains; it stops producing once the
+ * records waiting would end the drain past the target at the rate measured
+ * so far, or at the maximum. `committed` counts the drain's records.
+ */
+export function nextDrainStep(state: { readonly elapsedSeconds: number; readonly produced: number; readonly committed: number; readonly lowWater: number; readonly targetSeconds: number; readonly rule: DrainSizing }): DrainStep {
+  const { elapsedSeconds, produced, committed, lowWater, targetSeconds, rule } = state;
+  const waiting = produced - committed;
+  if (produced >= rule.maxRecords) return { kind: 'stop', why: `the maximum of ${fmt(rule.maxRecords)} records` };
+  const rate = elapsedSeconds >= 3 && committed > 0 ? committed / elapsedSeconds : undefined;
+  if (produced >= rule.minRecords && rate !== undefined && elapsedSeconds + waiting / rate >= targetSeconds) {
+    return { kind: 'stop', why: `at ${Math.round(elapsedSeconds)} s, ${fmt(waiting)} records waiting at ${fmt(Math.round(rate))}/s end the drain near the ${targetSeconds} s target` };
+  }
+  if (waiting >= lowWater) return { kind: 'wait' };
+  return { kind: 'produce', records: Math.min(rule.maxRecords - produced, 2 * lowWater - waiting) };
+}
+
+/** The paced phase's rate and size: a share of the drain's rate, below saturation; the settling period's records come first. */
+export function pacedPhase(drainPerSec: number, rule: ScaleSizing['paced']): { ratePerSec: number; records: number; settleRecords: number; why: string } {
   const ratePerSec = Math.max(1, Math.round(drainPerSec * rule.share));
-  const records = Math.max(rule.minRecords, Math.round(ratePerSec * rule.seconds));
-  return { ratePerSec, records, why: `${Math.round(rule.share * 100)} % of the drain's ${fmt(Math.round(drainPerSec))} records/s = ${fmt(ratePerSec)}/s for ${fmt(records)} records` };
+  const settleRecords = Math.round(ratePerSec * rule.settleSeconds);
+  const records = settleRecords + Math.max(rule.minRecords, Math.round(ratePerSec * rule.seconds));
+  return {
+    ratePerSec,
+    records,
+    settleRecords,
+    why: `${Math.round(rule.share * 100)} % of the drain's ${fmt(Math.round(drainPerSec))} records/s = ${fmt(ratePerSec)}/s for ${fmt(records)} records, the first ${rule.settleSeconds} s of them not sampled`,
+  };
 }
 
 /** A probe line of one processor process (bench/scale-probe.ts): cumulative CPU and DynamoDB writes at `at`. */
@@ -243,7 +268,22 @@ export interface CellObservation {
   readonly redeliveredPartitions: number;
   readonly pacedLatenciesMs: readonly number[];
   readonly pacedRatePerSec: number;
+  /** How long the paced phase produced, and how long its backlog took to drain after that; null when it did not drain. */
+  readonly pacedProductionSeconds: number;
+  readonly pacedTailSeconds: number | null;
   readonly exact: boolean;
+  /** Why the cell's figures are not valid, when a phase did not finish. */
+  readonly error?: string;
+}
+
+/**
+ * Whether the paced phase stayed below saturation: its backlog drained
+ * within 5 s (or a quarter of the production time) of the last record
+ * sent. A pipeline that keeps up needs about one batching window and one
+ * invocation; one that fell behind has a growing backlog to work off.
+ */
+export function pacedKeptUp(productionSeconds: number, tailSeconds: number | null): boolean {
+  return tailSeconds !== null && tailSeconds <= Math.max(5, 0.25 * productionSeconds);
 }
 
 export interface CpuFigures {
@@ -319,11 +359,14 @@ export function summariseCell(o: CellObservation, provenance: { commit: string; 
     cpuMsPer1000: round1((drainCpu(o).netMs * 1000) / o.drainRecords),
     e2eP50Ms: nearestRank(sorted, 50),
     e2eP99Ms: nearestRank(sorted, 99),
-    exact: o.exact,
+    exact: o.exact && o.error === undefined,
     drainRecords: o.drainRecords,
     pacedRatePerSec: o.pacedRatePerSec,
+    pacedKeptUp: pacedKeptUp(o.pacedProductionSeconds, o.pacedTailSeconds),
+    ...(o.pacedTailSeconds === null ? {} : { pacedTailSeconds: round1(o.pacedTailSeconds) }),
     commit: provenance.commit,
     measuredAt: provenance.measuredAt,
+    ...(o.error === undefined ? {} : { error: o.error }),
   };
 }
 
@@ -406,11 +449,13 @@ const number = (value: number | null, digits = 1): string => (value === null ? '
 /**
  * The scale table, one row per cell. A cell that is not exact says so in
  * its last column, and its figures are shown in brackets: they are not
- * valid measurements.
+ * valid measurements. Latencies of a paced phase that fell behind carry a
+ * `*`, explained under the table.
  */
 export function scaleTable(cells: readonly ScaleCell[]): string[] {
   const header = ['design', 'P×C', 'batch', 'records/s', 'conflicts/commit', 'redelivered', 'requests/1k', 'items/1k', 'WCU/1k', 'CPU ms/1k', 'e2e p50 ms', 'e2e p99 ms', 'exact'];
   const rows = cells.map((c) => {
+    const behind = c.pacedKeptUp === false ? '*' : '';
     const figures = [
       number(c.recordsPerSec),
       number(c.conflictsPerCommit, 3),
@@ -419,13 +464,17 @@ export function scaleTable(cells: readonly ScaleCell[]): string[] {
       number(c.itemsPer1000),
       number(c.wcuPer1000),
       number(c.cpuMsPer1000),
-      number(c.e2eP50Ms, 0),
-      number(c.e2eP99Ms, 0),
+      `${number(c.e2eP50Ms, 0)}${c.e2eP50Ms === null ? '' : behind}`,
+      `${number(c.e2eP99Ms, 0)}${c.e2eP99Ms === null ? '' : behind}`,
     ].map((f) => (c.exact || f === '—' ? f : `[${f}]`));
     const verdict = c.exact ? 'yes' : `NO: figures invalid${c.error === undefined ? '' : ` (${c.error})`}`;
     return [c.design, `${c.partitions}×${c.processors}`, String(c.batchSize), ...figures, verdict];
   });
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (i === header.length - 1 ? 0 : (r[i]?.length ?? 0)))));
-  return all.map((r) => r.map((value, i) => (i < 3 ? value.padEnd(widths[i] ?? 0) : i === r.length - 1 ? value : value.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  const lines = all.map((r) => r.map((value, i) => (i < 3 ? value.padEnd(widths[i] ?? 0) : i === r.length - 1 ? value : value.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  if (cells.some((c) => c.pacedKeptUp === false)) {
+    lines.push('* the paced phase fell behind (its backlog outlasted production by more than 5 s or a quarter of it): the latency is of a growing backlog, not of a pipeline below saturation.');
+  }
+  return lines;
 }

@@ -99,15 +99,17 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     `Stack: a fresh Kafka (KRaft, one broker), DynamoDB Local (on disk, as the local stack runs it) and moto (Glue registry, SQS, S3) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}); ` +
       'load average before and after: ' + `${loads.before} / ${loads.after}. Everything shares the cores, so the figures are of DynamoDB Local and contention as much as of the designs.`,
     'Cell: a fresh `orders` topic of P partitions and fresh tables; C processor processes (run-processor.ts, as `rtp demo --instances C` runs them) in one new consumer group, ' +
-      'each behind the local MSK event source mapping (batching window 500 ms, the batch size given; 100 is the mapping\'s and Lambda\'s default). The orders are the demo workload\'s ' +
+      'each behind the local MSK event source mapping (batching window 500 ms, the batch size given; 100 is the mapping\'s and Lambda\'s default); with more processes than partitions (3 × 6) the extra ones hold none. The orders are the demo workload\'s ' +
       `(seed ${config.seed}, orders only: no repeats, late events or poison), written as the outbox would: keyed by order id, on the partition the key hashes to, Glue-framed Avro by the writer's version (v1..v3, every other one zlib-compressed).`,
     'Designs: "ours" is functions/order-analytics/handler.ts of the checkout; "powertools" is bench/scale-powertools-handler.ts (makeIdempotent keyed on event_id around a per-record handler ADDing to store-minute and customer-minute items) ' +
       'on the same decode path; "previous" is "ours" measured on an earlier commit and recorded with --save-as previous.',
     `Phases: a warm-up of ${sizing.warmUpRecords} orders, drained; ${sizing.idleSeconds} s idle in the group; the drain; a paced phase; then the check. Only the drain and the paced phase give figures.`,
-    `Sizing: ${budgetWhy}. The drain is the warm-up's rate × that target, rounded up to ${sizing.drain.roundTo}, between ${sizing.drain.minRecords} and ${sizing.drain.maxRecords} records. ` +
-      `The paced phase runs at ${Math.round(sizing.paced.share * 100)} % of the drain's measured rate for ${sizing.paced.seconds} s (at least ${sizing.paced.minRecords} records).`,
-    'records/s: drain records ÷ time from the first drain invocation\'s start to the end of the last one before every partition\'s committed offset reached its end (lag 0) and the ends added up to every record produced. ' +
-      'The drain\'s records are encoded before the clock starts and sent in requests of 500 as fast as Kafka takes them, far faster than any cell drains.',
+    `Sizing: ${budgetWhy}. The drain is time-boxed rather than sized up front, since a warm-up's rate overestimates it (the warm-up closes no windows): ` +
+      'the backlog is topped up, in requests of 500, whenever fewer than two batches (and 3 s of the warm-up\'s rate) wait, so no process runs dry; producing stops once the records waiting ' +
+      `would end the drain past the target at the rate measured so far, but not before ${sizing.drain.minRecords} records (at most ${sizing.drain.maxRecords}). ` +
+      `The paced phase runs at ${Math.round(sizing.paced.share * 100)} % of the drain's measured rate for ${sizing.paced.settleSeconds} s of settling, whose latencies are not sampled (the drain's deferred window closing is worked off there), ` +
+      `then ${sizing.paced.seconds} s (at least ${sizing.paced.minRecords} records); its orders (another seed of the same workload, so new event ids) continue the drain's event time at one second per second, as a live stream's would.`,
+    'records/s: drain records ÷ time from the first drain invocation\'s start to the end of the last one before every partition\'s committed offset reached its end (lag 0) and the ends added up to every record produced.',
     'conflicts/commit: from the engine\'s partition stats, which its handler logs per partition (`Partition processed`, at INFO as on Lambda): Σ conflicts ÷ Σ commits over the drain. — for a design without commits. ' +
       'redelivered: partition batches handed back over the cell (stats with uncommitted records, i.e. retryFromOffset, plus every partition of an invocation that failed as a whole).',
     'requests, items, WCU per 1,000 drained records: request-counter.ts\'s SDK middleware on every DynamoDB client inside each processor process (bench/scale-probe.ts, loaded before the handler), ' +
@@ -116,9 +118,11 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
     'CPU ms per 1,000 drained records: process.cpuUsage() (user + system, every thread) of the processor processes, read by the probe before and after the drain, ' +
       'less each process\'s idle rate (its CPU over the idle period after the warm-up ÷ that period) × the drain\'s wall time: what the pollers would have burnt doing nothing. ' +
       'What the local mapping does for records while busy (fetching, building each MSK event), which AWS\'s pollers do outside the function, is still in it. Lambda bills time, not CPU; this is the CPU a Lambda would need.',
-    'e2e p50/p99: per record of the paced phase, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only.',
+    'e2e p50/p99: per record of the paced phase sent after its settling period, from its Kafka timestamp (the producer\'s send) to the return of the invocation that committed it, nearest rank, successful invocations only. ' +
+      'The paced phase kept up when its backlog drained within 5 s (or a quarter of its production time) of the last record sent; when it did not, its latencies carry a * in the table (pacedKeptUp: false).',
     'exact: the state after the paced phase against the plan, per store and minute (orders and integer cents), both ways: the engine\'s final and open store-revenue windows (reconcile.ts storeRevenueWindows; a window both closed and open fails the cell), ' +
-      'the Powertools design\'s STORE#<store>#<minute> items. A cell that is not exact is printed with its figures in brackets and recorded with exact: false.',
+      'the Powertools design\'s STORE#<store>#<minute> items. A cell that is not exact is printed with its figures in brackets and recorded with exact: false; ' +
+      'so is one whose paced phase did not drain within its time (its drain figures stand, flagged), and one that failed earlier has no figures.',
     ...notes,
   ];
 }

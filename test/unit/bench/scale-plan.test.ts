@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScaleCell } from '../../../bench/figures.js';
 import {
   cellKey, checkRevenue, conflictsPerCommit, drainCpu, drainTargetSeconds, failedCell, FULL_SIZING, mergeScaleCells, pacedPhase, parseCellSelector,
-  parseScaleArguments, provenanceOf, redeliveredPartitions, saveAs, scaleGrid, ScalePlanError, scaleTable, sizeDrain, summariseCell,
+  drainLowWater, nextDrainStep, pacedKeptUp, parseScaleArguments, provenanceOf, redeliveredPartitions, saveAs, scaleGrid, ScalePlanError, scaleTable, summariseCell,
   type CellObservation, type ProbeSample,
 } from '../../../bench/scale-plan.js';
 
@@ -64,7 +64,8 @@ describe('the scale grid', () => {
   it('refuses a malformed cell, and more processes than partitions', () => {
     // Act & Assess
     expect(() => parseCellSelector('12-3')).toThrow(ScalePlanError);
-    expect(() => parseCellSelector('3x6')).toThrow(/processors must be from 1 to the partitions/);
+    expect(() => parseCellSelector('0x1')).toThrow(/at least 1/);
+    expect(parseCellSelector('3x6')).toEqual({ partitions: 3, processors: 6 });
     expect(parseCellSelector('3x1@500')).toEqual({ partitions: 3, processors: 1, batchSize: 500 });
   });
 
@@ -116,27 +117,42 @@ describe('the command line', () => {
 });
 
 describe('sizing', () => {
-  const rule = { targetSeconds: 40, minRecords: 2_000, maxRecords: 40_000, roundTo: 500 };
+  const rule = { targetSeconds: 40, minRecords: 1_000, maxRecords: 40_000 };
+  const step = (state: { elapsedSeconds: number; produced: number; committed: number }): ReturnType<typeof nextDrainStep> =>
+    nextDrainStep({ ...state, lowWater: 500, targetSeconds: 30, rule });
 
-  it('sizes a drain to the target time at the warm-up rate, rounded up', () => {
-    // Act
-    const { records, why } = sizeDrain(333, 30, rule);
-
-    // Assess: 333 × 30 = 9 990, rounded up to 10 000
-    expect(records).toBe(10_000);
-    expect(why).toContain('333 records/s × 30 s');
+  it('keeps two batches and 3 s of the warm-up rate waiting, and at least 200 records', () => {
+    // Act & Assess
+    expect(drainLowWater(100, 80)).toBe(240);
+    expect(drainLowWater(2_500, 80)).toBe(5_000);
+    expect(drainLowWater(100, Number.NaN)).toBe(200);
   });
 
-  it('clamps a drain to its bounds and says so', () => {
+  it('starts the drain with a backlog of twice the low-water mark', () => {
     // Act & Assess
-    expect(sizeDrain(10, 30, rule)).toMatchObject({ records: 2_000, why: expect.stringContaining('clamped') as unknown });
-    expect(sizeDrain(5_000, 30, rule).records).toBe(40_000);
+    expect(step({ elapsedSeconds: 0, produced: 0, committed: 0 })).toEqual({ kind: 'produce', records: 1_000 });
   });
 
-  it('takes the minimum when the warm-up gave no rate', () => {
-    // Act & Assess
-    expect(sizeDrain(Number.NaN, 30, rule).records).toBe(2_000);
-    expect(sizeDrain(0, 30, rule).records).toBe(2_000);
+  it('tops the backlog up when it runs low, and waits while it does not', () => {
+    // Act & Assess: 100 records/s so far, far from the target
+    expect(step({ elapsedSeconds: 5, produced: 1_000, committed: 500 })).toEqual({ kind: 'wait' });
+    expect(step({ elapsedSeconds: 8, produced: 1_000, committed: 800 })).toEqual({ kind: 'produce', records: 800 });
+  });
+
+  it('stops producing once the records waiting would end the drain past the target at the rate so far', () => {
+    // Act: 20 s in at 100 records/s, 1 000 waiting take 10 s more
+    const stop = step({ elapsedSeconds: 20, produced: 3_000, committed: 2_000 });
+
+    // Assess
+    expect(stop.kind).toBe('stop');
+    expect(stop.kind === 'stop' ? stop.why : '').toContain('1,000 records waiting at 100/s');
+  });
+
+  it('produces the minimum however slow the drain, and never more than the maximum', () => {
+    // Act & Assess: 10 records/s is far past the target, but 1 000 records are not produced yet
+    expect(step({ elapsedSeconds: 60, produced: 800, committed: 600 })).toEqual({ kind: 'produce', records: 800 });
+    expect(step({ elapsedSeconds: 1, produced: 39_500, committed: 39_400 })).toEqual({ kind: 'produce', records: 500 });
+    expect(step({ elapsedSeconds: 1, produced: 40_000, committed: 0 }).kind).toBe('stop');
   });
 
   it('shortens drains to fit the budget, never below 10 s nor above the sizing\'s target', () => {
@@ -148,18 +164,18 @@ describe('sizing', () => {
     const roomy = drainTargetSeconds(grid.slice(0, 2), FULL_SIZING, 30 * 60);
     const tight = drainTargetSeconds(grid, FULL_SIZING, 5 * 60);
 
-    // Assess: 14 cells' fixed costs (35 s + 20 s paced each, 3 s for each of their 40 processes) are 890 s: (1 800 - 890) / 14 = 65 s, capped at 40
-    expect(full.seconds).toBe(40);
+    // Assess: 14 cells' fixed costs (45 s + 30 s paced each, 5 s for each of their 40 processes) are 1 250 s: (1 800 - 1 250) / 14 = 39 s
+    expect(full.seconds).toBe(39);
     expect(roomy.seconds).toBe(40);
     expect(tight.seconds).toBe(10);
-    // (1 200 - 890) / 14 = 22 s
-    expect(drainTargetSeconds(grid, FULL_SIZING, 20 * 60).seconds).toBe(22);
+    // (1 500 - 1 250) / 14 = 17 s
+    expect(drainTargetSeconds(grid, FULL_SIZING, 25 * 60).seconds).toBe(17);
   });
 
-  it('paces at a share of the drain rate for the phase\'s time', () => {
+  it('paces at a share of the drain rate for the phase\'s time, after a settling period', () => {
     // Act & Assess
-    expect(pacedPhase(801, { share: 0.5, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 401, records: 8_020 });
-    expect(pacedPhase(3, { share: 0.5, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 2, records: 200 });
+    expect(pacedPhase(801, { share: 0.5, settleSeconds: 10, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 401, settleRecords: 4_010, records: 12_030 });
+    expect(pacedPhase(3, { share: 0.5, settleSeconds: 10, seconds: 20, minRecords: 200 })).toMatchObject({ ratePerSec: 2, settleRecords: 20, records: 220 });
   });
 });
 
@@ -180,6 +196,8 @@ describe('a cell\'s figures', () => {
       redeliveredPartitions: 1,
       pacedLatenciesMs: Array.from({ length: 100 }, (_, i) => i + 1),
       pacedRatePerSec: 250,
+      pacedProductionSeconds: 20,
+      pacedTailSeconds: 1.2,
       exact: true,
       ...overrides,
     };
@@ -212,6 +230,24 @@ describe('a cell\'s figures', () => {
   it('keeps an inexact cell\'s verdict with its figures', () => {
     // Act & Assess
     expect(summariseCell(observation({ exact: false }), PROVENANCE).exact).toBe(false);
+  });
+
+  it('keeps the drain figures of a cell whose paced phase did not drain, not exact and saying why', () => {
+    // Act
+    const figures = summariseCell(observation({ pacedTailSeconds: null, error: 'paced phase: not drained after 300 s' }), PROVENANCE);
+
+    // Assess
+    expect(figures).toMatchObject({ recordsPerSec: 500, exact: false, pacedKeptUp: false, error: 'paced phase: not drained after 300 s' });
+    expect(figures.pacedTailSeconds).toBeUndefined();
+  });
+
+  it('says whether the paced phase kept up, from how long its backlog outlasted production', () => {
+    // Act & Assess
+    expect(summariseCell(observation(), PROVENANCE)).toMatchObject({ pacedKeptUp: true, pacedTailSeconds: 1.2 });
+    expect(pacedKeptUp(20, 5)).toBe(true);
+    expect(pacedKeptUp(20, 5.1)).toBe(false);
+    expect(pacedKeptUp(40, 10)).toBe(true);
+    expect(pacedKeptUp(40, null)).toBe(false);
   });
 
   it('has no conflicts per commit for a design that logs no commits', () => {
@@ -333,5 +369,15 @@ describe('the scale table', () => {
     expect(lines[2]).toContain('[500]');
     expect(lines[2]).toContain('—');
     expect(lines[2]).toMatch(/NO: figures invalid$/);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('marks latencies of a paced phase that fell behind, and says what the mark means', () => {
+    // Act
+    const lines = scaleTable([cell({ pacedKeptUp: false })]);
+
+    // Assess
+    expect(lines[1]).toMatch(/\s600\*\s+1,200\*\s+yes$/);
+    expect(lines[2]).toMatch(/^\* the paced phase fell behind/);
   });
 });
