@@ -4,6 +4,7 @@ import type { PartitionProcessor } from '../handler/process-kafka-event.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ProcessorDefinition } from './definition.js';
 import { executePartition, type CommittedChunk, type PartitionResult } from './partition-executor.js';
+import { FinalWindowsSeen } from './final-windows-seen.js';
 import { closeDueWindows, type CloseResult } from './window-closer.js';
 
 export interface EngineProcessorDeps {
@@ -29,6 +30,8 @@ export interface EngineProcessor {
 /** A processor definition run by the exactly-once engine over a state store. */
 export function createEngineProcessor(definition: ProcessorDefinition, deps: EngineProcessorDeps): EngineProcessor {
   const hasWindows = definition.views.some((v) => v.kind === 'window');
+  // Outlives invocations, as a warm Lambda's module state does: windows seen final are not read again.
+  const seen = new FinalWindowsSeen();
   return {
     processPartition: async (input): Promise<PartitionOutcome> => {
       const result = await executePartition(input, {
@@ -53,6 +56,7 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
         ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
         ...(deps.now === undefined ? {} : { now: deps.now }),
         budgetMs: deps.closeBudgetMs ?? 5_000,
+        seen,
       });
       deps.onClose?.(result);
     },

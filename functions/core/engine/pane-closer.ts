@@ -6,6 +6,7 @@ import type { ProcessorDefinition } from './definition.js';
 import { partitionWatermark } from './watermark.js';
 import { toJson } from './json-value.js';
 import { emissionFor } from './window-emission.js';
+import { FinalWindowsSeen } from './final-windows-seen.js';
 import { isSliced, sliceDueAt, slicesOfWindow, sliceWidth, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
 import { closesAt, type WindowBounds } from './windows.js';
 
@@ -29,6 +30,8 @@ export interface PaneCloserDeps {
   readonly now: number;
   /** Stop starting windows once this returns true; what is left stays due. */
   readonly outOfTime: () => boolean;
+  /** Windows this process knows are final, kept across invocations. @default a new, empty one */
+  readonly seen?: FinalWindowsSeen;
 }
 
 export interface PaneCloseResult {
@@ -42,55 +45,74 @@ const SEAL_TTL_SECONDS = 7 * 24 * 3600;
 const PART_BYTES = 300_000;
 const MAX_ATTEMPTS = 5;
 
-/** Closes every window of a sliced view that spans a due pane and is not final yet. */
+/** Closes every window of a sliced view that spans a due pane and is not final yet, then retires the slices all of whose windows are. */
 export async function closeDuePanes(paneIds: readonly ItemId[], watermark: number, deps: PaneCloserDeps): Promise<PaneCloseResult> {
   const { definition, store } = deps;
+  const seen = deps.seen ?? new FinalWindowsSeen();
+  const finalKey = (view: SlicedWindowView, window: WindowBounds): string => idKey(itemIds.finalWindows(view.name, window.start, window.end, 0));
+  const slices = new Map<string, { view: SlicedWindowView; sliceStart: number }>();
   const candidates = new Map<string, { view: SlicedWindowView; window: WindowBounds }>();
   for (const id of paneIds) {
     const { view: name, sliceStart } = paneSliceOf(id);
     const view = definition.views.find((v): v is SlicedWindowView => v.kind === 'window' && v.name === name && isSliced(v));
     if (view === undefined) continue;
+    slices.set(`${view.name}\u0000${sliceStart}`, { view, sliceStart });
     for (const window of windowsOfSlice(view.window, sliceStart)) {
       if (closesAt(window.end, view.allowedLatenessMs ?? 0) > watermark) continue;
-      candidates.set(`${view.name}\u0000${window.start}`, { view, window });
+      candidates.set(finalKey(view, window), { view, window });
     }
   }
-  const ordered = [...candidates.values()].sort((a, b) => a.window.end - b.window.end || a.window.start - b.window.start);
-  const finals = await store.read(ordered.map(({ view, window }) => itemIds.finalWindows(view.name, window.start, window.end, 0)));
+  // A slice's panes stay due while its later windows are open (a hopping view's): its earlier windows are
+  // final by then, and a process that has seen them final does not read them again.
+  const unknown = [...candidates].filter(([key]) => !seen.has(key)).map(([, c]) => itemIds.finalWindows(c.view.name, c.window.start, c.window.end, 0));
+  for (const key of (await store.read(unknown)).keys()) seen.add(key);
+  const ordered = [...candidates]
+    .filter(([key]) => !seen.has(key))
+    .map(([, c]) => c)
+    .sort((a, b) => a.window.end - b.window.end || a.window.start - b.window.start);
   let closed = 0;
   let emitted = 0;
-  for (const { view, window } of ordered) {
-    if (deps.outOfTime()) break;
-    if (finals.has(idKey(itemIds.finalWindows(view.name, window.start, window.end, 0)))) {
-      await retirePanes(view, window, deps);
-      continue;
-    }
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const result = await closeWindow(view, window, deps);
-      if (result === 'conflict') continue;
-      closed += result.closed;
-      emitted += result.emitted;
-      break;
-    }
-  }
+  // Views share nothing (their panes, results and announcement groups are their own), so each closes its
+  // windows, oldest first, beside the others: an invocation waits for the longest view, not for all of them.
+  const byView = new Map<string, Array<{ view: SlicedWindowView; window: WindowBounds }>>();
+  for (const candidate of ordered) byView.set(candidate.view.name, [...(byView.get(candidate.view.name) ?? []), candidate]);
+  await Promise.all(
+    [...byView.values()].map(async (windows) => {
+      for (const { view, window } of windows) {
+        if (deps.outOfTime()) break;
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+          const result = await closeWindow(view, window, deps);
+          if (result === 'conflict') continue;
+          if (result.final) seen.add(finalKey(view, window));
+          closed += result.closed;
+          emitted += result.emitted;
+          break;
+        }
+      }
+    }),
+  );
+  // Only once every window spanning a slice is final: a window closed out of order (an earlier one lost
+  // its conditions this run) must not lose the slice under it.
+  const retiring = [...slices.values()].filter(({ view, sliceStart }) => windowsOfSlice(view.window, sliceStart).every((w) => seen.has(finalKey(view, w))));
+  await Promise.all(retiring.map(({ view, sliceStart }) => retireSlice(view, sliceStart, deps)));
   return { closed, emitted };
 }
 
-async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: PaneCloserDeps): Promise<PaneCloseResult | 'conflict'> {
+/** Closes one window; `final` when its result is known to be stored (written here, or found written). */
+async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: PaneCloserDeps): Promise<(PaneCloseResult & { final: boolean }) | 'conflict'> {
   const { store, definition } = deps;
   const slices = slicesOfWindow(view.window, window);
   const panes = (await Promise.all(slices.map((start) => store.readPartition(itemIds.windowPane(view.name, start, '', 0).pk)))).flat();
-  if (!(await sealBehind(view, window, slices, panes, deps))) return 'conflict';
-
-  const sealed = (await Promise.all(slices.map((start) => store.readPartition(itemIds.windowPane(view.name, start, '', 0).pk)))).flat();
+  const seals = await sealBehind(view, window, slices, panes, deps);
+  if (seals === 'conflict') return 'conflict';
+  // Read again only when seals were written: without any, every partition's watermark has passed the
+  // window's close, so none can add to what was read.
+  const sealed = seals === 0 ? panes : (await Promise.all(slices.map((start) => store.readPartition(itemIds.windowPane(view.name, start, '', 0).pk)))).flat();
   // Another closer may have closed the window while these panes were read, and begun deleting them:
   // it writes the result before it deletes anything, so a result absent now means the panes read were
   // whole. Without this, a late closer would announce what was left of a window under its id.
   const finalId = itemIds.finalWindows(view.name, window.start, window.end, 0);
-  if ((await store.read([finalId])).has(idKey(finalId))) {
-    await retirePanes(view, window, deps);
-    return { closed: 0, emitted: 0 };
-  }
+  if ((await store.read([finalId])).has(idKey(finalId))) return { closed: 0, emitted: 0, final: true };
   const results = new Map<string, { acc: Json; count: number }>();
   // Merged results are stored and announced as JSON: a merge that returns something else fails here, before anything is announced.
   const merge = (a: unknown, b: unknown): Json => toJson(view.aggregate.merge.call(view.aggregate, a, b));
@@ -132,19 +154,21 @@ async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: P
   });
   // Part 0 last: its presence is what says the window is final. A closer racing
   // this one writes the same parts from the same sealed panes, so losing is fine.
+  let final = false;
   for (let part = parts.length - 1; part >= 0; part -= 1) {
-    await store.write({ id: itemIds.finalWindows(view.name, window.start, window.end, part), expectedRev: 0, body: body(part) });
+    final = await store.write({ id: itemIds.finalWindows(view.name, window.start, window.end, part), expectedRev: 0, body: body(part) });
   }
-  await retirePanes(view, window, deps);
-  return { closed: 1, emitted: deps.emitter === undefined ? 0 : emissions.length };
+  // Part 0 lost its condition: most likely the racing closer wrote it, but only a read says so, on a later run.
+  return { closed: 1, emitted: deps.emitter === undefined ? 0 : emissions.length, final };
 }
 
 /**
  * Seals, for every partition whose own watermark has not passed the
  * window's close, its pane of each slice of the window (or an empty sealed
- * pane in its place): false when a partition wrote one since it was read.
+ * pane in its place): how many it sealed, or 'conflict' when a partition
+ * wrote one since it was read.
  */
-async function sealBehind(view: SlicedWindowView, window: WindowBounds, slices: readonly number[], panes: readonly StoredItem[], deps: PaneCloserDeps): Promise<boolean> {
+async function sealBehind(view: SlicedWindowView, window: WindowBounds, slices: readonly number[], panes: readonly StoredItem[], deps: PaneCloserDeps): Promise<number | 'conflict'> {
   const closeAt = closesAt(window.end, view.allowedLatenessMs ?? 0);
   const writes: ItemWrite[] = [];
   for (const { topic, partition } of behind(closeAt, deps)) {
@@ -166,7 +190,7 @@ async function sealBehind(view: SlicedWindowView, window: WindowBounds, slices: 
     }
   }
   const written = await Promise.all(writes.map((w) => deps.store.write(w)));
-  return written.every(Boolean);
+  return written.every(Boolean) ? writes.length : 'conflict';
 }
 
 /** The input partitions whose own watermark is below `closeAt`: idle ones the processor's watermark went past. */
@@ -184,18 +208,13 @@ function behind(closeAt: number, deps: PaneCloserDeps): Array<{ topic: string; p
 }
 
 /**
- * Once the last window spanning a slice is final (the one starting with
- * it), its panes serve nothing: deleted, except a sealed pane of an idle
- * partition, which stays empty and sealed until its TTL so that a stray
- * write of that partition cannot start the slice again.
+ * A slice whose every window is final serves nothing: its panes are
+ * deleted, except a sealed pane of an idle partition, which stays empty and
+ * sealed until its TTL so that a stray write of that partition cannot start
+ * the slice again.
  */
-async function retirePanes(view: SlicedWindowView, window: WindowBounds, deps: PaneCloserDeps): Promise<void> {
-  // Only once every window spanning the slice is final: a window closed out of order (an earlier one lost
-  // its conditions this run) must not lose the slice under it.
-  const spanning = windowsOfSlice(view.window, window.start).map((w) => itemIds.finalWindows(view.name, w.start, w.end, 0));
-  const finals = await deps.store.read(spanning);
-  if (spanning.some((id) => !finals.has(idKey(id)))) return;
-  const pk = itemIds.windowPane(view.name, window.start, '', 0).pk;
+async function retireSlice(view: SlicedWindowView, sliceStart: number, deps: PaneCloserDeps): Promise<void> {
+  const pk = itemIds.windowPane(view.name, sliceStart, '', 0).pk;
   const panes = await deps.store.readPartition(pk);
   await Promise.all(
     panes.map((item) => {
@@ -205,7 +224,7 @@ async function retirePanes(view: SlicedWindowView, window: WindowBounds, deps: P
       return deps.store.write({
         id: item.id,
         expectedRev: item.rev,
-        body: { ...withoutTtl(pane), keys: {}, ids: {}, sealedThrough: Math.max(pane.sealedThrough, window.end) },
+        body: { ...withoutTtl(pane), keys: {}, ids: {}, sealedThrough: Math.max(pane.sealedThrough, sliceStart + view.window.sizeMs) },
         expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS,
       });
     }),

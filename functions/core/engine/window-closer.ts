@@ -1,8 +1,9 @@
 import type { WindowEmission, WindowEmitter } from '../emit/window-emitter.js';
-import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProcessorMetaBody } from '../state/state-items.js';
+import type { FinalWindowBody, KeyWindowsBody, ProcessorMetaBody } from '../state/state-items.js';
 import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore } from '../state/state-store.js';
 import { idKey, isWindowPane, itemIds, type ItemId } from '../state/table-layout.js';
 import { closeDuePanes } from './pane-closer.js';
+import type { FinalWindowsSeen } from './final-windows-seen.js';
 import type { ProcessorDefinition, WindowView } from './definition.js';
 import { processorWatermark } from './watermark.js';
 import { closesAt } from './windows.js';
@@ -24,6 +25,8 @@ export interface WindowCloserDeps {
    * @default no limit
    */
   readonly budgetMs?: number;
+  /** Windows this process knows are final, kept across runs so they are not read again. @default a new, empty one per run */
+  readonly seen?: FinalWindowsSeen;
 }
 
 export interface CloseResult {
@@ -45,8 +48,9 @@ const MAX_ATTEMPTS = 5;
 export async function closeDueWindows(deps: WindowCloserDeps, options: { watermark?: number } = {}): Promise<CloseResult> {
   const now = (deps.now ?? Date.now)();
   const { definition, store } = deps;
-  const checkpoints = (await store.listCheckpoints()).map((c) => c.body);
-  const watermark = options.watermark ?? (await currentWatermark(deps, checkpoints, now));
+  const [listed, startedAt] = await Promise.all([store.listCheckpoints(), options.watermark === undefined ? processorStartedAt(deps) : Promise.resolve(undefined)]);
+  const checkpoints = listed.map((c) => c.body);
+  const watermark = options.watermark ?? processorWatermark(definition, checkpoints, startedAt, now);
   if (watermark === Number.NEGATIVE_INFINITY) return { watermark, windowsClosed: 0, emitted: 0 };
   const started = Date.now();
   const outOfTime = (): boolean => deps.budgetMs !== undefined && Date.now() - started >= deps.budgetMs;
@@ -58,6 +62,7 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
     checkpoints,
     now,
     outOfTime,
+    ...(deps.seen === undefined ? {} : { seen: deps.seen }),
   });
   const due = dueItems.filter((id) => !isWindowPane(id));
   let windowsClosed = panes.closed;
@@ -131,10 +136,10 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
   }
 }
 
-async function currentWatermark(deps: WindowCloserDeps, checkpoints: readonly CheckpointBody[], now: number): Promise<number> {
+/** When the processor first committed (its meta item), which the idle timeout counts from; it never changes once written. */
+async function processorStartedAt(deps: WindowCloserDeps): Promise<number | undefined> {
   const meta = await deps.store.read([itemIds.meta()]);
-  const startedAt = (meta.get(idKey(itemIds.meta()))?.body as ProcessorMetaBody | undefined)?.createdAt;
-  return processorWatermark(deps.definition, checkpoints, startedAt, now);
+  return (meta.get(idKey(itemIds.meta()))?.body as ProcessorMetaBody | undefined)?.createdAt;
 }
 
 function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
