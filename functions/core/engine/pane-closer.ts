@@ -76,7 +76,7 @@ export async function closeDuePanes(paneIds: readonly ItemId[], watermark: numbe
   // windows, oldest first, beside the others: an invocation waits for the longest view, not for all of them.
   const byView = new Map<string, Array<{ view: SlicedWindowView; window: WindowBounds }>>();
   for (const candidate of ordered) byView.set(candidate.view.name, [...(byView.get(candidate.view.name) ?? []), candidate]);
-  await Promise.all(
+  await settleAll(
     [...byView.values()].map(async (windows) => {
       for (const { view, window } of windows) {
         if (deps.outOfTime()) break;
@@ -94,7 +94,7 @@ export async function closeDuePanes(paneIds: readonly ItemId[], watermark: numbe
   // Only once every window spanning a slice is final: a window closed out of order (an earlier one lost
   // its conditions this run) must not lose the slice under it.
   const retiring = [...slices.values()].filter(({ view, sliceStart }) => windowsOfSlice(view.window, sliceStart).every((w) => seen.has(finalKey(view, w))));
-  await Promise.all(retiring.map(({ view, sliceStart }) => retireSlice(view, sliceStart, deps)));
+  await settleAll(retiring.map(({ view, sliceStart }) => retireSlice(view, sliceStart, deps)));
   return { closed, emitted };
 }
 
@@ -154,11 +154,12 @@ async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: P
   });
   // Part 0 last: its presence is what says the window is final. A closer racing
   // this one writes the same parts from the same sealed panes, so losing is fine.
-  let final = false;
+  let written = false;
   for (let part = parts.length - 1; part >= 0; part -= 1) {
-    final = await store.write({ id: itemIds.finalWindows(view.name, window.start, window.end, part), expectedRev: 0, body: body(part) });
+    written = await store.write({ id: itemIds.finalWindows(view.name, window.start, window.end, part), expectedRev: 0, body: body(part) });
   }
-  // Part 0 lost its condition: most likely the racing closer wrote it, but only a read says so, on a later run.
+  // Part 0 lost its condition: a racing closer wrote it first, which a read confirms.
+  const final = written || (await store.read([finalId])).has(idKey(finalId));
   return { closed: 1, emitted: deps.emitter === undefined ? 0 : emissions.length, final };
 }
 
@@ -229,6 +230,15 @@ async function retireSlice(view: SlicedWindowView, sliceStart: number, deps: Pan
       });
     }),
   );
+}
+
+/**
+ * Waits for every promise, then throws the first failure: a run that fails
+ * must not leave another view's closing running after it has returned.
+ */
+async function settleAll(promises: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 function isEmpty(pane: WindowPaneBody): boolean {

@@ -369,4 +369,29 @@ describe('retiring panes', () => {
       ['store-1', 0, 3000, ['s1500', 's2500', 's500'], 3],
     ]);
   });
+
+  it('retires a slice in the same run when a racing closer wrote the window\'s result first', async () => {
+    // Prepare: another closer writes [1000, 2000)'s result just before this one does.
+    const inner = new InMemoryStateStore();
+    const definition = salesProcessor();
+    await feeder(definition, inner)(0, [sale('a', 1500), sale('push', 2500, 'other')]);
+    let raced = false;
+    const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
+      write: async (write: ItemWrite) => {
+        if (!raced && write.body?.kind === 'final-windows' && write.body.start === 1000) {
+          raced = true;
+          await inner.write(write);
+        }
+        return inner.write(write);
+      },
+    });
+
+    // Act
+    await closeDueWindows({ definition, store, now: () => NOW }, { watermark: 1999 });
+
+    // Assess: the result stands once, and the slice is gone.
+    expect(raced).toBe(true);
+    expect(results(inner)).toEqual([['store-1', 1000, 2000, ['a'], 1]]);
+    expect(panes(inner).filter((p) => p.start === 1000)).toEqual([]);
+  });
 });
