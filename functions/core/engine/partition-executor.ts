@@ -125,7 +125,10 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       }
       // The partition's own items first, each alone: a crash or a lost condition after some of them leaves
       // them ahead of the checkpoint, and the re-plan skips in each the records it already holds.
-      const ownWritten = await Promise.all(plan.ownWrites.map((write) => store.write(write)));
+      // Dedup claims before anything that applies a record: a claim lost to another partition makes the
+      // re-plan find the event a duplicate before this partition changed anything for it.
+      const claimed = await Promise.all(plan.claims.map((write) => store.write(write)));
+      const ownWritten = claimed.every(Boolean) ? await Promise.all(plan.ownWrites.map((write) => store.write(write))) : [false];
       const outcome = ownWritten.every(Boolean) ? await store.commit(plan.writes) : { committed: false };
       if (!outcome.committed) {
         conflicts += 1;
@@ -135,14 +138,15 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         continue;
       }
       commits += 1;
-      itemsWritten += plan.writes.length + plan.ownWrites.length;
+      const written = plan.claims.length + plan.ownWrites.length + plan.writes.length;
+      itemsWritten += written;
       failures = 0;
       for (const { record, disposition } of plan.dispositions) dispositions.set(record.record.offset, disposition);
       deps.onCommit?.({
         topic: input.topic,
         partition: input.partition,
         throughOffset: plan.checkpoint.offset,
-        itemsWritten: plan.writes.length + plan.ownWrites.length,
+        itemsWritten: written,
         dispositions: plan.dispositions.map(({ record, disposition }) => ({ offset: record.record.offset, disposition })),
       });
       cursor = {

@@ -36,6 +36,15 @@ export type ChunkPlan =
   | {
       readonly kind: 'planned';
       /**
+       * Dedup markers this partition claims, each a conditional write of its
+       * own, written before anything else: a processor with items only its
+       * partition writes applies a record to them before its transaction, so
+       * the marker cannot wait for the transaction. Two partitions given the
+       * same event at once both reach the claim; one loses the condition,
+       * re-plans, and finds the event a duplicate before it changed anything.
+       */
+      readonly claims: ItemWrite[];
+      /**
        * Items only this partition writes (its window panes and rollup
        * shares), each its own conditional write: they need no transaction.
        * Written before `writes`, which holds the checkpoint: such an item may
@@ -58,6 +67,8 @@ interface Working {
   dirty: boolean;
   closesAt?: number;
   expiresAt?: number;
+  /** A dedup marker written as a claim, before the partition's other writes. */
+  claim?: boolean;
 }
 
 /** Thrown inside a fold when it reaches an item nobody read; caught by planChunk. */
@@ -176,6 +187,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
   const outOfOrderness = definition.watermark?.outOfOrdernessMs ?? 0;
   let maxEventTime = input.checkpoint?.body.maxEventTime ?? null;
   const seenIds = new Set<string>();
+  const claimsMarkers = claimsDedupMarkers(definition);
   const dispositions: Array<{ record: PreparedRecord; disposition: Disposition }> = [];
 
   for (const prepared of input.records) {
@@ -222,12 +234,13 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
         return seenAt !== undefined && seenAt !== offset;
       });
       const marker = needsDedupMarker(definition, prepared);
-      if (seenIds.has(eventId) || inPane || (marker && isDuplicate(eventId, touch, now))) {
+      const owner = { topic: prepared.record.topic, partition: prepared.record.partition, offset };
+      if (seenIds.has(eventId) || inPane || (marker && isDuplicate(eventId, owner, touch, now))) {
         dispositions.push({ record: prepared, disposition: { kind: 'duplicate' } });
         continue;
       }
       seenIds.add(eventId);
-      if (marker) markSeen(eventId, (definition.dedup as NonNullable<ProcessorDefinition['dedup']>).horizonMs, touch, now);
+      if (marker) markSeen(eventId, owner, { horizonMs: (definition.dedup as NonNullable<ProcessorDefinition['dedup']>).horizonMs, claim: claimsMarkers }, touch, now);
     }
 
     try {
@@ -275,8 +288,13 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
   ];
   if (!input.metaExists) writes.push({ id: itemIds.meta(), expectedRev: 0, body: { kind: 'meta', createdAt: now } });
   const ownWrites: ItemWrite[] = [];
+  const claims: ItemWrite[] = [];
   for (const entry of working.values()) {
     if (!entry.dirty) continue;
+    if (entry.claim === true && entry.body?.kind === 'dedup') {
+      claims.push({ id: entry.id, expectedRev: entry.rev, body: entry.body, ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }) });
+      continue;
+    }
     if (entry.body?.kind === 'window-pane' || entry.body?.kind === 'rollup') {
       // A live pane never expires: a sealed empty one it grew from may have carried a TTL.
       const body = entry.body.kind === 'window-pane' ? withoutTtl(entry.body) : entry.body;
@@ -291,7 +309,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
       ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
     });
   }
-  return { kind: 'planned', ownWrites, writes, dispositions, checkpoint };
+  return { kind: 'planned', claims, ownWrites, writes, dispositions, checkpoint };
 }
 
 /** A record whose user function threw while folding. */
@@ -304,17 +322,36 @@ export class RecordFailure extends Error {
   }
 }
 
-function isDuplicate(eventId: string, touch: (id: ItemId) => Working, now: number): boolean {
+/** A live marker of the event, unless it is this very record's own claim, written before a crash or a lost condition. */
+function isDuplicate(eventId: string, owner: MarkerOwner, touch: (id: ItemId) => Working, now: number): boolean {
   const body = touch(itemIds.dedup(eventId)).body as DedupBody | null;
-  return body !== null && body.expiresAt * 1000 > now;
+  return body !== null && body.expiresAt * 1000 > now && !isOwnClaim(body, owner);
 }
 
-function markSeen(eventId: string, horizonMs: number, touch: (id: ItemId) => Working, now: number): void {
+function markSeen(eventId: string, owner: MarkerOwner, options: { horizonMs: number; claim: boolean }, touch: (id: ItemId) => Working, now: number): void {
   const entry = touch(itemIds.dedup(eventId));
-  const expiresAt = Math.ceil((now + horizonMs) / 1000);
-  entry.body = { kind: 'dedup', eventId, expiresAt };
+  // Claimed already by this record: it stands as written.
+  if (entry.body !== null && isOwnClaim(entry.body as DedupBody, owner)) return;
+  const expiresAt = Math.ceil((now + options.horizonMs) / 1000);
+  entry.body = { kind: 'dedup', eventId, expiresAt, ...(options.claim ? { claimedBy: owner } : {}) };
   entry.expiresAt = expiresAt;
   entry.dirty = true;
+  entry.claim = options.claim;
+}
+
+type MarkerOwner = NonNullable<DedupBody['claimedBy']>;
+
+function isOwnClaim(body: DedupBody, owner: MarkerOwner): boolean {
+  const by = body.claimedBy;
+  return by !== undefined && by.topic === owner.topic && by.partition === owner.partition && by.offset === owner.offset;
+}
+
+/**
+ * Whether a processor keeps items only one partition writes (window panes,
+ * rollup shares): then its dedup markers are claims, written first.
+ */
+function claimsDedupMarkers(definition: ProcessorDefinition): boolean {
+  return definition.views.some((view) => (view.kind === 'window' ? isSliced(view) : (view.rollups?.length ?? 0) > 0));
 }
 
 function contextOf(prepared: PreparedRecord): RecordContext {

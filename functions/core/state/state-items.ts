@@ -118,6 +118,8 @@ export interface DedupBody {
   readonly eventId: string;
   /** Epoch seconds (DynamoDB TTL's unit); the marker counts as gone after it. */
   readonly expiresAt: number;
+  /** The record that claimed the event, when markers are claimed before the partition's other writes: its own claim is not a repeat. */
+  readonly claimedBy?: { readonly topic: string; readonly partition: number; readonly offset: number };
 }
 
 /** The current row of a projected key, or its tombstone. */

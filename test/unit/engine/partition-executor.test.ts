@@ -4,7 +4,7 @@ import { executePartition } from '../../../functions/core/engine/partition-execu
 import type { DecodedRecord } from '../../../functions/core/handler/decoded-record.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { KeyWindowsBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError, type ItemWrite, type StateStore } from '../../../functions/core/state/state-store.js';
 import { caught } from '../../helpers/caught.js';
 import { batch, change, checkpointOf, decoded, keyWindowsOf, NOW, openWindows, rollupOf, runPartition, ScriptedStore, TOPIC } from './engine-fixtures.js';
 
@@ -422,11 +422,15 @@ describe('executePartition, items only the partition writes', () => {
     // Prepare: the first transaction (projection rows and checkpoint) dies before it reaches the store.
     const inner = new InMemoryStateStore();
     const events: string[] = [];
+    let died = false;
     const store = new ScriptedStore(
       inner,
-      (attempt, writes) => {
+      (_attempt, writes) => {
         events.push(writes.map((w) => w.body?.kind ?? 'delete').join('+'));
-        if (writes.some((w) => w.body?.kind === 'checkpoint') && attempt <= 3) throw new Error('the invocation died');
+        if (!died && writes.some((w) => w.body?.kind === 'checkpoint')) {
+          died = true;
+          throw new Error('the invocation died');
+        }
       },
     );
 
@@ -436,12 +440,48 @@ describe('executePartition, items only the partition writes', () => {
 
     // Assess: the retry found the pane and the share holding the records, applied them to the rows only.
     expect(crashed).toBeInstanceOf(Error);
-    // The moves reach a projection, so their ids are markers in the transaction; the sales' ids are in the pane.
-    expect(events.slice(0, 3).sort()).toEqual(['checkpoint+meta+dedup+projection+dedup+projection', 'rollup', 'window-pane']);
+    // The moves reach a projection, so their ids are markers, claimed first; the sales' ids are in the pane.
+    expect(events.slice(0, 2)).toEqual(['dedup', 'dedup']);
+    expect(events.slice(2, 5).sort()).toEqual(['checkpoint+meta+projection+projection', 'rollup', 'window-pane']);
     expect(result.stats).toMatchObject({ applied: 4, duplicates: 0 });
     expect(await rollupOf(inner, 'stock', 'by-location', 'north')).toMatchObject({ measures: { qty: 7 }, rows: 2 });
     const panes = inner.snapshot().flatMap((i) => (i.body.kind === 'window-pane' ? [i.body] : []));
     expect(panes.map((p) => [p.keys['store-1'], p.ids, p.applied])).toEqual([[[[2000, 2, 2]], { a: 0, b: 2 }, 3]]);
+  });
+
+  it('counts an event given to two partitions at once once: the marker is claimed before either applies it to its own items', async () => {
+    // Prepare: the same move (its id m1) reaches partition 0 and, republished, partition 1; neither writes
+    // anything until both have read the marker as absent.
+    const inner = new InMemoryStateStore();
+    let readers = 0;
+    let bothRead = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (bothRead = resolve));
+    const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
+      read: async (ids: Parameters<StateStore['read']>[0]) => {
+        const found = await inner.read(ids);
+        if (ids.some((id) => id.pk === 'DD#m1') && ++readers === 2) bothRead();
+        return found;
+      },
+      write: async (write: ItemWrite) => {
+        await gate;
+        return inner.write(write);
+      },
+      commit: async (writes: readonly ItemWrite[]) => {
+        await gate;
+        return inner.commit(writes);
+      },
+    });
+    const move = { kind: 'move' as const, id: 'm1', key: 'north', t: 1200, qty: 5 };
+
+    // Act
+    const [first, second] = await Promise.all([
+      runPartition({ definition: mixed, store }, batch([move], { partition: 0 })),
+      runPartition({ definition: mixed, store }, batch([move], { partition: 1 })),
+    ]);
+
+    // Assess: applied once, a duplicate once, and the rollup holds the move once.
+    expect([first.result.stats.applied + second.result.stats.applied, first.result.stats.duplicates + second.result.stats.duplicates]).toEqual([1, 1]);
+    expect(await rollupOf(inner, 'stock', 'by-location', 'north')).toMatchObject({ measures: { qty: 5 }, rows: 1 });
   });
 
   it('gives each partition its own share of a rollup group, which a read adds up', async () => {
