@@ -5,7 +5,7 @@
  * is not what the committed results render to. The README's prose says how
  * figures are taken; the figures themselves live only here.
  */
-import type { BenchResults, WriteCountFigures } from './figures.js';
+import type { BenchResults, ScaleCell, WriteCountFigures } from './figures.js';
 import { fmt, ratio, significant } from './stats.js';
 
 export const TABLE_START = '<!-- benchmark table: written by `npm run bench` from bench/results.json; edit neither by hand -->';
@@ -104,6 +104,32 @@ export function benchTable(results: BenchResults | undefined): string[] {
     '',
     `Against per-record idempotency, the offset fence alone writes ${against('fenced')}; with event-id dedup, ${against('fencedWithDedup')}; ` +
       `as deployed, ${ratio(results.asDeployed.itemsPer1000, results.powertoolsAsDeployed.itemsPer1000)} items, ${ratio(results.asDeployed.wcuPer1000, results.powertoolsAsDeployed.wcuPer1000)} WCU.`,
+    ...scaleLines(results.scale ?? []),
+  ];
+}
+
+/** The scale cells (`npm run bench -- scale`), as measured; figures of a cell that was not exact in brackets. */
+function scaleLines(cells: readonly ScaleCell[]): string[] {
+  if (cells.length === 0) return [];
+  const figure = (value: number | null, cell: ScaleCell, suffix = '', render: (n: number) => string = fmt): string => {
+    if (value === null) return '—';
+    const text = `${render(value)}${suffix}`;
+    return cell.exact ? text : `[${text}]`;
+  };
+  const behind = (cell: ScaleCell): string => (cell.pacedKeptUp === false ? '*' : '');
+  const measured = [...new Set(cells.map((c) => `${c.design} on ${c.commit ?? 'an unrecorded commit'}, ${c.measuredAt?.slice(0, 10) ?? 'undated'}`))].sort();
+  return [
+    '',
+    `Scale, \`npm run bench -- scale\` (order-analytics on Kafka and DynamoDB Local, P partitions × C processor processes; ${measured.join('; ')}):`,
+    '',
+    '| design | P × C | batch | records/s | conflicts per commit | partitions handed back | items / WCU per 1k | CPU ms per 1k | e2e p50 / p99 ms | exact |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...cells.map(
+      (c) =>
+        `| ${c.design} | ${c.partitions} × ${c.processors} | ${fmt(c.batchSize)} | ${figure(c.recordsPerSec, c)} | ${figure(c.conflictsPerCommit, c, '', (n) => n.toFixed(3))} | ${figure(c.redeliveredPartitions, c)} | ` +
+        `${figure(c.itemsPer1000, c)} / ${figure(c.wcuPer1000, c)} | ${figure(c.cpuMsPer1000, c)} | ${figure(c.e2eP50Ms, c, behind(c))} / ${figure(c.e2eP99Ms, c, behind(c))} | ${c.exact ? 'yes' : 'no'} |`,
+    ),
+    ...(cells.some((c) => c.pacedKeptUp === false) ? ['', '\\* the paced phase fell behind: that latency is of a growing backlog, not of a pipeline below saturation.'] : []),
   ];
 }
 

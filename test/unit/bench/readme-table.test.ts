@@ -67,6 +67,28 @@ describe("the README's benchmark table", () => {
     ]);
   });
 
+  it('adds the scale cells under the table, each figure of a cell that was not exact in brackets, and marks latencies of a paced phase that fell behind', () => {
+    // Prepare
+    const cell = { design: 'ours', partitions: 24, processors: 6, batchSize: 100, recordsPerSec: 812.4, conflictsPerCommit: 0.0042, redeliveredPartitions: 0, requestsPer1000: 20, itemsPer1000: 22.9, wcuPer1000: 118.7, cpuMsPer1000: 310, e2eP50Ms: 640, e2eP99Ms: 1210, exact: true, commit: 'abc123', measuredAt: '2026-12-07T07:00:00.000Z' } as const;
+    const results = { ...RESULTS_FIXTURE, scale: [cell, { ...cell, design: 'powertools', conflictsPerCommit: null, exact: false, pacedKeptUp: false }] } as const;
+
+    // Act
+    const lines = benchTable(results).slice(benchTable(RESULTS_FIXTURE).length);
+
+    // Assess
+    expect(lines).toEqual([
+      '',
+      'Scale, `npm run bench -- scale` (order-analytics on Kafka and DynamoDB Local, P partitions × C processor processes; ours on abc123, 2026-12-07; powertools on abc123, 2026-12-07):',
+      '',
+      '| design | P × C | batch | records/s | conflicts per commit | partitions handed back | items / WCU per 1k | CPU ms per 1k | e2e p50 / p99 ms | exact |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      '| ours | 24 × 6 | 100 | 812.4 | 0.004 | 0 | 22.9 / 118.7 | 310 | 640 / 1,210 | yes |',
+      '| powertools | 24 × 6 | 100 | [812.4] | — | [0] | [22.9] / [118.7] | [310] | [640*] / [1,210*] | no |',
+      '',
+      '\\* the paced phase fell behind: that latency is of a growing backlog, not of a pipeline below saturation.',
+    ]);
+  });
+
   it('is rewritten between its markers only', () => {
     // Prepare
     const readme = `# Title\n\nbefore\n\n${TABLE_START}\n${NO_RUN_RECORDED}\n${TABLE_END}\n\nafter\n`;
