@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -10,7 +10,7 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  * adapter that imports its SDK client package statically would undo the
  * lazy clients of functions/core/handler/aws-clients.ts.
  */
-async function sdkImports(processor: string): Promise<{ atLoad: string[]; onUse: string[] }> {
+async function bundleMetafile(processor: string): Promise<Metafile> {
   const { metafile } = await build({
     entryPoints: [`functions/${processor}/handler.ts`],
     absWorkingDir: REPOSITORY_ROOT,
@@ -24,6 +24,11 @@ async function sdkImports(processor: string): Promise<{ atLoad: string[]; onUse:
     metafile: true,
     logLevel: 'silent',
   });
+  return metafile;
+}
+
+async function sdkImports(processor: string): Promise<{ atLoad: string[]; onUse: string[] }> {
+  const metafile = await bundleMetafile(processor);
   const imports = Object.values(metafile.outputs).flatMap((output) => output.imports).filter((i) => i.path.startsWith('@aws-sdk/'));
   const distinct = (kind: string): string[] => [...new Set(imports.filter((i) => i.kind === kind).map((i) => i.path))].sort();
   return { atLoad: distinct('import-statement'), onUse: distinct('dynamic-import') };
@@ -36,5 +41,14 @@ describe.each(['order-analytics', 'inventory-projector'])('the %s bundle', (proc
     // The state store imports DynamoDB statically, and every invocation needs it.
     expect(atLoad).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']);
     expect(onUse).toEqual(['@aws-sdk/client-glue', '@aws-sdk/client-s3', '@aws-sdk/client-sqs']);
+  });
+
+  it('bundles avsc\'s types without its container files, RPC services or IDL parser', async () => {
+    const avsc = Object.keys((await bundleMetafile(processor)).inputs)
+      .filter((path) => path.startsWith('node_modules/avsc/'))
+      .sort();
+
+    // What functions/core/serde/avsc.ts's entry point pulls in, and nothing else of the package.
+    expect(avsc).toEqual(['node_modules/avsc/etc/browser/avsc-types.js', 'node_modules/avsc/lib/types.js', 'node_modules/avsc/lib/utils.js']);
   });
 });
