@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { PROCESSOR_BUNDLING } from '../../../lib/constructs/processor-bundling.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -16,8 +17,10 @@ async function bundleMetafile(processor: string): Promise<Metafile> {
     absWorkingDir: REPOSITORY_ROOT,
     bundle: true,
     platform: 'node',
+    // StreamProcessor's options; the SDK is external as NodejsFunction makes it.
     format: 'esm',
-    mainFields: ['module', 'main'],
+    mainFields: [...PROCESSOR_BUNDLING.mainFields],
+    alias: { ...PROCESSOR_BUNDLING.alias },
     external: ['@aws-sdk/*'],
     outfile: 'index.mjs',
     write: false,
@@ -50,5 +53,15 @@ describe.each(['order-analytics', 'inventory-projector'])('the %s bundle', (proc
 
     // What functions/core/serde/avsc.ts's entry point pulls in, and nothing else of the package.
     expect(avsc).toEqual(['node_modules/avsc/etc/browser/avsc-types.js', 'node_modules/avsc/lib/types.js', 'node_modules/avsc/lib/utils.js']);
+  });
+
+  it('imports no Node built-in as an ES module that would load undici on Node 22+ (node:http, node:https)', async () => {
+    const outputs = Object.values((await bundleMetafile(processor)).outputs);
+    const esmBuiltins = outputs.flatMap((o) => o.imports).filter((i) => i.kind === 'import-statement' && i.external && /^(node:)?https?$/.test(i.path));
+    const required = outputs.flatMap((o) => o.imports).filter((i) => i.kind === 'require-call' && /^https?$/.test(i.path));
+
+    expect(esmBuiltins).toEqual([]);
+    // Still loaded, through functions/core/bundling/: Powertools' tracer patches them when tracing is on.
+    expect(new Set(required.map((i) => i.path))).toEqual(new Set(['http', 'https']));
   });
 });
