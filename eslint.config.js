@@ -29,7 +29,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    // Plain JavaScript outside the TypeScript project: this file, and the
+    // CommonJS re-exports processor bundles alias Node built-ins to.
+    files: ['eslint.config.js', 'functions/**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['functions/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );

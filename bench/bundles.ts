@@ -16,6 +16,7 @@ import { build, version as esbuildVersion } from 'esbuild';
 import type { BundleFigures, Measured, TableRow } from './figures.js';
 import { median, significant } from './stats.js';
 import { BENCH_PARTITIONS } from './workload.js';
+import { PROCESSOR_BUNDLING } from '../lib/constructs/processor-bundling.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FUNCTIONS_DIR = join(REPOSITORY_ROOT, 'functions');
@@ -25,8 +26,6 @@ const IMPORT_TIMEOUT_MS = 30_000;
 /** A port nothing listens on: an SDK call that slipped through fails at once instead of reaching AWS. */
 const NOWHERE = 'http://127.0.0.1:9';
 
-/** lib/constructs/stream-processor.ts: ESM bundles of CommonJS dependencies still call `require`. */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 /**
  * NodejsFunction's externals when a construct sets none, for Node 18+
  * runtimes without the sdkV3ExcludeSmithyPackages flag (cdk.json does not
@@ -40,18 +39,22 @@ interface BundleSpec {
   readonly format?: 'esm';
   readonly mainFields?: readonly string[];
   readonly banner?: string;
+  /** esbuild's alias option, paths from the repository root. */
+  readonly alias?: Readonly<Record<string, string>>;
   readonly sourcemap: boolean;
   readonly external: readonly string[];
   /** The function's environment as its construct sets it, with local dummy values. */
   readonly env: Readonly<Record<string, string>>;
 }
 
+/** StreamProcessor's bundling options, read from where the construct reads them. */
 const processorSpec = (name: string): BundleSpec => ({
   construct: 'lib/constructs/stream-processor.ts',
-  format: 'esm',
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_BANNER,
-  sourcemap: true,
+  format: PROCESSOR_BUNDLING.format === 'ESM' ? 'esm' : undefined,
+  mainFields: PROCESSOR_BUNDLING.mainFields,
+  banner: PROCESSOR_BUNDLING.banner,
+  alias: PROCESSOR_BUNDLING.alias,
+  sourcemap: PROCESSOR_BUNDLING.sourceMap,
   external: RUNTIME_PROVIDED,
   env: {
     SCHEMA_REGISTRY_NAME: 'bench-registry',
@@ -165,6 +168,7 @@ async function bundle(name: string, spec: BundleSpec): Promise<string> {
       external: [...spec.external],
       ...(spec.banner === undefined ? {} : { banner: { js: spec.banner } }),
       ...(spec.mainFields === undefined ? {} : { mainFields: [...spec.mainFields] }),
+      ...(spec.alias === undefined ? {} : { alias: { ...spec.alias } }),
       absWorkingDir: REPOSITORY_ROOT,
       logLevel: 'silent',
     });
@@ -220,7 +224,8 @@ function method(names: readonly string[]): string[] {
   const specs = names.map((name) => {
     const spec = SPECS[name]!;
     const external = spec.external.length === 0 ? 'nothing external' : `${spec.external.join(', ')} external`;
-    return `${name} (${spec.construct}: ${spec.format ?? 'cjs'}, ${external}${spec.banner === undefined ? '' : ', createRequire banner'}${spec.sourcemap ? ', linked source map' : ''})`;
+    const alias = spec.alias === undefined ? '' : `, ${Object.keys(spec.alias).join(' and ')} aliased to CommonJS re-exports`;
+    return `${name} (${spec.construct}: ${spec.format ?? 'cjs'}, ${external}${spec.banner === undefined ? '' : ', createRequire banner'}${alias}${spec.sourcemap ? ', linked source map' : ''})`;
   });
   return [
     `Bundles: esbuild ${esbuildVersion}, bundle + minify, platform node, target node24, as NodejsFunction calls it: ${specs.join('; ')}. ` +

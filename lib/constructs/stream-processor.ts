@@ -22,6 +22,7 @@ import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { deployedProcessorResources } from '../config/resource-names.js';
 import { allowCloudWatchLogs } from './encrypted-logs.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
+import { PROCESSOR_BUNDLING, processorEsbuildArgs } from './processor-bundling.js';
 import {
   grantKeyUse,
   grantPutObjects,
@@ -41,9 +42,6 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEPLOYED_SCHEMAS_DIR = '/var/task/schemas';
 /** The EMF namespace of functions/core/observability/powertools.ts (METRICS_NAMESPACE). */
 export const PROCESSOR_METRICS_NAMESPACE = 'realtime-pipeline';
-
-/** ESM bundles of CommonJS dependencies (the X-Ray SDK under Powertools' tracer) still call `require`. */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface StreamProcessorProps {
   /** The validated environment; the processor's settings are `config.processors[processorName]`. */
@@ -219,13 +217,15 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
         POWERTOOLS_METRICS_NAMESPACE: PROCESSOR_METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
+      // bench/bundles.ts builds from the same options, to measure what is deployed.
       bundling: {
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
+        format: nodejs.OutputFormat[PROCESSOR_BUNDLING.format],
+        mainFields: [...PROCESSOR_BUNDLING.mainFields],
+        banner: PROCESSOR_BUNDLING.banner,
+        minify: PROCESSOR_BUNDLING.minify,
+        sourceMap: PROCESSOR_BUNDLING.sourceMap,
+        target: PROCESSOR_BUNDLING.target,
+        esbuildArgs: processorEsbuildArgs(),
         commandHooks: schemasHook(schemasDir, REPOSITORY_ROOT),
       },
     });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { App, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
@@ -184,6 +184,17 @@ describe('StreamProcessor', () => {
       expect(bundle).toBeDefined();
       expect(existsSync(join(bundle!, 'schemas', 'orders', 'v3.avsc'))).toBe(true);
       expect(existsSync(join(bundle!, 'schemas', 'stock-movements', 'v1.avsc'))).toBe(true);
+    });
+
+    it('bundles node:http and node:https as required modules, through the alias esbuildArgs carries', () => {
+      const assets = readdirSync(built.app.outdir).filter((d) => d.startsWith('asset.'));
+      const bundle = assets.map((d) => join(built.app.outdir, d)).find((d) => existsSync(join(d, 'index.mjs')));
+      const code = readFileSync(join(bundle!, 'index.mjs'), 'utf8');
+
+      // Minified ESM imports of the built-ins read `from"node:http"`; cold-start-imports.test.ts says why none may remain.
+      // (Booleans, so a failure does not print the whole bundle.)
+      expect(/from\s*["']node:https?["']/.test(code)).toBe(false);
+      expect(/\(["']https["']\)/.test(code)).toBe(true);
     });
 
     it('writes its logs to a KMS-encrypted log group with a retention', () => {

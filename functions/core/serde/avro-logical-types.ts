@@ -1,4 +1,4 @@
-import avro from 'avsc';
+import avro from './avsc.js';
 import type { Schema, Type } from 'avsc';
 
 /**

@@ -5,7 +5,7 @@
  * which rule. The resolution rules themselves are in `schema-resolution.ts`;
  * the path scheme of an issue is documented there.
  */
-import avro from 'avsc';
+import avro from './avsc.js';
 import { buildSchemaGraph, resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
 import type { AvroNode } from './schema-resolution.js';
 
