@@ -90,6 +90,8 @@ export function elasticMqConfig(port: number): string {
     'generate-node-address = false',
     // The region clients use, so queue ARNs match theirs.
     `aws { region = "${LOCAL_AWS.region}", accountId = "${ACCOUNT_ID}" }`,
+    // Pekko HTTP cannot model the SDK's SigV4 authorization header and would log a warning for every request.
+    'pekko.http.server.parsing.illegal-header-warnings = off',
     '',
   ].join('\n');
 }
