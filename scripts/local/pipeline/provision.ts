@@ -25,7 +25,7 @@ import { registerSubjects, type RegisteredSubjects } from './schemas.js';
 /**
  * Provisions the retail reference pipeline (ARCHITECTURE.md section 7) on a
  * running local stack: what `cdk deploy` creates on AWS, made here with the
- * same API calls against Kafka, moto and DynamoDB Local. Every step is
+ * same API calls against Kafka, moto, ElasticMQ and DynamoDB Local. Every step is
  * idempotent, so running it on a stack that has the pipeline changes nothing
  * and returns the same description.
  */
