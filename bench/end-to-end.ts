@@ -184,7 +184,7 @@ export function summarise(observed: EndToEndObservations): Measured<EndToEndFigu
   ];
   const cpu = cpus();
   const method = [
-    `End to end: a fresh local stack (Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ` +
+    `End to end: a fresh local stack (Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto, ElasticMQ) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ` +
       `the reference pipeline as \`rtp demo\` runs it (both processors as local Lambdas behind local MSK event source mappings: batch size 100, batching window 500 ms, Lambda's defaults), ` +
       `the retail workload (seed ${SEED}) written to Postgres by a token bucket asked for ${ratePerSec} steps/s, which held ${achievedRate} in the measured window (a step is one transaction: a stock movement, an order with its outbox row, a correction; or a poison record).`,
     `Warm-up excluded: stack start-up, provisioning and Debezium's snapshot (of empty tables) end before the first step; then ${WARM_UP_SECONDS} s of steps at the same rate warm the JITs, ` +
@@ -196,7 +196,7 @@ export function summarise(observed: EndToEndObservations): Measured<EndToEndFigu
     'Throughput: records of the measured window processed (SUCCESS invocations, both processors, poison records included) divided by the time from the start of the window to the last of them committed. ' +
       `Records per step: ${round2(samples.length / measuredSteps)} here (${samples.length} records for ${measuredSteps} steps; a deleted movement makes a change event and a tombstone, a republished order a second outbox record).`,
     `The run ends with the demo's reconciliation of Postgres against DynamoDB (0 differences, or no figures). Wall time ${round1(observed.wallTimeMs / 1000)} s including the stack's start and stop. ` +
-      'Kafka, Connect, Postgres, DynamoDB Local, moto, two processor processes and the producer share the machine, so these figures are of contention as much as of the pipeline.',
+      'Kafka, Connect, Postgres, DynamoDB Local, moto, ElasticMQ, two processor processes and the producer share the machine, so these figures are of contention as much as of the pipeline.',
   ];
   if (achievedRate < ratePerSec * 0.95) {
     method.push(`The producer did not hold the rate asked (${achievedRate} of ${ratePerSec} steps/s): Postgres, with everything else on these cores, took longer per transaction; ask for less.`);

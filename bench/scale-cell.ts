@@ -1,7 +1,7 @@
 /**
  * The measuring process of `npm run bench -- scale` (started by scale.ts
- * with its own RTP_STATE_DIR): a local stack of Kafka, DynamoDB Local and
- * moto (Glue registry, SQS, S3, as the demo uses them), then each cell in
+ * with its own RTP_STATE_DIR): a local stack of Kafka, DynamoDB Local,
+ * moto (Glue registry, S3) and ElasticMQ (SQS), as the demo uses them, then each cell in
  * turn on it. A cell is order-analytics, as the engine's handler or as the
  * Powertools design, run as C processor processes in one consumer group
  * behind the local MSK mapping, on a fresh `orders` topic of P partitions
@@ -34,6 +34,7 @@ import { GlueCompression, writeGlueFrame } from '../functions/core/serde/glue-wi
 import { subjectSchema } from '../functions/core/serde/subject-schema.js';
 import { orderAnalytics } from '../functions/order-analytics/definition.js';
 import { DYNAMODB_DATA_DIR, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../scripts/local/dynamodb-local.js';
+import { startElasticMq } from '../scripts/local/elasticmq.js';
 import { kafkaClient, startKafka } from '../scripts/local/kafka.js';
 import { awsEnvironment, LOCAL_AWS, startMoto } from '../scripts/local/moto.js';
 import { ORDERS_TOPIC } from '../scripts/local/pipeline/connectors.js';
@@ -83,6 +84,7 @@ interface ScaleStack {
   readonly bootstrapServers: string;
   readonly dynamodbEndpoint: string;
   readonly motoEndpoint: string;
+  readonly sqsEndpoint: string;
   /** orders v1..v3 → Glue schema version id. */
   readonly orderSchemaIds: ReadonlyMap<number, string>;
   readonly queues: { readonly deadLetter: string; readonly onFailure: string; readonly alerts: string };
@@ -110,22 +112,24 @@ async function startScaleStack(): Promise<ScaleStack> {
       // On disk, as the local stack runs it.
       startDynamoDbLocal({ inMemory: false, dataDir: DYNAMODB_DATA_DIR, onProgress: (l) => write(`  ${l}`) }),
       startMoto({ onProgress: (l) => write(`  ${l}`) }),
+      startElasticMq({ onProgress: (l) => write(`  ${l}`) }),
     ]);
     for (const outcome of started) if (outcome.status === 'fulfilled') stops.push(() => outcome.value.stop());
     const failure = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
-    const [kafka, dynamodbLocal, moto] = started.map((o) => (o as PromiseFulfilledResult<unknown>).value) as [
+    const [kafka, dynamodbLocal, moto, elasticMq] = started.map((o) => (o as PromiseFulfilledResult<unknown>).value) as [
       Awaited<ReturnType<typeof startKafka>>,
       Awaited<ReturnType<typeof startDynamoDbLocal>>,
       Awaited<ReturnType<typeof startMoto>>,
+      Awaited<ReturnType<typeof startElasticMq>>,
     ];
     const subjects = await registerSubjects({ motoEndpoint: moto.endpoint, registryName: REGISTRY });
     const orderSchemaIds = subjects.get('orders');
     if (orderSchemaIds === undefined) throw new Error('schemas/ has no orders subject');
-    const sqs = new SQSClient({ endpoint: moto.endpoint, ...LOCAL_AWS });
+    const sqs = new SQSClient({ endpoint: elasticMq.endpoint, ...LOCAL_AWS });
     const queue = async (name: string, attributes: Record<string, string> = {}): Promise<string> => {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-      if (QueueUrl === undefined) throw new Error(`moto gave no URL for queue ${name}`);
+      if (QueueUrl === undefined) throw new Error(`ElasticMQ gave no URL for queue ${name}`);
       return QueueUrl;
     };
     const queues = {
@@ -133,9 +137,8 @@ async function startScaleStack(): Promise<ScaleStack> {
       onFailure: await queue('order-analytics-on-failure'),
       alerts: await queue('order-analytics-alerts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'false' }),
     };
-    // Alerts are read as they come, as a consumer downstream would: moto's FIFO sends slow with the
-    // messages a queue holds (from ~10 ms to 2 s a batch over 2,000 unread messages), and an unread
-    // queue would make the closing invocations of later cells wait on moto instead of measuring the engine.
+    // Alerts are read as they come, as a consumer downstream would, so no cell sends to a queue
+    // that earlier cells left full.
     const alertsReader = consumeQueue(sqs, queues.alerts, () => undefined, 500);
     stops.push(async () => {
       await alertsReader.stop();
@@ -153,6 +156,7 @@ async function startScaleStack(): Promise<ScaleStack> {
       bootstrapServers: kafka.bootstrapServers,
       dynamodbEndpoint: dynamodbLocal.endpoint,
       motoEndpoint: moto.endpoint,
+      sqsEndpoint: elasticMq.endpoint,
       orderSchemaIds,
       queues,
       admin,
@@ -258,7 +262,7 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
     }
   };
   const env: Record<string, string> = {
-    ...awsEnvironment(stack.motoEndpoint),
+    ...awsEnvironment(stack.motoEndpoint, stack.sqsEndpoint),
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
     STATE_TABLE_NAME: stateTable,
     INPUT_PARTITIONS: String(spec.partitions),
@@ -545,7 +549,7 @@ async function stateRevenue(client: DynamoDBClient, spec: CellSpec, tableName: s
 }
 
 async function main(config: ScaleChildConfig): Promise<void> {
-  write(`starting Kafka, DynamoDB Local and moto for ${config.cells.length} cells`);
+  write(`starting Kafka, DynamoDB Local, moto and ElasticMQ for ${config.cells.length} cells`);
   const stack = await startScaleStack();
   try {
     for (const [index, spec] of config.cells.entries()) {

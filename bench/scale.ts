@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale`: order-analytics at P partitions × C processor
  * processes in one consumer group, and at several batch sizes, on the local
- * stack (real Kafka, DynamoDB Local, moto), as our engine and as a
+ * stack (real Kafka, DynamoDB Local, moto, ElasticMQ), as our engine and as a
  * Powertools user's processor. Each cell's state is checked against the
  * plan before any figure of it is printed. The cells go into
  * bench/results.json's `scale` array; every other key is left as it is.
@@ -96,7 +96,7 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
   const cpu = cpus();
   const { sizing } = config;
   return [
-    `Stack: a fresh Kafka (KRaft, one broker), DynamoDB Local (on disk, as the local stack runs it) and moto (Glue registry, SQS, S3) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}); ` +
+    `Stack: a fresh Kafka (KRaft, one broker), DynamoDB Local (on disk, as the local stack runs it), moto (Glue registry, S3) and ElasticMQ (SQS) on ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}); ` +
       'load average before and after: ' + `${loads.before} / ${loads.after}. Everything shares the cores, so the figures are of DynamoDB Local and contention as much as of the designs.`,
     'Cell: a fresh `orders` topic of P partitions and fresh tables; C processor processes (run-processor.ts, as `rtp demo --instances C` runs them) in one new consumer group, ' +
       'each behind the local MSK event source mapping (batching window 500 ms, the batch size given; 100 is the mapping\'s and Lambda\'s default); with more processes than partitions (3 × 6) the extra ones hold none. The orders are the demo workload\'s ' +

@@ -50,7 +50,7 @@ function versionCheck(name: string, found: ToolRun, pattern: RegExp, minimum: nu
 
 /**
  * What the local stack needs from this machine: Node 20+, Java 17+ (Kafka,
- * Kafka Connect, DynamoDB Local), Maven (fetches their jars once), Python 3
+ * Kafka Connect, DynamoDB Local, ElasticMQ), Maven (fetches their jars once), Python 3
  * with venv (moto), and room on disk and in memory.
  */
 export async function doctorChecks(): Promise<Check[]> {

@@ -10,7 +10,7 @@ const out = (line: string): void => {
 
 /** `rtp local up|down|status|logs`: the local stack as plain processes on 127.0.0.1. */
 export function registerLocalCommands(program: Command): void {
-  const local = program.command('local').description('Run the local stack: Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto');
+  const local = program.command('local').description('Run the local stack: Kafka, Kafka Connect + Debezium, Postgres, DynamoDB Local, moto (Glue, S3), ElasticMQ (SQS)');
 
   local
     .command('up')

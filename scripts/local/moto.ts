@@ -7,8 +7,9 @@ import { freePort, isListening, spawnService, waitUntil } from './processes.js';
 import { ensurePythonVenv, venvEnvironment, type PythonVenv } from './python-venv.js';
 
 /**
- * moto's server: one process standing in for the AWS Glue Schema Registry,
- * SQS and S3 (and any other service moto implements) on 127.0.0.1.
+ * moto's server: one process standing in for the AWS Glue Schema Registry
+ * and S3 (and any other service moto implements) on 127.0.0.1. It serves
+ * SQS too, but the local stack's SQS is ElasticMQ (elasticmq.ts).
  */
 export interface Moto {
   /** `http://127.0.0.1:<port>`: an IP literal, which S3 clients need for path-style addressing (see `awsEnvironment`). */
@@ -41,8 +42,9 @@ const PORT_ATTEMPTS = 3;
 
 /**
  * The environment variables that point an AWS SDK v3 client, or a handler
- * that builds its clients with `new XClient({})`, at moto: the SDK reads
- * `AWS_ENDPOINT_URL_<service id>` per service (GLUE, SQS, S3), and
+ * that builds its clients with `new XClient({})`, at moto, and its SQS at
+ * `sqsEndpoint` (ElasticMQ on the local stack; moto's own SQS when omitted):
+ * the SDK reads `AWS_ENDPOINT_URL_<service id>` per service (GLUE, SQS, S3), and
  * `AWS_REGION` and the key pair from the environment. `AWS_DEFAULT_REGION`
  * is for the AWS CLI and boto3, which do not read `AWS_REGION` alike.
  *
@@ -53,14 +55,14 @@ const PORT_ATTEMPTS = 3;
  * does not resolve, so such an endpoint is refused here; a client given
  * another host name needs `forcePathStyle: true`.
  */
-export function awsEnvironment(endpoint: string): Record<string, string> {
+export function awsEnvironment(endpoint: string, sqsEndpoint: string = endpoint): Record<string, string> {
   const { hostname } = new URL(endpoint);
   if (isIP(hostname.replace(/^\[|\]$/g, '')) === 0) {
     throw new RangeError(`awsEnvironment: the endpoint must use an IP address such as 127.0.0.1 so that S3 clients address buckets by path, got ${endpoint}`);
   }
   return {
     AWS_ENDPOINT_URL_GLUE: endpoint,
-    AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
     AWS_ENDPOINT_URL_S3: endpoint,
     AWS_REGION: LOCAL_AWS.region,
     AWS_DEFAULT_REGION: LOCAL_AWS.region,

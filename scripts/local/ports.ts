@@ -11,6 +11,7 @@ export const DEFAULT_PORTS = {
   postgres: 15432,
   dynamodb: 18000,
   moto: 15000,
+  elasticmq: 19324,
 } as const;
 export type ServicePort = keyof typeof DEFAULT_PORTS;
 
@@ -21,6 +22,7 @@ const ENV_NAMES: Record<ServicePort, string> = {
   postgres: 'RTP_PORT_POSTGRES',
   dynamodb: 'RTP_PORT_DYNAMODB',
   moto: 'RTP_PORT_MOTO',
+  elasticmq: 'RTP_PORT_ELASTICMQ',
 };
 
 export function stackPorts(env: NodeJS.ProcessEnv = process.env): Record<ServicePort, number> {

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DYNAMODB_DATA_DIR, startDynamoDbLocal, ensureDynamoDbLocalInstalled } from './dynamodb-local.js';
+import { ensureElasticMqInstalled, startElasticMq } from './elasticmq.js';
 import { ensureKafkaConnectInstalled, startKafkaConnect } from './kafka-connect.js';
 import { ensureKafkaInstalled, KAFKA_DATA_DIR, startKafka } from './kafka.js';
 import { startMoto } from './moto.js';
@@ -11,7 +12,7 @@ import { removePostgresData, startPostgres } from './postgres.js';
 import { ensurePythonVenv } from './python-venv.js';
 
 /** The services of the local stack, in the order they start. */
-export const STACK_SERVICES = ['postgres', 'kafka', 'dynamodb', 'moto', 'kafka-connect'] as const;
+export const STACK_SERVICES = ['postgres', 'kafka', 'dynamodb', 'moto', 'elasticmq', 'kafka-connect'] as const;
 export type StackService = (typeof STACK_SERVICES)[number];
 
 /** Where each service of a running stack is, as `.rtp/stack.json` records it. */
@@ -19,7 +20,10 @@ export interface StackEndpoints {
   readonly postgres: { readonly connectionString: string; readonly port: number; readonly pid: number | undefined; readonly logPath: string };
   readonly kafka: { readonly bootstrapServers: string; readonly port: number; readonly pid: number; readonly logPath: string };
   readonly dynamodb: { readonly endpoint: string; readonly port: number; readonly pid: number; readonly logPath: string };
+  /** The Glue Schema Registry and S3. */
   readonly moto: { readonly endpoint: string; readonly port: number; readonly pid: number; readonly logPath: string };
+  /** SQS: moto's FIFO sends slow to seconds as a queue grows, ElasticMQ's do not (scripts/local/README.md). */
+  readonly elasticmq: { readonly endpoint: string; readonly port: number; readonly pid: number; readonly logPath: string };
   readonly 'kafka-connect': { readonly restUrl: string; readonly port: number; readonly pid: number; readonly logPath: string };
 }
 
@@ -52,7 +56,7 @@ export async function wipeStackData(onProgress?: (line: string) => void): Promis
 
 /**
  * Starts the whole local stack: Postgres (with the retail schema migrated),
- * Kafka, DynamoDB Local and moto side by side, then Kafka Connect on the
+ * Kafka, DynamoDB Local, moto and ElasticMQ side by side, then Kafka Connect on the
  * broker. Downloads happen first, one at a time, because Maven's local
  * repository is not safe for concurrent writers. If any service fails to
  * start, those already started are stopped before the error is thrown.
@@ -63,6 +67,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   await ensureKafkaInstalled({ onProgress: progress });
   await ensureKafkaConnectInstalled({ onProgress: progress });
   await ensureDynamoDbLocalInstalled({ onProgress: progress });
+  await ensureElasticMqInstalled({ onProgress: progress });
   await ensurePythonVenv({ onProgress: progress });
 
   if (options.fresh === true) await wipeStackData(progress);
@@ -76,15 +81,17 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       startKafka({ port: ports.kafka, controllerPort: ports.kafkaController, onProgress: progress }),
       startDynamoDbLocal({ port: ports.dynamodb, inMemory: false, dataDir: DYNAMODB_DATA_DIR, onProgress: progress }),
       startMoto({ port: ports.moto, onProgress: progress }),
+      startElasticMq({ port: ports.elasticmq, onProgress: progress }),
     ]);
     for (const outcome of started) if (outcome.status === 'fulfilled') stops.push(() => outcome.value.stop());
     const failure = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
-    const [postgres, kafka, dynamodb, moto] = started.map((o) => (o as PromiseFulfilledResult<unknown>).value) as [
+    const [postgres, kafka, dynamodb, moto, elasticmq] = started.map((o) => (o as PromiseFulfilledResult<unknown>).value) as [
       Awaited<ReturnType<typeof startPostgres>>,
       Awaited<ReturnType<typeof startKafka>>,
       Awaited<ReturnType<typeof startDynamoDbLocal>>,
       Awaited<ReturnType<typeof startMoto>>,
+      Awaited<ReturnType<typeof startElasticMq>>,
     ];
     const applied = await migrate(postgres.connectionString);
     if (applied.applied.length > 0) progress(`postgres: migrations applied: ${applied.applied.join(', ')}`);
@@ -97,6 +104,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
         kafka: { bootstrapServers: kafka.bootstrapServers, port: kafka.port, pid: kafka.pid, logPath: log('kafka', kafka.port) },
         dynamodb: { endpoint: dynamodb.endpoint, port: dynamodb.port, pid: dynamodb.pid, logPath: log('dynamodb-local', dynamodb.port) },
         moto: { endpoint: moto.endpoint, port: moto.port, pid: moto.pid, logPath: log('moto', moto.port) },
+        elasticmq: { endpoint: elasticmq.endpoint, port: elasticmq.port, pid: elasticmq.pid, logPath: elasticmq.logPath },
         'kafka-connect': { restUrl: connect.restUrl, port: connect.port, pid: connect.pid, logPath: log('kafka-connect', connect.port) },
       },
       stop: stopAll,

@@ -1,5 +1,5 @@
-// `rtp dlq` against real services: Kafka, moto (Glue Schema Registry, SQS,
-// S3) and DynamoDB Local, with the real order-analytics handler running as a
+// `rtp dlq` against real services: Kafka, moto (Glue Schema Registry, S3),
+// ElasticMQ (SQS) and DynamoDB Local, with the real order-analytics handler running as a
 // local Lambda behind the local event source mapping. The acceptance point:
 // a dead letter replayed after its cause is fixed reaches its processor
 // exactly once.
@@ -25,6 +25,7 @@ import type { InspectReport, inspectQueue as inspectQueueFn } from '../../script
 import type { ReplayReport, replayDeadLetters as replayDeadLettersFn } from '../../scripts/cli/dlq/replay.js';
 import type { kafkaReplayProducer as kafkaReplayProducerFn } from '../../scripts/cli/dlq/replay-producer.js';
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
+import type { ElasticMq } from '../../scripts/local/elasticmq.js';
 import type { LocalKafka } from '../../scripts/local/kafka.js';
 import type { Moto } from '../../scripts/local/moto.js';
 import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/local/pipeline/processor-runner.js';
@@ -38,7 +39,7 @@ const REGISTRY = 'realtime-pipeline-local';
 const TOPIC = 'orders';
 const STORE = 'store-dlq';
 const SEED = 4242;
-// The first run also fetches Kafka and installs moto.
+// The first run also fetches Kafka and ElasticMQ and installs moto.
 const START_TIMEOUT_MS = 10 * 60_000;
 
 interface Modules {
@@ -53,6 +54,7 @@ let restoreStateDir: () => void = () => undefined;
 let modules: Modules;
 let kafka: LocalKafka | undefined;
 let moto: Moto | undefined;
+let elasticMq: ElasticMq | undefined;
 let target: PipelineTarget | undefined;
 let producer: Producer | undefined;
 let glue: GlueClient;
@@ -72,6 +74,7 @@ beforeAll(async () => {
   const { dynamoDbClient, uniqueTableName } = await import('../helpers/dynamodb-local.js');
   const { startKafka } = await import('../../scripts/local/kafka.js');
   const { startMoto, awsEnvironment, LOCAL_AWS } = await import('../../scripts/local/moto.js');
+  const { startElasticMq } = await import('../../scripts/local/elasticmq.js');
   const { waitUntil } = await import('../../scripts/local/processes.js');
   const { startProcessor } = await import('../../scripts/local/pipeline/processor-runner.js');
   const { localTarget } = await import('../../scripts/cli/ops/pipeline-target.js');
@@ -81,11 +84,16 @@ beforeAll(async () => {
   modules = { startProcessor, waitUntil, inspectQueue, replayDeadLetters, kafkaReplayProducer };
 
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
-  [kafka, moto] = await Promise.all([startKafka({ dataDir: `${STATE_DIR}/kafka`, fresh: true, onProgress: progress }), startMoto({ onProgress: progress })]);
+  [kafka, moto, elasticMq] = await Promise.all([
+    startKafka({ dataDir: `${STATE_DIR}/kafka`, fresh: true, onProgress: progress }),
+    startMoto({ onProgress: progress }),
+    startElasticMq({ onProgress: progress }),
+  ]);
   const dynamodbEndpoint = inject('dynamodbEndpoint');
   target = localTarget({
     kafka: { bootstrapServers: kafka.bootstrapServers, port: kafka.port, pid: kafka.pid, logPath: '' },
     moto: { endpoint: moto.endpoint, port: moto.port, pid: moto.pid, logPath: '' },
+    elasticmq: { endpoint: elasticMq.endpoint, port: elasticMq.port, pid: elasticMq.pid, logPath: elasticMq.logPath },
     dynamodb: { endpoint: dynamodbEndpoint, port: Number(new URL(dynamodbEndpoint).port), pid: 0, logPath: '' },
   });
 
@@ -110,7 +118,7 @@ beforeAll(async () => {
   v3Id = probe.SchemaVersionId ?? '';
   await glue.send(new DeleteSchemaCommand({ SchemaId: { RegistryName: 'scratch', SchemaName: 'probe' } }));
 
-  sqs = new SQSClient({ endpoint: moto.endpoint, ...LOCAL_AWS });
+  sqs = new SQSClient({ endpoint: elasticMq.endpoint, ...LOCAL_AWS });
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'order-analytics-dlq' }))).QueueUrl ?? '';
   await sqs.send(new CreateQueueCommand({ QueueName: 'order-analytics-on-failure' }));
   dynamodb = dynamoDbClient();
@@ -118,7 +126,7 @@ beforeAll(async () => {
   await createStateTable(dynamodb, tableName);
 
   runnerEnv = {
-    ...awsEnvironment(moto.endpoint),
+    ...awsEnvironment(moto.endpoint, elasticMq.endpoint),
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -142,7 +150,7 @@ afterAll(async () => {
   glue?.destroy();
   sqs?.destroy();
   dynamodb?.destroy();
-  await Promise.all([kafka?.stop(), moto?.stop()]);
+  await Promise.all([kafka?.stop(), moto?.stop(), elasticMq?.stop()]);
   await removeStackState(STATE_DIR);
   restoreStateDir();
 }, 120_000);

@@ -1,8 +1,10 @@
 // One DynamoDB Local for the whole integration run: starting it costs seconds
 // (the first run also downloads it), tables per test keep the tests apart.
+// ElasticMQ is only fetched here; tests and stacks start their own.
 import type { TestProject } from 'vitest/node';
 import { join } from 'node:path';
 import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.js';
+import { ensureElasticMqInstalled } from '../../scripts/local/elasticmq.js';
 import { RTP } from '../../scripts/local/paths.js';
 import { listPlacements } from '../../scripts/local/postgres-placement.js';
 
@@ -17,7 +19,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The health check's SDK client runs in vitest's main process, which the
   // project's `env` (QUIET_SDK in vitest.config.ts) does not reach.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const dynamoDb = await startDynamoDbLocal({ onProgress: (line) => process.stderr.write(`${line}\n`) });
+  const onProgress = (line: string): void => void process.stderr.write(`${line}\n`);
+  const dynamoDb = await startDynamoDbLocal({ onProgress });
+  // Fetched here, before any test file runs, rather than by whichever test
+  // starts it first: the first fetch must not eat a test's timeout.
+  await ensureElasticMqInstalled({ onProgress }).catch(async (error: unknown) => {
+    await dynamoDb.stop();
+    throw error;
+  });
   project.provide('dynamodbEndpoint', dynamoDb.endpoint);
   return async () => {
     await dynamoDb.stop();

@@ -39,6 +39,7 @@ beforeAll(async () => {
   target = localTarget({
     kafka: { bootstrapServers: kafka.bootstrapServers, port: kafka.port, pid: kafka.pid, logPath: '' },
     moto: { endpoint: 'http://127.0.0.1:9', port: 9, pid: 0, logPath: '' },
+    elasticmq: { endpoint: 'http://127.0.0.1:9', port: 9, pid: 0, logPath: '' },
     dynamodb: { endpoint: 'http://127.0.0.1:9', port: 9, pid: 0, logPath: '' },
   });
   groupId = target.processor(PROCESSOR).inputs[0]?.consumerGroupId ?? '';

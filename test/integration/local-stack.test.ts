@@ -29,7 +29,7 @@ describe('rtp local up | status | down', () => {
 
   it('starts the stack in the background, keeps state across a restart, and leaves nothing running after down', async () => {
     // Prepare: ports of our own, so a developer's stack on the default ports is not disturbed.
-    for (const name of ['KAFKA', 'KAFKA_CONTROLLER', 'KAFKA_CONNECT', 'POSTGRES', 'DYNAMODB', 'MOTO']) env[`RTP_PORT_${name}`] = String(await freePort());
+    for (const name of ['KAFKA', 'KAFKA_CONTROLLER', 'KAFKA_CONNECT', 'POSTGRES', 'DYNAMODB', 'MOTO', 'ELASTICMQ']) env[`RTP_PORT_${name}`] = String(await freePort());
 
     // Act: up, twice (the second is a no-op)
     const up = await rtp('up');
@@ -39,7 +39,7 @@ describe('rtp local up | status | down', () => {
     expect(up.stdout).toMatch(/local stack up \(supervisor pid \d+\)/);
     const first = await status();
     expect(first.up).toBe(true);
-    expect(first.services.map((s) => s.service)).toEqual(['postgres', 'kafka', 'dynamodb', 'moto', 'kafka-connect']);
+    expect(first.services.map((s) => s.service)).toEqual(['postgres', 'kafka', 'dynamodb', 'moto', 'elasticmq', 'kafka-connect']);
     expect(again.stdout).toContain(`supervisor pid ${first.supervisorPid}`);
 
     // State written now must survive a restart.

@@ -19,7 +19,7 @@ import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-runner-${process.pid}`, import.meta.url));
 const TOPIC = 'stock-movements';
 const TABLE = 'inventory-projector-state';
-// The first run also fetches Kafka, Kafka Connect, DynamoDB Local and moto.
+// The first run also fetches Kafka, Kafka Connect, DynamoDB Local, ElasticMQ and moto.
 const STACK_START_TIMEOUT_MS = 15 * 60_000;
 
 const movement = (lsn: number, id: number, sku: string, delta: number) => ({
@@ -70,15 +70,15 @@ beforeAll(async () => {
   producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
 
-  // One credential set for moto and DynamoDB Local alike: moto takes any, DynamoDB Local wants alphanumeric keys, which these are.
+  // One credential set for moto, ElasticMQ and DynamoDB Local alike: the first two take any, DynamoDB Local wants alphanumeric keys, which these are.
   dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb.endpoint, ...LOCAL_AWS });
   await createStateTable(dynamodb, TABLE);
-  sqs = new SQSClient({ endpoint: endpoints.moto.endpoint, ...LOCAL_AWS });
+  sqs = new SQSClient({ endpoint: endpoints.elasticmq.endpoint, ...LOCAL_AWS });
   dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inventory-projector-dlq' }))).QueueUrl ?? '';
   const onFailureUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inventory-projector-on-failure' }))).QueueUrl ?? '';
 
   runnerEnv = {
-    ...awsEnvironment(endpoints.moto.endpoint),
+    ...awsEnvironment(endpoints.moto.endpoint, endpoints.elasticmq.endpoint),
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb.endpoint,
     STATE_TABLE_NAME: TABLE,
     INPUT_PARTITIONS: '3',

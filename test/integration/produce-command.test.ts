@@ -46,6 +46,7 @@ beforeAll(async () => {
     kafka: { bootstrapServers: kafka.bootstrapServers, port: kafka.port, pid: kafka.pid, logPath: '' },
     moto: { endpoint: moto.endpoint, port: moto.port, pid: moto.pid, logPath: '' },
     // Not used by produce.
+    elasticmq: { endpoint: 'http://127.0.0.1:9', port: 9, pid: 0, logPath: '' },
     dynamodb: { endpoint: 'http://127.0.0.1:9', port: 9, pid: 0, logPath: '' },
   });
   glue = new GlueClient({ endpoint: moto.endpoint, ...LOCAL_AWS });

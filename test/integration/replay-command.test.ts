@@ -1,4 +1,4 @@
-// `rtp replay` on a local Kafka, moto and DynamoDB Local: inventory-projector
+// `rtp replay` on a local Kafka, moto, ElasticMQ and DynamoDB Local: inventory-projector
 // rebuilt as state version 2 from a timestamp in the middle of its topic,
 // with the broker stopped and started again on the same data while the new
 // version is reprocessing. The new table must hold exactly the movements at
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
+import type { ElasticMq } from '../../scripts/local/elasticmq.js';
 import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/local/kafka.js';
 import type { Moto } from '../../scripts/local/moto.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
@@ -39,9 +40,10 @@ const movement = (i: number) => ({
 let restoreStateDir: () => void = () => undefined;
 let kafka: LocalKafka | undefined;
 let moto: Moto | undefined;
+let elasticMq: ElasticMq | undefined;
 let target: PipelineTarget | undefined;
 let dynamodb: DynamoDBClient;
-let endpoints: { kafka: { bootstrapServers: string }; moto: { endpoint: string }; dynamodb: { endpoint: string } };
+let endpoints: { kafka: { bootstrapServers: string }; moto: { endpoint: string }; elasticmq: { endpoint: string }; dynamodb: { endpoint: string } };
 let startKafka: typeof startKafkaFn;
 const base = Date.now() - 3_600_000;
 
@@ -50,14 +52,20 @@ beforeAll(async () => {
   restoreStateDir = useStackStateDir(STATE_DIR);
   const kafkaModule = await import('../../scripts/local/kafka.js');
   const { startMoto, LOCAL_AWS } = await import('../../scripts/local/moto.js');
+  const { startElasticMq } = await import('../../scripts/local/elasticmq.js');
   const { localTarget } = await import('../../scripts/cli/ops/pipeline-target.js');
   startKafka = kafkaModule.startKafka;
-  [kafka, moto] = await Promise.all([kafkaModule.startKafka({ dataDir: KAFKA_DIR, fresh: true, onProgress: progress }), startMoto({ onProgress: progress })]);
+  [kafka, moto, elasticMq] = await Promise.all([
+    kafkaModule.startKafka({ dataDir: KAFKA_DIR, fresh: true, onProgress: progress }),
+    startMoto({ onProgress: progress }),
+    startElasticMq({ onProgress: progress }),
+  ]);
   const dynamodbEndpoint = inject('dynamodbEndpoint');
-  endpoints = { kafka: { bootstrapServers: kafka.bootstrapServers }, moto: { endpoint: moto.endpoint }, dynamodb: { endpoint: dynamodbEndpoint } };
+  endpoints = { kafka: { bootstrapServers: kafka.bootstrapServers }, moto: { endpoint: moto.endpoint }, elasticmq: { endpoint: elasticMq.endpoint }, dynamodb: { endpoint: dynamodbEndpoint } };
   target = localTarget({
     kafka: { bootstrapServers: kafka.bootstrapServers, port: kafka.port, pid: kafka.pid, logPath: '' },
     moto: { endpoint: moto.endpoint, port: moto.port, pid: moto.pid, logPath: '' },
+    elasticmq: { endpoint: elasticMq.endpoint, port: elasticMq.port, pid: elasticMq.pid, logPath: elasticMq.logPath },
     dynamodb: { endpoint: dynamodbEndpoint, port: Number(new URL(dynamodbEndpoint).port), pid: 0, logPath: '' },
   });
 
@@ -67,7 +75,7 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
   await admin.disconnect();
-  const sqs = new SQSClient({ endpoint: moto.endpoint, ...LOCAL_AWS });
+  const sqs = new SQSClient({ endpoint: elasticMq.endpoint, ...LOCAL_AWS });
   for (const name of [`${PROCESSOR}-dlq`, `${PROCESSOR}-on-failure`]) await sqs.send(new CreateQueueCommand({ QueueName: name }));
   sqs.destroy();
   dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, ...LOCAL_AWS });
@@ -89,6 +97,7 @@ afterAll(async () => {
   dynamodb?.destroy();
   await kafka?.stop();
   await moto?.stop();
+  await elasticMq?.stop();
   await removeStackState(STATE_DIR);
   restoreStateDir();
 }, 180_000);

@@ -28,6 +28,7 @@ beforeAll(async () => {
   target = localTarget({
     kafka: { ...unused, bootstrapServers: '127.0.0.1:9' },
     dynamodb: { ...unused, endpoint: 'http://127.0.0.1:9' },
+    elasticmq: { ...unused, endpoint: 'http://127.0.0.1:9' },
     moto: { endpoint: moto.endpoint, port: moto.port, pid: moto.pid, logPath: '' },
   });
   await target.glue.send(new CreateRegistryCommand({ RegistryName: LOCAL_REGISTRY_NAME }));

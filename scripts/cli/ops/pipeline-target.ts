@@ -58,9 +58,9 @@ export async function resolveTarget(options: TargetOptions): Promise<PipelineTar
 }
 
 /** The local stack at `endpoints` (as `.rtp/stack.json` records them, or as a test started it). */
-export function localTarget(endpoints: Pick<StackEndpoints, 'kafka' | 'moto' | 'dynamodb'>, options: { readonly stateVersionsPath?: string } = {}): PipelineTarget {
+export function localTarget(endpoints: Pick<StackEndpoints, 'kafka' | 'moto' | 'elasticmq' | 'dynamodb'>, options: { readonly stateVersionsPath?: string } = {}): PipelineTarget {
   const aws = { ...LOCAL_AWS, endpoint: endpoints.moto.endpoint };
-  const sqs = new SQSClient(aws);
+  const sqs = new SQSClient({ ...LOCAL_AWS, endpoint: endpoints.elasticmq.endpoint });
   return buildTarget({
     label: 'local stack',
     kind: 'local',

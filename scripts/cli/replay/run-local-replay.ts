@@ -23,6 +23,7 @@ import type { ReplayPlan } from './replay-plan.js';
 export interface LocalEndpoints {
   readonly kafka: { readonly bootstrapServers: string };
   readonly moto: { readonly endpoint: string };
+  readonly elasticmq: { readonly endpoint: string };
   readonly dynamodb: { readonly endpoint: string };
 }
 
@@ -155,7 +156,7 @@ function localProcessor(name: string): PipelineProcessor {
 async function processorEnvironment(target: PipelineTarget, plan: ReplayPlan, groupId: string, options: LocalReplayOptions): Promise<Record<string, string>> {
   const { endpoints } = options;
   return {
-    ...awsEnvironment(endpoints.moto.endpoint),
+    ...awsEnvironment(endpoints.moto.endpoint, endpoints.elasticmq.endpoint),
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb.endpoint,
     STATE_TABLE_NAME: plan.next.stateTableName,
     INPUT_PARTITIONS: String(plan.inputs[0]?.partitions.length ?? 1),

@@ -69,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   if (running !== undefined && isAlive(running.supervisorPid)) {
     throw new LocalStackError('A local stack started with `rtp local up` is running on the same ports and data; stop it with `rtp local down` first (the demo starts its own, fresh).', LocalStackErrorReason.PORT_IN_USE);
   }
-  write('starting the local stack (the first run downloads Kafka, Debezium, DynamoDB Local and moto; a few minutes)');
+  write('starting the local stack (the first run downloads Kafka, Debezium, DynamoDB Local, ElasticMQ and moto; a few minutes)');
   const instances = options.instances ?? 1;
   const partitions = options.partitions ?? PIPELINE_TOPIC_PARTITIONS;
   if (!Number.isInteger(partitions) || partitions < 1) {
@@ -84,7 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   const postgres = new pg.Client({ connectionString: stack.endpoints.postgres.connectionString });
   try {
     const pipeline = await provisionPipeline(stack.endpoints, { partitions, onProgress: (line) => write(`  ${line}`) });
-    const aws = awsEnvironment(stack.endpoints.moto.endpoint);
+    const aws = awsEnvironment(stack.endpoints.moto.endpoint, stack.endpoints.elasticmq.endpoint);
     const invocations: InvokeLine[] = [];
     for (const name of PROCESSORS) {
       const p = pipeline.processors[name];
@@ -139,9 +139,8 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
       }
       return total;
     };
-    const sqs = new SQSClient({ endpoint: stack.endpoints.moto.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
-    // Alerts are read as they come, as a downstream consumer would: moto's FIFO queue slows down as it
-    // grows unread, which would put a stand-in's artefact into the pipeline's latency.
+    const sqs = new SQSClient({ endpoint: stack.endpoints.elasticmq.endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials });
+    // Alerts are read as they come, as a downstream consumer would, so the queue holds what one would see.
     const alertBodies: string[] = [];
     alertsConsumer = consumeQueue(sqs, pipeline.alertsQueueUrl, (bodies) => alertBodies.push(...bodies));
     const deadLettered = async (): Promise<number> => {
@@ -216,8 +215,8 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     }
     await alertsConsumer.stop();
     alertsConsumer = undefined;
-    // One alert per window: moto's FIFO deduplicates only against messages still queued, so a close
-    // retried after its announcement was consumed can show twice here, where real SQS would drop it.
+    // One alert per window: FIFO deduplication covers 5 minutes, so a close retried later than that
+    // after its announcement was consumed can show twice here, as it could on SQS.
     const alerts = new Set(alertBodies.map((body) => {
       const { view, key, windowStart } = JSON.parse(body) as { view: string; key: string; windowStart: number };
       return `${view}|${key}|${windowStart}`;

@@ -25,7 +25,7 @@ import { registerSubjects, type RegisteredSubjects } from './schemas.js';
 /**
  * Provisions the retail reference pipeline (ARCHITECTURE.md section 7) on a
  * running local stack: what `cdk deploy` creates on AWS, made here with the
- * same API calls against Kafka, moto and DynamoDB Local. Every step is
+ * same API calls against Kafka, moto, ElasticMQ and DynamoDB Local. Every step is
  * idempotent, so running it on a stack that has the pipeline changes nothing
  * and returns the same description.
  */
@@ -95,7 +95,7 @@ export class PipelineProvisionError extends Error {
   }
 }
 
-type Endpoints = Pick<StackEndpoints, 'postgres' | 'kafka' | 'dynamodb' | 'moto' | 'kafka-connect'>;
+type Endpoints = Pick<StackEndpoints, 'postgres' | 'kafka' | 'dynamodb' | 'moto' | 'elasticmq' | 'kafka-connect'>;
 
 export async function provisionPipeline(endpoints: Endpoints, options: ProvisionOptions = {}): Promise<ProvisionedPipeline> {
   const progress = options.onProgress ?? (() => undefined);
@@ -108,9 +108,10 @@ export async function provisionPipeline(endpoints: Endpoints, options: Provision
   await ensureStateTables(endpoints.dynamodb.endpoint, PROCESSORS);
   progress(`pipeline: state tables ${PROCESSORS.join(', ')}`);
 
-  const queues = await ensureQueues(endpoints.moto.endpoint);
+  const queues = await ensureQueues(endpoints.elasticmq.endpoint);
+  progress('pipeline: queues in ElasticMQ');
   await ensureBucket(endpoints.moto.endpoint, DEAD_LETTER_BUCKET);
-  progress(`pipeline: queues and bucket ${DEAD_LETTER_BUCKET} in moto`);
+  progress(`pipeline: bucket ${DEAD_LETTER_BUCKET} in moto`);
 
   // Connectors last: their topics must exist with the pipeline's partitions before Connect would create them.
   const db = postgresConnection(endpoints.postgres.connectionString);

@@ -1,10 +1,10 @@
 /**
  * The reference order-analytics processor on a local stack of its own, with
- * fault proxies in front of DynamoDB Local and moto's SQS, and the handles a
+ * fault proxies in front of DynamoDB Local and ElasticMQ (SQS), and the handles a
  * scenario needs to break it: kill the processor, restart the broker, cut
- * SQS, throttle DynamoDB. Kafka and moto are started per scenario (a
- * restarted broker must not disturb another scenario); DynamoDB Local is the
- * one the suite's global setup started, with a table per scenario.
+ * SQS, throttle DynamoDB. Kafka, moto (Glue, S3) and ElasticMQ are started per
+ * scenario (a restarted broker must not disturb another scenario); DynamoDB
+ * Local is the one the suite's global setup started, with a table per scenario.
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { createStateTable } from '../../../functions/core/state/dynamodb-state-store-client.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
+import { startElasticMq, type ElasticMq } from '../../../scripts/local/elasticmq.js';
 import { kafkaClient, startKafka, type LocalKafka } from '../../../scripts/local/kafka.js';
 import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../../scripts/local/moto.js';
 import { LOG_DIR, STATE_DIR } from '../../../scripts/local/paths.js';
@@ -63,6 +64,7 @@ export class ChaosPipeline {
     private readonly options: ChaosPipelineOptions,
     public kafka: LocalKafka,
     public readonly moto: Moto,
+    public readonly elasticMq: ElasticMq,
     public readonly dynamodbProxy: FaultProxy,
     public readonly sqsProxy: FaultProxy,
     public readonly provisioned: ProvisionedChaos,
@@ -70,32 +72,34 @@ export class ChaosPipeline {
 
   public static async start(options: ChaosPipelineOptions): Promise<ChaosPipeline> {
     const progress = (line: string): void => options.log(`  ${line}`);
-    const [kafkaStart, motoStart] = await Promise.allSettled([
+    const [kafkaStart, motoStart, elasticMqStart] = await Promise.allSettled([
       startKafka({ dataDir: join(STATE_DIR, `chaos-${options.scenario}`, 'kafka'), fresh: true, onProgress: progress }),
       startMoto({ onProgress: progress }),
+      startElasticMq({ onProgress: progress }),
     ]);
     // A scenario that fails to start has no pipeline to stop in its afterAll: stop here what did start.
-    if (kafkaStart.status === 'rejected' || motoStart.status === 'rejected') {
-      if (kafkaStart.status === 'fulfilled') await kafkaStart.value.stop().catch(() => undefined);
-      if (motoStart.status === 'fulfilled') await motoStart.value.stop().catch(() => undefined);
-      throw kafkaStart.status === 'rejected' ? kafkaStart.reason : (motoStart as PromiseRejectedResult).reason;
+    if (kafkaStart.status === 'rejected' || motoStart.status === 'rejected' || elasticMqStart.status === 'rejected') {
+      for (const start of [kafkaStart, motoStart, elasticMqStart]) if (start.status === 'fulfilled') await start.value.stop().catch(() => undefined);
+      throw [kafkaStart, motoStart, elasticMqStart].find((start): start is PromiseRejectedResult => start.status === 'rejected')?.reason;
     }
     const kafka = kafkaStart.value;
     const moto = motoStart.value;
+    const elasticMq = elasticMqStart.value;
     const dynamodbProxy = new FaultProxy({
       target: options.dynamodbEndpoint,
       ...(options.dynamodbFaults === undefined ? {} : { decide: options.dynamodbFaults }),
       ...(options.afterDynamoDb === undefined ? {} : { afterForward: options.afterDynamoDb }),
     });
-    const sqsProxy = new FaultProxy({ target: moto.endpoint });
+    const sqsProxy = new FaultProxy({ target: elasticMq.endpoint });
     try {
       await Promise.all([dynamodbProxy.start(), sqsProxy.start()]);
-      const provisioned = await provision(options, kafka, moto);
-      return new ChaosPipeline(options, kafka, moto, dynamodbProxy, sqsProxy, provisioned);
+      const provisioned = await provision(options, kafka, moto, elasticMq);
+      return new ChaosPipeline(options, kafka, moto, elasticMq, dynamodbProxy, sqsProxy, provisioned);
     } catch (error) {
       await Promise.all([dynamodbProxy.stop(), sqsProxy.stop()]);
       await kafka.stop().catch(() => undefined);
       await moto.stop().catch(() => undefined);
+      await elasticMq.stop().catch(() => undefined);
       throw error;
     }
   }
@@ -110,14 +114,13 @@ export class ChaosPipeline {
     const p = this.provisioned;
     // The SQS client sends each request to its QueueUrl's host, not to its
     // endpoint (useQueueUrlAsEndpoint), so the processor's queue URLs must
-    // name the proxy, or its SQS calls would go around it straight to moto.
+    // name the proxy, or its SQS calls would go around it straight to ElasticMQ.
     const viaProxy = (queueUrl: string): string => {
       const url = new URL(queueUrl);
       return `${this.sqsProxy.endpoint}${url.pathname}`;
     };
     return {
-      ...awsEnvironment(this.moto.endpoint),
-      AWS_ENDPOINT_URL_SQS: this.sqsProxy.endpoint,
+      ...awsEnvironment(this.moto.endpoint, this.sqsProxy.endpoint),
       AWS_ENDPOINT_URL_DYNAMODB: this.dynamodbProxy.endpoint,
       STATE_TABLE_NAME: p.stateTable,
       INPUT_PARTITIONS: String(PARTITIONS),
@@ -241,10 +244,11 @@ export class ChaosPipeline {
     await Promise.all([this.dynamodbProxy.stop(), this.sqsProxy.stop()]);
     await this.kafka.stop();
     await this.moto.stop();
+    await this.elasticMq.stop();
   }
 }
 
-async function provision(options: ChaosPipelineOptions, kafka: LocalKafka, moto: Moto): Promise<ProvisionedChaos> {
+async function provision(options: ChaosPipelineOptions, kafka: LocalKafka, moto: Moto, elasticMq: ElasticMq): Promise<ProvisionedChaos> {
   const admin = kafkaClient(kafka.bootstrapServers, `chaos-${options.scenario}-provision`).admin();
   await admin.connect();
   try {
@@ -256,10 +260,10 @@ async function provision(options: ChaosPipelineOptions, kafka: LocalKafka, moto:
   const schemaIds = subjects.get('orders');
   if (schemaIds === undefined) throw new Error('the orders subject was not registered');
 
-  const sqs = new SQSClient({ endpoint: moto.endpoint, ...LOCAL_AWS });
+  const sqs = new SQSClient({ endpoint: elasticMq.endpoint, ...LOCAL_AWS });
   const queue = async (name: string, attributes: Record<string, string> = {}): Promise<string> => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-    if (QueueUrl === undefined) throw new Error(`moto gave no URL for queue ${name}`);
+    if (QueueUrl === undefined) throw new Error(`ElasticMQ gave no URL for queue ${name}`);
     return QueueUrl;
   };
   const bucket = `chaos-${options.scenario}-dead-letters`;

@@ -1,6 +1,6 @@
 /**
  * An HTTP proxy on loopback in front of one local service (DynamoDB Local,
- * moto's SQS), through which a processor's SDK client is pointed with
+ * ElasticMQ's SQS), through which a processor's SDK client is pointed with
  * AWS_ENDPOINT_URL_<SERVICE>. It injects faults at the wire, where AWS's own
  * would arise, so the SDK's retries, the handler and the mapping all meet
  * them as they would on AWS, and the processor's code knows nothing of the

@@ -62,7 +62,7 @@ const RULES = latenessRulesOf(orderAnalytics({ partitions: PARTITIONS }));
 export async function judge(pipeline: ChaosPipeline, ledger: OrdersLedger): Promise<ChaosVerdict> {
   const p = pipeline.provisioned;
   const endpoint = pipeline.moto.endpoint;
-  const sqs = new SQSClient({ endpoint, ...LOCAL_AWS });
+  const sqs = new SQSClient({ endpoint: pipeline.elasticMq.endpoint, ...LOCAL_AWS });
   const s3 = new S3Client({ endpoint, ...LOCAL_AWS, forcePathStyle: true });
   const glue = new GlueClient({ endpoint, ...LOCAL_AWS });
   // Read past the fault proxy: the verdict must not meet the scenario's faults.

@@ -13,6 +13,7 @@ afterEach(() => {
 const endpoints = {
   kafka: { bootstrapServers: '127.0.0.1:1', port: 1, pid: 1, logPath: '' },
   moto: { endpoint: 'http://127.0.0.1:2', port: 2, pid: 2, logPath: '' },
+  elasticmq: { endpoint: 'http://127.0.0.1:4', port: 4, pid: 4, logPath: '' },
   dynamodb: { endpoint: 'http://127.0.0.1:3', port: 3, pid: 3, logPath: '' },
 };
 
