@@ -5,7 +5,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { ROOT, STATE_DIR } from './paths.js';
-import { freePort, spawnService, waitUntil } from './processes.js';
+import { startOnFreePort, spawnService, waitUntil } from './processes.js';
 
 export interface DynamoDbLocal {
   /** Always loopback, although the server itself listens on every interface (it has no bind option). */
@@ -44,7 +44,6 @@ export const LOCAL_REGION = 'us-east-1';
 
 const POM = fileURLToPath(new URL('./maven/dynamodb-local/pom.xml', import.meta.url));
 const MAIN_CLASS = 'software.amazon.dynamodb.services.local.main.ServerRunner';
-const PORT_ATTEMPTS = 3;
 
 // The Maven artifact that matches this machine. DynamoDB Local's own loader only
 // looks for the plain name `libsqlite4java.so`, so the file is copied under that name.
@@ -86,18 +85,7 @@ export const DYNAMODB_DATA_DIR = join(STATE_DIR, 'dynamodb-local', 'data');
 export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = await javaCommand();
   const install = await ensureDynamoDbLocalInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await freePort());
-    try {
-      return await startOnPort(java, install, port, options);
-    } catch (error) {
-      // Another process can take a port between freePort() and Jetty's bind.
-      const portTaken = error instanceof LocalStackError && /BindException|Address already in use/.test(error.message);
-      if (!portTaken || attempt >= attempts) throw error;
-      options.onProgress?.(`DynamoDB Local: port ${port} was taken, trying another`);
-    }
-  }
+  return startOnFreePort('DynamoDB Local', options, (error) => error instanceof LocalStackError && /BindException|Address already in use/.test(error.message), (port) => startOnPort(java, install, port, options));
 }
 
 async function startOnPort(java: string, install: DynamoDbLocalInstall, port: number, options: StartDynamoDbLocalOptions): Promise<DynamoDbLocal> {

@@ -7,7 +7,7 @@ import { BIND_FAILED } from './kafka.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOCAL_AWS } from './moto.js';
 import { ROOT, STATE_DIR } from './paths.js';
-import { freePort, isListening, spawnService, waitUntil } from './processes.js';
+import { startOnFreePort, isListening, spawnService, waitUntil } from './processes.js';
 
 /**
  * ElasticMQ: the local stack's SQS, on 127.0.0.1. moto serves SQS too, but
@@ -38,7 +38,6 @@ export interface StartElasticMqOptions {
 const POM = fileURLToPath(new URL('./maven/elasticmq/pom.xml', import.meta.url));
 const MAIN_CLASS = 'org.elasticmq.server.Main';
 const SERVER_JAR = 'elasticmq-server_2.13-';
-const PORT_ATTEMPTS = 3;
 /** The account in the queue URLs and ARNs it hands out (ElasticMQ's own default). */
 const ACCOUNT_ID = '000000000000';
 
@@ -62,18 +61,7 @@ export function ensureElasticMqInstalled(options: { onProgress?: (line: string) 
 export async function startElasticMq(options: StartElasticMqOptions = {}): Promise<ElasticMq> {
   const java = await javaCommand();
   const install = await ensureElasticMqInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await freePort());
-    try {
-      return await startOnPort(java, install, port, options);
-    } catch (error) {
-      // Another process can take a free port before ElasticMQ binds it.
-      const portTaken = error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE;
-      if (!portTaken || attempt >= attempts) throw error;
-      options.onProgress?.(`ElasticMQ: port ${port} was taken, trying another`);
-    }
-  }
+  return startOnFreePort('ElasticMQ', options, (error) => error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE, (port) => startOnPort(java, install, port, options));
 }
 
 /**

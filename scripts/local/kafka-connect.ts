@@ -5,7 +5,7 @@ import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { BIND_FAILED, KAFKA_LOG4J_CONFIG } from './kafka.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { freePort, logTail, runToLog, spawnService, waitUntil } from './processes.js';
+import { startOnFreePort, logTail, runToLog, spawnService, waitUntil } from './processes.js';
 
 /**
  * A Kafka Connect worker in distributed mode (the mode Debezium runs in on
@@ -52,7 +52,6 @@ export const LOCAL_TOPIC_CREATION = {
 const POM = fileURLToPath(new URL('./maven/kafka-connect/pom.xml', import.meta.url));
 const MAIN_CLASS = 'org.apache.kafka.connect.cli.ConnectDistributed';
 const PLUGIN_ARCHIVE = /^debezium-connector-postgres-.+-plugin\.tar\.gz$/;
-const PORT_ATTEMPTS = 3;
 const STOP_GRACE_MS = 30_000;
 /** How much of a failed task's Java stack trace an error carries: the exception and its causes, without frames. */
 const TRACE_LINES = 6;
@@ -93,17 +92,7 @@ export async function ensureKafkaConnectInstalled(options: { onProgress?: (line:
 export async function startKafkaConnect(options: StartKafkaConnectOptions): Promise<LocalKafkaConnect> {
   const java = await javaCommand();
   const install = await ensureKafkaConnectInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await freePort());
-    try {
-      return await startOnPort(java, install, port, options);
-    } catch (error) {
-      const portTaken = error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE;
-      if (!portTaken || attempt >= attempts) throw error;
-      options.onProgress?.(`Kafka Connect: port ${port} was taken, trying another`);
-    }
-  }
+  return startOnFreePort('Kafka Connect', options, (error) => error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE, (port) => startOnPort(java, install, port, options));
 }
 
 async function startOnPort(java: string, install: KafkaConnectInstall, port: number, options: StartKafkaConnectOptions): Promise<LocalKafkaConnect> {

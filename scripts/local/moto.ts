@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ROOT } from './paths.js';
-import { freePort, isListening, spawnService, waitUntil } from './processes.js';
+import { startOnFreePort, isListening, spawnService, waitUntil } from './processes.js';
 import { ensurePythonVenv, venvEnvironment, type PythonVenv } from './python-venv.js';
 
 /**
@@ -38,7 +38,6 @@ export const LOCAL_AWS = {
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
 } as const;
 
-const PORT_ATTEMPTS = 3;
 
 /**
  * The environment variables that point an AWS SDK v3 client, or a handler
@@ -74,18 +73,7 @@ export function awsEnvironment(endpoint: string, sqsEndpoint: string = endpoint)
 /** Starts moto's server, installing it first if needed, and resolves once it answers a real SQS call. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const venv = await ensurePythonVenv(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await freePort());
-    try {
-      return await startOnPort(venv, port, options);
-    } catch (error) {
-      // Another process can take a free port before moto binds it.
-      const portTaken = error instanceof LocalStackError && (error.reason === LocalStackErrorReason.PORT_IN_USE || /Address already in use/.test(error.message));
-      if (!portTaken || attempt >= attempts) throw error;
-      options.onProgress?.(`moto: port ${port} was taken, trying another`);
-    }
-  }
+  return startOnFreePort('moto', options, (error) => error instanceof LocalStackError && (error.reason === LocalStackErrorReason.PORT_IN_USE || /Address already in use/.test(error.message)), (port) => startOnPort(venv, port, options));
 }
 
 async function startOnPort(venv: PythonVenv, port: number, options: StartMotoOptions): Promise<Moto> {

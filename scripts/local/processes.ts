@@ -226,6 +226,33 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Tries a service gets when it picks its own port. */
+const FREE_PORT_ATTEMPTS = 3;
+
+/**
+ * Starts a service on the port asked for, or on a free port, trying another
+ * free one when `portTaken` says the start failed because another process
+ * bound it first (it can, between the port being found free and the
+ * service's bind). A port asked for is tried once.
+ */
+export async function startOnFreePort<T>(
+  service: string,
+  options: { readonly port?: number | undefined; readonly onProgress?: ((line: string) => void) | undefined },
+  portTaken: (error: unknown) => boolean,
+  start: (port: number) => Promise<T>,
+): Promise<T> {
+  const attempts = options.port === undefined ? FREE_PORT_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt += 1) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await start(port);
+    } catch (error) {
+      if (!portTaken(error) || attempt >= attempts) throw error;
+      options.onProgress?.(`${service}: port ${port} was taken, trying another`);
+    }
+  }
+}
+
 /** A free port for every service of the stack, for a stack beside the one on the fixed ports (tests, benchmarks). */
 export async function freeStackPorts(): Promise<Record<ServicePort, number>> {
   const ports = {} as Record<ServicePort, number>;
