@@ -5,6 +5,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { ProcessorDefinition } from './definition.js';
 import { executePartition, type CommittedChunk, type PartitionResult } from './partition-executor.js';
 import { FinalWindowsSeen } from './final-windows-seen.js';
+import { PartitionStateCache } from './partition-state-cache.js';
 import { closeDueWindows, type CloseResult } from './window-closer.js';
 
 export interface EngineProcessorDeps {
@@ -19,6 +20,8 @@ export interface EngineProcessorDeps {
   readonly onClose?: (result: CloseResult) => void;
   /** Time each invocation may spend closing windows; the rest closes on later invocations. @default 5 000 ms */
   readonly closeBudgetMs?: number;
+  /** What each partition's commits left, planned from by later invocations. @default one per processor, outliving its invocations */
+  readonly partitionCache?: PartitionStateCache;
 }
 
 export interface EngineProcessor {
@@ -32,12 +35,14 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
   const hasWindows = definition.views.some((v) => v.kind === 'window');
   // Outlives invocations, as a warm Lambda's module state does: windows seen final are not read again.
   const seen = new FinalWindowsSeen();
+  const cache = deps.partitionCache ?? new PartitionStateCache();
   return {
     processPartition: async (input): Promise<PartitionOutcome> => {
       const result = await executePartition(input, {
         definition,
         store: deps.store,
         deadLetter: input.deadLetter,
+        cache,
         ...(deps.now === undefined ? {} : { now: deps.now }),
         ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
         ...(deps.onCommit === undefined ? {} : { onCommit: deps.onCommit }),

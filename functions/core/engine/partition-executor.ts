@@ -5,6 +5,7 @@ import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type St
 import { idKey, isPartitionOwned, itemIds, type ItemId } from '../state/table-layout.js';
 import type { ProcessorDefinition } from './definition.js';
 import { directIds, planChunk, RecordFailure, type Disposition } from './plan-chunk.js';
+import type { PartitionCursor, PartitionStateCache } from './partition-state-cache.js';
 import { prepareRecord, type PreparedRecord } from './prepared-record.js';
 
 export interface PartitionExecutorDeps {
@@ -20,6 +21,8 @@ export interface PartitionExecutorDeps {
   readonly deadLetter?: (rejected: readonly RejectedRecord[]) => Promise<void>;
   /** Told what each commit decided, as soon as it is durable (for accounting and metrics). */
   readonly onCommit?: (committed: CommittedChunk) => void;
+  /** What earlier invocations in this process committed, to plan from instead of reading. @default none: every invocation reads */
+  readonly cache?: PartitionStateCache;
 }
 
 export interface CommittedChunk {
@@ -76,6 +79,13 @@ const ITEM_OVERHEAD_BYTES = 200;
  * what it committed, and go on. Rejected records are dead-lettered before
  * the commit that moves past them, so none is lost if the invocation dies
  * right after.
+ *
+ * With a cache, the cursor and the partition's own items its last commit
+ * left are planned from without reading them. Each item the plan changes
+ * is still written on the revision remembered, so a stale entry loses a
+ * condition like any other; a plan that decided anything it does not write
+ * (records skipped at the checkpoint, a duplicate, a late record, a
+ * failure) is made again on fresh reads before anything is written.
  */
 export async function executePartition(input: PartitionInput, deps: PartitionExecutorDeps): Promise<PartitionResult> {
   const now = deps.now ?? Date.now;
@@ -90,28 +100,52 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
   let commits = 0;
   let itemsWritten = 0;
   let conflicts = 0;
-  let fence = -1;
+  // Where a partition handed back resumes: never past a checkpoint merely remembered.
+  let confirmedFence = -1;
 
-  let cursor: { checkpoint: StoredItem<CheckpointBody> | undefined; metaExists: boolean } | undefined;
+  const { cache } = deps;
+  let cached = cache?.get(input.topic, input.partition);
+  const firstOffset = input.records[0]?.offset;
+  if (cached !== undefined && firstOffset !== undefined && firstOffset > (cached.cursor.checkpoint?.body.offset ?? -1) + 1) {
+    // Records between the remembered checkpoint and this batch were committed elsewhere (another process,
+    // a zombie): the remembered state misses what they did, their event times above all, and a pane
+    // written on a watermark that low could take a late record before the checkpoint's condition fails.
+    cache?.forget(input.topic, input.partition);
+    cached = undefined;
+  }
+  let cursor: PartitionCursor | undefined = cached?.cursor;
+  // A remembered checkpoint is confirmed by a read, or by a commit conditioned on its revision.
+  let cursorConfirmed = cursor === undefined;
   for (;;) {
     if (cursor === undefined) {
       try {
         cursor = await readCursor(store, input.topic, input.partition);
+        cursorConfirmed = true;
       } catch (error) {
         if (!(error instanceof StateStoreUnavailableError) || ++failures >= maxAttempts) return giveUp(error);
         await sleep(backoff(failures));
         continue;
       }
     }
-    fence = cursor.checkpoint?.body.offset ?? -1;
+    const fence = cursor.checkpoint?.body.offset ?? -1;
+    if (cursorConfirmed) confirmedFence = fence;
     const pending = prepared.filter((p) => p.record.offset > fence && !dispositions.has(p.record.offset));
-    if (pending.length === 0) break;
+    if (pending.length === 0) {
+      // Skipping records acknowledges them: only on a confirmed checkpoint, never on one merely remembered.
+      if (cursorConfirmed) break;
+      readAfresh();
+      continue;
+    }
 
     const chunk = takeChunk(definition, pending);
     try {
       const planned = await planWithReads(chunk, pending, cursor);
       if (planned === 'retry') continue;
       const { plan } = planned;
+      if (planned.fromCache && !plan.dispositions.every(({ disposition }) => disposition.kind === 'applied' && disposition.late === undefined)) {
+        readAfresh();
+        continue;
+      }
       const rejected = plan.dispositions.flatMap(({ record, disposition }) => {
         if (deadLettered.has(record.record.offset)) return [];
         if (disposition.kind === 'rejected') return [{ record: record.record, reason: disposition.reason, error: disposition.error }];
@@ -132,7 +166,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       const outcome = ownWritten.every(Boolean) ? await store.commit(plan.writes) : { committed: false };
       if (!outcome.committed) {
         conflicts += 1;
-        cursor = undefined;
+        readAfresh();
         if (++failures >= maxAttempts) return giveUp(new Error(`lost ${failures} conditions in a row`));
         await sleep(backoff(failures) / 4);
         continue;
@@ -153,9 +187,14 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         checkpoint: { id: itemIds.checkpoint(input.topic, input.partition), rev: (cursor.checkpoint?.rev ?? 0) + 1, body: plan.checkpoint },
         metaExists: true,
       };
+      cursorConfirmed = true;
+      if (cache !== undefined) {
+        cache.remember(input.topic, input.partition, cursor, ownItemsAfter(planned.read, plan.ownWrites));
+        cached = cache.get(input.topic, input.partition);
+      }
     } catch (error) {
+      readAfresh();
       if (error instanceof StateStoreUnavailableError) {
-        cursor = undefined;
         if (++failures >= maxAttempts) return giveUp(error);
         await sleep(backoff(failures));
         continue;
@@ -165,18 +204,38 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
   }
   return { stats: stats(undefined), rejected: returned };
 
+  /** Drops what is remembered of the partition: the next attempt reads its cursor and items. */
+  function readAfresh(): void {
+    cursor = undefined;
+    cached = undefined;
+    cache?.forget(input.topic, input.partition);
+  }
+
   /** Plans a chunk, reading what it needs; shrinks it when it would not fit one transaction. */
   async function planWithReads(
     initial: PreparedRecord[],
     pending: PreparedRecord[],
-    at: { checkpoint: StoredItem<CheckpointBody> | undefined; metaExists: boolean },
-  ): Promise<{ plan: Extract<ReturnType<typeof planChunk>, { kind: 'planned' }> } | 'retry'> {
+    at: PartitionCursor,
+  ): Promise<{ plan: Extract<ReturnType<typeof planChunk>, { kind: 'planned' }>; read: ReadonlyMap<string, { id: ItemId; item: StoredItem | undefined }>; fromCache: boolean } | 'retry'> {
     let chunk = initial;
     const state = new Map<string, StoredItem>();
     const readKeys = new Set<string>();
+    const readIds = new Map<string, ItemId>();
+    let fromCache = false;
     const read = async (ids: readonly ItemId[]): Promise<void> => {
       // Many records name the same pane or key: each is read once.
-      const wanted = [...new Map(ids.filter((id) => !readKeys.has(idKey(id))).map((id) => [idKey(id), id])).values()];
+      const unread = [...new Map(ids.filter((id) => !readKeys.has(idKey(id))).map((id) => [idKey(id), id])).values()];
+      const wanted: ItemId[] = [];
+      for (const id of unread) {
+        const key = idKey(id);
+        readIds.set(key, id);
+        const remembered = cached?.items.get(key);
+        if (remembered !== undefined) state.set(key, remembered);
+        if (remembered !== undefined || cached?.absent.has(key) === true) {
+          readKeys.add(key);
+          fromCache = true;
+        } else wanted.push(id);
+      }
       if (wanted.length === 0) return;
       for (const [key, item] of await store.read(wanted)) state.set(key, item);
       for (const id of wanted) readKeys.add(idKey(id));
@@ -227,12 +286,13 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         chunk = [{ record: only.record, perView: [], failure }];
         continue;
       }
-      return { plan };
+      return { plan, read: new Map([...readIds].map(([key, id]) => [key, { id, item: state.get(key) }])), fromCache };
     }
   }
 
   function giveUp(cause: unknown): PartitionResult {
-    const first = prepared.find((p) => p.record.offset > fence && !dispositions.has(p.record.offset));
+    readAfresh();
+    const first = prepared.find((p) => p.record.offset > confirmedFence && !dispositions.has(p.record.offset));
     const result = stats(first?.record.offset);
     const error = cause instanceof Error ? cause : new Error(String(cause));
     return first === undefined
@@ -276,11 +336,15 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
   }
 }
 
-async function readCursor(
-  store: StateStore,
-  topic: string,
-  partition: number,
-): Promise<{ checkpoint: StoredItem<CheckpointBody> | undefined; metaExists: boolean }> {
+/** The partition's own items as a commit left them: as read, or as written (`undefined` when deleted or absent). */
+function ownItemsAfter(read: ReadonlyMap<string, { id: ItemId; item: StoredItem | undefined }>, ownWrites: readonly ItemWrite[]): Map<string, StoredItem | undefined> {
+  const after = new Map<string, StoredItem | undefined>();
+  for (const [key, { id, item }] of read) if (isPartitionOwned(id)) after.set(key, item);
+  for (const write of ownWrites) after.set(idKey(write.id), write.body === null ? undefined : { id: write.id, rev: write.expectedRev + 1, body: write.body });
+  return after;
+}
+
+async function readCursor(store: StateStore, topic: string, partition: number): Promise<PartitionCursor> {
   const checkpointId = itemIds.checkpoint(topic, partition);
   const found = await store.read([checkpointId, itemIds.meta()]);
   return {

@@ -5,6 +5,7 @@ import type { DeadLetter } from '../../../functions/core/dlq/envelope.js';
 import type { WindowEmission } from '../../../functions/core/emit/window-emitter.js';
 import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
 import type { CommittedChunk } from '../../../functions/core/engine/partition-executor.js';
+import { PartitionStateCache } from '../../../functions/core/engine/partition-state-cache.js';
 import { closeDueWindows } from '../../../functions/core/engine/window-closer.js';
 import { processKafkaEvent } from '../../../functions/core/handler/process-kafka-event.js';
 import type { KafkaEventRecord } from '../../../functions/core/msk/types.js';
@@ -52,6 +53,11 @@ const NOW = 1_800_000_000_000;
  * in half the rounds two processors of one consumer group invoked at once
  * on the partitions each holds. At the end every window is closed, as if
  * the watermark reached infinity.
+ *
+ * Invocations run in one of two warm processes, picked at random, so a
+ * partition's cached state goes stale whenever it moves to the other one
+ * and back; a zombie and its retry may share a process. One process
+ * remembers only two items per partition, so its cache also forgets.
  */
 export async function simulate(scenario: Scenario, store: StateStore, options: SimulationOptions): Promise<SimulationResult> {
   const rng = random(options.seed);
@@ -90,7 +96,11 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
   let zombies = 0;
   let concurrentRounds = 0;
 
-  const invoke = async (event: ReturnType<typeof mskEvent>, crashAfterCalls: number | undefined) => {
+  // Warm processes outlive the invocations they run, and with them what each partition's commits left.
+  const processes = [new PartitionStateCache(), new PartitionStateCache(2)];
+  const anyProcess = (): PartitionStateCache => processes[Math.floor(rng() * processes.length)] as PartitionStateCache;
+
+  const invoke = async (event: ReturnType<typeof mskEvent>, crashAfterCalls: number | undefined, partitionCache: PartitionStateCache) => {
     invocations += 1;
     const invocation: Invocation = { crashed: false };
     const chaos = new ChaosStateStore(store, invocation, {
@@ -112,6 +122,7 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
       store: chaos,
       now: () => NOW,
       sleep: () => Promise.resolve(),
+      partitionCache,
       onCommit: (chunk) => committed.push(chunk),
       emitter: {
         emit: (batch) => {
@@ -137,9 +148,9 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
     if (rng() < options.zombieRate) {
       // The first attempt timed out but is still running when the retry starts.
       zombies += 1;
-      [, response] = await Promise.all([invoke(event, 1 + Math.floor(rng() * 20)), invoke(event, crashAfter)]);
+      [, response] = await Promise.all([invoke(event, 1 + Math.floor(rng() * 20), anyProcess()), invoke(event, crashAfter, anyProcess())]);
     } else {
-      response = await invoke(event, crashAfter);
+      response = await invoke(event, crashAfter, anyProcess());
     }
     if (response === undefined) {
       crashes += 1;
