@@ -26,7 +26,7 @@ export interface EngineProcessorDeps {
 
 export interface EngineProcessor {
   readonly processPartition: PartitionProcessor;
-  /** Closes the windows the processor's watermark has passed; nothing to do without window views. */
+  /** Closes the windows the processor's watermark has passed, one close at a time; nothing to do without window views. */
   readonly afterBatch: () => Promise<void>;
 }
 
@@ -36,6 +36,38 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
   // Outlives invocations, as a warm Lambda's module state does: windows seen final are not read again.
   const seen = new FinalWindowsSeen();
   const cache = deps.partitionCache ?? new PartitionStateCache();
+  const close = async (): Promise<void> => {
+    const result = await closeDueWindows({
+      definition,
+      store: deps.store,
+      ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
+      ...(deps.now === undefined ? {} : { now: deps.now }),
+      budgetMs: deps.closeBudgetMs ?? 5_000,
+      seen,
+    });
+    deps.onClose?.(result);
+  };
+  // One close at a time per process. Invocations that finish while one runs share one more, started
+  // after it: it sees their commits, and concurrent closers would only race each other for the same
+  // result parts and slice retirements, every lost race a failed conditional write.
+  let closing: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const afterBatch = (): Promise<void> => {
+    if (!hasWindows) return Promise.resolve();
+    if (closing === undefined) {
+      closing = close().finally(() => {
+        closing = undefined;
+      });
+      return closing;
+    }
+    queued ??= closing
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return afterBatch();
+      });
+    return queued;
+  };
   return {
     processPartition: async (input): Promise<PartitionOutcome> => {
       const result = await executePartition(input, {
@@ -53,17 +85,6 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
         ...(result.retryFromOffset === undefined ? {} : { retryFromOffset: result.retryFromOffset }),
       };
     },
-    afterBatch: async () => {
-      if (!hasWindows) return;
-      const result = await closeDueWindows({
-        definition,
-        store: deps.store,
-        ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
-        ...(deps.now === undefined ? {} : { now: deps.now }),
-        budgetMs: deps.closeBudgetMs ?? 5_000,
-        seen,
-      });
-      deps.onClose?.(result);
-    },
+    afterBatch,
   };
 }
