@@ -4,6 +4,7 @@ import type { PartitionProcessor } from '../handler/process-kafka-event.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ProcessorDefinition } from './definition.js';
 import { executePartition, type CommittedChunk, type PartitionResult } from './partition-executor.js';
+import { CloserLease } from './closer-lease.js';
 import { FinalWindowsSeen } from './final-windows-seen.js';
 import { PartitionStateCache } from './partition-state-cache.js';
 import { closeDueWindows, type CloseResult } from './window-closer.js';
@@ -22,11 +23,19 @@ export interface EngineProcessorDeps {
   readonly closeBudgetMs?: number;
   /** What each partition's commits left, planned from by later invocations. @default one per processor, outliving its invocations */
   readonly partitionCache?: PartitionStateCache;
+  /**
+   * Where windows close: `'leased'`, only in the process holding the closer
+   * lease, one at a time across processes; `'every-process'`, in every
+   * process, racing the others (correct by conditional writes, at the cost
+   * of repeated reads and lost conditions).
+   * @default 'leased'
+   */
+  readonly closing?: 'leased' | 'every-process';
 }
 
 export interface EngineProcessor {
   readonly processPartition: PartitionProcessor;
-  /** Closes the windows the processor's watermark has passed, one close at a time; nothing to do without window views. */
+  /** Closes the windows the processor's watermark has passed, one close at a time, where the closer lease is held; nothing to do without window views. */
   readonly afterBatch: () => Promise<void>;
 }
 
@@ -36,7 +45,9 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
   // Outlives invocations, as a warm Lambda's module state does: windows seen final are not read again.
   const seen = new FinalWindowsSeen();
   const cache = deps.partitionCache ?? new PartitionStateCache();
+  const lease = (deps.closing ?? 'leased') === 'leased' ? new CloserLease(deps.store) : undefined;
   const close = async (): Promise<void> => {
+    if (lease !== undefined && !(await lease.acquire((deps.now ?? Date.now)()))) return;
     const result = await closeDueWindows({
       definition,
       store: deps.store,

@@ -27,6 +27,19 @@ export interface ProcessorMetaBody {
   readonly createdAt: number;
 }
 
+/**
+ * Which process closes the processor's windows for now. One closer at a
+ * time: closers of concurrent invocations would read the same panes and
+ * race for the same result parts and slice retirements.
+ */
+export interface CloserLeaseBody {
+  readonly kind: 'closer-lease';
+  /** The holding process, random per process. */
+  readonly holder: string;
+  /** Processing time, epoch millis, until which no other process takes the lease over. */
+  readonly heldUntil: number;
+}
+
 export interface OpenWindow {
   readonly start: number;
   readonly end: number;
@@ -157,6 +170,7 @@ export interface RollupBody {
 export type StateBody =
   | CheckpointBody
   | ProcessorMetaBody
+  | CloserLeaseBody
   | KeyWindowsBody
   | FinalWindowBody
   | WindowPaneBody

@@ -24,6 +24,7 @@ export const CHECKPOINT_PK = 'CP';
 export const itemIds = {
   checkpoint: (topic: string, partition: number): ItemId => ({ pk: CHECKPOINT_PK, sk: `${topic}#${partition}` }),
   meta: (): ItemId => ({ pk: 'META', sk: 'META' }),
+  closerLease: (): ItemId => ({ pk: 'META', sk: 'CLOSER' }),
   keyWindows: (view: string, key: string): ItemId => ({ pk: `KW#${view}#${key}`, sk: 'KW' }),
   finalWindow: (view: string, key: string, start: number, end: number): ItemId => ({
     pk: `FW#${view}#${key}`,

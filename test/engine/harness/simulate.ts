@@ -123,6 +123,9 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
       now: () => NOW,
       sleep: () => Promise.resolve(),
       partitionCache,
+      // Every process closes, racing the others: the case the closer lease makes rare (a holder stalled past
+      // its time, a takeover), and the one the conditional writes of closing must make safe.
+      closing: 'every-process',
       onCommit: (chunk) => committed.push(chunk),
       emitter: {
         emit: (batch) => {
