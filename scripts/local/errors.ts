@@ -17,6 +17,8 @@ export const LocalStackErrorReason = {
   REQUEST_FAILED: 'REQUEST_FAILED',
   /** A run was asked for a shape the local stack cannot take, such as more processes than partitions. */
   INVALID_OPTION: 'INVALID_OPTION',
+  /** The running stack was started by an earlier version of rtp and lacks a service this one needs. */
+  STALE_STACK: 'STALE_STACK',
 } as const;
 export type LocalStackErrorReason = (typeof LocalStackErrorReason)[keyof typeof LocalStackErrorReason];
 

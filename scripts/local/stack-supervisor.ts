@@ -25,12 +25,37 @@ export interface StackState {
   readonly endpoints: StackEndpoints;
 }
 
-export async function readStackState(): Promise<StackState | undefined> {
+/** What `.rtp/stack.json` holds: a stack started by an earlier version of rtp lacks the services added since. */
+interface RecordedStackState {
+  readonly supervisorPid: number;
+  readonly startedAt: string;
+  readonly endpoints: Partial<StackEndpoints>;
+}
+
+async function readRecordedState(): Promise<RecordedStackState | undefined> {
   try {
-    return JSON.parse(await readFile(STACK_FILE, 'utf8')) as StackState;
+    return JSON.parse(await readFile(STACK_FILE, 'utf8')) as RecordedStackState;
   } catch {
     return undefined;
   }
+}
+
+/** The running stack as recorded; throws, naming what is missing, when an earlier version of rtp started it. */
+export async function readStackState(): Promise<StackState | undefined> {
+  const recorded = await readRecordedState();
+  return recorded === undefined ? undefined : complete(recorded);
+}
+
+function complete(recorded: RecordedStackState): StackState {
+  const missing = STACK_SERVICES.filter((service) => recorded.endpoints[service] === undefined);
+  if (missing.length > 0) {
+    throw new LocalStackError(
+      `The local stack recorded in ${STACK_FILE} was started by an earlier version of rtp and has no ${missing.join(', ')}; ` +
+        'stop it with `rtp local down` and start it again with `rtp local up`',
+      LocalStackErrorReason.STALE_STACK,
+    );
+  }
+  return recorded as StackState;
 }
 
 /** Runs inside the supervisor: start the stack, record it, and wait for SIGTERM or SIGINT. */
@@ -104,10 +129,10 @@ export async function stackStatus(state: StackState): Promise<ServiceStatus[]> {
  * `write` until the stack is up; resolves with the recorded state. Idempotent.
  */
 export async function stackUp(options: { fresh: boolean; write: (line: string) => void; timeoutMs?: number }): Promise<StackState> {
-  const existing = await readStackState();
+  const existing = await readRecordedState();
   if (existing !== undefined && isAlive(existing.supervisorPid)) {
     if (options.fresh) throw new LocalStackError('The local stack is already up; run `rtp local down` before `rtp local up --fresh`.', LocalStackErrorReason.START_FAILED);
-    return existing;
+    return complete(existing);
   }
   await rm(STACK_FILE, { force: true });
   await mkdir(LOG_DIR, { recursive: true });
@@ -146,11 +171,12 @@ export async function stackUp(options: { fresh: boolean; write: (line: string) =
  * killed. Stops by pid only.
  */
 export async function stackDown(): Promise<{ stopped: boolean }> {
-  const state = await readStackState();
+  // As recorded, whichever version of rtp started it: stopping must not need the services added since.
+  const state = await readRecordedState();
   if (state === undefined) return { stopped: false };
   await stopPid(state.supervisorPid, 120_000);
   for (const service of [...STACK_SERVICES].reverse()) {
-    const pid = state.endpoints[service].pid;
+    const pid = state.endpoints[service]?.pid;
     if (pid !== undefined) await stopPid(pid, 30_000);
   }
   await rm(STACK_FILE, { force: true });
