@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CloserLease } from '../../../functions/core/engine/closer-lease.js';
 import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
-import { defineProcessor } from '../../../functions/core/engine/definition.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { StateStore } from '../../../functions/core/state/state-store.js';
-import { NOW, TOPIC } from './engine-fixtures.js';
+import { countedPerSecond, NOW } from './engine-fixtures.js';
 
 /** A store counting the reads made through it. */
 function counting(inner: StateStore): { store: StateStore; reads: () => number } {
@@ -60,20 +59,7 @@ describe('CloserLease', () => {
 });
 
 describe('createEngineProcessor, closing', () => {
-  const perSecond = defineProcessor<{ key: string; t: number }>({
-    name: 'store-sales',
-    input: { topics: [{ name: TOPIC, partitions: 2 }] },
-    eventTime: (v) => v.t,
-    views: [
-      {
-        kind: 'window',
-        name: 'per-second',
-        key: (v) => v.key,
-        window: { type: 'tumbling', sizeMs: 1000 },
-        aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
-      },
-    ],
-  });
+  const perSecond = countedPerSecond({ partitions: 2 });
 
   it('closes in the process holding the lease only, unless told every process closes', async () => {
     // Prepare

@@ -3,7 +3,7 @@ import { executePartition, type PartitionExecutorDeps, type PartitionResult } fr
 import type { DecodedRecord, RejectedRecord } from '../../../functions/core/handler/decoded-record.js';
 import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
 import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
-import type { ProcessorDefinition } from '../../../functions/core/engine/definition.js';
+import { defineProcessor, type ProcessorDefinition } from '../../../functions/core/engine/definition.js';
 import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
 import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
@@ -168,6 +168,25 @@ export interface Sale {
 }
 
 export const sale = (id: string, t: number, key = 'store-1'): Sale => ({ id, key, t });
+
+/** Sales counted per key in 1-second windows of topic 'sales', kept in panes (the aggregate merges); each id counted once with `dedup`. */
+export function countedPerSecond(options: { partitions?: number; dedup?: boolean } = {}): ProcessorDefinition {
+  return defineProcessor<Sale>({
+    name: 'store-sales',
+    input: { topics: [{ name: TOPIC, partitions: options.partitions ?? 1 }] },
+    eventTime: (v) => v.t,
+    ...(options.dedup === true ? { dedup: { eventId: (v: Sale) => v.id, horizonMs: 60_000 } } : {}),
+    views: [
+      {
+        kind: 'window',
+        name: 'per-second',
+        key: (v) => v.key,
+        window: { type: 'tumbling', sizeMs: 1000 },
+        aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
+      },
+    ],
+  });
+}
 
 /** Feeds sales to one partition of topic 'sales', at the next offsets after what it was fed before. */
 export function feeder(definition: ProcessorDefinition, store: StateStore, clock: () => number = () => NOW) {

@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor } from '../../../functions/core/engine/definition.js';
 import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { StateStore } from '../../../functions/core/state/state-store.js';
-import { NOW, TOPIC } from './engine-fixtures.js';
+import { countedPerSecond, NOW } from './engine-fixtures.js';
 
-const perSecond = defineProcessor<{ key: string; t: number }>({
-  name: 'store-sales',
-  input: { topics: [{ name: TOPIC, partitions: 2 }] },
-  eventTime: (v) => v.t,
-  views: [
-    {
-      kind: 'window',
-      name: 'per-second',
-      key: (v) => v.key,
-      window: { type: 'tumbling', sizeMs: 1000 },
-      aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
-    },
-  ],
-});
+const perSecond = countedPerSecond({ partitions: 2 });
 
 /** A store whose closes (each starts by listing checkpoints) wait for `release`, counted. */
 function gatedStore(): { store: StateStore; closesStarted: () => number; release: () => void } {

@@ -1,36 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor } from '../../../functions/core/engine/definition.js';
 import { PartitionStateCache } from '../../../functions/core/engine/partition-state-cache.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
-import { batch, runPartition, TOPIC } from './engine-fixtures.js';
+import { batch, countedPerSecond, runPartition, sale, TOPIC } from './engine-fixtures.js';
 
-interface Sale {
-  readonly id: string;
-  readonly key: string;
-  readonly t: number;
-}
-
-/** Sales counted per key in 1-second windows, kept in panes (the aggregate merges), each id counted once. */
-const perSecond = defineProcessor<Sale>({
-  name: 'store-sales',
-  input: { topics: [{ name: TOPIC, partitions: 1 }] },
-  eventTime: (v) => v.t,
-  dedup: { eventId: (v) => v.id, horizonMs: 60_000 },
-  views: [
-    {
-      kind: 'window',
-      name: 'per-second',
-      key: (v) => v.key,
-      window: { type: 'tumbling', sizeMs: 1000 },
-      aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
-    },
-  ],
-});
-
-const sale = (id: string, t: number): Sale => ({ id, key: 'store-1', t });
+const perSecond = countedPerSecond({ dedup: true });
 
 /** Counts the items each read asks for. */
 function countingReads(store: StateStore): { store: StateStore; itemsRead: () => number } {
