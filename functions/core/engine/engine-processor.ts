@@ -58,26 +58,32 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
     });
     deps.onClose?.(result);
   };
-  // One close at a time per process. Invocations that finish while one runs share one more, started
-  // after it: it sees their commits, and concurrent closers would only race each other for the same
-  // result parts and slice retirements, every lost race a failed conditional write.
+  // One close at a time per process. An invocation that finishes while a close runs returns at once, and the
+  // running close runs once more after it, so that its commits are seen without the invocation waiting for
+  // two closes; concurrent closers would only race each other for the same result parts and slice
+  // retirements, every lost race a failed conditional write. A request left over after that one more close
+  // is served by the next invocation.
   let closing: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
+  let requested = false;
   const afterBatch = (): Promise<void> => {
     if (!hasWindows) return Promise.resolve();
-    if (closing === undefined) {
-      closing = close().finally(() => {
-        closing = undefined;
-      });
-      return closing;
+    if (closing !== undefined) {
+      requested = true;
+      return Promise.resolve();
     }
-    queued ??= closing
-      .catch(() => undefined)
-      .then(() => {
-        queued = undefined;
-        return afterBatch();
-      });
-    return queued;
+    requested = false;
+    closing = (async () => {
+      try {
+        await close();
+        if (requested) {
+          requested = false;
+          await close();
+        }
+      } finally {
+        closing = undefined;
+      }
+    })();
+    return closing;
   };
   return {
     processPartition: async (input): Promise<PartitionOutcome> => {

@@ -32,34 +32,35 @@ function gatedStore(): { store: StateStore; closesStarted: () => number; release
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('createEngineProcessor', () => {
-  it('closes one at a time: invocations that finish while a close runs share one more, started after it', async () => {
+  it('closes one at a time: invocations that finish while a close runs return at once, and that close runs once more for them', async () => {
     // Prepare
     const gated = gatedStore();
-    const engine = createEngineProcessor(perSecond, { store: gated.store, now: () => NOW });
+    const engine = createEngineProcessor(perSecond, { store: gated.store, now: () => NOW, closing: 'every-process' });
 
-    // Act: three invocations finish while the first one's close waits.
-    const first = engine.afterBatch();
-    const second = engine.afterBatch();
-    const third = engine.afterBatch();
-    await settle();
+    // Act: two invocations finish while the first one's close waits.
+    let firstDone = false;
+    const first = engine.afterBatch().then(() => (firstDone = true));
+    const others = await Promise.all([engine.afterBatch(), engine.afterBatch()]).then(() => 'returned');
     const duringFirst = gated.closesStarted();
     gated.release();
-    await first;
     await settle();
     const afterFirst = gated.closesStarted();
-    // A fourth finishes while the shared one runs: it gets a close of its own after that.
-    const fourth = engine.afterBatch();
+    const firstDoneBeforeRerun = firstDone;
     gated.release();
-    await Promise.all([second, third]);
+    await first;
+    // Nothing runs now: the next invocation closes again.
+    const next = engine.afterBatch();
     await settle();
     gated.release();
-    await fourth;
+    await next;
 
     // Assess
+    expect(others).toBe('returned');
     expect([duringFirst, afterFirst, gated.closesStarted()]).toEqual([1, 2, 3]);
+    expect(firstDoneBeforeRerun).toBe(false);
   });
 
-  it('runs the next close even when the one it waited for failed', async () => {
+  it('leaves a request it could not serve to the next invocation when its close failed', async () => {
     // Prepare
     const inner = new InMemoryStateStore();
     let calls = 0;
@@ -71,14 +72,14 @@ describe('createEngineProcessor', () => {
         return inner.listCheckpoints();
       },
     });
-    const engine = createEngineProcessor(perSecond, { store, now: () => NOW });
+    const engine = createEngineProcessor(perSecond, { store, now: () => NOW, closing: 'every-process' });
 
     // Act
     const [first, second] = await Promise.allSettled([engine.afterBatch(), engine.afterBatch()]);
+    const third = await Promise.allSettled([engine.afterBatch()]);
 
     // Assess
-    expect(first.status).toBe('rejected');
-    expect(second.status).toBe('fulfilled');
+    expect([first.status, second.status, third[0]?.status]).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(calls).toBe(2);
   });
 });
