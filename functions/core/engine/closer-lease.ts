@@ -6,7 +6,7 @@ import { idKey, itemIds } from '../state/table-layout.js';
 /**
  * One window closer at a time across a processor's processes. The lease is
  * a state item naming a holder and a time until which it holds; a process
- * closes windows only while it holds it, renews it once half is spent, and
+ * closes windows only while it holds it, renews it once a quarter is spent, and
  * takes it over once it has run out (its holder stopped, or stopped
  * closing). A process that knows another holds it does not read it again
  * until that other's time runs out, so a process that does not close
@@ -34,7 +34,8 @@ export class CloserLease {
   /** Whether this process may close windows now (`now` in epoch millis): it holds the lease, renewing or taking it as needed. */
   public async acquire(now: number): Promise<boolean> {
     const held = this.held;
-    if (held !== undefined && now < held.until - this.leaseMs / 2) return true;
+    // Renewed while three quarters remain, so a close that starts now has most of a lease to finish in.
+    if (held !== undefined && now < held.until - (this.leaseMs * 3) / 4) return true;
     if (held === undefined && now < this.otherHoldsUntil) return false;
     const id = itemIds.closerLease();
     let rev = held?.rev;
@@ -56,5 +57,17 @@ export class CloserLease {
     this.held = undefined;
     this.otherHoldsUntil = Number.NEGATIVE_INFINITY;
     return false;
+  }
+
+  /**
+   * After a close that failed: stop renewing, and leave the lease to run
+   * out and to whichever other process asks first, so that a holder whose
+   * closes keep failing (its emitter down, say) does not keep every window
+   * open. This process asks again one lease later.
+   */
+  public stepBack(): void {
+    if (this.held === undefined) return;
+    this.otherHoldsUntil = this.held.until + this.leaseMs;
+    this.held = undefined;
   }
 }

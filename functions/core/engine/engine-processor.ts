@@ -48,14 +48,20 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
   const lease = (deps.closing ?? 'leased') === 'leased' ? new CloserLease(deps.store) : undefined;
   const close = async (): Promise<void> => {
     if (lease !== undefined && !(await lease.acquire((deps.now ?? Date.now)()))) return;
-    const result = await closeDueWindows({
-      definition,
-      store: deps.store,
-      ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
-      ...(deps.now === undefined ? {} : { now: deps.now }),
-      budgetMs: deps.closeBudgetMs ?? 5_000,
-      seen,
-    });
+    let result;
+    try {
+      result = await closeDueWindows({
+        definition,
+        store: deps.store,
+        ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
+        ...(deps.now === undefined ? {} : { now: deps.now }),
+        budgetMs: deps.closeBudgetMs ?? 5_000,
+        seen,
+      });
+    } catch (error) {
+      lease?.stepBack();
+      throw error;
+    }
     deps.onClose?.(result);
   };
   // One close at a time per process. An invocation that finishes while a close runs returns at once, and the

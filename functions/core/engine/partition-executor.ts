@@ -142,7 +142,8 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       const planned = await planWithReads(chunk, pending, cursor);
       if (planned === 'retry') continue;
       const { plan } = planned;
-      if (planned.fromCache && !plan.dispositions.every(({ disposition }) => disposition.kind === 'applied' && disposition.late === undefined)) {
+      // Remembered state (an item, or the checkpoint the watermark comes from) backs only what gets written on it.
+      if ((planned.fromCache || !cursorConfirmed) && !plan.dispositions.every(({ disposition }) => disposition.kind === 'applied' && disposition.late === undefined)) {
         readAfresh();
         continue;
       }

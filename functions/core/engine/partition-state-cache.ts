@@ -30,12 +30,18 @@ export interface CachedPartition {
  *
  * Bounded: at most `itemsPerPartition` items per partition, the least
  * recently committed forgotten first, and a forgotten item is only read.
+ * A batch that starts past the remembered checkpoint is planned on fresh
+ * reads, so on a topic whose offsets have gaps (transaction markers,
+ * compaction) the cache is used only where batches meet end to end.
  */
 export class PartitionStateCache {
   private readonly partitions = new Map<string, CachedPartition>();
 
-  /** @param itemsPerPartition Own items remembered per partition. @default 64 */
-  public constructor(private readonly itemsPerPartition = 64) {}
+  /**
+   * @param itemsPerPartition Own items remembered per partition: a batch touches a pane per view and slice,
+   * and a pane may be hundreds of KB. @default 16
+   */
+  public constructor(private readonly itemsPerPartition = 16) {}
 
   public get(topic: string, partition: number): CachedPartition | undefined {
     return this.partitions.get(partitionKey(topic, partition));

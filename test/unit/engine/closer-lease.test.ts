@@ -39,7 +39,7 @@ describe('CloserLease', () => {
     expect(b.reads()).toBe(2);
   });
 
-  it('renews once half its time is spent, so a holder that keeps closing keeps the lease', async () => {
+  it('renews once a quarter of its time is spent, so a holder that keeps closing keeps the lease', async () => {
     // Prepare
     const shared = new InMemoryStateStore();
     const first = new CloserLease(shared, 5_000, 'a');
@@ -55,6 +55,25 @@ describe('CloserLease', () => {
 
     // Assess
     expect(answers).toEqual([true, false, true, false, true, false, true, false, true, false, true, false]);
+  });
+});
+
+describe('CloserLease after a failed close', () => {
+  it('steps back: another process takes the lease once it runs out, and the former holder asks again a lease later', async () => {
+    // Prepare
+    const shared = new InMemoryStateStore();
+    const first = new CloserLease(shared, 5_000, 'a');
+    const second = new CloserLease(shared, 5_000, 'b');
+    await first.acquire(NOW);
+
+    // Act: a's close failed.
+    first.stepBack();
+    const beforeItRunsOut = await second.acquire(NOW + 4_000);
+    const formerHolderEarly = await first.acquire(NOW + 5_500);
+    const takenOver = await second.acquire(NOW + 5_600);
+
+    // Assess
+    expect([beforeItRunsOut, formerHolderEarly, takenOver]).toEqual([false, false, true]);
   });
 });
 

@@ -94,6 +94,24 @@ describe('executePartition with a partition state cache', () => {
     expect(countIn(recreated, 1000)).toBe(3);
   });
 
+  it('does not dead-letter on a remembered checkpoint: a late record another process already dead-lettered is not sent again', async () => {
+    // Prepare: A commits 0-1 and remembers only its checkpoint; B commits 2-3 and dead-letters 3, late after 2;
+    // B's answer is lost, so 2-3 go to A.
+    const store = new InMemoryStateStore();
+    const a = new PartitionStateCache(0);
+    await runPartition({ definition: perSecond, store, cache: a }, batch([sale('a', 1100), sale('b', 1200)]));
+    const late = batch([sale('c', 2500), sale('d', 1300)], { firstOffset: 2 });
+    const b = await runPartition({ definition: perSecond, store, cache: new PartitionStateCache() }, late);
+
+    // Act
+    const { result, deadLettered } = await runPartition({ definition: perSecond, store, cache: a }, late);
+
+    // Assess
+    expect(b.deadLettered.map((r) => [r.record.offset, r.reason])).toEqual([[3, 'LATE_EVENT']]);
+    expect(deadLettered).toEqual([]);
+    expect(result.stats).toMatchObject({ skippedByCheckpoint: 2, conflicts: 0 });
+  });
+
   it('judges a duplicate on fresh reads, and still counts it once', async () => {
     // Prepare
     const counted = countingReads(new InMemoryStateStore());
