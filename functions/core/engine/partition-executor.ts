@@ -190,7 +190,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       };
       cursorConfirmed = true;
       if (cache !== undefined) {
-        cache.remember(input.topic, input.partition, cursor, ownItemsAfter(planned.read, plan.ownWrites));
+        cache.remember(input.topic, input.partition, cursor, ownItemsAfter(planned.readIds, planned.state, plan.ownWrites));
         cached = cache.get(input.topic, input.partition);
       }
     } catch (error) {
@@ -217,7 +217,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
     initial: PreparedRecord[],
     pending: PreparedRecord[],
     at: PartitionCursor,
-  ): Promise<{ plan: Extract<ReturnType<typeof planChunk>, { kind: 'planned' }>; read: ReadonlyMap<string, { id: ItemId; item: StoredItem | undefined }>; fromCache: boolean } | 'retry'> {
+  ): Promise<{ plan: Extract<ReturnType<typeof planChunk>, { kind: 'planned' }>; readIds: ReadonlyMap<string, ItemId>; state: ReadonlyMap<string, StoredItem>; fromCache: boolean } | 'retry'> {
     let chunk = initial;
     const state = new Map<string, StoredItem>();
     const readKeys = new Set<string>();
@@ -287,7 +287,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         chunk = [{ record: only.record, perView: [], failure }];
         continue;
       }
-      return { plan, read: new Map([...readIds].map(([key, id]) => [key, { id, item: state.get(key) }])), fromCache };
+      return { plan, readIds, state, fromCache };
     }
   }
 
@@ -338,9 +338,9 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
 }
 
 /** The partition's own items as a commit left them: as read, or as written (`undefined` when deleted or absent). */
-function ownItemsAfter(read: ReadonlyMap<string, { id: ItemId; item: StoredItem | undefined }>, ownWrites: readonly ItemWrite[]): Map<string, StoredItem | undefined> {
+function ownItemsAfter(readIds: ReadonlyMap<string, ItemId>, state: ReadonlyMap<string, StoredItem>, ownWrites: readonly ItemWrite[]): Map<string, StoredItem | undefined> {
   const after = new Map<string, StoredItem | undefined>();
-  for (const [key, { id, item }] of read) if (isPartitionOwned(id)) after.set(key, item);
+  for (const [key, id] of readIds) if (isPartitionOwned(id)) after.set(key, state.get(key));
   for (const write of ownWrites) after.set(idKey(write.id), write.body === null ? undefined : { id: write.id, rev: write.expectedRev + 1, body: write.body });
   return after;
 }

@@ -3,25 +3,13 @@ import { CloserLease } from '../../../functions/core/engine/closer-lease.js';
 import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { StateStore } from '../../../functions/core/state/state-store.js';
-import { countedPerSecond, NOW } from './engine-fixtures.js';
-
-/** A store counting the reads made through it. */
-function counting(inner: StateStore): { store: StateStore; reads: () => number } {
-  let reads = 0;
-  const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
-    read: (ids: Parameters<StateStore['read']>[0]) => {
-      reads += 1;
-      return inner.read(ids);
-    },
-  });
-  return { store, reads: () => reads };
-}
+import { countedPerSecond, countingReads, NOW } from './engine-fixtures.js';
 
 describe('CloserLease', () => {
   it('lets one process close at a time, and another take over once the holder stops renewing', async () => {
     // Prepare
     const shared = new InMemoryStateStore();
-    const b = counting(shared);
+    const b = countingReads(shared);
     const first = new CloserLease(shared, 5_000, 'a');
     const second = new CloserLease(b.store, 5_000, 'b');
 

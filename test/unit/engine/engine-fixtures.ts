@@ -66,6 +66,20 @@ export async function runPartition(
   return { result, deadLettered };
 }
 
+/** A store that counts the reads made through it: calls, and the items they ask for. */
+export function countingReads(inner: StateStore): { store: StateStore; reads: () => number; itemsRead: () => number } {
+  let reads = 0;
+  let items = 0;
+  const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
+    read: (ids: Parameters<StateStore['read']>[0]) => {
+      reads += 1;
+      items += ids.length;
+      return inner.read(ids);
+    },
+  });
+  return { store, reads: () => reads, itemsRead: () => items };
+}
+
 export async function bodyOf<T extends StateBody>(store: StateStore, id: ItemId): Promise<T | undefined> {
   return (await store.read([id])).get(idKey(id))?.body as T | undefined;
 }

@@ -4,21 +4,9 @@ import { InMemoryStateStore } from '../../../functions/core/state/in-memory-stat
 import type { WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
-import { batch, countedPerSecond, runPartition, sale, TOPIC } from './engine-fixtures.js';
+import { batch, countedPerSecond, countingReads, runPartition, sale, TOPIC } from './engine-fixtures.js';
 
 const perSecond = countedPerSecond({ dedup: true });
-
-/** Counts the items each read asks for. */
-function countingReads(store: StateStore): { store: StateStore; itemsRead: () => number } {
-  let items = 0;
-  const counted: StateStore = Object.assign(Object.create(store) as StateStore, {
-    read: (ids: Parameters<StateStore['read']>[0]) => {
-      items += ids.length;
-      return store.read(ids);
-    },
-  });
-  return { store: counted, itemsRead: () => items };
-}
 
 /** The sales counted for store-1 in [start, start + 1000), over every partition's pane. */
 function countIn(store: InMemoryStateStore, start: number): number {
