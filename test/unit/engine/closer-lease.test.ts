@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { CloserLease } from '../../../functions/core/engine/closer-lease.js';
 import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
-import type { StateStore } from '../../../functions/core/state/state-store.js';
 import { countedPerSecond, countingReads, NOW } from './engine-fixtures.js';
 
 describe('CloserLease', () => {

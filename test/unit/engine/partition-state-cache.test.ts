@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PartitionStateCache } from '../../../functions/core/engine/partition-state-cache.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { WindowPaneBody } from '../../../functions/core/state/state-items.js';
-import type { StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
+import type { StoredItem } from '../../../functions/core/state/state-store.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
 import { batch, countedPerSecond, countingReads, runPartition, sale, TOPIC } from './engine-fixtures.js';
 
