@@ -31,6 +31,8 @@ export interface EngineProcessorDeps {
    * @default 'leased'
    */
   readonly closing?: 'leased' | 'every-process';
+  /** Size at which a window pane's part is full and the pane goes on in a new part. @default PANE_PART_BYTES (32 000) */
+  readonly panePartBytes?: number;
 }
 
 export interface EngineProcessor {
@@ -101,6 +103,7 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
         ...(deps.now === undefined ? {} : { now: deps.now }),
         ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
         ...(deps.onCommit === undefined ? {} : { onCommit: deps.onCommit }),
+        ...(deps.panePartBytes === undefined ? {} : { panePartBytes: deps.panePartBytes }),
       });
       deps.onPartition?.(result);
       return {

@@ -167,26 +167,50 @@ async function closeWindow(view: SlicedWindowView, window: WindowBounds, deps: P
  * Seals, for every partition whose own watermark has not passed the
  * window's close, its pane of each slice of the window (or an empty sealed
  * pane in its place): how many it sealed, or 'conflict' when a partition
- * wrote one since it was read.
+ * wrote one since it was read. A pane in parts is sealed in every part,
+ * and when its newest part is full the part after it is written sealed
+ * and empty: the partition starts that part next, and the write it makes
+ * then, expecting it absent, is what the seal's condition has to stop.
  */
 async function sealBehind(view: SlicedWindowView, window: WindowBounds, slices: readonly number[], panes: readonly StoredItem[], deps: PaneCloserDeps): Promise<number | 'conflict'> {
   const closeAt = closesAt(window.end, view.allowedLatenessMs ?? 0);
   const writes: ItemWrite[] = [];
   for (const { topic, partition } of behind(closeAt, deps)) {
     for (const start of slices) {
-      const id = itemIds.windowPane(view.name, start, topic, partition);
-      const found = panes.find((p) => idKey(p.id) === idKey(id));
-      const pane = found?.body as WindowPaneBody | undefined;
-      if (pane !== undefined && (pane.sealedThrough ?? Number.NEGATIVE_INFINITY) >= window.end) continue;
-      if (pane === undefined) {
-        const empty: WindowPaneBody = { kind: 'window-pane', view: view.name, topic, partition, start, end: start + sliceWidth(view.window), applied: -1, keys: {}, ids: {}, sealedThrough: window.end };
-        writes.push({ id, expectedRev: 0, body: empty, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
-      } else if (isEmpty(pane)) {
-        // A sealed empty pane sealed again: nothing to close, so not in the open-windows index; it only has to outlast a stray write.
-        writes.push({ id, expectedRev: found?.rev ?? 0, body: { ...withoutTtl(pane), sealedThrough: window.end }, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
-      } else {
-        // Still due for its later windows: it keeps its place in the open-windows index.
-        writes.push({ id, expectedRev: found?.rev ?? 0, body: { ...withoutTtl(pane), sealedThrough: window.end }, closesAt: sliceDueAt(view, start) });
+      const parts = panes
+        .filter((p) => {
+          const pane = p.body as WindowPaneBody;
+          return pane.start === start && pane.topic === topic && pane.partition === partition;
+        })
+        .sort((a, b) => byPlace(a.body as WindowPaneBody, b.body as WindowPaneBody));
+      const newest = parts.at(-1)?.body as WindowPaneBody | undefined;
+      if (newest === undefined || (newest.full === true && (newest.sealedThrough ?? Number.NEGATIVE_INFINITY) < window.end)) {
+        const part = newest === undefined ? 0 : (newest.part ?? 0) + 1;
+        const empty: WindowPaneBody = {
+          kind: 'window-pane',
+          view: view.name,
+          topic,
+          partition,
+          start,
+          end: start + sliceWidth(view.window),
+          applied: -1,
+          keys: {},
+          ids: {},
+          sealedThrough: window.end,
+          ...(part === 0 ? {} : { part }),
+        };
+        writes.push({ id: itemIds.windowPane(view.name, start, topic, partition, part), expectedRev: 0, body: empty, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
+      }
+      for (const found of parts) {
+        const pane = found.body as WindowPaneBody;
+        if ((pane.sealedThrough ?? Number.NEGATIVE_INFINITY) >= window.end) continue;
+        if (isEmpty(pane)) {
+          // A sealed empty pane sealed again: nothing to close, so not in the open-windows index; it only has to outlast a stray write.
+          writes.push({ id: found.id, expectedRev: found.rev, body: { ...withoutTtl(pane), sealedThrough: window.end }, expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS });
+        } else {
+          // Still due for its later windows: it keeps its place in the open-windows index.
+          writes.push({ id: found.id, expectedRev: found.rev, body: { ...withoutTtl(pane), sealedThrough: window.end }, closesAt: sliceDueAt(view, start) });
+        }
       }
     }
   }
@@ -210,24 +234,43 @@ function behind(closeAt: number, deps: PaneCloserDeps): Array<{ topic: string; p
 
 /**
  * A slice whose every window is final serves nothing: its panes are
- * deleted, except a sealed pane of an idle partition, which stays empty and
- * sealed until its TTL so that a stray write of that partition cannot start
- * the slice again.
+ * deleted, except the sealed pane of an idle partition, which stays empty
+ * and sealed until its TTL so that a stray write of that partition cannot
+ * start the slice again. A sealed pane in parts keeps every part so, full
+ * ones still full: a partition that read them before the seal expects the
+ * part after them absent, and must find it there, sealed. An unsealed
+ * pane's later parts go before its first, so that no part is left that a
+ * partition reading from the first would not find.
  */
 async function retireSlice(view: SlicedWindowView, sliceStart: number, deps: PaneCloserDeps): Promise<void> {
   const pk = itemIds.windowPane(view.name, sliceStart, '', 0).pk;
-  const panes = await deps.store.readPartition(pk);
+  const shares = new Map<string, StoredItem[]>();
+  for (const item of await deps.store.readPartition(pk)) {
+    const { topic, partition } = item.body as WindowPaneBody;
+    const share = `${topic}\u0000${partition}`;
+    shares.set(share, [...(shares.get(share) ?? []), item]);
+  }
   await Promise.all(
-    panes.map((item) => {
-      const pane = item.body as WindowPaneBody;
-      if (pane.sealedThrough === undefined) return deps.store.write({ id: item.id, expectedRev: item.rev, body: null });
-      // Sealed: left empty, out of the open-windows index, until its TTL.
-      return deps.store.write({
-        id: item.id,
-        expectedRev: item.rev,
-        body: { ...withoutTtl(pane), keys: {}, ids: {}, sealedThrough: Math.max(pane.sealedThrough, sliceStart + view.window.sizeMs) },
-        expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS,
-      });
+    [...shares.values()].map(async (parts) => {
+      const seals = parts.flatMap((item) => ((item.body as WindowPaneBody).sealedThrough === undefined ? [] : [(item.body as WindowPaneBody).sealedThrough as number]));
+      if (seals.length > 0) {
+        // Sealed: left empty, out of the open-windows index, until its TTL.
+        const sealedThrough = Math.max(...seals, sliceStart + view.window.sizeMs);
+        await Promise.all(
+          parts.map((item) =>
+            deps.store.write({
+              id: item.id,
+              expectedRev: item.rev,
+              body: { ...withoutTtl(item.body as WindowPaneBody), keys: {}, ids: {}, sealedThrough },
+              expiresAt: Math.ceil(deps.now / 1000) + SEAL_TTL_SECONDS,
+            }),
+          ),
+        );
+        return;
+      }
+      const isFirst = (item: StoredItem): boolean => ((item.body as WindowPaneBody).part ?? 0) === 0;
+      await Promise.all(parts.filter((item) => !isFirst(item)).map((item) => deps.store.write({ id: item.id, expectedRev: item.rev, body: null })));
+      await Promise.all(parts.filter(isFirst).map((item) => deps.store.write({ id: item.id, expectedRev: item.rev, body: null })));
     }),
   );
 }
@@ -246,9 +289,9 @@ function isEmpty(pane: WindowPaneBody): boolean {
 }
 
 
-/** Panes in a fixed order (slice, then partition), so a merge that is not commutative still gives one answer. */
+/** Panes in a fixed order (slice, then partition, then part), so a merge that is not commutative still gives one answer. */
 function byPlace(a: WindowPaneBody, b: WindowPaneBody): number {
-  return a.start - b.start || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
+  return a.start - b.start || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || (a.part ?? 0) - (b.part ?? 0));
 }
 
 /** Keys in order, cut into parts of at most PART_BYTES each (a key larger than that gets a part of its own). */

@@ -23,6 +23,8 @@ export interface PartitionExecutorDeps {
   readonly onCommit?: (committed: CommittedChunk) => void;
   /** What earlier invocations in this process committed, to plan from instead of reading. @default none: every invocation reads */
   readonly cache?: PartitionStateCache;
+  /** Size at which a window pane's part is full and the pane goes on in a new part. @default PANE_PART_BYTES (32 000) */
+  readonly panePartBytes?: number;
 }
 
 export interface CommittedChunk {
@@ -163,7 +165,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       // Dedup claims before anything that applies a record: a claim lost to another partition makes the
       // re-plan find the event a duplicate before this partition changed anything for it.
       const claimed = await Promise.all(plan.claims.map((write) => store.write(write)));
-      const ownWritten = claimed.every(Boolean) ? await Promise.all(plan.ownWrites.map((write) => store.write(write))) : [false];
+      const ownWritten = claimed.every(Boolean) ? await Promise.all(plan.ownWrites.map((chain) => writeInOrder(store, chain))) : [false];
       const outcome = ownWritten.every(Boolean) ? await store.commit(plan.writes) : { committed: false };
       if (!outcome.committed) {
         conflicts += 1;
@@ -173,7 +175,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         continue;
       }
       commits += 1;
-      const written = plan.claims.length + plan.ownWrites.length + plan.writes.length;
+      const written = plan.claims.length + plan.ownWrites.flat().length + plan.writes.length;
       itemsWritten += written;
       failures = 0;
       for (const { record, disposition } of plan.dispositions) dispositions.set(record.record.offset, disposition);
@@ -190,7 +192,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
       };
       cursorConfirmed = true;
       if (cache !== undefined) {
-        cache.remember(input.topic, input.partition, cursor, ownItemsAfter(planned.readIds, planned.state, plan.ownWrites));
+        cache.remember(input.topic, input.partition, cursor, ownItemsAfter(planned.readIds, planned.state, plan.ownWrites.flat()));
         cached = cache.get(input.topic, input.partition);
       }
     } catch (error) {
@@ -260,6 +262,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
           state,
           readKeys,
           now: now(),
+          ...(deps.panePartBytes === undefined ? {} : { panePartBytes: deps.panePartBytes }),
         });
       } catch (error) {
         if (!(error instanceof RecordFailure)) throw error;
@@ -272,7 +275,7 @@ export async function executePartition(input: PartitionInput, deps: PartitionExe
         await read(plan.ids);
         continue;
       }
-      const oversized = [...plan.writes, ...plan.ownWrites].find((w) => estimateBytes(w) > MAX_ITEM_BYTES);
+      const oversized = [...plan.writes, ...plan.ownWrites.flat()].find((w) => estimateBytes(w) > MAX_ITEM_BYTES);
       const total = plan.writes.reduce((sum, w) => sum + estimateBytes(w), 0);
       if (plan.writes.length > TRANSACTION_LIMITS.maxItems || total > TRANSACTION_LIMITS.maxBytes || oversized !== undefined) {
         if (chunk.length > 1) {
@@ -343,6 +346,12 @@ function ownItemsAfter(readIds: ReadonlyMap<string, ItemId>, state: ReadonlyMap<
   for (const [key, id] of readIds) if (isPartitionOwned(id)) after.set(key, state.get(key));
   for (const write of ownWrites) after.set(idKey(write.id), write.body === null ? undefined : { id: write.id, rev: write.expectedRev + 1, body: write.body });
   return after;
+}
+
+/** Writes one after another, stopping at the first that loses its condition: whether all were written. */
+async function writeInOrder(store: StateStore, writes: readonly ItemWrite[]): Promise<boolean> {
+  for (const write of writes) if (!(await store.write(write))) return false;
+  return true;
 }
 
 async function readCursor(store: StateStore, topic: string, partition: number): Promise<PartitionCursor> {

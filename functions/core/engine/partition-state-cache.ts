@@ -39,9 +39,10 @@ export class PartitionStateCache {
 
   /**
    * @param itemsPerPartition Own items remembered per partition: a batch touches a pane per view and slice,
-   * and a pane may be hundreds of KB. @default 16
+   * and a pane grows in parts of at most about 32 KB, so 64 items keep at most about 2 MB per partition.
+   * @default 64
    */
-  public constructor(private readonly itemsPerPartition = 16) {}
+  public constructor(private readonly itemsPerPartition = 64) {}
 
   public get(topic: string, partition: number): CachedPartition | undefined {
     return this.partitions.get(partitionKey(topic, partition));

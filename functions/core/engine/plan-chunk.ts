@@ -30,6 +30,8 @@ export interface ChunkPlanInput {
   readonly state: ReadonlyMap<string, StoredItem>;
   readonly readKeys: ReadonlySet<string>;
   readonly now: number;
+  /** Size at which a window pane's part is full. @default PANE_PART_BYTES */
+  readonly panePartBytes?: number;
 }
 
 export type ChunkPlan =
@@ -49,9 +51,11 @@ export type ChunkPlan =
        * shares), each its own conditional write: they need no transaction.
        * Written before `writes`, which holds the checkpoint: such an item may
        * be ahead of the checkpoint, never behind, and its `applied` offset
-       * says which records it already has.
+       * says which records it already has. In chains: the chains are written
+       * side by side, a chain's writes one after another (the parts of one
+       * pane, oldest first), stopping at the first that loses its condition.
        */
-      readonly ownWrites: ItemWrite[];
+      readonly ownWrites: ItemWrite[][];
       /** One transaction: the checkpoint, and the items several partitions may write (or one write alone). */
       readonly writes: ItemWrite[];
       readonly dispositions: ReadonlyArray<{ readonly record: PreparedRecord; readonly disposition: Disposition }>;
@@ -69,7 +73,26 @@ interface Working {
   expiresAt?: number;
   /** A dedup marker written as a claim, before the partition's other writes. */
   claim?: boolean;
+  /** `body` is the stored object itself, shared with the caller's state: copied before it is changed in place. */
+  shared?: boolean;
+  /** A pane part's estimated size once written, kept as records are added. */
+  bytes?: number;
+  /** The offset of the last record added to a pane part in this chunk. */
+  lastOffset?: number;
 }
+
+/**
+ * Size at which a pane part is full and the partition's share of the slice
+ * goes on in a new part. A chunk rewrites only the parts it adds to, so
+ * this bounds what one pane write costs (DynamoDB bills a write by the whole
+ * item's size, 1 WCU per KB) however many records the slice holds, and it
+ * keeps every part far below the 400 KB item limit.
+ */
+export const PANE_PART_BYTES = 32_000;
+/** Parts read ahead at once when a share has more than one, so a cold read of a large share takes few round trips. */
+const PART_READ_AHEAD = 8;
+
+type Touch = (id: ItemId, readAhead?: readonly ItemId[]) => Working;
 
 /** Thrown inside a fold when it reaches an item nobody read; caught by planChunk. */
 class NeedsRead extends Error {
@@ -89,16 +112,19 @@ class NeedsRead extends Error {
 export function planChunk(input: ChunkPlanInput): ChunkPlan {
   const working = new Map<string, Working>();
   const missing = new Map<string, ItemId>();
-  const touch = (id: ItemId): Working => {
+  const touch: Touch = (id, readAhead = []) => {
     const key = idKey(id);
     const existing = working.get(key);
     if (existing !== undefined) return existing;
     if (!input.readKeys.has(key)) {
       missing.set(key, id);
+      for (const ahead of readAhead) if (!input.readKeys.has(idKey(ahead))) missing.set(idKey(ahead), ahead);
       throw new NeedsRead([id]);
     }
     const stored = input.state.get(key);
-    const entry: Working = { id, rev: stored?.rev ?? 0, body: stored === undefined ? null : structuredClone(stored.body), dirty: false };
+    // Not copied: most of what a plan touches it only reads (a full pane part, a marker), and
+    // whatever it changes gets a new body, except a pane part, which is copied before it grows.
+    const entry: Working = { id, rev: stored?.rev ?? 0, body: stored === undefined ? null : stored.body, dirty: false, shared: stored !== undefined };
     working.set(key, entry);
     return entry;
   };
@@ -173,8 +199,10 @@ interface ViewPlan {
   readonly kind: 'window' | 'projection';
   /** Whether the view takes the record into anything. */
   readonly onTime: boolean;
-  /** The record's pane, for a sliced view. */
-  readonly pane?: Working;
+  /** The parts of the record's pane as they were before it, for a sliced view. */
+  readonly parts?: readonly Working[];
+  /** The pane part the record was added to, once applied. */
+  target?: Working;
   /** A sliced view whose pane already holds this record: applied before a crash or a lost condition. */
   readonly alreadyApplied?: boolean;
   /** When the pane stops being needed, to pick the pane that remembers the event id longest. */
@@ -182,7 +210,7 @@ interface ViewPlan {
   readonly apply: () => void;
 }
 
-function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Map<string, Working>): ChunkPlan {
+function fold(input: ChunkPlanInput, touch: Touch, working: Map<string, Working>): ChunkPlan {
   const { definition, now } = input;
   const outOfOrderness = definition.watermark?.outOfOrdernessMs ?? 0;
   let maxEventTime = input.checkpoint?.body.maxEventTime ?? null;
@@ -204,7 +232,7 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
         const target = prepared.perView[index];
         if (target === undefined) return [];
         if (view.kind === 'projection') return [{ view: view.name, kind: 'projection', onTime: true, apply: () => applyChange(view, target as ChangeEvent, prepared, touch, now) }];
-        if (isSliced(view)) return [planPane(view, target as string, prepared, watermark, touch)];
+        if (isSliced(view)) return [planPane(view, target as string, prepared, { watermark, partBytes: input.panePartBytes ?? PANE_PART_BYTES }, touch)];
         return [planKeyWindows(view, target as string, prepared, watermark, touch)];
       });
     } catch (error) {
@@ -229,10 +257,12 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
     if (eventId !== undefined) {
       const offset = prepared.record.offset;
       // A pane remembers the ids it took; the id at this very offset is this record's own, applied before a crash.
-      const inPane = plans.some((p) => {
-        const seenAt = (p.pane?.body as WindowPaneBody | null | undefined)?.ids[eventId];
-        return seenAt !== undefined && seenAt !== offset;
-      });
+      const inPane = plans.some((p) =>
+        (p.parts ?? []).some((part) => {
+          const seenAt = (part.body as WindowPaneBody | null)?.ids[eventId];
+          return seenAt !== undefined && seenAt !== offset;
+        }),
+      );
       const marker = needsDedupMarker(definition, prepared);
       const owner = { topic: prepared.record.topic, partition: prepared.record.partition, offset };
       if (seenIds.has(eventId) || inPane || (marker && isDuplicate(eventId, owner, touch, now))) {
@@ -255,11 +285,12 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
     if (eventId !== undefined) {
       // The id lives in the pane kept longest of those the record reached, for as long as that pane can still change.
       const keeper = plans
-        .filter((p) => p.pane !== undefined && p.onTime)
+        .filter((p) => p.target !== undefined)
         .reduce<ViewPlan | undefined>((best, p) => (best === undefined || (p.retiresAt ?? 0) > (best.retiresAt ?? 0) ? p : best), undefined);
-      if (keeper?.pane !== undefined && keeper.alreadyApplied !== true) {
-        (keeper.pane.body as WindowPaneBody & { ids: Record<string, number> }).ids[eventId] = prepared.record.offset;
-        keeper.pane.dirty = true;
+      if (keeper?.target !== undefined) {
+        const offset = prepared.record.offset;
+        (keeper.target.body as WindowPaneBody & { ids: Record<string, number> }).ids[eventId] = offset;
+        keeper.target.bytes = (keeper.target.bytes ?? 0) + eventId.length + String(offset).length + 4;
       }
     }
     if (windows.length > 0 && lateFor.length === windows.length && projections === 0) {
@@ -287,7 +318,8 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
     { id: itemIds.checkpoint(input.topic, input.partition), expectedRev: input.checkpoint?.rev ?? 0, body: checkpoint },
   ];
   if (!input.metaExists) writes.push({ id: itemIds.meta(), expectedRev: 0, body: { kind: 'meta', createdAt: now } });
-  const ownWrites: ItemWrite[] = [];
+  const ownWrites: ItemWrite[][] = [];
+  const paneChains = new Map<string, Working[]>();
   const claims: ItemWrite[] = [];
   for (const entry of working.values()) {
     if (!entry.dirty) continue;
@@ -295,10 +327,14 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
       claims.push({ id: entry.id, expectedRev: entry.rev, body: entry.body, ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }) });
       continue;
     }
-    if (entry.body?.kind === 'window-pane' || entry.body?.kind === 'rollup') {
-      // A live pane never expires: a sealed empty one it grew from may have carried a TTL.
-      const body = entry.body.kind === 'window-pane' ? withoutTtl(entry.body) : entry.body;
-      ownWrites.push({ id: entry.id, expectedRev: entry.rev, body: { ...body, applied: input.throughOffset }, ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }) });
+    if (entry.body?.kind === 'window-pane') {
+      const { view, start, topic, partition } = entry.body;
+      const share = idKey(itemIds.windowPane(view, start, topic, partition));
+      paneChains.set(share, [...(paneChains.get(share) ?? []), entry]);
+      continue;
+    }
+    if (entry.body?.kind === 'rollup') {
+      ownWrites.push([{ id: entry.id, expectedRev: entry.rev, body: { ...entry.body, applied: input.throughOffset } }]);
       continue;
     }
     writes.push({
@@ -309,7 +345,24 @@ function fold(input: ChunkPlanInput, touch: (id: ItemId) => Working, working: Ma
       ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
     });
   }
+  for (const chain of paneChains.values()) {
+    chain.sort((a, b) => partOf(a) - partOf(b));
+    ownWrites.push(
+      chain.map((entry, at) => {
+        // A live pane never expires: a sealed empty one it grew from may have carried a TTL.
+        const body = withoutTtl(entry.body as WindowPaneBody);
+        // A part followed by a newer one holds records only through the last it took: should the chain stop
+        // after it, the records after that are applied again, to the newer part.
+        const applied = at === chain.length - 1 ? input.throughOffset : (entry.lastOffset ?? body.applied);
+        return { id: entry.id, expectedRev: entry.rev, body: { ...body, applied }, ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }) };
+      }),
+    );
+  }
   return { kind: 'planned', claims, ownWrites, writes, dispositions, checkpoint };
+}
+
+function partOf(entry: Working): number {
+  return (entry.body as WindowPaneBody).part ?? 0;
 }
 
 /** A record whose user function threw while folding. */
@@ -323,12 +376,12 @@ export class RecordFailure extends Error {
 }
 
 /** A live marker of the event, unless it is this very record's own claim, written before a crash or a lost condition. */
-function isDuplicate(eventId: string, owner: MarkerOwner, touch: (id: ItemId) => Working, now: number): boolean {
+function isDuplicate(eventId: string, owner: MarkerOwner, touch: Touch, now: number): boolean {
   const body = touch(itemIds.dedup(eventId)).body as DedupBody | null;
   return body !== null && body.expiresAt * 1000 > now && !isOwnClaim(body, owner);
 }
 
-function markSeen(eventId: string, owner: MarkerOwner, options: { horizonMs: number; claim: boolean }, touch: (id: ItemId) => Working, now: number): void {
+function markSeen(eventId: string, owner: MarkerOwner, options: { horizonMs: number; claim: boolean }, touch: Touch, now: number): void {
   const entry = touch(itemIds.dedup(eventId));
   // Claimed already by this record: it stands as written.
   if (entry.body !== null && isOwnClaim(entry.body as DedupBody, owner)) return;
@@ -366,54 +419,107 @@ function contextOf(prepared: PreparedRecord): RecordContext {
  * it was judged when it was added, and a seal set since then does not
  * apply to it.
  */
-function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord, watermark: number, touch: (id: ItemId) => Working): ViewPlan {
-  // `applied` stays as read while folding; the write sets it to the chunk's last offset.
+function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord, judging: { watermark: number; partBytes: number }, touch: Touch): ViewPlan {
+  const { watermark, partBytes } = judging;
   const { record } = prepared;
   const slice = sliceOf(view.window, prepared.eventTime ?? 0);
-  const entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition));
-  const stored = entry.body as WindowPaneBody | null;
-  const alreadyApplied = stored !== null && stored.applied >= record.offset;
+  const parts = shareParts(view, slice.start, record, touch);
+  const stored = parts.map((p) => p.body as WindowPaneBody | null);
+  // `applied` stays as read while folding; the write sets it to the chunk's last offset.
+  const alreadyApplied = stored.some((body) => body !== null && body.applied >= record.offset);
+  const seals = stored.flatMap((body) => (body?.sealedThrough === undefined ? [] : [body.sealedThrough]));
+  const sealedThrough = alreadyApplied || seals.length === 0 ? undefined : Math.max(...seals);
   const lateness = view.allowedLatenessMs ?? 0;
-  const sealedThrough = alreadyApplied ? undefined : stored?.sealedThrough;
   const from = windowsOfSlice(view.window, slice.start).find(
     (w) => !isWindowLate(w.end, lateness, watermark) && (sealedThrough === undefined || w.end > sealedThrough),
   );
-  return {
+  const plan: ViewPlan = {
     view: view.name,
     kind: 'window',
     onTime: from !== undefined,
-    pane: entry,
+    parts,
     alreadyApplied,
     retiresAt: sliceRetiresAt(view, slice.start),
     apply: () => {
       if (alreadyApplied || from === undefined) return;
-      // The working copy is this plan's own (touch clones what was read), so it is changed in place:
-      // copying a pane's keys or ids per record would make a chunk quadratic in the pane's size.
-      const body = (entry.body ?? {
-        kind: 'window-pane',
-        view: view.name,
-        topic: record.topic,
-        partition: record.partition,
-        start: slice.start,
-        end: slice.end,
-        applied: -1,
-        keys: {},
-        ids: {},
-      }) as WindowPaneBody & { keys: Record<string, Array<readonly [number, Json, number]>> };
+      const entry = partToAddTo(view, slice, record, touch);
+      // The working copy is this plan's own, so it is changed in place: copying a pane's keys or ids
+      // per record would make a chunk quadratic in the pane's size.
+      const body = entry.body as WindowPaneBody & { keys: Record<string, Array<readonly [number, Json, number]>>; full?: true };
       const partials = (body.keys[key] ??= []);
       const at = partials.findIndex(([fromEnd]) => fromEnd === from.end);
       const [, acc, count] = at >= 0 ? (partials[at] as readonly [number, Json, number]) : [from.end, toJson(view.aggregate.initial()), 0];
       const next: readonly [number, Json, number] = [from.end, toJson(view.aggregate.add(acc, record.value, contextOf(prepared))), count + 1];
+      // What the partial took before: a new key also takes its name and punctuation.
+      const before = at >= 0 ? JSON.stringify(partials[at]).length : key.length + 8;
       if (at >= 0) partials[at] = next;
       else {
         partials.push(next);
         partials.sort((a, b) => a[0] - b[0]);
       }
-      entry.body = body;
+      entry.bytes = (entry.bytes ?? 0) + JSON.stringify(next).length + (at >= 0 ? -before : before);
+      if (entry.bytes >= partBytes) body.full = true;
+      entry.lastOffset = record.offset;
       entry.closesAt = sliceDueAt(view, slice.start);
       entry.dirty = true;
+      plan.target = entry;
     },
   };
+  return plan;
+}
+
+/**
+ * The parts of a partition's share of a slice, oldest first, as far as
+ * this plan knows them: every full part, then the part records go to next
+ * (absent while the share or its next part is not written yet).
+ */
+function shareParts(view: SlicedWindowView, sliceStart: number, record: PreparedRecord['record'], touch: Touch): Working[] {
+  const parts: Working[] = [];
+  const idOf = (part: number): ItemId => itemIds.windowPane(view.name, sliceStart, record.topic, record.partition, part);
+  for (let part = 0; ; part += 1) {
+    // A share past its first part is read several parts at a time.
+    const ahead = part === 0 ? [] : Array.from({ length: PART_READ_AHEAD - 1 }, (_, i) => idOf(part + 1 + i));
+    const entry = touch(idOf(part), ahead);
+    if (part > 0 && entry.body === null) return parts;
+    parts.push(entry);
+    if ((entry.body as WindowPaneBody | null)?.full !== true) return parts;
+  }
+}
+
+/** The part a record is added to: the share's newest, started when absent or when the newest is full, and this plan's own copy. */
+function partToAddTo(view: SlicedWindowView, slice: { start: number; end: number }, record: PreparedRecord['record'], touch: Touch): Working {
+  const parts = shareParts(view, slice.start, record, touch);
+  let entry = parts.at(-1) as Working;
+  let part = parts.length - 1;
+  if ((entry.body as WindowPaneBody | null)?.full === true) {
+    part += 1;
+    entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition, part));
+  }
+  if (entry.body === null) {
+    // A new part keeps the seal of the part before it, so the seal is on the part the closer's condition guards.
+    const sealedThrough = (parts.at(-1)?.body as WindowPaneBody | null | undefined)?.sealedThrough;
+    const body: WindowPaneBody = {
+      kind: 'window-pane',
+      view: view.name,
+      topic: record.topic,
+      partition: record.partition,
+      start: slice.start,
+      end: slice.end,
+      applied: -1,
+      keys: {},
+      ids: {},
+      ...(part === 0 ? {} : { part }),
+      ...(sealedThrough === undefined ? {} : { sealedThrough }),
+    };
+    entry.body = body;
+    entry.shared = false;
+    entry.bytes = JSON.stringify(body).length;
+  } else if (entry.shared === true) {
+    entry.body = structuredClone(entry.body);
+    entry.shared = false;
+    entry.bytes = JSON.stringify(entry.body).length;
+  }
+  return entry;
 }
 
 /** A record in a view kept per key: the windows of the key it is on time for, and adding it to them. */
@@ -422,7 +528,7 @@ function planKeyWindows(
   key: string,
   prepared: PreparedRecord,
   watermark: number,
-  touch: (id: ItemId) => Working,
+  touch: Touch,
 ): ViewPlan {
   const entry = touch(itemIds.keyWindows(view.name, key));
   const body: KeyWindowsBody = (entry.body as KeyWindowsBody | null) ?? { kind: 'key-windows', view: view.name, key, windows: [], closedThrough: null };
@@ -484,7 +590,7 @@ function store(entry: Working, body: KeyWindowsBody, windows: OpenWindow[], late
 }
 
 /** Applies a change if it is newer than what the key holds; older changes are no-ops. */
-function applyChange(view: ProjectionView<unknown>, change: ChangeEvent, prepared: PreparedRecord, touch: (id: ItemId) => Working, now: number): void {
+function applyChange(view: ProjectionView<unknown>, change: ChangeEvent, prepared: PreparedRecord, touch: Touch, now: number): void {
   const entry = touch(itemIds.projection(view.name, change.key));
   const current = entry.body as ProjectionBody | null;
   if (current !== null && BigInt(current.position) >= change.position) return;
@@ -514,7 +620,7 @@ function adjustRollup(
   row: Readonly<Record<string, unknown>>,
   sign: 1 | -1,
   prepared: PreparedRecord,
-  touch: (id: ItemId) => Working,
+  touch: Touch,
 ): void {
   const group = rollup.group(row);
   if (group === undefined) return;

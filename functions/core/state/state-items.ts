@@ -90,7 +90,11 @@ export interface WindowPaneBody {
   /** The slice, [start, end). */
   readonly start: number;
   readonly end: number;
-  /** The highest offset of the partition whose effect on this pane is in it: a record at or below it was applied here already. */
+  /**
+   * The highest offset of the partition whose effect on this part is in it. A
+   * record at or below the highest `applied` of a share's parts was applied to
+   * the share already: parts are written in order, each after the one before.
+   */
   readonly applied: number;
   /**
    * Per key, partial aggregates by the end of the earliest window they count
@@ -110,6 +114,15 @@ export interface WindowPaneBody {
    * record above `applied` counts towards a window ending at or before it.
    */
   readonly sealedThrough?: number;
+  /**
+   * Which part of the partition's share of the slice this is (absent: 0).
+   * A share is written in parts so that each write rewrites a bounded item:
+   * records go to the newest part, and a part that reached its size is
+   * marked `full` and never changes again until the slice is retired.
+   */
+  readonly part?: number;
+  /** Set once the part reached its size: the share goes on in the next part. */
+  readonly full?: true;
 }
 
 /** Closed windows' results of one fixed-window view, all keys of one window in one item (or a few, when large). */

@@ -30,8 +30,15 @@ export const itemIds = {
     pk: `FW#${view}#${key}`,
     sk: `W#${padded(start)}#${padded(end)}`,
   }),
-  /** One partition's share of a slice: the slice's items of every partition share a partition key, so one Query reads them. */
-  windowPane: (view: string, sliceStart: number, topic: string, partition: number): ItemId => ({ pk: `WP#${view}#${padded(sliceStart)}`, sk: `${topic}#${partition}` }),
+  /**
+   * One partition's share of a slice, or one part of it: the slice's items of every partition share a
+   * partition key, so one Query reads them. Part 0 is the share itself; a share that outgrew
+   * one part goes on in parts 1, 2, ...
+   */
+  windowPane: (view: string, sliceStart: number, topic: string, partition: number, part = 0): ItemId => ({
+    pk: `WP#${view}#${padded(sliceStart)}`,
+    sk: part === 0 ? `${topic}#${partition}` : `${topic}#${partition}#${String(part).padStart(4, '0')}`,
+  }),
   /** A closed window's results; every part shares the window's partition key. */
   finalWindows: (view: string, start: number, end: number, part: number): ItemId => ({ pk: `FWS#${view}#${padded(start)}#${padded(end)}`, sk: `P#${String(part).padStart(4, '0')}` }),
   dedup: (eventId: string): ItemId => ({ pk: `DD#${eventId}`, sk: 'DD' }),

@@ -126,6 +126,9 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
       // Every process closes, racing the others: the case the closer lease makes rare (a holder stalled past
       // its time, a takeover), and the one the conditional writes of closing must make safe.
       closing: 'every-process',
+      // Mostly panes far smaller than deployed, so that they grow in parts, and crashes and lost conditions
+      // fall between the writes of one pane's parts; processes disagreeing on the size is fine too.
+      ...(rng() < 0.7 ? { panePartBytes: 150 + Math.floor(rng() * 450) } : {}),
       onCommit: (chunk) => committed.push(chunk),
       emitter: {
         emit: (batch) => {

@@ -225,7 +225,7 @@ function engineTakes(
   if (panes) {
     // A pane's partial counts towards the windows of its slice ending at or after its first window end.
     const spec = c.window;
-    const taken = plan.ownWrites.flatMap((w) => {
+    const taken = plan.ownWrites.flat().flatMap((w) => {
       const pane = w.body as WindowPaneBody;
       return (pane.keys.k ?? []).flatMap(([fromEnd]) => windowsOfSlice(spec, pane.start).filter((window) => window.end >= fromEnd));
     });
