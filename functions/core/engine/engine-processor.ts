@@ -8,6 +8,7 @@ import { CloserLease } from './closer-lease.js';
 import { FinalWindowsSeen } from './final-windows-seen.js';
 import { PartitionStateCache } from './partition-state-cache.js';
 import { closeDueWindows, type CloseResult } from './window-closer.js';
+import { EngineOptionError } from './errors.js';
 
 export interface EngineProcessorDeps {
   readonly store: StateStore;
@@ -31,7 +32,11 @@ export interface EngineProcessorDeps {
    * @default 'leased'
    */
   readonly closing?: 'leased' | 'every-process';
-  /** Size at which a window pane's part is full and the pane goes on in a new part. @default PANE_PART_BYTES (32 000) */
+  /**
+   * Size at which a window pane's part is full and the pane goes on in a new part, in bytes of JSON:
+   * an integer from 100 to 300 000, so a part stays well inside DynamoDB's 400 KB item limit.
+   * @default PANE_PART_BYTES (32 000)
+   */
   readonly panePartBytes?: number;
 }
 
@@ -43,6 +48,10 @@ export interface EngineProcessor {
 
 /** A processor definition run by the exactly-once engine over a state store. */
 export function createEngineProcessor(definition: ProcessorDefinition, deps: EngineProcessorDeps): EngineProcessor {
+  const partBytes = deps.panePartBytes;
+  if (partBytes !== undefined && !(Number.isInteger(partBytes) && partBytes >= 100 && partBytes <= 300_000)) {
+    throw new EngineOptionError(`panePartBytes must be an integer from 100 to 300000, got ${partBytes}`);
+  }
   const hasWindows = definition.views.some((v) => v.kind === 'window');
   // Outlives invocations, as a warm Lambda's module state does: windows seen final are not read again.
   const seen = new FinalWindowsSeen();

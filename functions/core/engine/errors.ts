@@ -24,6 +24,12 @@ export class LateEventError extends Error {
   }
 }
 
+/** An engine option out of its range, named with what it got. */
+export class EngineOptionError extends Error {
+  public override readonly name = 'EngineOptionError';
+  public readonly reason = 'INVALID_OPTION';
+}
+
 /** A partition could not commit after every retry; it is redelivered from `offset`. */
 export class PartitionCommitError extends Error {
   public override readonly name = 'PartitionCommitError';

@@ -239,8 +239,8 @@ function behind(closeAt: number, deps: PaneCloserDeps): Array<{ topic: string; p
  * start the slice again. A sealed pane in parts keeps every part so, full
  * ones still full: a partition that read them before the seal expects the
  * part after them absent, and must find it there, sealed. An unsealed
- * pane's later parts go before its first, so that no part is left that a
- * partition reading from the first would not find.
+ * pane's parts go newest first, so that a crash in between leaves no part
+ * that a partition reading from the first would not find.
  */
 async function retireSlice(view: SlicedWindowView, sliceStart: number, deps: PaneCloserDeps): Promise<void> {
   const pk = itemIds.windowPane(view.name, sliceStart, '', 0).pk;
@@ -268,9 +268,8 @@ async function retireSlice(view: SlicedWindowView, sliceStart: number, deps: Pan
         );
         return;
       }
-      const isFirst = (item: StoredItem): boolean => ((item.body as WindowPaneBody).part ?? 0) === 0;
-      await Promise.all(parts.filter((item) => !isFirst(item)).map((item) => deps.store.write({ id: item.id, expectedRev: item.rev, body: null })));
-      await Promise.all(parts.filter(isFirst).map((item) => deps.store.write({ id: item.id, expectedRev: item.rev, body: null })));
+      const newestFirst = [...parts].sort((a, b) => ((b.body as WindowPaneBody).part ?? 0) - ((a.body as WindowPaneBody).part ?? 0));
+      for (const item of newestFirst) await deps.store.write({ id: item.id, expectedRev: item.rev, body: null });
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { ChangeEvent } from '../cdc/change-event.js';
 import type { CheckpointBody, DedupBody, Json, KeyWindowsBody, OpenWindow, ProjectionBody, RollupBody, StateBody, WindowPaneBody } from '../state/state-items.js';
 import type { ItemWrite, StoredItem } from '../state/state-store.js';
-import { idKey, itemIds, type ItemId } from '../state/table-layout.js';
+import { idKey, isWindowPane, itemIds, type ItemId } from '../state/table-layout.js';
 import type { ProcessorDefinition, ProjectionView, RecordContext, WindowView } from './definition.js';
 import { LateEventError } from './errors.js';
 import { toJson } from './json-value.js';
@@ -79,6 +79,8 @@ interface Working {
   bytes?: number;
   /** The offset of the last record added to a pane part in this chunk. */
   lastOffset?: number;
+  /** A pane part this plan filled. */
+  filledHere?: boolean;
 }
 
 /**
@@ -92,7 +94,12 @@ export const PANE_PART_BYTES = 32_000;
 /** Parts read ahead at once when a share has more than one, so a cold read of a large share takes few round trips. */
 const PART_READ_AHEAD = 8;
 
-type Touch = (id: ItemId, readAhead?: readonly ItemId[]) => Working;
+/**
+ * The working copy of an item. `readAhead`: more ids to read in the same
+ * round trip should this one be unread. `knownAbsent`: the item cannot
+ * exist (a pane part after one this plan filled), so it is not read.
+ */
+type Touch = (id: ItemId, options?: { readonly readAhead?: readonly ItemId[]; readonly knownAbsent?: boolean }) => Working;
 
 /** Thrown inside a fold when it reaches an item nobody read; caught by planChunk. */
 class NeedsRead extends Error {
@@ -112,19 +119,27 @@ class NeedsRead extends Error {
 export function planChunk(input: ChunkPlanInput): ChunkPlan {
   const working = new Map<string, Working>();
   const missing = new Map<string, ItemId>();
-  const touch: Touch = (id, readAhead = []) => {
+  const touch: Touch = (id, options = {}) => {
     const key = idKey(id);
     const existing = working.get(key);
     if (existing !== undefined) return existing;
+    if (options.knownAbsent === true && !input.readKeys.has(key)) {
+      const absent: Working = { id, rev: 0, body: null, dirty: false };
+      working.set(key, absent);
+      return absent;
+    }
     if (!input.readKeys.has(key)) {
       missing.set(key, id);
-      for (const ahead of readAhead) if (!input.readKeys.has(idKey(ahead))) missing.set(idKey(ahead), ahead);
+      for (const ahead of options.readAhead ?? []) if (!input.readKeys.has(idKey(ahead))) missing.set(idKey(ahead), ahead);
       throw new NeedsRead([id]);
     }
     const stored = input.state.get(key);
-    // Not copied: most of what a plan touches it only reads (a full pane part, a marker), and
-    // whatever it changes gets a new body, except a pane part, which is copied before it grows.
-    const entry: Working = { id, rev: stored?.rev ?? 0, body: stored === undefined ? null : stored.body, dirty: false, shared: stored !== undefined };
+    // A pane part is copied only when the plan adds to it: a share's full parts are only read, and
+    // there may be many. Anything else is copied now, since a user's aggregate may change the
+    // accumulator it is given in place, and a re-plan must start again from what was read.
+    const pane = stored?.body.kind === 'window-pane';
+    const body = stored === undefined ? null : pane ? stored.body : structuredClone(stored.body);
+    const entry: Working = { id, rev: stored?.rev ?? 0, body, dirty: false, shared: pane };
     working.set(key, entry);
     return entry;
   };
@@ -136,15 +151,39 @@ export function planChunk(input: ChunkPlanInput): ChunkPlan {
   }
 }
 
-/** After one missing read, gather every id the chunk needs so one more read suffices. */
+/**
+ * After one missing read, gather every id the chunk needs so one more read
+ * suffices: the items its records name, and for each pane read so far in
+ * parts, the next parts of it too.
+ */
 function collectNeeds(input: ChunkPlanInput, first: Map<string, ItemId>): ItemId[] {
   const needed = new Map(first);
+  const need = (id: ItemId): void => {
+    if (!input.readKeys.has(idKey(id))) needed.set(idKey(id), id);
+  };
+  const shares = new Set<string>();
   for (const prepared of input.records) {
     for (const id of directIds(input.definition, prepared)) {
-      if (!input.readKeys.has(idKey(id))) needed.set(idKey(id), id);
+      need(id);
+      if (!isWindowPane(id) || shares.has(idKey(id))) continue;
+      shares.add(idKey(id));
+      const pane = input.state.get(idKey(id))?.body as WindowPaneBody | undefined;
+      if (pane?.full !== true) continue;
+      const next = nextUnreadPart(input, pane);
+      if (next === undefined) continue;
+      for (let part = next; part < next + PART_READ_AHEAD; part += 1) need(itemIds.windowPane(pane.view, pane.start, pane.topic, pane.partition, part));
     }
   }
   return [...needed.values()];
+}
+
+/** The first part of a share not read yet, walking its parts read and full from the first; undefined when the share's last part was read. */
+function nextUnreadPart(input: ChunkPlanInput, first: WindowPaneBody): number | undefined {
+  for (let part = 1; ; part += 1) {
+    const key = idKey(itemIds.windowPane(first.view, first.start, first.topic, first.partition, part));
+    if (!input.readKeys.has(key)) return part;
+    if ((input.state.get(key)?.body as WindowPaneBody | undefined)?.full !== true) return undefined;
+  }
 }
 
 /** The items a record touches that can be named without reading anything. */
@@ -458,7 +497,10 @@ function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord,
         partials.sort((a, b) => a[0] - b[0]);
       }
       entry.bytes = (entry.bytes ?? 0) + JSON.stringify(next).length + (at >= 0 ? -before : before);
-      if (entry.bytes >= partBytes) body.full = true;
+      if (entry.bytes >= partBytes && body.full !== true) {
+        body.full = true;
+        entry.filledHere = true;
+      }
       entry.lastOffset = record.offset;
       entry.closesAt = sliceDueAt(view, slice.start);
       entry.dirty = true;
@@ -478,8 +520,8 @@ function shareParts(view: SlicedWindowView, sliceStart: number, record: Prepared
   const idOf = (part: number): ItemId => itemIds.windowPane(view.name, sliceStart, record.topic, record.partition, part);
   for (let part = 0; ; part += 1) {
     // A share past its first part is read several parts at a time.
-    const ahead = part === 0 ? [] : Array.from({ length: PART_READ_AHEAD - 1 }, (_, i) => idOf(part + 1 + i));
-    const entry = touch(idOf(part), ahead);
+    const readAhead = part === 0 ? [] : Array.from({ length: PART_READ_AHEAD - 1 }, (_, i) => idOf(part + 1 + i));
+    const entry = touch(idOf(part), { readAhead, knownAbsent: parts.at(-1)?.filledHere === true });
     if (part > 0 && entry.body === null) return parts;
     parts.push(entry);
     if ((entry.body as WindowPaneBody | null)?.full !== true) return parts;
@@ -493,11 +535,17 @@ function partToAddTo(view: SlicedWindowView, slice: { start: number; end: number
   let part = parts.length - 1;
   if ((entry.body as WindowPaneBody | null)?.full === true) {
     part += 1;
-    entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition, part));
+    // A part this plan filled has no part after it: only a full part gets one, from its partition or, sealed,
+    // from the closer. Were the part it filled stale, its write would lose its condition before the next one's.
+    entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition, part), { knownAbsent: entry.filledHere === true });
   }
   if (entry.body === null) {
-    // A new part keeps the seal of the part before it, so the seal is on the part the closer's condition guards.
-    const sealedThrough = (parts.at(-1)?.body as WindowPaneBody | null | undefined)?.sealedThrough;
+    // A new part keeps the share's latest seal, so the seal is on the part the closer's condition guards.
+    const seals = parts.flatMap((p) => {
+      const sealed = (p.body as WindowPaneBody | null)?.sealedThrough;
+      return sealed === undefined ? [] : [sealed];
+    });
+    const sealedThrough = seals.length === 0 ? undefined : Math.max(...seals);
     const body: WindowPaneBody = {
       kind: 'window-pane',
       view: view.name,

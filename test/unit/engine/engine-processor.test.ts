@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEngineProcessor } from '../../../functions/core/engine/engine-processor.js';
+import { EngineOptionError } from '../../../functions/core/engine/errors.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { StateStore } from '../../../functions/core/state/state-store.js';
 import { countedPerSecond, NOW } from './engine-fixtures.js';
@@ -32,6 +33,12 @@ function gatedStore(): { store: StateStore; closesStarted: () => number; release
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('createEngineProcessor', () => {
+  it.each([0, 99, 300_001, 1.5, Number.NaN])('refuses a pane part size of %s, naming the option and the value', (panePartBytes) => {
+    const create = (): unknown => createEngineProcessor(perSecond, { store: new InMemoryStateStore(), panePartBytes });
+    expect(create).toThrow(EngineOptionError);
+    expect(create).toThrow(`panePartBytes must be an integer from 100 to 300000, got ${panePartBytes}`);
+  });
+
   it('closes one at a time: invocations that finish while a close runs return at once, and that close runs once more for them', async () => {
     // Prepare
     const gated = gatedStore();

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defineProcessor, type ProcessorDefinition } from '../../../functions/core/engine/definition.js';
 import { closeDueWindows } from '../../../functions/core/engine/window-closer.js';
+import { PartitionStateCache } from '../../../functions/core/engine/partition-state-cache.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
 import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import { batch, NOW, runPartition, sale, type Run, type Sale } from './engine-fixtures.js';
+import { batch, countedPerSecond, countingReads, keyWindowsOf, NOW, runPartition, sale, type Run, type Sale } from './engine-fixtures.js';
 
 /** Parts far smaller than deployed, so that a few records fill one. */
 const PART_BYTES = 300;
@@ -102,6 +103,30 @@ describe('window panes kept in parts', () => {
     expect(panesOf(store, 0).filter((p) => p.start === 1000)).toEqual([]);
   });
 
+  it('retires a pane newest part first, so a closer that dies midway leaves its parts from the first on', async () => {
+    // Prepare
+    const store = new InMemoryStateStore();
+    const definition = salesProcessor();
+    const feed = feeder(definition, store);
+    await feed(0, sales('s', 90, 1000));
+    await feed(0, [sale('push', 2000, 'other')]);
+    const before = panesOf(store, 0).filter((p) => p.start === 1000).length;
+    const dying = Object.assign(Object.create(store) as StateStore, {
+      write: (write: ItemWrite) => (write.body === null && write.id.sk === 'sales#0#0002' ? Promise.reject(new Error('the closer is gone')) : store.write(write)),
+    });
+
+    // Act
+    const died = await closeDueWindows({ definition, store: dying, now: () => NOW }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(died).toBeInstanceOf(Error);
+    expect(before).toBeGreaterThan(4);
+    expect(panesOf(store, 0).filter((p) => p.start === 1000).map((p) => p.part ?? 0)).toEqual([0, 1, 2]);
+  });
+
   it('loses and repeats nothing when an invocation dies between the writes of one pane\'s parts', async () => {
     // Prepare: one batch fills parts 0 and 1 and goes on into part 2; the invocation dies writing part 1, after part 0.
     const store = new InMemoryStateStore();
@@ -173,5 +198,65 @@ describe('window panes kept in parts', () => {
     // Assess
     expect(straggler.deadLettered.map((r) => [r.record.offset, r.reason])).toEqual([[early.length, 'LATE_EVENT']]);
     expect(resultOf(inner, 1000)).toEqual(early.map((s) => s.id));
+  });
+
+  it('reads nothing for a warm batch that fills parts, and a cold one reads a busy slice of each share in few round trips', async () => {
+    // Prepare
+    const definition = countedPerSecond();
+    const warm = countingReads(new InMemoryStateStore());
+    const deps = { definition, store: warm.store, cache: new PartitionStateCache(), panePartBytes: PART_BYTES };
+    await runPartition(deps, batch([sale('a', 100, 'k0')]));
+    const cold = countingReads(new InMemoryStateStore());
+    const tenSlices = Array.from({ length: 10 }, (_, second) => Array.from({ length: 30 }, (_, i) => sale(`s${second}-${i}`, second * 1000 + i, `key-${i}`))).flat();
+    await runPartition({ definition, store: cold.store, panePartBytes: PART_BYTES }, batch(tenSlices));
+    const parts = (await cold.store.readPartition(`WP#per-second#${String(0).padStart(16, '0')}`)).length;
+
+    // Act: 40 new keys in the warm partition's slice; one more sale in each of the ten slices of a partition read cold.
+    const warmBefore = warm.reads();
+    await runPartition(deps, batch(Array.from({ length: 40 }, (_, i) => sale(`w${i}`, 100 + i, `k${i + 1}`)), { firstOffset: 1 }));
+    const coldBefore = cold.reads();
+    await runPartition({ definition, store: cold.store, panePartBytes: PART_BYTES }, batch(Array.from({ length: 10 }, (_, second) => sale(`x${second}`, second * 1000 + 500, 'key-new')), { firstOffset: tenSlices.length }));
+
+    // Assess: the cold read takes the checkpoint, every slice's first part, then the rest of each share at once.
+    expect(warm.reads() - warmBefore).toBe(0);
+    expect(parts).toBeGreaterThan(3);
+    expect(cold.reads() - coldBefore).toBe(3);
+  });
+
+  it('plans again from what was read, not from what a user aggregate changed in place, beside a pane that fills a part', async () => {
+    // Prepare: 'per-key' has no merge, so it is kept per key, and its aggregate changes its accumulator in place.
+    const definition = defineProcessor<Sale>({
+      name: 'in-place',
+      input: { topics: [{ name: 'sales', partitions: 1 }] },
+      eventTime: (v) => v.t,
+      views: [
+        { kind: 'window', name: 'per-sale', key: (v) => v.id, window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b } },
+        {
+          kind: 'window',
+          name: 'per-key',
+          key: (v) => v.key,
+          window: { type: 'tumbling', sizeMs: 1000 },
+          aggregate: {
+            initial: (): { ids: string[] } => ({ ids: [] }),
+            add: (acc: { ids: string[] }, v: Sale) => {
+              if (v.id === 'boom') throw new Error('a record the aggregate cannot take');
+              acc.ids.push(v.id);
+              return acc;
+            },
+          },
+        },
+      ],
+    });
+    const store = new InMemoryStateStore();
+    const feed = feeder(definition, store);
+    await feed(0, [sale('a', 100)]);
+
+    // Act: a failing record and a pane part filled mid-chunk both make the chunk be planned again.
+    const later = [sale('b', 200), sale('boom', 300), ...sales('c', 20, 400)];
+    await feed(0, later);
+
+    // Assess
+    const expected = ['a', ...later.map((s) => s.id).filter((id) => id !== 'boom')];
+    expect((await keyWindowsOf(store, 'per-key', 'store-1'))?.windows[0]?.acc).toEqual({ ids: expected });
   });
 });
