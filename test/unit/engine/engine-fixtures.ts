@@ -3,7 +3,7 @@ import { executePartition, type PartitionExecutorDeps, type PartitionResult } fr
 import type { DecodedRecord, RejectedRecord } from '../../../functions/core/handler/decoded-record.js';
 import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
 import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
-import { defineProcessor, type ProcessorDefinition } from '../../../functions/core/engine/definition.js';
+import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
 import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
 import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
@@ -197,6 +197,32 @@ export function countedPerSecond(options: { partitions?: number; dedup?: boolean
         key: (v) => v.key,
         window: { type: 'tumbling', sizeMs: 1000 },
         aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
+      },
+    ],
+  });
+}
+
+/**
+ * Sales per store per second, kept as the sorted ids of the sales, so a
+ * result names exactly what it counted; the aggregate merges, so the view
+ * is kept in per-partition panes.
+ */
+export function salesIdsPerSecond(options: { partitions?: number; allowedLatenessMs?: number; idleTimeoutMs?: number; window?: WindowSpec; dedup?: boolean } = {}): ProcessorDefinition {
+  return defineProcessor<Sale>({
+    name: 'store-sales',
+    input: { topics: [{ name: 'sales', partitions: options.partitions ?? 1 }] },
+    eventTime: (v) => v.t,
+    ...(options.idleTimeoutMs === undefined ? {} : { watermark: { idleTimeoutMs: options.idleTimeoutMs } }),
+    ...(options.dedup === true ? { dedup: { eventId: (v: Sale) => v.id, horizonMs: 86_400_000 } } : {}),
+    views: [
+      {
+        kind: 'window',
+        name: 'per-second',
+        key: (v) => v.key,
+        window: options.window ?? { type: 'tumbling', sizeMs: 1000 },
+        allowedLatenessMs: options.allowedLatenessMs ?? 0,
+        aggregate: { initial: (): string[] => [], add: (ids: string[], v) => [...ids, v.id].sort(), merge: (a: string[], b: string[]) => [...a, ...b].sort() },
+        emit: (closed) => ({ ids: closed.result, count: closed.count }),
       },
     ],
   });

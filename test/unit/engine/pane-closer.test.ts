@@ -1,36 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
+import { defineProcessor } from '../../../functions/core/engine/definition.js';
 import { FinalWindowsSeen } from '../../../functions/core/engine/final-windows-seen.js';
 import { closeDueWindows } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowsBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
 import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import { feeder, NOW, RecordingEmitter, sale, ScriptedStore, type Sale } from './engine-fixtures.js';
+import { feeder, NOW, RecordingEmitter, sale, salesIdsPerSecond, ScriptedStore, type Sale } from './engine-fixtures.js';
 
 const IDLE_MS = 60_000;
-
-/** A view that can merge its partials, so it is kept in per-partition panes. */
-function salesProcessor(options: { partitions?: number; allowedLatenessMs?: number; idleTimeoutMs?: number; window?: WindowSpec; dedup?: boolean } = {}): ProcessorDefinition {
-  return defineProcessor<Sale>({
-    name: 'store-sales',
-    input: { topics: [{ name: 'sales', partitions: options.partitions ?? 1 }] },
-    eventTime: (v) => v.t,
-    ...(options.idleTimeoutMs === undefined ? {} : { watermark: { idleTimeoutMs: options.idleTimeoutMs } }),
-    ...(options.dedup === true ? { dedup: { eventId: (v: Sale) => v.id, horizonMs: 86_400_000 } } : {}),
-    views: [
-      {
-        kind: 'window',
-        name: 'per-second',
-        key: (v) => v.key,
-        window: options.window ?? { type: 'tumbling', sizeMs: 1000 },
-        allowedLatenessMs: options.allowedLatenessMs ?? 0,
-        aggregate: { initial: (): string[] => [], add: (ids: string[], v) => [...ids, v.id].sort(), merge: (a: string[], b: string[]) => [...a, ...b].sort() },
-        emit: (closed) => ({ ids: closed.result, count: closed.count }),
-      },
-    ],
-  });
-}
 
 const results = (store: InMemoryStateStore): Array<[string, number, number, unknown, number]> =>
   finalWindowResults(store.snapshot().map((i) => i.body))
@@ -43,7 +21,7 @@ describe('closing windows kept in per-partition panes', () => {
   it('writes each partition to its own pane, and merges every partition into one final item per window once the minimum watermark passes it', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ partitions: 2 });
+    const definition = salesIdsPerSecond({ partitions: 2 });
     const feed = feeder(definition, store);
     await feed(0, [sale('a', 1200), sale('b', 1300, 'store-2'), sale('c', 5000)]);
     await feed(1, [sale('d', 1500)]);
@@ -72,7 +50,7 @@ describe('closing windows kept in per-partition panes', () => {
     // Prepare: 3 s windows sliding by 1 s, lateness 0, no out-of-orderness. 'late' arrives
     // when the partition's watermark is 4000: too late for [1000, 4000), on time for [2000, 5000) and [3000, 6000).
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ window: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } });
+    const definition = salesIdsPerSecond({ window: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } });
     const feed = feeder(definition, store);
     await feed(0, [sale('a', 1500), sale('b', 2500), sale('c', 3500), sale('push', 4000, 'other'), sale('late', 3200)]);
 
@@ -93,7 +71,7 @@ describe('closing windows kept in per-partition panes', () => {
   it("seals the panes of an idle partition behind the watermark, so a record it gets later for windows closed without it is LATE, while the other partitions' records are in them", async () => {
     // Prepare: partition 1 goes idle at 2000; partition 0 moves on to 5000.
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ partitions: 2, idleTimeoutMs: IDLE_MS, window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    const definition = salesIdsPerSecond({ partitions: 2, idleTimeoutMs: IDLE_MS, window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
     let now = NOW;
     const feed = feeder(definition, store, () => now);
     await feed(1, [sale('old', 1100)]);
@@ -120,7 +98,7 @@ describe('closing windows kept in per-partition panes', () => {
   it('closes a window once when two closers race, announcing it under one deduplication id', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ partitions: 2 });
+    const definition = salesIdsPerSecond({ partitions: 2 });
     const feed = feeder(definition, store);
     await feed(0, [sale('a', 1200), sale('z', 3000, 'other')]);
     await feed(1, [sale('b', 1500), sale('y', 3000, 'other')]);
@@ -143,7 +121,7 @@ describe('closing windows kept in per-partition panes', () => {
   it('leaves a window open when the emitter throws, and closes it with the same announcement on the next run', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor();
+    const definition = salesIdsPerSecond();
     await feeder(definition, store)(0, [sale('a', 1200), sale('z', 3000, 'other')]);
     const emitter = new RecordingEmitter([], true);
 
@@ -202,7 +180,7 @@ describe('closing windows kept in per-partition panes', () => {
   it('keeps event ids in the pane, so a repeat at a later offset is a duplicate while its window is open, without an item per event', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ dedup: true });
+    const definition = salesIdsPerSecond({ dedup: true });
     const feed = feeder(definition, store);
 
     // Act
@@ -255,7 +233,7 @@ describe('closing windows kept in panes, two closers racing', () => {
   it('does not announce what is left of a window whose panes another closer deleted while it read them', async () => {
     // Prepare: 2 s windows sliding by 1 s; [1000, 3000) spans the slices at 1000 and 2000.
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    const definition = salesIdsPerSecond({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
     await feeder(definition, store)(0, [sale('a', 1500), sale('b', 2500), sale('push', 2999, 'other')]);
     const emitter = new RecordingEmitter();
     let release = (): void => undefined;
@@ -291,7 +269,7 @@ describe('retiring panes', () => {
   it('leaves the sealed empty panes of an idle partition out of the open-windows index, so they never crowd out what is due', async () => {
     // Prepare: partition 1 never reports; partition 0 moves through many 1-second slices of 2-second windows.
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ partitions: 2, idleTimeoutMs: IDLE_MS, window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    const definition = salesIdsPerSecond({ partitions: 2, idleTimeoutMs: IDLE_MS, window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
     let now = NOW;
     const feed = feeder(definition, store, () => now);
     await feed(0, [sale('first', 1100)]);
@@ -315,7 +293,7 @@ describe('retiring panes', () => {
     // Prepare: [1000, 3000) loses the race for its result on the first run (another closer would write it);
     // [2000, 4000) closes. Both span the slice at 2000.
     const inner = new InMemoryStateStore();
-    const definition = salesProcessor({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
+    const definition = salesIdsPerSecond({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
     await feeder(definition, inner)(0, [sale('a', 1500), sale('b', 2500), sale('c', 3500), sale('push', 5000, 'other')]);
     let losing = true;
     const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
@@ -341,7 +319,7 @@ describe('retiring panes', () => {
   it('does not read again the results of windows it has seen final while their slices wait for later windows', async () => {
     // Prepare: 3 s windows sliding by 1 s, so each slice waits for three windows; one record per second.
     const inner = new InMemoryStateStore();
-    const definition = salesProcessor({ window: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } });
+    const definition = salesIdsPerSecond({ window: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } });
     const feed = feeder(definition, inner);
     const finalReads: string[] = [];
     const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
@@ -373,7 +351,7 @@ describe('retiring panes', () => {
   it('retires a slice in the same run when a racing closer wrote the window\'s result first', async () => {
     // Prepare: another closer writes [1000, 2000)'s result just before this one does.
     const inner = new InMemoryStateStore();
-    const definition = salesProcessor();
+    const definition = salesIdsPerSecond();
     await feeder(definition, inner)(0, [sale('a', 1500), sale('push', 2500, 'other')]);
     let raced = false;
     const store: StateStore = Object.assign(Object.create(inner) as StateStore, {

@@ -6,31 +6,11 @@ import { InMemoryStateStore } from '../../../functions/core/state/in-memory-stat
 import type { WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
 import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import { batch, countedPerSecond, countingReads, keyWindowsOf, NOW, runPartition, sale, type Run, type Sale } from './engine-fixtures.js';
+import { batch, countedPerSecond, countingReads, keyWindowsOf, NOW, runPartition, sale, salesIdsPerSecond, type Run, type Sale } from './engine-fixtures.js';
 
 /** Parts far smaller than deployed, so that a few records fill one. */
 const PART_BYTES = 300;
 const IDLE_MS = 60_000;
-
-/** Sales per store per second, kept as the sorted ids of the sales: a result names exactly what it counted. */
-function salesProcessor(options: { partitions?: number; dedup?: boolean; idleTimeoutMs?: number } = {}): ProcessorDefinition {
-  return defineProcessor<Sale>({
-    name: 'store-sales',
-    input: { topics: [{ name: 'sales', partitions: options.partitions ?? 1 }] },
-    eventTime: (v) => v.t,
-    ...(options.idleTimeoutMs === undefined ? {} : { watermark: { idleTimeoutMs: options.idleTimeoutMs } }),
-    ...(options.dedup === true ? { dedup: { eventId: (v: Sale) => v.id, horizonMs: 86_400_000 } } : {}),
-    views: [
-      {
-        kind: 'window',
-        name: 'per-second',
-        key: (v) => v.key,
-        window: { type: 'tumbling', sizeMs: 1000 },
-        aggregate: { initial: (): string[] => [], add: (ids: string[], v) => [...ids, v.id].sort(), merge: (a: string[], b: string[]) => [...a, ...b].sort() },
-      },
-    ],
-  });
-}
 
 /** Feeds sales to partitions of 'sales' at their next offsets, with small pane parts. */
 function feeder(definition: ProcessorDefinition, store: StateStore, options: { clock?: () => number; partBytes?: number } = {}) {
@@ -81,7 +61,7 @@ describe('window panes kept in parts', () => {
         return store.write(write);
       },
     });
-    const definition = salesProcessor();
+    const definition = salesIdsPerSecond();
     const feed = feeder(definition, recording);
     const expected = sales('s', 150, 1000);
 
@@ -106,7 +86,7 @@ describe('window panes kept in parts', () => {
   it('retires a pane newest part first, so a closer that dies midway leaves its parts from the first on', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor();
+    const definition = salesIdsPerSecond();
     const feed = feeder(definition, store);
     await feed(0, sales('s', 90, 1000));
     await feed(0, [sale('push', 2000, 'other')]);
@@ -130,7 +110,7 @@ describe('window panes kept in parts', () => {
   it('loses and repeats nothing when an invocation dies between the writes of one pane\'s parts', async () => {
     // Prepare: one batch fills parts 0 and 1 and goes on into part 2; the invocation dies writing part 1, after part 0.
     const store = new InMemoryStateStore();
-    const definition = salesProcessor();
+    const definition = salesIdsPerSecond();
     const crashing = Object.assign(Object.create(store) as StateStore, {
       write: (write: ItemWrite) => (write.id.sk.endsWith('#0001') ? Promise.reject(new Error('the invocation is gone')) : store.write(write)),
     });
@@ -155,7 +135,7 @@ describe('window panes kept in parts', () => {
   it('finds an event a duplicate when its first copy is in an earlier, full part', async () => {
     // Prepare
     const store = new InMemoryStateStore();
-    const definition = salesProcessor({ dedup: true });
+    const definition = salesIdsPerSecond({ dedup: true });
     const feed = feeder(definition, store);
     const expected = sales('s', 60, 1000);
     await feed(0, expected);
@@ -174,7 +154,7 @@ describe('window panes kept in parts', () => {
   it("starts an idle partition's next part sealed when its newest is full, so a write it planned before the seal loses and the record is late", async () => {
     // Prepare: partition 1 fills part 0 of [1000, 2000) to the brim, then goes idle; partition 0 moves on to 5000.
     const inner = new InMemoryStateStore();
-    const definition = salesProcessor({ partitions: 2, idleTimeoutMs: IDLE_MS });
+    const definition = salesIdsPerSecond({ partitions: 2, idleTimeoutMs: IDLE_MS });
     let now = NOW;
     const clock = (): number => now;
     const early: Sale[] = [];
