@@ -204,10 +204,14 @@ export function countedPerSecond(options: { partitions?: number; dedup?: boolean
 
 /**
  * Sales per store per second, kept as the sorted ids of the sales, so a
- * result names exactly what it counted; the aggregate merges, so the view
- * is kept in per-partition panes.
+ * result names exactly what it counted. The aggregate merges, so the view
+ * is kept in per-partition panes; with `perKey`, a fixed window's does not,
+ * so it is kept per key (a session window's merges either way: it needs to).
  */
-export function salesIdsPerSecond(options: { partitions?: number; allowedLatenessMs?: number; idleTimeoutMs?: number; window?: WindowSpec; dedup?: boolean } = {}): ProcessorDefinition {
+export function salesIdsPerSecond(
+  options: { partitions?: number; allowedLatenessMs?: number; idleTimeoutMs?: number; window?: WindowSpec; dedup?: boolean; perKey?: boolean } = {},
+): ProcessorDefinition {
+  const merges = options.perKey !== true || options.window?.type === 'session';
   return defineProcessor<Sale>({
     name: 'store-sales',
     input: { topics: [{ name: 'sales', partitions: options.partitions ?? 1 }] },
@@ -221,7 +225,11 @@ export function salesIdsPerSecond(options: { partitions?: number; allowedLatenes
         key: (v) => v.key,
         window: options.window ?? { type: 'tumbling', sizeMs: 1000 },
         allowedLatenessMs: options.allowedLatenessMs ?? 0,
-        aggregate: { initial: (): string[] => [], add: (ids: string[], v) => [...ids, v.id].sort(), merge: (a: string[], b: string[]) => [...a, ...b].sort() },
+        aggregate: {
+          initial: (): string[] => [],
+          add: (ids: string[], v) => [...ids, v.id].sort(),
+          ...(merges ? { merge: (a: string[], b: string[]) => [...a, ...b].sort() } : {}),
+        },
         emit: (closed) => ({ ids: closed.result, count: closed.count }),
       },
     ],

@@ -1,38 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
+import type { ProcessorDefinition, WindowSpec } from '../../../functions/core/engine/definition.js';
 import { closeDueWindows, type WindowCloserDeps } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowBody } from '../../../functions/core/state/state-items.js';
 import { StateStoreUnavailableError } from '../../../functions/core/state/state-store.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
 import { caught } from '../../helpers/caught.js';
-import { decoded, feeder, finalWindowOf, keyWindowsOf, NOW, openWindows, RecordingEmitter, runPartition, sale, ScriptedStore, type Sale } from './engine-fixtures.js';
+import { decoded, feeder, finalWindowOf, keyWindowsOf, NOW, openWindows, RecordingEmitter, runPartition, sale, salesIdsPerSecond, ScriptedStore } from './engine-fixtures.js';
 
 const IDLE_MS = 60_000;
 
+/** Fixed windows without merge keep the per-key layout, whose closing these tests pin down (pane-closer.test.ts has the panes'). */
 function salesProcessor(options: { partitions?: number; allowedLatenessMs?: number; idleTimeoutMs?: number; window?: WindowSpec } = {}): ProcessorDefinition {
-  return defineProcessor<Sale>({
-    name: 'store-sales',
-    input: { topics: [{ name: 'sales', partitions: options.partitions ?? 1 }] },
-    eventTime: (v) => v.t,
-    ...(options.idleTimeoutMs === undefined ? {} : { watermark: { idleTimeoutMs: options.idleTimeoutMs } }),
-    views: [
-      {
-        kind: 'window',
-        name: 'per-second',
-        key: (v) => v.key,
-        window: options.window ?? { type: 'tumbling', sizeMs: 1000 },
-        allowedLatenessMs: options.allowedLatenessMs ?? 0,
-        // Fixed windows without merge keep the per-key layout, whose closing these tests pin down (pane-closer.test.ts has the panes'); sessions need merge.
-        aggregate: {
-          initial: (): string[] => [],
-          add: (ids: string[], v) => [...ids, v.id].sort(),
-          ...(options.window?.type === 'session' ? { merge: (a: string[], b: string[]) => [...a, ...b].sort() } : {}),
-        },
-        emit: (closed) => ({ ids: closed.result, count: closed.count }),
-      },
-    ],
-  });
+  return salesIdsPerSecond({ ...options, perKey: true });
 }
 
 const close = (deps: Omit<WindowCloserDeps, 'now'> & { now?: () => number }) => closeDueWindows({ now: () => NOW, ...deps });
