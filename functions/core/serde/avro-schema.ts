@@ -36,16 +36,51 @@ export type AvroSchemaDefinition = string | Schema;
 
 /**
  * Compiles an Avro schema with the pipeline's long and logical types.
- * Throws avsc's error for a schema that is not valid Avro.
+ * Throws avsc's error for a schema that is not valid Avro, or a TypeError
+ * naming the type or field whose `aliases` is not an array of names (avsc
+ * would fail on it with an internal error, or take it silently).
  */
 export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
   const schema: Schema = typeof definition === 'string' ? (JSON.parse(definition) as Schema) : definition;
+  checkAliases(schema);
   return avro.Type.forSchema(schema, {
     // A fresh registry per schema: avsc records every named type in it.
     registry: { long: ExactLongType },
     logicalTypes: LOGICAL_TYPES,
     wrapUnions: false,
   });
+}
+
+/**
+ * Avro requires `aliases`, where present, to be an array of names, on named
+ * types and on record fields alike: throws a TypeError naming the first
+ * type or field whose aliases are not.
+ */
+export function checkAliases(schema: unknown): void {
+  if (Array.isArray(schema)) {
+    for (const branch of schema) checkAliases(branch);
+    return;
+  }
+  if (schema === null || typeof schema !== 'object') return;
+  const node = schema as Record<string, unknown>;
+  const what = typeof node.name === 'string' ? `${String(node.type)} '${node.name}'` : String(node.type);
+  requireNames(node.aliases, what);
+  if (Array.isArray(node.fields)) {
+    for (const field of node.fields as unknown[]) {
+      if (field === null || typeof field !== 'object') continue;
+      const { name, aliases, type } = field as Record<string, unknown>;
+      requireNames(aliases, `field '${String(name)}' of ${what}`);
+      checkAliases(type);
+    }
+  }
+  for (const nested of [node.items, node.values, typeof node.type === 'object' ? node.type : undefined]) checkAliases(nested);
+}
+
+function requireNames(aliases: unknown, what: string): void {
+  if (aliases === undefined) return;
+  if (!Array.isArray(aliases) || !aliases.every((alias) => typeof alias === 'string')) {
+    throw new TypeError(`the aliases of ${what} must be an array of names, got ${JSON.stringify(aliases)}`);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
  * the path scheme of an issue is documented there.
  */
 import avro from './avsc.js';
+import { checkAliases } from './avro-schema.js';
 import { buildSchemaGraph, resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
 import type { AvroNode } from './schema-resolution.js';
 
@@ -131,6 +132,7 @@ function parseSchema(input: AvroSchemaInput, label: string): AvroNode {
     }
   }
   try {
+    checkAliases(value);
     // The spec requires names on records, enums and fixed types; avsc does not by default.
     avro.Type.forSchema(value as AvscSchema, { noAnonymousTypes: true });
     return buildSchemaGraph(value);

@@ -125,3 +125,19 @@ describe('withDefaults', () => {
     expect(withDefaults(type, {})).toEqual({ b: 'standard', inner: null, list: [] });
   });
 });
+
+describe('aliases', () => {
+  it.each([
+    [{ type: 'record', name: 'R', aliases: 'Rec', fields: [] }, `the aliases of record 'R' must be an array of names, got "Rec"`],
+    [{ type: 'record', name: 'R', fields: [{ name: 'a', type: 'int', aliases: 'b' }] }, `the aliases of field 'a' of record 'R' must be an array of names, got "b"`],
+    [{ type: 'record', name: 'R', fields: [{ name: 'e', type: { type: 'enum', name: 'E', symbols: ['A'], aliases: [5] } }] }, `the aliases of enum 'E' must be an array of names, got [5]`],
+    [{ type: 'array', items: { type: 'fixed', name: 'F', size: 2, aliases: {} } }, `the aliases of fixed 'F' must be an array of names, got {}`],
+  ])('refuses %j, naming what has them', (schema, message) => {
+    expect(() => parseAvroSchema(schema as never)).toThrow(new TypeError(message));
+  });
+
+  it('takes aliases given as arrays of names, on types and fields', () => {
+    const type = parseAvroSchema({ type: 'record', name: 'R', aliases: ['Old'], fields: [{ name: 'a', type: 'int', aliases: ['b'] }] } as never);
+    expect(type.toBuffer({ a: 1 })).toEqual(Buffer.from([2]));
+  });
+});

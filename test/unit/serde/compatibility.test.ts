@@ -709,6 +709,12 @@ describe('invalid schemas', () => {
     );
   });
 
+  it('rejects aliases that are not an array of names, naming the type that has them', () => {
+    expect(() => checkCompatibility(CompatibilityMode.NONE, { ...order(), aliases: 'Rec' }, [])).toThrow(
+      /^The new schema is not a valid Avro schema: the aliases of record '[^']+' must be an array of names, got "Rec"$/,
+    );
+  });
+
   it('rejects a reference to an undefined named type in the new schema', () => {
     expect(() => checkCompatibility(CompatibilityMode.NONE, order(field('customer', 'Customer')), [])).toThrow(
       /^The new schema is not a valid Avro schema: undefined type name/,
