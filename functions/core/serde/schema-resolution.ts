@@ -250,6 +250,17 @@ function matches(reader: AvroNode, writer: AvroNode): boolean {
 }
 
 /**
+ * The reader union's branch that reads a writer type: as in Avro, a named
+ * type of the same full name first, so that `a.X` and `b.X` in one union
+ * each find their own; then the first branch that matches.
+ */
+function readerBranch(reader: UnionNode, writer: AvroNode): AvroNode | undefined {
+  const named = (node: AvroNode): node is AvroNode & NameAttributes => node.kind === 'record' || node.kind === 'enum' || node.kind === 'fixed';
+  const sameName = named(writer) ? reader.branches.find((candidate) => named(candidate) && candidate.fullName === writer.fullName && matches(candidate, writer)) : undefined;
+  return sameName ?? reader.branches.find((candidate) => matches(candidate, writer));
+}
+
+/**
  * Resolves `writer` with `reader` and returns every issue found (empty:
  * every value the writer can write, the reader can read).
  */
@@ -273,7 +284,7 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
       // Every branch the writer may have written must be readable.
       for (const wBranch of w.branches) {
         const branchPath = `${path}<union:${branchName(wBranch)}>`;
-        const rBranch = r.kind === 'union' ? r.branches.find((candidate) => matches(candidate, wBranch)) : matches(r, wBranch) ? r : undefined;
+        const rBranch = r.kind === 'union' ? readerBranch(r, wBranch) : matches(r, wBranch) ? r : undefined;
         if (rBranch === undefined) {
           report(
             ResolutionRule.UNION_BRANCH_UNREADABLE,
@@ -287,7 +298,7 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
       return;
     }
     if (r.kind === 'union') {
-      const rBranch = r.branches.find((candidate) => matches(candidate, w));
+      const rBranch = readerBranch(r, w);
       if (rBranch === undefined) {
         report(
           ResolutionRule.UNION_NO_MATCHING_BRANCH,

@@ -428,6 +428,31 @@ describe('canRead agrees with avsc', () => {
 
 // --- several prior versions -------------------------------------------------
 
+describe('union branches of one short name in different namespaces', () => {
+  // A payload that is one of two events, each named Created, in two namespaces with different fields.
+  const event = {
+    type: 'record',
+    name: 'Envelope',
+    namespace: 'shop',
+    fields: [
+      {
+        name: 'payload',
+        type: [
+          { type: 'record', name: 'Created', namespace: 'shop.order', fields: [{ name: 'orderId', type: 'string' }] },
+          { type: 'record', name: 'Created', namespace: 'shop.customer', fields: [{ name: 'email', type: 'string' }] },
+        ],
+      },
+    ],
+  };
+
+  it('reads each branch with the reader branch of its full name, so the schema is FULL-compatible with itself', () => {
+    const verdict = checkCompatibility(CompatibilityMode.FULL, event, [event]);
+
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.compatible).toBe(true);
+  });
+});
+
 describe('checkCompatibility against several prior versions', () => {
   // v2 adds `note` with a default; v3 keeps the field but drops the default.
   // v3 reads v2 data (it has `note`) but not v1 data (it does not).
