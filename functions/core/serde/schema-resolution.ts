@@ -15,7 +15,7 @@
  * - `<union:X>` steps into a union branch, once per union: X is the writer's
  *   branch when the writer is a union (the branch the data took), else the
  *   reader branch chosen to read it. X is the primitive or unqualified type
- *   name, or `array` / `map`.
+ *   name (the full name where two branches share it), or `array` / `map`.
  */
 
 /** What went wrong when resolving a writer schema with a reader schema. */
@@ -183,9 +183,16 @@ export function buildSchemaGraph(schema: unknown): AvroNode {
   return build(schema, undefined);
 }
 
-/** The name a union branch goes by in paths: `string`, `Address`, `array`. */
-function branchName(node: AvroNode): string {
-  return node.kind === 'array' || node.kind === 'map' || node.kind === 'union' ? node.kind : node.name;
+/**
+ * The name a branch of `union` goes by in paths: `string`, `Address`,
+ * `array`, or a named type's full name where another branch shares its
+ * unqualified name.
+ */
+function branchName(union: UnionNode, node: AvroNode): string {
+  if (node.kind === 'array' || node.kind === 'map' || node.kind === 'union') return node.kind;
+  if (node.kind === 'primitive') return node.name;
+  const shared = union.branches.some((other) => other !== node && (other.kind === 'record' || other.kind === 'enum' || other.kind === 'fixed') && other.name === node.name);
+  return shared ? node.fullName : node.name;
 }
 
 /** A short description for messages: `long`, `record 'Address'`, `array of string`. */
@@ -203,7 +210,7 @@ function describe(node: AvroNode): string {
     case 'map':
       return `map of ${describe(node.values)}`;
     case 'union':
-      return `union [${node.branches.map(branchName).join(', ')}]`;
+      return `union [${node.branches.map((branch) => branchName(node, branch)).join(', ')}]`;
   }
 }
 
@@ -283,7 +290,7 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
     if (w.kind === 'union') {
       // Every branch the writer may have written must be readable.
       for (const wBranch of w.branches) {
-        const branchPath = `${path}<union:${branchName(wBranch)}>`;
+        const branchPath = `${path}<union:${branchName(w, wBranch)}>`;
         const rBranch = r.kind === 'union' ? readerBranch(r, wBranch) : matches(r, wBranch) ? r : undefined;
         if (rBranch === undefined) {
           report(
@@ -306,7 +313,7 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
           `${where(path)} is ${describe(w)} in ${W}, and no branch of ${describe(r)} in ${R} can read it.`,
         );
       } else {
-        resolveSingle(rBranch, w, `${path}<union:${branchName(rBranch)}>`);
+        resolveSingle(rBranch, w, `${path}<union:${branchName(r, rBranch)}>`);
       }
       return;
     }

@@ -451,6 +451,15 @@ describe('union branches of one short name in different namespaces', () => {
     expect(verdict.violations).toEqual([]);
     expect(verdict.compatible).toBe(true);
   });
+
+  it('names the branch by its full name in the path of a problem inside it', () => {
+    const [order, customer] = event.fields[0]?.type ?? [];
+    const changed = { ...event, fields: [{ name: 'payload', type: [order, { ...customer, fields: [{ name: 'phone', type: 'string' }] }] }] };
+
+    const verdict = checkCompatibility(CompatibilityMode.BACKWARD, changed, [event]);
+
+    expect(verdict.violations.map((v) => v.path)).toEqual(['Envelope.payload<union:shop.customer.Created>.phone']);
+  });
 });
 
 describe('checkCompatibility against several prior versions', () => {
