@@ -1,7 +1,7 @@
 import type { StateBody, WindowPaneBody } from '../state/state-items.js';
 import { finalWindowResults, type WindowResult } from '../state/window-results.js';
 import type { ProcessorDefinition } from './definition.js';
-import { isSliced, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
+import { byPlace, isSliced, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
 
 /**
  * The windows not closed yet, with what they hold so far: a per-key item's
@@ -14,7 +14,7 @@ export function openWindowResults(definition: ProcessorDefinition, items: readon
   // A pane outlives the first windows it feeds: a window already final is not open, whatever its panes still say.
   const final = new Set(finalWindowResults(items).map((w) => `${w.view}\u0000${w.key}\u0000${w.start}`));
   const merged = new Map<string, { view: string; key: string; start: number; end: number; acc: unknown; count: number }>();
-  const panes = items.filter((item): item is WindowPaneBody => item.kind === 'window-pane').sort((a, b) => a.start - b.start || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || (a.part ?? 0) - (b.part ?? 0)));
+  const panes = items.filter((item): item is WindowPaneBody => item.kind === 'window-pane').sort(byPlace);
   for (const item of items) {
     if (item.kind !== 'key-windows') continue;
     for (const w of item.windows) results.push({ view: item.view, key: item.key, start: w.start, end: w.end, result: w.acc, count: w.count });

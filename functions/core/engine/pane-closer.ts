@@ -7,7 +7,7 @@ import { partitionWatermark } from './watermark.js';
 import { toJson } from './json-value.js';
 import { emissionFor } from './window-emission.js';
 import { FinalWindowsSeen } from './final-windows-seen.js';
-import { isSliced, sliceDueAt, slicesOfWindow, sliceWidth, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
+import { byPlace, isSliced, latestSeal, sliceDueAt, slicesOfWindow, sliceWidth, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
 import { closesAt, type WindowBounds } from './windows.js';
 
 /**
@@ -252,10 +252,10 @@ async function retireSlice(view: SlicedWindowView, sliceStart: number, deps: Pan
   }
   await Promise.all(
     [...shares.values()].map(async (parts) => {
-      const seals = parts.flatMap((item) => ((item.body as WindowPaneBody).sealedThrough === undefined ? [] : [(item.body as WindowPaneBody).sealedThrough as number]));
-      if (seals.length > 0) {
+      const sealed = latestSeal(parts.map((item) => item.body as WindowPaneBody));
+      if (sealed !== undefined) {
         // Sealed: left empty, out of the open-windows index, until its TTL.
-        const sealedThrough = Math.max(...seals, sliceStart + view.window.sizeMs);
+        const sealedThrough = Math.max(sealed, sliceStart + view.window.sizeMs);
         await Promise.all(
           parts.map((item) =>
             deps.store.write({
@@ -287,11 +287,6 @@ function isEmpty(pane: WindowPaneBody): boolean {
   return Object.keys(pane.keys).length === 0 && Object.keys(pane.ids).length === 0;
 }
 
-
-/** Panes in a fixed order (slice, then partition, then part), so a merge that is not commutative still gives one answer. */
-function byPlace(a: WindowPaneBody, b: WindowPaneBody): number {
-  return a.start - b.start || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || (a.part ?? 0) - (b.part ?? 0));
-}
 
 /** Keys in order, cut into parts of at most PART_BYTES each (a key larger than that gets a part of its own). */
 function partition(keys: readonly string[], size: (key: string) => number): string[][] {

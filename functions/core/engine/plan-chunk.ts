@@ -7,7 +7,7 @@ import { LateEventError } from './errors.js';
 import { toJson } from './json-value.js';
 import type { PreparedRecord } from './prepared-record.js';
 import { partitionWatermark } from './watermark.js';
-import { isSliced, sliceDueAt, sliceOf, sliceRetiresAt, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
+import { isSliced, latestSeal, sliceDueAt, sliceOf, sliceRetiresAt, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
 import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from './windows.js';
 
 export type Disposition =
@@ -95,11 +95,10 @@ export const PANE_PART_BYTES = 32_000;
 const PART_READ_AHEAD = 8;
 
 /**
- * The working copy of an item. `readAhead`: more ids to read in the same
- * round trip should this one be unread. `knownAbsent`: the item cannot
- * exist (a pane part after one this plan filled), so it is not read.
+ * The working copy of an item. `knownAbsent`: the item cannot exist (a
+ * pane part after one this plan filled), so it is not read.
  */
-type Touch = (id: ItemId, options?: { readonly readAhead?: readonly ItemId[]; readonly knownAbsent?: boolean }) => Working;
+type Touch = (id: ItemId, options?: { readonly knownAbsent?: boolean }) => Working;
 
 /** Thrown inside a fold when it reaches an item nobody read; caught by planChunk. */
 class NeedsRead extends Error {
@@ -130,7 +129,6 @@ export function planChunk(input: ChunkPlanInput): ChunkPlan {
     }
     if (!input.readKeys.has(key)) {
       missing.set(key, id);
-      for (const ahead of options.readAhead ?? []) if (!input.readKeys.has(idKey(ahead))) missing.set(idKey(ahead), ahead);
       throw new NeedsRead([id]);
     }
     const stored = input.state.get(key);
@@ -466,8 +464,7 @@ function planPane(view: SlicedWindowView, key: string, prepared: PreparedRecord,
   const stored = parts.map((p) => p.body as WindowPaneBody | null);
   // `applied` stays as read while folding; the write sets it to the chunk's last offset.
   const alreadyApplied = stored.some((body) => body !== null && body.applied >= record.offset);
-  const seals = stored.flatMap((body) => (body?.sealedThrough === undefined ? [] : [body.sealedThrough]));
-  const sealedThrough = alreadyApplied || seals.length === 0 ? undefined : Math.max(...seals);
+  const sealedThrough = alreadyApplied ? undefined : latestSeal(stored);
   const lateness = view.allowedLatenessMs ?? 0;
   const from = windowsOfSlice(view.window, slice.start).find(
     (w) => !isWindowLate(w.end, lateness, watermark) && (sealedThrough === undefined || w.end > sealedThrough),
@@ -519,9 +516,9 @@ function shareParts(view: SlicedWindowView, sliceStart: number, record: Prepared
   const parts: Working[] = [];
   const idOf = (part: number): ItemId => itemIds.windowPane(view.name, sliceStart, record.topic, record.partition, part);
   for (let part = 0; ; part += 1) {
-    // A share past its first part is read several parts at a time.
-    const readAhead = part === 0 ? [] : Array.from({ length: PART_READ_AHEAD - 1 }, (_, i) => idOf(part + 1 + i));
-    const entry = touch(idOf(part), { readAhead, knownAbsent: parts.at(-1)?.filledHere === true });
+    // A part this plan filled has no part after it: only a full part gets one, from its partition or, sealed,
+    // from the closer. Were the part it filled stale, its write would lose its condition before the next one's.
+    const entry = touch(idOf(part), { knownAbsent: parts.at(-1)?.filledHere === true });
     if (part > 0 && entry.body === null) return parts;
     parts.push(entry);
     if ((entry.body as WindowPaneBody | null)?.full !== true) return parts;
@@ -535,17 +532,12 @@ function partToAddTo(view: SlicedWindowView, slice: { start: number; end: number
   let part = parts.length - 1;
   if ((entry.body as WindowPaneBody | null)?.full === true) {
     part += 1;
-    // A part this plan filled has no part after it: only a full part gets one, from its partition or, sealed,
-    // from the closer. Were the part it filled stale, its write would lose its condition before the next one's.
-    entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition, part), { knownAbsent: entry.filledHere === true });
+    // shareParts touched it already, finding it absent.
+    entry = touch(itemIds.windowPane(view.name, slice.start, record.topic, record.partition, part));
   }
   if (entry.body === null) {
     // A new part keeps the share's latest seal, so the seal is on the part the closer's condition guards.
-    const seals = parts.flatMap((p) => {
-      const sealed = (p.body as WindowPaneBody | null)?.sealedThrough;
-      return sealed === undefined ? [] : [sealed];
-    });
-    const sealedThrough = seals.length === 0 ? undefined : Math.max(...seals);
+    const sealedThrough = latestSeal(parts.map((p) => p.body as WindowPaneBody | null));
     const body: WindowPaneBody = {
       kind: 'window-pane',
       view: view.name,

@@ -71,3 +71,14 @@ export function withoutTtl(pane: WindowPaneBody): WindowPaneBody {
   const { expiresAt: _expiresAt, ...rest } = pane as WindowPaneBody & { expiresAt?: number };
   return rest;
 }
+
+/** Panes in a fixed order (slice, then partition, then part), so a merge that is not commutative still gives one answer. */
+export function byPlace(a: WindowPaneBody, b: WindowPaneBody): number {
+  return a.start - b.start || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || (a.part ?? 0) - (b.part ?? 0));
+}
+
+/** The latest seal among a share's parts (absent ones included), or undefined when none is sealed. */
+export function latestSeal(parts: ReadonlyArray<WindowPaneBody | null>): number | undefined {
+  const seals = parts.flatMap((pane) => (pane?.sealedThrough === undefined ? [] : [pane.sealedThrough]));
+  return seals.length === 0 ? undefined : Math.max(...seals);
+}
