@@ -42,6 +42,18 @@ export default defineConfig({
           env: { POWERTOOLS_METRICS_DISABLED: 'true', RTP_STATE_DIR: '.rtp/chaos', ...QUIET_SDK },
         },
       },
+      {
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          environment: 'node',
+          // Each suite runs its reference (Avro Java, Flink, AWS's Glue serde) in a JVM; the first run fetches it with Maven.
+          hookTimeout: 900_000,
+          testTimeout: 900_000,
+          fileParallelism: false,
+          env: { POWERTOOLS_METRICS_DISABLED: 'true', ...QUIET_SDK },
+        },
+      },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], environment: 'node', testTimeout: 120_000, env: QUIET_SDK } },
       {
         test: {
