@@ -1,5 +1,6 @@
 import avro from './avsc.js';
 import type { Schema, Type } from 'avsc';
+import { SchemaValidationError } from './errors.js';
 
 /**
  * Avro logical types the pipeline understands. Everything else (date,
@@ -7,12 +8,23 @@ import type { Schema, Type } from 'avsc';
  * Avro specification asks of readers that do not know a logical type.
  */
 
+/** The furthest a JavaScript `Date` reaches either side of the epoch, in millis. */
 const MAX_TIMESTAMP_MS = 8.64e15;
 
-/** `timestamp-millis` on a long: decoded as a `Date`, encoded from a `Date`, epoch millis or ISO string. */
+/**
+ * `timestamp-millis` on a long: decoded as a `Date`, encoded from a `Date`,
+ * epoch millis or ISO string. A long beyond a `Date`'s range (about 275,000
+ * years either side of 1970) is refused as a VALIDATION_ERROR: Avro allows
+ * it, but a `Date` cannot hold it, and an `Invalid Date` would pass for a
+ * value until something formats it.
+ */
 export class TimestampMillisType extends avro.types.LogicalType {
   protected override _fromValue(value: unknown): Date {
-    return new Date(Number(value));
+    const millis = typeof value === 'bigint' || typeof value === 'number' ? value : Number.NaN;
+    if (typeof millis === 'bigint' || !Number.isInteger(millis) || Math.abs(millis) > MAX_TIMESTAMP_MS) {
+      throw new SchemaValidationError(`timestamp-millis ${String(millis)} is outside what a JavaScript Date can hold (±${MAX_TIMESTAMP_MS} ms from the epoch)`);
+    }
+    return new Date(millis);
   }
 
   protected override _toValue(input: unknown): number | undefined {
@@ -27,10 +39,10 @@ export class TimestampMillisType extends avro.types.LogicalType {
   }
 
   protected override _resolve(type: Type): ((value: unknown) => unknown) | undefined {
+    // A writer's timestamp-millis hands over the Date it already decoded (and range-checked).
+    if (avro.Type.isType(type, 'logical:timestamp-millis')) return (value: unknown) => value;
     // 'abstract:long' is the pipeline's exact long (see avro-schema.ts).
-    if (avro.Type.isType(type, 'long', 'abstract:long', 'int', 'logical:timestamp-millis')) {
-      return (value: unknown) => this._fromValue(value);
-    }
+    if (avro.Type.isType(type, 'long', 'abstract:long', 'int')) return (value: unknown) => this._fromValue(value);
     return undefined;
   }
 }

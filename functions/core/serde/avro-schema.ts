@@ -5,26 +5,29 @@ import { DecimalType, TimestampMillisType } from './avro-logical-types.js';
 /**
  * Avro longs decode as numbers while they are exact, and as bigints beyond
  * 2^53, so an id or a counter never loses digits silently and ordinary
- * values stay plain numbers.
+ * values stay plain numbers. A fresh instance per use: avsc links a logical
+ * type to the underlying type it builds while constructing it.
  */
-const ExactLongType = avro.types.LongType.__with({
-  fromBuffer: (buffer: Buffer): number | bigint => {
-    const value = buffer.readBigInt64LE(0);
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
-  },
-  toBuffer: (value: number | bigint): Buffer => {
-    const buffer = Buffer.alloc(8);
-    buffer.writeBigInt64LE(BigInt(value), 0);
-    return buffer;
-  },
-  fromJSON: (json: unknown): number | bigint =>
-    typeof json === 'string' ? BigInt(json) : (json as number),
-  toJSON: (value: number | bigint): number | string => (typeof value === 'bigint' ? value.toString() : value),
-  isValid: (value: unknown): boolean =>
-    (typeof value === 'number' && Number.isSafeInteger(value)) ||
-    (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n),
-  compare: (a: number | bigint, b: number | bigint): number => (a < b ? -1 : a > b ? 1 : 0),
-});
+function exactLongType(): Type {
+  return avro.types.LongType.__with({
+    fromBuffer: (buffer: Buffer): number | bigint => {
+      const value = buffer.readBigInt64LE(0);
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    },
+    toBuffer: (value: number | bigint): Buffer => {
+      const buffer = Buffer.alloc(8);
+      buffer.writeBigInt64LE(BigInt(value), 0);
+      return buffer;
+    },
+    fromJSON: (json: unknown): number | bigint =>
+      typeof json === 'string' ? BigInt(json) : (json as number),
+    toJSON: (value: number | bigint): number | string => (typeof value === 'bigint' ? value.toString() : value),
+    isValid: (value: unknown): boolean =>
+      (typeof value === 'number' && Number.isSafeInteger(value)) ||
+      (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n),
+    compare: (a: number | bigint, b: number | bigint): number => (a < b ? -1 : a > b ? 1 : 0),
+  });
+}
 
 const LOGICAL_TYPES = {
   'timestamp-millis': TimestampMillisType,
@@ -45,10 +48,49 @@ export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
   checkAliases(schema);
   return avro.Type.forSchema(schema, {
     // A fresh registry per schema: avsc records every named type in it.
-    registry: { long: ExactLongType },
+    registry: { long: exactLongType() },
     logicalTypes: LOGICAL_TYPES,
+    typeHook: exactLongs(LOGICAL_TYPES),
     wrapUnions: false,
   });
+}
+
+/**
+ * Whether `body` is exactly one value of the schema, read with no logical
+ * types: its bytes are whole and end where the value ends. Tells a value a
+ * logical type refused from bytes that are truncated or corrupt.
+ */
+export function isWholeBody(definition: AvroSchemaDefinition, body: Buffer): boolean {
+  const schema: Schema = typeof definition === 'string' ? (JSON.parse(definition) as Schema) : definition;
+  try {
+    avro.Type.forSchema(schema, { registry: { long: exactLongType() }, typeHook: exactLongs({}), wrapUnions: false }).fromBuffer(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * avsc's registry entry for `long` only serves the bare name; a long
+ * written as an object (`{"type":"long","logicalType":"timestamp-micros"}`,
+ * every `occurred_at`) would get avsc's own long, which does arithmetic in
+ * floating point. The hook gives every long the exact type: directly for a
+ * long whose logical type the pipeline does not know (it decodes as its
+ * underlying long, as the Avro specification asks), and as the underlying
+ * type of one it knows (one in `logicalTypes`, those the parse is given),
+ * which avsc asks for by passing the same schema object a second time.
+ */
+function exactLongs(logicalTypes: object): (schema: Schema) => Type | undefined {
+  const wrapping = new WeakSet<object>();
+  return (schema) => {
+    if (typeof schema !== 'object' || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'long') return undefined;
+    const { logicalType } = schema as { logicalType?: unknown };
+    if (typeof logicalType === 'string' && Object.hasOwn(logicalTypes, logicalType) && !wrapping.has(schema)) {
+      wrapping.add(schema);
+      return undefined;
+    }
+    return exactLongType();
+  };
 }
 
 /**

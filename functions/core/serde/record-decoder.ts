@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Resolver, Type } from 'avsc';
-import { parseAvroSchema, withDefaults, type AvroSchemaDefinition } from './avro-schema.js';
+import { isWholeBody, parseAvroSchema, withDefaults, type AvroSchemaDefinition } from './avro-schema.js';
 import { DecodeError, SchemaValidationError } from './errors.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import { unframe, WireFormat } from './wire-format.js';
@@ -28,6 +28,8 @@ export interface RecordDecoderProps {
 
 interface CompiledWriter {
   readonly writer: Type;
+  /** The writer schema as the registry gave it. */
+  readonly definition: string;
   /** How to read the writer's data as the reader schema; absent without a reader. */
   readonly resolver?: Resolver;
 }
@@ -64,6 +66,10 @@ export class RecordDecoder {
         ? compiled.writer.fromBuffer(body)
         : this.reader?.fromBuffer(body, compiled.resolver);
     } catch (error) {
+      // A value the reader cannot hold fails mid-read, before avsc sees whether the body is whole.
+      if (error instanceof SchemaValidationError && isWholeBody(compiled.definition, body)) {
+        throw new SchemaValidationError(`A value written with schema ${schemaVersionId} cannot be read: ${error.message}`, { cause: error, schemaVersionId });
+      }
       throw new DecodeError(
         `Avro body (${body.length} bytes) does not decode with writer schema ${schemaVersionId}; it is truncated or corrupt: ${(error as Error).message}`,
         { cause: error, schemaVersionId },
@@ -96,7 +102,7 @@ export class RecordDecoder {
         );
       }
     }
-    const compiled: CompiledWriter = resolver === undefined ? { writer } : { writer, resolver };
+    const compiled: CompiledWriter = resolver === undefined ? { writer, definition } : { writer, definition, resolver };
     this.writers.set(schemaVersionId, compiled);
     return compiled;
   }

@@ -1,10 +1,15 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeCommand } from '../../../scripts/cli/decode-command.js';
-import { FIXTURES_DIR } from '../../helpers/kafka-events.js';
-import { ORDERS_SCHEMA_IDS } from '../../helpers/orders.js';
+import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
+import { GlueCompression, writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
+import { FIXTURES_DIR, kafkaRecord, mskEvent } from '../../helpers/kafka-events.js';
+import { ORDERS_SCHEMA_IDS, orderEvent, subjectVersion } from '../../helpers/orders.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EVENT = `${FIXTURES_DIR}events/mixed-formats.json`;
@@ -56,6 +61,30 @@ describe('rtp decode', () => {
     expect(lines[4]?.value).toMatchObject({ occurred_at: '2026-01-01T10:00:00.000Z' });
     expect(lines[9]).toMatchObject({ offset: 106, deadLetter: { reason: 'VALIDATION_ERROR' } });
     expect((lines[9]?.deadLetter as { message: string }).message).toMatch(/'occurred_at' \(missing\)/);
+  });
+
+  it('dead-letters an event time beyond what a Date can hold, and goes on to the next record', async () => {
+    // occurred_at as a plain long, so a test can write longs no Date holds.
+    const frame = (occurredAt: bigint): Buffer => {
+      const event = orderEvent(1);
+      const withPlainLong = parseAvroSchema(subjectVersion('orders', 1).replace(/"type":\s*\{\s*"type":\s*"long",\s*"logicalType":\s*"timestamp-millis"\s*\}/, '"type": "long"'));
+      return writeGlueFrame(ORDERS_SCHEMA_IDS[1], withPlainLong.toBuffer({ ...event, occurred_at: occurredAt }), GlueCompression.NONE);
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'rtp-decode-'));
+    try {
+      const event = join(dir, 'event.json');
+      const records = [frame(2n ** 63n - 1n), frame(-(2n ** 63n)), frame(1_767_261_600_000n)].map((value, i) => kafkaRecord({ offset: i, value }));
+      await writeFile(event, JSON.stringify(mskEvent(records)));
+      const lines: string[] = [];
+      await decodeCommand({ event, registry: REGISTRY }, (line) => lines.push(line));
+      const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+      expect(parsed.map((l) => (l.deadLetter as { reason?: string } | undefined)?.reason ?? l.format)).toEqual(['VALIDATION_ERROR', 'VALIDATION_ERROR', 'glue']);
+      expect((parsed[0]?.deadLetter as { message: string }).message).toMatch(/timestamp-millis 9223372036854775807 is outside what a JavaScript Date can hold/);
+      expect(parsed[2]?.value).toMatchObject({ occurred_at: '2026-01-01T10:00:00.000Z' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints longs that fit as numbers and larger ones as strings', async () => {

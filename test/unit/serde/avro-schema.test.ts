@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema, withDefaults } from '../../../functions/core/serde/avro-schema.js';
+import { SchemaValidationError } from '../../../functions/core/serde/errors.js';
 
 const decimal = (precision: number, scale: number, underlying: object = { type: 'bytes' }) =>
   parseAvroSchema({ ...underlying, logicalType: 'decimal', precision, scale } as never);
@@ -32,8 +33,46 @@ describe('long', () => {
   });
 });
 
+describe('longs written as objects, with or without a logical type', () => {
+  const plain = parseAvroSchema('"long"');
+  // A long the writer encoded, decoded through each form a schema may give a long.
+  const through = (schema: object, value: number | bigint): unknown => parseAvroSchema(schema as never).fromBuffer(plain.toBuffer(value));
+  const forms = [
+    { type: 'long' },
+    { type: 'long', logicalType: 'timestamp-micros' },
+    { type: 'long', logicalType: 'local-timestamp-millis' },
+    { type: 'long', logicalType: 'local-timestamp-micros' },
+    { type: 'long', logicalType: 'time-micros' },
+  ];
+
+  it.each(forms)('decodes every 64-bit value of %j exactly', (form) => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => {
+        expect(BigInt(through(form, n) as number | bigint)).toBe(n);
+      }),
+    );
+    // Where floating-point arithmetic would round: -(2^52 + 1) came back as +2^52.
+    expect(through(form, -(2 ** 52 + 1))).toBe(-(2 ** 52 + 1));
+    expect(through(form, 2n ** 53n + 1n)).toBe(2n ** 53n + 1n);
+  });
+
+  it('keeps a record of logical-type longs exact, field by field', () => {
+    const record = parseAvroSchema({
+      type: 'record',
+      name: 'Times',
+      fields: [
+        { name: 'micros', type: { type: 'long', logicalType: 'timestamp-micros' } },
+        { name: 'maybe', type: ['null', { type: 'long', logicalType: 'local-timestamp-micros' }] },
+      ],
+    });
+    const value = { micros: -(2n ** 63n), maybe: 2n ** 63n - 1n };
+    expect(record.fromBuffer(record.toBuffer(value))).toEqual(value);
+  });
+});
+
 describe('timestamp-millis', () => {
   const ts = parseAvroSchema({ type: 'long', logicalType: 'timestamp-millis' });
+  const long = parseAvroSchema('"long"');
 
   it('decodes as a Date and encodes from a Date, epoch millis or ISO text', () => {
     const at = new Date('2026-03-01T12:34:56.789Z');
@@ -47,8 +86,22 @@ describe('timestamp-millis', () => {
   });
 
   it('reads data written as a plain long or int', () => {
-    const long = parseAvroSchema('"long"');
     expect(ts.fromBuffer(long.toBuffer(1_000), ts.createResolver(long))).toEqual(new Date(1_000));
+  });
+
+  it('decodes every millisecond a Date can hold exactly, to the edges of its range', () => {
+    for (const millis of [-8.64e15, -(2 ** 52 + 1), -1, 0, 2 ** 52 + 1, 8.64e15]) {
+      expect((ts.fromBuffer(long.toBuffer(millis)) as Date).getTime()).toBe(millis);
+    }
+  });
+
+  it('refuses a long beyond what a Date can hold as a VALIDATION_ERROR, where it was an Invalid Date', () => {
+    for (const millis of [8.64e15 + 1, -8.64e15 - 1, 2n ** 63n - 1n, -(2n ** 63n)]) {
+      const decoding = (): unknown => ts.fromBuffer(long.toBuffer(millis));
+      expect(decoding).toThrow(SchemaValidationError);
+      expect(decoding).toThrow(/outside what a JavaScript Date can hold/);
+    }
+    expect((): unknown => ts.fromBuffer(long.toBuffer(2n ** 63n - 1n), ts.createResolver(long))).toThrow(SchemaValidationError);
   });
 });
 

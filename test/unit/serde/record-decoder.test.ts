@@ -118,6 +118,19 @@ describe('RecordDecoder: failures', () => {
     await expect(new RecordDecoder({ registry }).decode(written(1))).rejects.toBeInstanceOf(SchemaRegistryUnavailableError);
   });
 
+  it('dead-letters a timestamp-millis beyond a Date as VALIDATION_ERROR, naming the writer schema', async () => {
+    const id = '0b7c4f1e-5a2d-4c3b-9e8f-1a2b3c4d5e6f';
+    const schema = JSON.stringify({ type: 'record', name: 'At', fields: [{ name: 'occurred_at', type: { type: 'long', logicalType: 'timestamp-millis' } }] });
+    const decoder = new RecordDecoder({ registry: new InMemorySchemaRegistry({ [id]: schema }) });
+    const frame = (millis: bigint | number): Buffer => writeGlueFrame(id, parseAvroSchema('"long"').toBuffer(millis), GlueCompression.NONE);
+
+    await expect(decoder.decode(frame(8.64e15))).resolves.toMatchObject({ value: { occurred_at: new Date(8.64e15) } });
+    const attempt = decoder.decode(frame(2n ** 63n - 1n));
+    await expect(attempt).rejects.toBeInstanceOf(SchemaValidationError);
+    await expect(attempt).rejects.toMatchObject({ reason: 'VALIDATION_ERROR', schemaVersionId: id });
+    await expect(attempt).rejects.toThrow(/timestamp-millis 9223372036854775807 is outside/);
+  });
+
   it('throws DecodeError with the schema id for a truncated Avro body', async () => {
     const decoder = new RecordDecoder({ registry: ordersRegistry() });
     const attempt = decoder.decode(written(1).subarray(0, 30));
