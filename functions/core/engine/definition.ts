@@ -105,7 +105,7 @@ export interface ProcessorDefinition<TValue = unknown> {
   /** Event time, epoch millis. Required when the processor has window views. */
   readonly eventTime?: (value: TValue, record: RecordContext) => number;
   readonly watermark?: {
-    /** How far behind the newest event time a record may arrive and still be on time. @default 0 */
+    /** How far behind the newest event time a record may arrive and still be on time; the watermark is the newest event time less this, less 1, as in Flink. @default 0 */
     readonly outOfOrdernessMs?: number;
     /** A partition with no commit for this long stops holding the watermark back. @default never */
     readonly idleTimeoutMs?: number;

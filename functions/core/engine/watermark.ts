@@ -4,9 +4,14 @@ import type { CheckpointBody } from '../state/state-items.js';
 /** Before any event time is seen, a partition's watermark holds everything back. */
 export const NO_WATERMARK = Number.NEGATIVE_INFINITY;
 
-/** A partition's watermark: the newest event time it has seen, less the allowed out-of-orderness. */
+/**
+ * A partition's watermark: the newest event time it has seen, less the
+ * allowed out-of-orderness, less 1. That is Flink's bounded-out-of-orderness
+ * watermark: a watermark at t says no record at t or earlier is still to
+ * come, so a record exactly `outOfOrdernessMs` behind the newest is on time.
+ */
 export function partitionWatermark(maxEventTime: number | null, outOfOrdernessMs: number): number {
-  return maxEventTime === null ? NO_WATERMARK : maxEventTime - outOfOrdernessMs;
+  return maxEventTime === null ? NO_WATERMARK : maxEventTime - outOfOrdernessMs - 1;
 }
 
 /**

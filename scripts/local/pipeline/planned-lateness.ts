@@ -74,7 +74,8 @@ export function plannedLateness(stream: Iterable<PlannedRecord>, rules: Lateness
     if (judged.has(record.id)) continue;
     judged.add(record.id);
     if (newest === undefined) continue;
-    const watermark = newest - rules.outOfOrdernessMs;
+    // Flink's bounded out-of-orderness: a record exactly outOfOrdernessMs behind the newest is on time.
+    const watermark = newest - rules.outOfOrdernessMs - 1;
     const missedBy = rules.views.filter((rule) => lastClosingWatermark(rule, record.eventTime) <= watermark).map((rule) => rule.view);
     if (missedBy.length > 0) late.set(record.id, missedBy);
   }

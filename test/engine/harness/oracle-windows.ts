@@ -38,9 +38,15 @@ export interface FixedLayout {
 /** What no window closer has closed yet: every window ends after it. */
 export const NOTHING_CLOSED = Number.NEGATIVE_INFINITY;
 
-/** A partition's watermark given the event times it saw before the record; -Infinity before any, as Math.max() of nothing is. */
+/**
+ * A partition's watermark given the event times it saw before the record;
+ * -Infinity before any, as Math.max() of nothing is. Flink's bounded
+ * out-of-orderness: a record `outOfOrdernessMs` behind the newest is still
+ * on time, so the watermark (the newest time all records are in for) is one
+ * millisecond before that.
+ */
 export function watermarkAfter(earlierEventTimes: readonly number[], outOfOrdernessMs: number): number {
-  return Math.max(...earlierEventTimes) - outOfOrdernessMs;
+  return Math.max(...earlierEventTimes) - outOfOrdernessMs - 1;
 }
 
 /** The windows holding `t`, oldest first: every layout start in (t - size, t]. */

@@ -178,13 +178,14 @@ function edgePair(newest: number, t: number, pick: number): [number, number] {
   const first = Math.max(newest, t);
   if (edge === 'merge') return [first, first + SESSION_GAP_MS + off];
   const lateness = LATENESS_MS[edge];
-  // Late exactly when second - 1 + lateness <= first - out-of-orderness, that is when off <= 0.
-  if (edge === 'session') return [first, first - OUT_OF_ORDERNESS_MS - lateness + 1 + off];
+  // The first puts the watermark at first - out-of-orderness - 1, so the second is late exactly when
+  // second - 1 + lateness <= first - out-of-orderness - 1, that is when off <= 0.
+  if (edge === 'session') return [first, first - OUT_OF_ORDERNESS_MS - lateness + off];
   // The window ending at `end` closes at watermark end - 1 + lateness; the first record puts the watermark at that
   // plus off (late when off >= 0), never below the partition's newest event time, so that it is the one deciding.
-  const end = Math.ceil((first - OUT_OF_ORDERNESS_MS - lateness + 1 - off) / SLIDE_MS) * SLIDE_MS;
+  const end = Math.ceil((first - OUT_OF_ORDERNESS_MS - lateness - off) / SLIDE_MS) * SLIDE_MS;
   const intoWindow = Math.floor(pick / 12) % SLIDE_MS;
-  return [end - 1 + lateness + off + OUT_OF_ORDERNESS_MS, end - 1 - intoWindow];
+  return [end + lateness + off + OUT_OF_ORDERNESS_MS, end - 1 - intoWindow];
 }
 
 export function scenarioArbitrary(options: { maxPartitions: number; maxRecords: number }): fc.Arbitrary<Scenario> {

@@ -271,7 +271,7 @@ describe('late events', () => {
     // Assess: the strict view's results plus its late letters account for every record it targets.
     expect(deadLettered.map((r) => [r.record.offset, r.reason])).toEqual([[1, 'LATE_EVENT']]);
     const error = deadLettered[0]?.error as LateEventError;
-    expect([error.views, error.appliedElsewhere, error.eventTime, error.watermark]).toEqual([['strict'], true, 8500, 10_000]);
+    expect([error.views, error.appliedElsewhere, error.eventTime, error.watermark]).toEqual([['strict'], true, 8500, 9999]);
     expect(error.message).toMatch(/every window of strict it belongs to has closed; the record was applied to the processor's other views/);
     expect(result.stats).toMatchObject({ applied: 2, lateForSomeViews: 1, rejected: { LATE_EVENT: 0, PROCESSING_ERROR: 0 } });
     expect(await openWindows(store, 'strict', 'store-1')).toEqual([[10_000, 11_000, 1]]);
@@ -294,7 +294,7 @@ describe('late events', () => {
     expect(deadLettered.map((r) => [r.record.offset, r.reason])).toEqual([[1, 'LATE_EVENT']]);
     const error = deadLettered[0]?.error as LateEventError;
     expect(error).toBeInstanceOf(LateEventError);
-    expect([error.eventTime, error.watermark]).toEqual([4000, 10_000]);
+    expect([error.eventTime, error.watermark]).toEqual([4000, 9999]);
     expect(await openWindows(store, 'strict', 'store-1')).toEqual([[10_000, 11_000, 1]]);
     expect(await openWindows(store, 'lenient', 'store-1')).toEqual([[10_000, 11_000, 1]]);
     expect((await checkpointOf(store))?.offset).toBe(1);
@@ -340,11 +340,12 @@ describe('late events', () => {
     ]);
 
     // Act
-    const { deadLettered } = await runPartition({ definition, store }, batch([sale('a', 10_000), sale('on-time', 9902), sale('late', 9901)]));
+    // a puts the watermark at 10 000 (newest - 0 - 1).
+    const { deadLettered } = await runPartition({ definition, store }, batch([sale('a', 10_001), sale('on-time', 9902), sale('late', 9901)]));
 
     // Assess
     expect(deadLettered.map((r) => r.record.offset)).toEqual([2]);
-    expect(await openWindows(store, 'visits', 'store-1')).toEqual([[9902, 11_000, 2]]);
+    expect(await openWindows(store, 'visits', 'store-1')).toEqual([[9902, 11_001, 2]]);
   });
 });
 

@@ -14,9 +14,9 @@ function heard(partition: number, maxEventTime: number | null, lastActivityAt = 
 }
 
 describe('partitionWatermark', () => {
-  it('subtracts the allowed out-of-orderness from the newest event time', () => {
+  it('is the newest event time less the allowed out-of-orderness, less 1, as Flink\'s bounded out-of-orderness watermark', () => {
     // Prepare / Act / Assess
-    expect(partitionWatermark(10_000, 300)).toBe(9_700);
+    expect(partitionWatermark(10_000, 300)).toBe(9_699);
   });
 
   it('holds everything back before the partition has seen an event time', () => {
@@ -34,7 +34,7 @@ describe('processorWatermark', () => {
     const watermark = processorWatermark(definition(3), checkpoints, STARTED_AT, STARTED_AT + 1);
 
     // Assess
-    expect(watermark).toBe(2_000);
+    expect(watermark).toBe(1_999);
   });
 
   it('subtracts the out-of-orderness from every partition', () => {
@@ -45,7 +45,7 @@ describe('processorWatermark', () => {
     const watermark = processorWatermark(definition(2, { outOfOrdernessMs: 300 }), checkpoints, STARTED_AT, STARTED_AT + 1);
 
     // Assess
-    expect(watermark).toBe(1_700);
+    expect(watermark).toBe(1_699);
   });
 
   it('holds the watermark at -Infinity while a declared partition was never heard from and no idle timeout is set', () => {
@@ -70,7 +70,7 @@ describe('processorWatermark', () => {
 
     // Assess
     expect(atTimeout).toBe(Number.NEGATIVE_INFINITY);
-    expect(afterTimeout).toBe(5_000);
+    expect(afterTimeout).toBe(4_999);
   });
 
   it('never counts a never-heard partition as idle when the start is unknown', () => {
@@ -93,7 +93,7 @@ describe('processorWatermark', () => {
     const watermark = processorWatermark(definition(3, { idleTimeoutMs: IDLE_MS }), checkpoints, STARTED_AT, now);
 
     // Assess
-    expect(watermark).toBe(7_000);
+    expect(watermark).toBe(6_999);
   });
 
   it('lets the newest partition decide when every partition is idle', () => {
@@ -105,7 +105,7 @@ describe('processorWatermark', () => {
     const watermark = processorWatermark(definition(3, { idleTimeoutMs: IDLE_MS, outOfOrdernessMs: 100 }), checkpoints, STARTED_AT, now);
 
     // Assess
-    expect(watermark).toBe(8_900);
+    expect(watermark).toBe(8_899);
   });
 
   it('ignores checkpoints of partitions and topics the definition does not declare', () => {
@@ -116,7 +116,7 @@ describe('processorWatermark', () => {
     const watermark = processorWatermark(definition(1), checkpoints, STARTED_AT, STARTED_AT + 1);
 
     // Assess
-    expect(watermark).toBe(5_000);
+    expect(watermark).toBe(4_999);
   });
 
   it('takes the minimum across several topics', () => {
@@ -128,6 +128,6 @@ describe('processorWatermark', () => {
     const watermark = processorWatermark(twoTopics, checkpoints, STARTED_AT, STARTED_AT + 1);
 
     // Assess
-    expect(watermark).toBe(3_000);
+    expect(watermark).toBe(2_999);
   });
 });

@@ -46,13 +46,13 @@ describe('closeDueWindows', () => {
 
     // Act
     const atSlowest = await close({ definition, store });
-    await feed(1, [sale('d', 1998)]);
+    await feed(1, [sale('d', 1999)]);
     const justBefore = await close({ definition, store });
-    await feed(1, [sale('e', 1999, 'store-2')]);
+    await feed(1, [sale('e', 1999, 'store-2'), sale('f', 2000, 'store-2')]);
     const atEnd = await close({ definition, store });
 
-    // Assess
-    expect([atSlowest.watermark, atSlowest.windowsClosed]).toEqual([1500, 0]);
+    // Assess: the watermark is the slowest partition's newest event time less 1.
+    expect([atSlowest.watermark, atSlowest.windowsClosed]).toEqual([1499, 0]);
     expect([justBefore.watermark, justBefore.windowsClosed]).toEqual([1998, 0]);
     expect([atEnd.watermark, atEnd.windowsClosed]).toEqual([1999, 2]);
     expect(await finalWindowOf(store, 'per-second', 'store-1', 1000, 2000)).toEqual({
@@ -74,11 +74,11 @@ describe('closeDueWindows', () => {
     const store = new InMemoryStateStore();
     const definition = salesProcessor({ allowedLatenessMs: 500 });
     const feed = feeder(definition, store);
-    await feed(0, [sale('a', 1200), sale('b', 2498, 'store-2')]);
+    await feed(0, [sale('a', 1200), sale('b', 2499, 'store-2')]);
 
     // Act
     const before = await close({ definition, store });
-    await feed(0, [sale('c', 2499, 'store-2')]);
+    await feed(0, [sale('c', 2500, 'store-2')]);
     const after = await close({ definition, store });
 
     // Assess
@@ -92,11 +92,11 @@ describe('closeDueWindows', () => {
     const store = new InMemoryStateStore();
     const definition = salesProcessor({ window: { type: 'session', gapMs: 1000 }, allowedLatenessMs: 100 });
     const feed = feeder(definition, store);
-    await feed(0, [sale('a', 1000), sale('b', 1500), sale('x', 2598, 'store-2')]);
+    await feed(0, [sale('a', 1000), sale('b', 1500), sale('x', 2599, 'store-2')]);
 
     // Act
     const before = await close({ definition, store });
-    await feed(0, [sale('y', 2599, 'store-2')]);
+    await feed(0, [sale('y', 2600, 'store-2')]);
     const after = await close({ definition, store });
 
     // Assess
@@ -256,7 +256,7 @@ describe('closeDueWindows', () => {
 
     // Assess
     expect([beforeIdle.watermark, beforeIdle.windowsClosed]).toEqual([Number.NEGATIVE_INFINITY, 0]);
-    expect([afterIdle.watermark, afterIdle.windowsClosed]).toEqual([5000, 1]);
+    expect([afterIdle.watermark, afterIdle.windowsClosed]).toEqual([4999, 1]);
     expect(deadLettered.map((r) => [r.record.partition, r.record.offset, r.reason])).toEqual([[1, 0, 'LATE_EVENT']]);
     expect(result.stats.applied).toBe(1);
     expect(await openWindows(store, 'per-second', 'store-1')).toEqual([[2000, 3000, 1]]);

@@ -77,9 +77,10 @@ const SESSION_RECORD_LATE: ReadonlyArray<readonly [number, number, number, boole
 // [earlier event times of the partition, out-of-orderness, watermark]
 const WATERMARKS: ReadonlyArray<readonly [readonly number[], number, number]> = [
   [[], 300, -INF],
-  [[5000], 300, 4700],
-  [[5000, 7000, 6000], 300, 6700],
-  [[5000], 0, 5000],
+  // Flink's bounded out-of-orderness: newest - out-of-orderness - 1.
+  [[5000], 300, 4699],
+  [[5000, 7000, 6000], 300, 6699],
+  [[5000], 0, 4999],
 ];
 
 // [a, b, merge]
@@ -117,19 +118,19 @@ interface RecordCase {
 
 const RECORDS: readonly RecordCase[] = [
   { what: 'any record before the partition has a watermark', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [], t: -1000, taken: [[-1000, 0]] },
-  { what: 'tumbling, watermark one short of end - 1', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6298], t: 5999, taken: [[5000, 6000]] },
-  { what: 'tumbling, watermark at end - 1', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6299], t: 5999, taken: 'late' },
-  { what: 'tumbling, the next window still open', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6299], t: 6000, taken: [[6000, 7000]] },
-  { what: 'tumbling, an older record does not lower the watermark', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6299, 1000], t: 5999, taken: 'late' },
-  { what: 'hopping, all three windows open', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [6498], t: 5500, taken: [[3000, 6000], [4000, 7000], [5000, 8000]] },
-  { what: 'hopping, the oldest window just closed', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [6499], t: 5500, taken: [[4000, 7000], [5000, 8000]] },
-  { what: 'hopping, only the newest window open', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [8498], t: 5500, taken: [[5000, 8000]] },
-  { what: 'hopping, every window closed', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [8499], t: 5500, taken: 'late' },
+  { what: 'tumbling, watermark one short of end - 1', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6299], t: 5999, taken: [[5000, 6000]] },
+  { what: 'tumbling, watermark at end - 1', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6300], t: 5999, taken: 'late' },
+  { what: 'tumbling, the next window still open', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6300], t: 6000, taken: [[6000, 7000]] },
+  { what: 'tumbling, an older record does not lower the watermark', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [6300, 1001], t: 5999, taken: 'late' },
+  { what: 'hopping, all three windows open', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [6499], t: 5500, taken: [[3000, 6000], [4000, 7000], [5000, 8000]] },
+  { what: 'hopping, the oldest window just closed', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [6500], t: 5500, taken: [[4000, 7000], [5000, 8000]] },
+  { what: 'hopping, only the newest window open', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [8499], t: 5500, taken: [[5000, 8000]] },
+  { what: 'hopping, every window closed', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [8500], t: 5500, taken: 'late' },
   { what: 'tumbling, window closed by the closer', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [], closedThrough: 6000, t: 5500, taken: 'late' },
   { what: 'hopping, the closed window only', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [], closedThrough: 6000, t: 5500, taken: [[4000, 7000], [5000, 8000]] },
   { what: 'hopping, closed just before its windows', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [], closedThrough: 5999, t: 5500, taken: [[3000, 6000], [4000, 7000], [5000, 8000]] },
-  { what: 'session, watermark one short', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1398], t: 1000, taken: [[1000, 1700]] },
-  { what: 'session, watermark at t - 1 + lateness', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1399], t: 1000, taken: 'late' },
+  { what: 'session, watermark one short', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1399], t: 1000, taken: [[1000, 1700]] },
+  { what: 'session, watermark at t - 1 + lateness', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1400], t: 1000, taken: 'late' },
   { what: 'session, touching a closed session', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [], closedThrough: 1000, t: 1000, taken: 'late' },
   { what: 'session, just after a closed session', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [], closedThrough: 1000, t: 1001, taken: [[1001, 1701]] },
 ];

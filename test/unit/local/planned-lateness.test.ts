@@ -24,24 +24,25 @@ describe('plannedLateness', () => {
     expect(plannedLateness([at('a', 0), at('b', 10_000_000, 1)], RULES)).toEqual(new Map());
   });
 
-  it('judges a record by its own partition\'s newest event time before it, less the out-of-orderness', () => {
-    // [0, 60 000) stops taking records at watermark 89 999: newest 94 999 on the same partition.
-    expect(plannedLateness([at('new', 94_999), at('old', 30_000)], RULES)).toEqual(new Map([['old', ['store-revenue']]]));
-    expect(plannedLateness([at('new', 94_998), at('old', 30_000)], RULES)).toEqual(new Map());
+  it('judges a record by its own partition\'s newest event time before it, less the out-of-orderness, less 1', () => {
+    // [0, 60 000) stops taking records at watermark 89 999: newest 95 000 on the same partition.
+    expect(plannedLateness([at('new', 95_000), at('old', 30_000)], RULES)).toEqual(new Map([['old', ['store-revenue']]]));
+    // Exactly the out-of-orderness behind the window's closing point is still on time.
+    expect(plannedLateness([at('new', 94_999), at('old', 30_000)], RULES)).toEqual(new Map());
     // The same newest event on another partition does not make it late.
-    expect(plannedLateness([at('new', 94_999, 1), at('old', 30_000, 0)], RULES)).toEqual(new Map());
+    expect(plannedLateness([at('new', 95_000, 1), at('old', 30_000, 0)], RULES)).toEqual(new Map());
   });
 
   it('calls a record late for a hopping view only when its newest window has closed', () => {
     // 30 000 is in risk windows starting -240 000 .. 0; the newest, [0, 300 000), stops at 299 999.
-    expect(plannedLateness([at('new', 304_999), at('old', 30_000)], RULES)).toEqual(new Map([['old', ['store-revenue', 'customer-risk']]]));
-    expect(plannedLateness([at('new', 304_998), at('old', 30_000)], RULES)).toEqual(new Map([['old', ['store-revenue']]]));
+    expect(plannedLateness([at('new', 305_000), at('old', 30_000)], RULES)).toEqual(new Map([['old', ['store-revenue', 'customer-risk']]]));
+    expect(plannedLateness([at('new', 304_999), at('old', 30_000)], RULES)).toEqual(new Map([['old', ['store-revenue']]]));
   });
 
   it('does not judge a repeat, but lets its event time move the watermark', () => {
     const stream = [at('a', 100_000), at('b', 200_000, 1), at('b', 200_000), at('c', 100_000)];
-    // c: newest on partition 0 is the repeat of b (200 000), watermark 195 000 >= 149 999 for [60 000, 120 000);
-    // without the repeat it would be 100 000, watermark 95 000, on time.
+    // c: newest on partition 0 is the repeat of b (200 000), watermark 194 999 >= 149 999 for [60 000, 120 000);
+    // without the repeat it would be 100 000, watermark 94 999, on time.
     expect(plannedLateness(stream, RULES)).toEqual(new Map([['c', ['store-revenue']]]));
     expect(plannedLateness([at('a', 100_000), at('b', 200_000, 1), at('c', 100_000)], RULES)).toEqual(new Map());
     // A late repeat of a late event is not judged twice.
@@ -50,8 +51,8 @@ describe('plannedLateness', () => {
 
   it('handles event times before the epoch', () => {
     // -30 000 is in [-60 000, 0), which stops at watermark 29 999.
-    expect(plannedLateness([at('new', 34_999), at('old', -30_000)], RULES)).toEqual(new Map([['old', ['store-revenue']]]));
-    expect(plannedLateness([at('new', 34_998), at('old', -30_000)], RULES)).toEqual(new Map());
+    expect(plannedLateness([at('new', 35_000), at('old', -30_000)], RULES)).toEqual(new Map([['old', ['store-revenue']]]));
+    expect(plannedLateness([at('new', 34_999), at('old', -30_000)], RULES)).toEqual(new Map());
   });
 });
 
