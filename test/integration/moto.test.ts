@@ -4,7 +4,7 @@
 // moto upgrade that changes it shows here first, and nobody mistakes a pass
 // here for proof of behaviour moto does not have.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CreateRegistryCommand, CreateSchemaCommand, GetRegistryCommand, GlueClient, ListSchemaVersionsCommand } from '@aws-sdk/client-glue';
+import { CreateRegistryCommand, CreateSchemaCommand, GetRegistryCommand, GetSchemaByDefinitionCommand, GlueClient, ListSchemaVersionsCommand } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -87,6 +87,17 @@ describe('GlueSchemaRegistryClient against moto', () => {
     expect(await registry.findSchemaVersion('no-such-subject', subjectVersion('orders', 1))).toBeUndefined();
   });
 
+  it('finds a version another client registered printed its own way: names qualified, keys reordered, no whitespace', async () => {
+    const subject = `printed-${randomUUID().slice(0, 8)}`;
+    await glue.send(new CreateSchemaCommand({ RegistryId: { RegistryName: REGISTRY }, SchemaName: subject, DataFormat: 'AVRO', Compatibility: 'FULL_ALL', SchemaDefinition: subjectVersion('orders', 1) }));
+    const { name, namespace, fields, ...rest } = JSON.parse(subjectVersion('orders', 2)) as { name: string; namespace: string; fields: unknown[] };
+    const theirs = JSON.stringify({ fields, ...rest, name: `${namespace}.${name}` });
+    const { schemaVersionId } = await registry.registerSchemaVersion(subject, theirs);
+
+    expect(await registry.findSchemaVersion(subject, subjectVersion('orders', 2))).toEqual({ schemaVersionId, versionNumber: 2 });
+    expect(await registry.findSchemaVersion(subject, subjectVersion('orders', 3))).toBeUndefined();
+  });
+
   it('throws SchemaNotFoundError for a well-formed id the registry does not have', async () => {
     const id = randomUUID();
 
@@ -132,10 +143,14 @@ describe('moto differs from AWS: Glue Schema Registry', () => {
   it('finds by definition on the exact string only, while registration matches any JSON-equal text', async () => {
     const reformatted = JSON.stringify(JSON.parse(subjectVersion('orders', 1)));
     const existing = defined(await registry.findSchemaVersion(subject, subjectVersion('orders', 1)), 'version 1');
+    const byDefinition = (definition: string) =>
+      caught(glue.send(new GetSchemaByDefinitionCommand({ SchemaId: { RegistryName: REGISTRY, SchemaName: subject }, SchemaDefinition: definition })));
 
     // AWS canonicalizes the definition for both calls.
-    expect(await registry.findSchemaVersion(subject, reformatted)).toBeUndefined();
+    expect(await byDefinition(reformatted)).toMatchObject({ name: 'EntityNotFoundException' });
     expect((await registry.registerSchemaVersion(subject, reformatted)).schemaVersionId).toBe(existing.schemaVersionId);
+    // The client does not rely on either: it finds the version by reading versions and comparing schemas.
+    expect(await registry.findSchemaVersion(subject, reformatted)).toEqual({ schemaVersionId: existing.schemaVersionId, versionNumber: 1 });
   });
 
   it('does not implement ListSchemaVersions (it answers HTTP 500 with an HTML page)', async () => {

@@ -56,6 +56,22 @@ export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
 }
 
 /**
+ * Whether two definitions are one Avro schema: equal once parsed, whatever
+ * their whitespace, key order, or whether names are written qualified or
+ * under a `namespace`. Docs, defaults, aliases, sort orders and logical
+ * types count; what avsc does not keep (an enum's default, properties of
+ * the user's own) does not. False when either is not valid Avro.
+ */
+export function sameAvroSchema(a: AvroSchemaDefinition, b: AvroSchemaDefinition): boolean {
+  try {
+    const exported = (definition: AvroSchemaDefinition): string => JSON.stringify(parseAvroSchema(definition).schema({ exportAttrs: true }));
+    return exported(a) === exported(b);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether `body` is exactly one value of the schema, read with no logical
  * types: its bytes are whole and end where the value ends. Tells a value a
  * logical type refused from bytes that are truncated or corrupt.

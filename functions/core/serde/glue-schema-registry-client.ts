@@ -1,5 +1,6 @@
-import type { GlueClient } from '@aws-sdk/client-glue';
+import type { GetSchemaVersionCommandOutput, GlueClient, SchemaVersionNumber } from '@aws-sdk/client-glue';
 import { clientOf, type ClientSource } from '../aws/client-source.js';
+import { sameAvroSchema } from './avro-schema.js';
 import { SchemaNotFoundError, SchemaRegistryUnavailableError } from './errors.js';
 import { isConfluentSchemaId, isGlueSchemaVersionId, type SchemaRegistry } from './schema-registry.js';
 
@@ -123,10 +124,20 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
   }
 
   /**
-   * The version of `subject` whose definition is exactly `definition`, or
-   * undefined if there is none, or only one Glue rejected or is deleting.
+   * The version of `subject` that holds `definition`, or undefined if there
+   * is none, or only one Glue rejected or is deleting. Glue answers
+   * GetSchemaByDefinition on its own normalization of the text, and local
+   * counterparts on the exact text, while another client may have
+   * registered the same schema printed its own way (AWS's Java serializer
+   * registers Avro's canonical print). So a miss is followed by reading the
+   * versions newest first and comparing them as Avro schemas, whitespace,
+   * key order and how names are qualified aside (`sameAvroSchema`).
    */
   public async findSchemaVersion(subject: string, definition: string): Promise<FoundSchemaVersion | undefined> {
+    return (await this.versionByExactDefinition(subject, definition)) ?? this.versionBySchema(subject, definition);
+  }
+
+  private async versionByExactDefinition(subject: string, definition: string): Promise<FoundSchemaVersion | undefined> {
     let response;
     try {
       const [glue, { GetSchemaByDefinitionCommand }] = await Promise.all([this.glue(), glueSdk()]);
@@ -147,6 +158,32 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
       return undefined;
     }
     return { schemaVersionId: response.SchemaVersionId };
+  }
+
+  /**
+   * Reads versions by number, newest first (ListSchemaVersions would do,
+   * but the local counterpart does not implement it), until one is the same
+   * Avro schema as `definition`.
+   */
+  private async versionBySchema(subject: string, definition: string): Promise<FoundSchemaVersion | undefined> {
+    const latest = await this.versionByNumber(subject, { LatestVersion: true });
+    if (latest === undefined) return undefined;
+    for (let number = latest.VersionNumber ?? 0; number >= 1; number -= 1) {
+      const version = number === latest.VersionNumber ? latest : await this.versionByNumber(subject, { VersionNumber: number });
+      if (version?.SchemaVersionId === undefined || version.SchemaDefinition === undefined || UNUSABLE_STATUSES.has(version.Status ?? '')) continue;
+      if (sameAvroSchema(version.SchemaDefinition, definition)) return { schemaVersionId: version.SchemaVersionId, versionNumber: number };
+    }
+    return undefined;
+  }
+
+  private async versionByNumber(subject: string, which: SchemaVersionNumber): Promise<GetSchemaVersionCommandOutput | undefined> {
+    try {
+      const [glue, { GetSchemaVersionCommand }] = await Promise.all([this.glue(), glueSdk()]);
+      return await glue.send(new GetSchemaVersionCommand({ SchemaId: { RegistryName: this.registryName, SchemaName: subject }, SchemaVersionNumber: which }));
+    } catch (error) {
+      if (hasName(error, 'EntityNotFoundException')) return undefined;
+      throw this.registrationError('look up a version of', subject, error);
+    }
   }
 
   /**

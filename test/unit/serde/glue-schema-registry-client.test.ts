@@ -169,6 +169,50 @@ describe('GlueSchemaRegistryClient', () => {
       await expect(client.findSchemaVersion(SUBJECT, DEFINITION)).resolves.toBeUndefined();
     });
 
+    describe('when Glue has no version of the exact text', () => {
+      // The same schema as DEFINITION, printed the way Avro Java prints it: another key order, a namespace split off.
+      const JAVA_PRINT = '{"type":"record","name":"Order","namespace":"","fields":[{"name":"id","type":"string"}]}';
+      const OTHER = JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }] });
+      const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
+      const version = (number: number, definition: string, status = 'AVAILABLE') => ({ SchemaVersionId: ids[number - 1], VersionNumber: number, SchemaDefinition: definition, Status: status, DataFormat: 'AVRO' as const });
+
+      beforeEach(() => {
+        glueMock.on(GetSchemaByDefinitionCommand).rejects(new EntityNotFoundException({ message: 'not found', ...meta }));
+      });
+
+      it('finds the newest version that is the same Avro schema printed another way, reading versions newest first', async () => {
+        glueMock.on(GetSchemaVersionCommand, { SchemaVersionNumber: { LatestVersion: true } }).resolves(version(3, OTHER));
+        glueMock.on(GetSchemaVersionCommand, { SchemaVersionNumber: { VersionNumber: 2 } }).resolves(version(2, JAVA_PRINT));
+        glueMock.on(GetSchemaVersionCommand, { SchemaVersionNumber: { VersionNumber: 1 } }).resolves(version(1, DEFINITION));
+
+        const found = await client.findSchemaVersion(SUBJECT, DEFINITION);
+
+        expect(found).toStrictEqual({ schemaVersionId: ids[1], versionNumber: 2 });
+        expect(glueMock.commandCalls(GetSchemaVersionCommand).map((c) => c.args[0].input)).toStrictEqual([
+          { SchemaId: { RegistryName: REGISTRY, SchemaName: SUBJECT }, SchemaVersionNumber: { LatestVersion: true } },
+          { SchemaId: { RegistryName: REGISTRY, SchemaName: SUBJECT }, SchemaVersionNumber: { VersionNumber: 2 } },
+        ]);
+      });
+
+      it('skips versions Glue rejected, and finds nothing when no version is the same schema', async () => {
+        glueMock.on(GetSchemaVersionCommand, { SchemaVersionNumber: { LatestVersion: true } }).resolves(version(2, JAVA_PRINT, 'FAILURE'));
+        glueMock.on(GetSchemaVersionCommand, { SchemaVersionNumber: { VersionNumber: 1 } }).resolves(version(1, OTHER));
+
+        await expect(client.findSchemaVersion(SUBJECT, DEFINITION)).resolves.toBeUndefined();
+        expect(glueMock.commandCalls(GetSchemaVersionCommand)).toHaveLength(2);
+      });
+
+      it('finds nothing for a subject Glue does not have, and reports Glue being unreachable as UNAVAILABLE', async () => {
+        glueMock.on(GetSchemaVersionCommand).rejectsOnce(new EntityNotFoundException({ message: 'no such schema', ...meta }));
+        await expect(client.findSchemaVersion(SUBJECT, DEFINITION)).resolves.toBeUndefined();
+
+        glueMock.on(GetSchemaVersionCommand).rejects(new ThrottlingException({ message: 'slow down', ...meta }));
+        const error = await caught(client.findSchemaVersion(SUBJECT, DEFINITION));
+        expect(error).toBeInstanceOf(SchemaRegistrationError);
+        expect(error).toMatchObject({ reason: SchemaRegistrationErrorReason.UNAVAILABLE, subject: SUBJECT });
+      });
+    });
+
     it('throws SchemaRegistrationError UNAVAILABLE naming the subject when Glue is throttling', async () => {
       glueMock.on(GetSchemaByDefinitionCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', ...meta }));
 
