@@ -298,7 +298,7 @@ public final class GlueFrames {
       case MAP: {
         int size = plan.isExtreme() ? k % 4 : random.nextInt(4);
         Map<String, Object> entries = new LinkedHashMap<>();
-        for (int i = 0; i < size; i++) entries.put(plan.isExtreme() ? STRING_EXTREMES[(k + i) % STRING_EXTREMES.length] + "#" + i : "key " + randomString(random), value(schema.getValueType(), plan));
+        for (int i = 0; i < size; i++) entries.put(mapKey(plan, i), value(schema.getValueType(), plan));
         return entries;
       }
       case UNION: {
@@ -315,6 +315,13 @@ public final class GlueFrames {
       default:
         throw new IllegalArgumentException("no values for " + schema.getType());
     }
+  }
+
+  /** Every fifth extreme record has integer-like keys ("0", "1", ...), which a JavaScript object moves to the front. */
+  static String mapKey(Plan plan, int i) {
+    if (!plan.isExtreme()) return "key " + randomString(plan.random);
+    if (plan.extreme % 5 == 4) return String.valueOf(plan.extreme - i);
+    return STRING_EXTREMES[(plan.extreme + i) % STRING_EXTREMES.length] + "#" + i;
   }
 
   /** The plan's timestamp, else an extreme kept inside a Date's range (the out-of-range ones have records of their own), else a random one. */
