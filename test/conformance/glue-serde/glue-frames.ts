@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/local/maven.js';
+import type { AvroJson } from './avro-contract.js';
+
+/** The POM naming AWS's serde, and the program that writes frames with it. */
+const POM = fileURLToPath(new URL('./pom.xml', import.meta.url));
+const GLUE_FRAMES_JAVA = fileURLToPath(new URL('./GlueFrames.java', import.meta.url));
+
+/** One writer schema the oracle writes frames for, under the schema version id the frames carry. */
+export interface WriterSchema {
+  /** e.g. `orders/v2`, or `every-avro-type` for the suite's own schema. */
+  readonly name: string;
+  readonly schemaVersionId: string;
+  readonly file: string;
+  readonly definition: string;
+}
+
+/** One frame AWS's serializer wrote, with Avro Java's reading of it. */
+export interface OracleFrame {
+  readonly schema: string;
+  readonly uuid: string;
+  /** How the Java side chose the record's values, e.g. `timestamp-millis 8640000000000001`. */
+  readonly case: string;
+  readonly compression: 'NONE' | 'ZLIB';
+  readonly frame: string;
+  /** Whether Avro Java read back exactly the record the serializer was given. */
+  readonly roundTrips: boolean;
+  /** Avro Java's decoding of the frame's body, rendered exactly (see GlueFrames.java). */
+  readonly avro: AvroJson;
+}
+
+/**
+ * A schema version id per writer schema that stays the same from run to run
+ * (so a failure names the same frame bytes again): a UUID made from a hash of
+ * the schema's name.
+ */
+export function schemaVersionIdFor(name: string): string {
+  const hex = createHash('sha256').update(`glue-serde conformance ${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function writerSchema(name: string, file: string): WriterSchema {
+  return { name, schemaVersionId: schemaVersionIdFor(name), file, definition: readFileSync(file, 'utf8') };
+}
+
+/** Fetches AWS's serde with Maven (first run only) and returns the classpath GlueFrames.java runs on. */
+export async function glueSerdeClasspath(onProgress?: (line: string) => void): Promise<string> {
+  const install = await ensureMavenInstall({
+    name: 'glue-serde',
+    pom: POM,
+    order: mainJarFirst('schema-registry-serde-'),
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
+  return install.classpath;
+}
+
+/** Runs GlueFrames.java (source-file mode) over the schemas and parses its lines. */
+export async function writeFramesWithAwsSerde(options: {
+  readonly classpath: string;
+  readonly seed: number;
+  readonly randomRecordsPerSchema: number;
+  readonly schemas: readonly WriterSchema[];
+}): Promise<OracleFrame[]> {
+  const java = await javaCommand();
+  const args = [
+    ...STACK_JVM_FLAGS,
+    // One short run: the fastest start matters more than peak speed on a shared 2-core machine.
+    '-XX:TieredStopAtLevel=1',
+    '-cp',
+    options.classpath,
+    GLUE_FRAMES_JAVA,
+    String(options.seed),
+    String(options.randomRecordsPerSchema),
+    ...options.schemas.map((schema) => `${schema.name}=${schema.schemaVersionId}=${schema.file}`),
+  ];
+  const { exitCode, stdout, stderr } = await run(java, args);
+  if (exitCode !== 0) throw new Error(`GlueFrames.java exited with ${exitCode}: ${stderr.slice(-4000)}`);
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as OracleFrame);
+}
+
+function run(command: string, args: readonly string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      resolve({ exitCode, stdout: Buffer.concat(stdout).toString('ascii'), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
+  });
+}
