@@ -9,6 +9,7 @@ import {
   RegisterSchemaVersionCommand,
   ResourceNumberLimitExceededException,
   ThrottlingException,
+  type SchemaVersionStatus,
 } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -174,7 +175,7 @@ describe('GlueSchemaRegistryClient', () => {
       const JAVA_PRINT = '{"type":"record","name":"Order","namespace":"","fields":[{"name":"id","type":"string"}]}';
       const OTHER = JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }] });
       const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
-      const version = (number: number, definition: string, status = 'AVAILABLE') => ({ SchemaVersionId: ids[number - 1], VersionNumber: number, SchemaDefinition: definition, Status: status, DataFormat: 'AVRO' as const });
+      const version = (number: number, definition: string, status: SchemaVersionStatus = 'AVAILABLE') => ({ SchemaVersionId: ids[number - 1], VersionNumber: number, SchemaDefinition: definition, Status: status, DataFormat: 'AVRO' as const });
 
       beforeEach(() => {
         glueMock.on(GetSchemaByDefinitionCommand).rejects(new EntityNotFoundException({ message: 'not found', ...meta }));
