@@ -51,7 +51,12 @@ export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
     registry: { long: exactLongType() },
     logicalTypes: LOGICAL_TYPES,
     typeHook: exactLongs(LOGICAL_TYPES),
-    wrapUnions: false,
+    // A union value is its branch's plain value where the value says which
+    // branch it is (['null', 'string'], a record and a string, ...). Where it
+    // cannot (two records, int and double, string and an enum, bytes and
+    // fixed, a map and a record) it is wrapped as Avro's JSON encoding writes
+    // it, `{ "shop.order.Created": {...} }`, and null stays null.
+    wrapUnions: 'auto',
   });
 }
 
@@ -79,7 +84,7 @@ export function sameAvroSchema(a: AvroSchemaDefinition, b: AvroSchemaDefinition)
 export function isWholeBody(definition: AvroSchemaDefinition, body: Buffer): boolean {
   const schema: Schema = typeof definition === 'string' ? (JSON.parse(definition) as Schema) : definition;
   try {
-    avro.Type.forSchema(schema, { registry: { long: exactLongType() }, typeHook: exactLongs({}), wrapUnions: false }).fromBuffer(body);
+    avro.Type.forSchema(schema, { registry: { long: exactLongType() }, typeHook: exactLongs({}), wrapUnions: 'auto' }).fromBuffer(body);
     return true;
   } catch {
     return false;
@@ -175,6 +180,12 @@ export function withDefaults(type: Type, value: unknown): unknown {
       const candidate = withDefaults(branch, value);
       if (branch.isValid(candidate)) return candidate;
     }
+  }
+  if (type instanceof avro.types.WrappedUnionType && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    const [name, inner] = entries[0] ?? [];
+    const branch = type.types.find((t) => t.branchName === name);
+    if (entries.length === 1 && name !== undefined && branch !== undefined) return { [name]: withDefaults(branch, inner) };
   }
   return value;
 }

@@ -9,6 +9,10 @@
  * its own kind.
  */
 
+import type { Schema, Type } from 'avsc';
+import avro from '../../../functions/core/serde/avsc.js';
+import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
+
 /** A source of numbers in [0, 1), such as `seededRandom(seed)`. */
 export type Random = () => number;
 
@@ -29,10 +33,44 @@ const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** Compiles `schema` (parsed JSON) into a function giving a new random value per call. */
+/**
+ * Compiles `schema` (parsed JSON) into a function giving a new random value
+ * per call, in the shape the pipeline's Avro types take (see
+ * `parseAvroSchema`): a union's value is its branch's plain value, or
+ * wrapped in `{ branch: value }` where the union cannot tell its branches
+ * apart by value.
+ */
 export function randomValueGenerator(schema: unknown, options: RandomValueOptions): (rng: Random) => unknown {
   const named = new Map<string, Generate>();
-  return compile(schema as SchemaNode, '', named, options, { current: 0 });
+  const generate = compile(schema as SchemaNode, '', named, options, { current: 0 });
+  const type = parseAvroSchema(schema as Schema);
+  return (rng) => shapeUnions(type, generate(rng));
+}
+
+/** The branch a union's value was drawn from, until `shapeUnions` knows whether the union is wrapped. */
+class UnionBranch {
+  public constructor(
+    public readonly index: number,
+    public readonly value: unknown,
+  ) {}
+}
+
+/** Puts each union's value in the shape its avsc type takes: wrapped in the branch's name, or plain. */
+function shapeUnions(type: Type, value: unknown): unknown {
+  if (value instanceof UnionBranch) {
+    const branch = (type as Type & { readonly types: readonly Type[] }).types[value.index] as Type;
+    const inner = shapeUnions(branch, value.value);
+    return type instanceof avro.types.WrappedUnionType && inner !== null ? { [branch.branchName as string]: inner } : inner;
+  }
+  if (type instanceof avro.types.RecordType && value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(type.fields.map((field) => [field.name, shapeUnions(field.type, record[field.name])]));
+  }
+  if (type instanceof avro.types.ArrayType && Array.isArray(value)) return value.map((item) => shapeUnions(type.itemsType, item));
+  if (type instanceof avro.types.MapType && value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shapeUnions(type.valuesType as Type, item)]));
+  }
+  return value;
 }
 
 function compile(node: SchemaNode, namespace: string, named: Map<string, Generate>, options: RandomValueOptions, depth: Depth): Generate {
@@ -40,7 +78,10 @@ function compile(node: SchemaNode, namespace: string, named: Map<string, Generat
   if (Array.isArray(node)) {
     const branches = node.map((branch) => compile(branch as SchemaNode, namespace, named, options, depth));
     const nullBranch = node.indexOf('null');
-    return (rng) => (depth.current >= MAX_DEPTH && nullBranch >= 0 ? null : pick(rng, branches)(rng));
+    return (rng) => {
+      const index = depth.current >= MAX_DEPTH && nullBranch >= 0 ? nullBranch : Math.floor(rng() * branches.length);
+      return new UnionBranch(index, (branches[index] as Generate)(rng));
+    };
   }
   const schema = node as { readonly [key: string]: unknown };
   const logical = logicalType(schema, options);

@@ -149,6 +149,39 @@ describe('decimal', () => {
   });
 });
 
+describe('unions', () => {
+  const record = (name: string, field: string, type: unknown = 'string') => ({ type: 'record', name, fields: [{ name: field, type }] });
+
+  it('keeps values plain where the value says which branch it is', () => {
+    const type = parseAvroSchema(['null', 'string', record('shop.Order', 'id')] as never);
+    for (const value of [null, 'x', { id: 'o-1' }]) expect(type.fromBuffer(type.toBuffer(value))).toEqual(value);
+  });
+
+  it.each([
+    ['two records', [record('shop.order.Created', 'id'), record('shop.customer.Created', 'id')], { 'shop.customer.Created': { id: 'c-1' } }, 1],
+    ['two records of one short name, told apart by namespace', [record('a.X', 'n', 'int'), record('b.X', 'n', 'int')], { 'b.X': { n: 7 } }, 1],
+    ['int and double', ['int', 'double'], { double: 1.5 }, 1],
+    ['string and an enum', ['string', { type: 'enum', name: 'Colour', symbols: ['RED'] }], { Colour: 'RED' }, 1],
+    ['bytes and fixed', ['bytes', { type: 'fixed', name: 'Id', size: 2 }], { Id: Buffer.from([1, 2]) }, 1],
+    ['a map and a record', [{ type: 'map', values: 'int' }, record('R', 'a', 'int')], { map: { a: 1 } }, 0],
+  ])('holds %s, wrapped as Avro\'s JSON encoding writes it, and writes the branch the value names', (_what, union, value, index) => {
+    const type = parseAvroSchema(['null', ...union] as never);
+    const written = type.toBuffer(value);
+
+    expect(type.fromBuffer(written)).toEqual(value);
+    // Avro's union encoding: the branch index (zig-zag) first; null is branch 0.
+    expect(written[0]).toBe((index + 1) * 2);
+    expect(type.fromBuffer(type.toBuffer(null))).toBeNull();
+  });
+
+  it('fills defaults inside the branch a wrapped value names', () => {
+    const withDefault = { type: 'record', name: 'shop.customer.Created', fields: [{ name: 'id', type: 'string' }, { name: 'tier', type: 'string', default: 'basic' }] };
+    const type = parseAvroSchema({ type: 'record', name: 'Envelope', fields: [{ name: 'payload', type: [record('shop.order.Created', 'id'), withDefault] }] } as never);
+
+    expect(withDefaults(type, { payload: { 'shop.customer.Created': { id: 'c-1' } } })).toEqual({ payload: { 'shop.customer.Created': { id: 'c-1', tier: 'basic' } } });
+  });
+});
+
 describe('withDefaults', () => {
   const type = parseAvroSchema({
     type: 'record',

@@ -131,6 +131,17 @@ describe('RecordDecoder: failures', () => {
     await expect(attempt).rejects.toThrow(/timestamp-millis 9223372036854775807 is outside/);
   });
 
+  it('decodes a union of several records wrapped in the branch name, and conforms JSON written that way', async () => {
+    const id = '5e0f4c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b';
+    const created = (name: string) => ({ type: 'record', name, fields: [{ name: 'id', type: 'string' }] });
+    const schema = { type: 'record', name: 'shop.Event', fields: [{ name: 'payload', type: [created('shop.order.Created'), created('shop.customer.Created')] }] };
+    const value = { payload: { 'shop.customer.Created': { id: 'c-1' } } };
+    const decoder = new RecordDecoder({ registry: new InMemorySchemaRegistry({ [id]: JSON.stringify(schema) }), readerSchema: schema as never });
+
+    await expect(decoder.decode(writeGlueFrame(id, parseAvroSchema(schema as never).toBuffer(value), GlueCompression.NONE))).resolves.toMatchObject({ value });
+    await expect(decoder.decode(writeJson(value))).resolves.toMatchObject({ value });
+  });
+
   it('throws DecodeError with the schema id for a truncated Avro body', async () => {
     const decoder = new RecordDecoder({ registry: ordersRegistry() });
     const attempt = decoder.decode(written(1).subarray(0, 30));

@@ -38,6 +38,16 @@ describe('randomValueGenerator', () => {
     ['orders v3', JSON.parse(subjectSchema('orders', 3)) as unknown],
     ['stock-movements v1', JSON.parse(subjectSchema('stock-movements', 1)) as unknown],
     ['a schema with every logical and named type', EVERYTHING],
+    ['a schema whose unions hold several named types', {
+      type: 'record',
+      name: 'Event',
+      fields: [
+        { name: 'payload', type: [{ type: 'record', name: 'shop.order.Created', fields: [{ name: 'id', type: 'string' }] }, { type: 'record', name: 'shop.customer.Created', fields: [{ name: 'id', type: 'long' }] }] },
+        { name: 'number', type: ['null', 'int', 'double'] },
+        { name: 'label', type: ['string', { type: 'enum', name: 'Label', symbols: ['A', 'B'] }] },
+        { name: 'items', type: { type: 'array', items: ['bytes', { type: 'fixed', name: 'Four', size: 4 }] } },
+      ],
+    }],
   ])('makes values the pipeline types accept and encode: %s', (_, schema) => {
     const type = parseAvroSchema(schema as string);
     for (const value of values(schema, 3, 200)) {
