@@ -8,7 +8,7 @@ import { toJson } from './json-value.js';
 import type { PreparedRecord } from './prepared-record.js';
 import { partitionWatermark } from './watermark.js';
 import { isSliced, latestSeal, sliceDueAt, sliceOf, sliceRetiresAt, windowsOfSlice, withoutTtl, type SlicedWindowView } from './window-slices.js';
-import { closesAt, fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from './windows.js';
+import { closesAt, fixedWindowsFor, isWindowLate, sessionJoining } from './windows.js';
 
 export type Disposition =
   /** `late` when a window view it targets missed it: the record is also side-output as LATE_EVENT. */
@@ -578,9 +578,13 @@ function planKeyWindows(
   const context = contextOf(prepared);
 
   if (view.window.type === 'session') {
-    const gap = view.window.gapMs;
+    const own = { start: eventTime, end: eventTime + view.window.gapMs };
     const closedThrough = body.closedThrough;
-    const onTime = !(isSessionRecordLate(eventTime, lateness, watermark) || (closedThrough !== null && eventTime <= closedThrough));
+    // The closer closes a session once the processor's watermark passes it, and that is never ahead of this
+    // partition's, so what it closed is no longer live here. Unless this partition sat idle behind it: then a
+    // record touching what was closed without it is late, as for the panes the closer seals.
+    const closedWithoutUs = closedThrough !== null && own.start <= closedThrough && !isWindowLate(closedThrough, lateness, watermark);
+    const onTime = !(sessionJoining(own, body.windows, lateness, watermark).late || closedWithoutUs);
     return {
       view: view.name,
       kind: 'window',
@@ -588,15 +592,15 @@ function planKeyWindows(
       apply: () => {
         const current = (entry.body as KeyWindowsBody | null) ?? body;
         const merge = (a: unknown, b: unknown): unknown => (aggregate.merge as NonNullable<typeof aggregate.merge>).call(aggregate, a, b);
-        const fresh: OpenWindow = { start: eventTime, end: eventTime + gap, acc: toJson(aggregate.add(aggregate.initial(), prepared.record.value, context)), count: 1 };
-        const overlapping = [...current.windows.filter((w) => sessionsMerge(w, fresh)), fresh].sort((a, b) => a.start - b.start || a.end - b.end);
-        const merged = overlapping.reduce((a, w) => ({
+        const fresh: OpenWindow = { ...own, acc: toJson(aggregate.add(aggregate.initial(), prepared.record.value, context)), count: 1 };
+        const { absorbs } = sessionJoining(own, current.windows, lateness, watermark);
+        const merged = [...absorbs, fresh].sort((a, b) => a.start - b.start || a.end - b.end).reduce((a, w) => ({
           start: Math.min(a.start, w.start),
           end: Math.max(a.end, w.end),
           acc: toJson(merge(a.acc, w.acc)),
           count: a.count + w.count,
         }));
-        store(entry, current, [...current.windows.filter((w) => !sessionsMerge(w, fresh)), merged], lateness);
+        store(entry, current, [...current.windows.filter((w) => !absorbs.includes(w)), merged], lateness);
       },
     };
   }

@@ -33,16 +33,31 @@ export function isWindowLate(end: number, allowedLatenessMs: number, watermark: 
 }
 
 /**
- * Whether a record at `eventTime` is too late for a session view. Sessions
- * merge when they overlap or touch (Flink's rule), so a record can join any
- * open session ending at or after it, and must count as late as soon as
- * such a session may have closed: when the watermark has reached
- * eventTime - 1 + allowed lateness. This makes lateness depend only on the
- * record's partition, never on when another invocation closed a session,
- * which is what keeps results independent of batch boundaries.
+ * The session a record opening `fresh` ([eventTime, eventTime + gap))
+ * would end up in, and the sessions it would absorb: Flink's rule for
+ * merging windows. It merges with every session it overlaps or touches
+ * that is still live at the watermark (not yet past end - 1 + allowed
+ * lateness), and with whatever those touch in turn. A session past that
+ * point has fired in Flink and is gone, so a record touching it starts a
+ * session of its own. The record is late when the merged session is.
  */
-export function isSessionRecordLate(eventTime: number, allowedLatenessMs: number, watermark: number): boolean {
-  return eventTime - 1 + allowedLatenessMs <= watermark;
+export function sessionJoining<T extends WindowBounds>(
+  fresh: WindowBounds,
+  sessions: readonly T[],
+  allowedLatenessMs: number,
+  watermark: number,
+): { readonly session: WindowBounds; readonly absorbs: readonly T[]; readonly late: boolean } {
+  let session = fresh;
+  let rest = sessions.filter((s) => !isWindowLate(s.end, allowedLatenessMs, watermark));
+  const absorbs: T[] = [];
+  for (;;) {
+    const touching = rest.filter((s) => sessionsMerge(s, session));
+    if (touching.length === 0) break;
+    absorbs.push(...touching);
+    rest = rest.filter((s) => !touching.includes(s));
+    session = { start: Math.min(session.start, ...touching.map((s) => s.start)), end: Math.max(session.end, ...touching.map((s) => s.end)) };
+  }
+  return { session, absorbs, late: isWindowLate(session.end, allowedLatenessMs, watermark) };
 }
 
 /** Whether two sessions merge: they overlap or touch, as in Flink. */

@@ -9,19 +9,22 @@
  * - windows are found by stepping back from the newest start at or before
  *   the event time, not forward from the oldest;
  * - "nothing seen yet" is -Infinity throughout, not a null to special-case;
- * - a session record's lateness is derived from the fixed-window rule, as
- *   the lateness of the session that would just touch it;
- * - sessions are built as the connected runs of all on-time records, not
- *   by merging each arrival into what is open.
+ * - a session view is replayed as Flink's session operator would run it,
+ *   one key's records in the order they came, keeping every session and
+ *   asking at each record which of them have fired, where the engine keeps
+ *   open sessions and drops what its closer closed.
  *
  * The rules (README, "Windows, in event time" and "Late records"):
  * - a window is [start, end); its last timestamp is end - 1;
  * - a partition's watermark before a record is the newest event time among
- *   that partition's earlier records, less the out-of-orderness;
+ *   that partition's earlier records, less the out-of-orderness, less 1;
  * - a window takes records until the watermark reaches its last timestamp
  *   plus the allowed lateness, and never once the window closer closed it;
  * - a record is late for a fixed view when every window it belongs to is;
- * - sessions merge when they overlap or touch.
+ * - sessions merge when they overlap or touch; a record opens [t, t + gap)
+ *   and joins the sessions it would merge with that have not fired (their
+ *   last timestamp plus the allowed lateness is still ahead of the
+ *   watermark), and it is late when the session it would end in has fired.
  */
 
 export interface Span {
@@ -77,13 +80,55 @@ export function windowsTaking(t: number, layout: FixedLayout, allowedLatenessMs:
 }
 
 /**
- * Whether a session view takes a record at `t`. The oldest session the
- * record could still join is one ending exactly at `t` (touching sessions
- * merge), so the record is on time exactly while that session would be:
- * the fixed-window rule applied to a window ending at `t`.
+ * The sessions of one key as Flink's session operator forms them from
+ * records offered in arrival order. Sessions that fired stay in the list
+ * (they are results) but no longer take records.
  */
-export function sessionTakes(t: number, allowedLatenessMs: number, watermark: number, closedThrough: number): boolean {
-  return windowTakes(t, allowedLatenessMs, watermark, closedThrough);
+export class SessionReplay<T> {
+  public readonly sessions: Array<{ start: number; end: number; records: T[] }> = [];
+
+  public constructor(
+    private readonly gapMs: number,
+    private readonly allowedLatenessMs: number,
+  ) {}
+
+  /**
+   * Whether a record at `t` is on time at `watermark`; when `keep`, an
+   * on-time record is added, merging the sessions it joins.
+   */
+  public offer(t: number, record: T, watermark: number, keep = true): boolean {
+    const fired = (span: Span): boolean => !windowTakes(span.end, this.allowedLatenessMs, watermark, NOTHING_CLOSED);
+    let span: Span = { start: t, end: t + this.gapMs };
+    const joined = new Set<{ start: number; end: number; records: T[] }>();
+    // Grow the span over every unfired session it reaches, until it reaches no more.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const session of this.sessions) {
+        if (joined.has(session) || fired(session) || !sessionsJoin(session, span)) continue;
+        joined.add(session);
+        span = { start: Math.min(span.start, session.start), end: Math.max(span.end, session.end) };
+        grew = true;
+      }
+    }
+    if (fired(span)) return false;
+    if (keep) {
+      const records = [...joined].flatMap((session) => session.records);
+      const kept = this.sessions.filter((session) => !joined.has(session));
+      this.sessions.splice(0, this.sessions.length, ...kept, { ...span, records: [...records, record] });
+    }
+    return true;
+  }
+}
+
+/**
+ * Whether the window closer closed, without this partition, something a
+ * session record at `t` would touch: it closed a session ending at
+ * `closedThrough` (at or after `t`) that this partition's watermark has not
+ * passed, which happens only when the partition sat idle behind the
+ * processor. Otherwise what the closer closed has fired here too.
+ */
+export function sessionClosedWithout(t: number, allowedLatenessMs: number, watermark: number, closedThrough: number): boolean {
+  return t <= closedThrough && windowTakes(closedThrough, allowedLatenessMs, watermark, NOTHING_CLOSED);
 }
 
 /**
@@ -101,24 +146,4 @@ export function closedThroughAtMost(watermark: number, allowedLatenessMs: number
 export function sessionsJoin(a: Span, b: Span): boolean {
   const [earlier, later] = a.start <= b.start ? [a, b] : [b, a];
   return later.start <= earlier.end;
-}
-
-/**
- * The sessions a set of on-time records forms: each record opens
- * [t, t + gap), and sessions that overlap or touch are one. Arrival order
- * does not matter, so the records are simply swept in event-time order.
- */
-export function sessionsOf<T extends { readonly t: number }>(records: readonly T[], gapMs: number): Array<Span & { readonly records: T[] }> {
-  const sessions: Array<{ start: number; end: number; records: T[] }> = [];
-  for (const record of [...records].sort((a, b) => a.t - b.t)) {
-    const own: Span = { start: record.t, end: record.t + gapMs };
-    const last = sessions.at(-1);
-    if (last !== undefined && sessionsJoin(last, own)) {
-      last.end = Math.max(last.end, own.end);
-      last.records.push(record);
-    } else {
-      sessions.push({ ...own, records: [record] });
-    }
-  }
-  return sessions;
 }

@@ -1,5 +1,5 @@
-import { closedThroughAtMost, sessionsOf, sessionTakes, watermarkAfter, windowsTaking } from './oracle-windows.js';
-import { LATENESS_MS, OUT_OF_ORDERNESS_MS, PANES_ONLY_KEY, SESSION_GAP_MS, SLIDE_MS, type Scenario, type TestEvent } from './scenario.js';
+import { closedThroughAtMost, SessionReplay, watermarkAfter, windowsTaking } from './oracle-windows.js';
+import { LATENESS_MS, OUT_OF_ORDERNESS_MS, PANES_ONLY_KEY, SESSION_GAP_MS, SLIDE_MS, sessionKeyOf, type Scenario, type TestEvent } from './scenario.js';
 
 /** What a perfect processor ends with: every record applied exactly once, in order. */
 export interface Expected {
@@ -21,6 +21,7 @@ export interface Expected {
 const VIEWS = [
   { name: 'tumbling', layout: { sizeMs: SLIDE_MS, slideMs: SLIDE_MS }, lateness: LATENESS_MS.tumbling },
   { name: 'hopping', layout: { sizeMs: 3 * SLIDE_MS, slideMs: SLIDE_MS }, lateness: LATENESS_MS.hopping },
+  { name: 'tumbling-per-key', layout: { sizeMs: SLIDE_MS, slideMs: SLIDE_MS }, lateness: LATENESS_MS.tumbling, leavesOut: PANES_ONLY_KEY },
 ];
 const SESSION = { name: 'session', gapMs: SESSION_GAP_MS, lateness: LATENESS_MS.session };
 
@@ -31,7 +32,8 @@ const SESSION = { name: 'session', gapMs: SESSION_GAP_MS, lateness: LATENESS_MS.
  */
 export function expectedOutcome(scenario: Scenario): Expected {
   const windows = new Map<string, string[]>();
-  const sessionPoints = new Map<string, Array<{ t: number; id: string }>>();
+  // Each session key lives on one partition (see scenario.ts), so its sessions are that partition's replay.
+  const sessions = new Map<string, SessionReplay<string>>();
   const rows: Expected['rows'] = new Map();
   const groups: Expected['groups'] = new Map();
   const deadLetters: Expected['deadLetters'] = new Map();
@@ -60,9 +62,16 @@ export function expectedOutcome(scenario: Scenario): Expected {
       const watermark = watermarkAfter(eventTimes, OUT_OF_ORDERNESS_MS);
       eventTimes.push(event.t);
       // Each view takes the record into the windows it is on time for; a view that takes it into none missed it.
-      const takings = event.kind === 'sale' ? VIEWS.map((view) => ({ view, taking: windowsTaking(event.t, view.layout, view.lateness, watermark, closedThroughAtMost(watermark, view.lateness)) })) : [];
+      const takings =
+        event.kind === 'sale'
+          ? VIEWS.filter((view) => view.leavesOut !== event.key).map((view) => ({ view, taking: windowsTaking(event.t, view.layout, view.lateness, watermark, closedThroughAtMost(watermark, view.lateness)) }))
+          : [];
       const inSession = event.kind === 'sale' && event.key !== PANES_ONLY_KEY;
-      const sessionOnTime = inSession && sessionTakes(event.t, SESSION.lateness, watermark, closedThroughAtMost(watermark, SESSION.lateness));
+      const sessionKey = event.kind === 'sale' ? sessionKeyOf(event.key, partition) : '';
+      const replay = sessions.get(sessionKey) ?? new SessionReplay<string>(SESSION.gapMs, SESSION.lateness);
+      sessions.set(sessionKey, replay);
+      // No partition of the test definition goes idle, so the closer never closes what a partition's watermark has not passed.
+      const sessionOnTime = inSession && replay.offer(event.t, event.id, watermark, false);
       const lateForAll = event.kind === 'sale' && !sessionOnTime && takings.every((t) => t.taking.length === 0);
       // Lateness before repeats: a record late for every view is side-output as late even when it repeats an earlier event.
       if (lateForAll) {
@@ -92,7 +101,7 @@ export function expectedOutcome(scenario: Scenario): Expected {
         for (const w of taking) add(`${view.name}|${event.key}|${w.start}|${w.end}`, event.id);
         missed ||= taking.length === 0;
       }
-      if (sessionOnTime) sessionPoints.set(event.key, [...(sessionPoints.get(event.key) ?? []), { t: event.t, id: event.id }]);
+      if (sessionOnTime) replay.offer(event.t, event.id, watermark);
       applied += 1;
       dispositions.set(id, 'applied');
       // Late for some views only: applied to the others, side-output for the ones that missed it.
@@ -100,11 +109,9 @@ export function expectedOutcome(scenario: Scenario): Expected {
     });
   });
 
-  // Every on-time record of a key, whatever its partition, feeds the key's sessions.
-  for (const [key, points] of sessionPoints) {
-    for (const session of sessionsOf(points, SESSION.gapMs)) {
-      windows.set(`${SESSION.name}|${key}|${session.start}|${session.end}`, session.records.map((p) => p.id).sort());
-    }
+  // Every session, fired or not: the final close at the end fires them all.
+  for (const [key, replay] of sessions) {
+    for (const session of replay.sessions) windows.set(`${SESSION.name}|${key}|${session.start}|${session.end}`, [...session.records].sort());
   }
   return { windows, rows, groups, applied, duplicates, deadLetters, dispositions };
 }

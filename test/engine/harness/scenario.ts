@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { defineProcessor, type ProcessorDefinition } from '../../../functions/core/engine/definition.js';
+import { defineProcessor, type ProcessorDefinition, type RecordContext } from '../../../functions/core/engine/definition.js';
 
 /**
  * The stream the exactly-once property runs: sales (windowed three ways)
@@ -48,7 +48,21 @@ const saleKey = (v: TestEvent): string | undefined => (v.kind === 'sale' ? v.key
  * marker item to fall back on.
  */
 export const PANES_ONLY_KEY = 'k3';
-const sessionKey = (v: TestEvent): string | undefined => (v.kind === 'sale' && v.key !== PANES_ONLY_KEY ? v.key : undefined);
+const keyedItemKey = (v: TestEvent): string | undefined => (v.kind === 'sale' && v.key !== PANES_ONLY_KEY ? v.key : undefined);
+/**
+ * A session key lives on one partition, as it does when producers key by it:
+ * which sessions a record joins depends on what the key's item holds when it
+ * comes, so a key spread over partitions would make the result depend on how
+ * partitions interleave, as it does in Flink. Items written by several
+ * partitions are exercised by the per-key tumbling view instead.
+ */
+export const sessionKeyOf = (key: string, partition: number): string => `${key}@p${partition}`;
+const sessionKey = (v: TestEvent, record: RecordContext): string | undefined => {
+  const key = keyedItemKey(v);
+  return key === undefined ? undefined : sessionKeyOf(key, record.partition);
+};
+/** An aggregate without merge: its windows are kept one item per key, written by every partition that has the key. */
+const idsPerKeyAggregate = { initial: idsAggregate.initial, add: idsAggregate.add };
 
 export function testDefinition(partitions: number): ProcessorDefinition {
   return defineProcessor<TestEvent>({
@@ -60,6 +74,7 @@ export function testDefinition(partitions: number): ProcessorDefinition {
     views: [
       { kind: 'window', name: 'tumbling', key: saleKey, window: { type: 'tumbling', sizeMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.tumbling, aggregate: idsAggregate, emit: (w) => w.result },
       { kind: 'window', name: 'hopping', key: saleKey, window: { type: 'hopping', sizeMs: 3 * SLIDE_MS, slideMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.hopping, aggregate: idsAggregate },
+      { kind: 'window', name: 'tumbling-per-key', key: keyedItemKey, window: { type: 'tumbling', sizeMs: SLIDE_MS }, allowedLatenessMs: LATENESS_MS.tumbling, aggregate: idsPerKeyAggregate },
       { kind: 'window', name: 'session', key: sessionKey, window: { type: 'session', gapMs: SESSION_GAP_MS }, allowedLatenessMs: LATENESS_MS.session, aggregate: idsAggregate },
       {
         kind: 'projection',
@@ -133,13 +148,16 @@ function buildPartition(p: number, draws: readonly Draw[]): StreamRecord[] {
         event = { kind: 'sale', id, key: `k${d.key}`, t: t - d.lag };
         break;
       case 'edge': {
-        const [pusher, straggler] = edgePair(newest, t, d.pick);
+        const times = edgeTimes(newest, t, d.pick);
+        const straggler = times.pop() as number;
         // A key of their own, so that no other record's session bridges or blurs the edge.
         const key = `edge-p${p}-${i}`;
-        const first: TestEvent = { kind: 'sale', id, key, t: pusher };
-        events.push(first);
-        records.push({ kind: 'event', event: first });
-        newest = Math.max(newest, pusher);
+        times.forEach((pusher, n) => {
+          const first: TestEvent = { kind: 'sale', id: n === 0 ? id : `${id}-${n}`, key, t: pusher };
+          events.push(first);
+          records.push({ kind: 'event', event: first });
+          newest = Math.max(newest, pusher);
+        });
         event = { kind: 'sale', id: `${id}-edge`, key, t: straggler };
         break;
       }
@@ -163,24 +181,35 @@ function buildPartition(p: number, draws: readonly Draw[]): StreamRecord[] {
 }
 
 /**
- * Two event times of one key on an edge of the rules, which random times
- * reach too rarely to catch an off-by-one there. For a lateness edge the
- * first moves the partition's watermark to one millisecond before, at or
- * after the point where a window of one view (or, for sessions, the second
- * record itself) stops taking records, and the second is a record for
- * exactly that window. For a merge edge the second starts a session one
- * millisecond inside, exactly at or one millisecond past the end of the
- * session the first opened.
+ * Event times of one key on an edge of the rules, which random times reach
+ * too rarely to catch an off-by-one there: the last is the record on the
+ * edge, the others come before it. For a lateness edge the first moves the
+ * partition's watermark to one millisecond before, at or after the point
+ * where a window of one view (or, for sessions, the record's own session)
+ * stops taking records, and the last is a record for exactly that window.
+ * For a session join the record's own session has closed or not, and it
+ * touches an open session one millisecond short of, exactly at or one
+ * millisecond inside its start. For a merge edge the second starts a
+ * session one millisecond inside, exactly at or one millisecond past the
+ * end of the session the first opened.
  */
-function edgePair(newest: number, t: number, pick: number): [number, number] {
+function edgeTimes(newest: number, t: number, pick: number): number[] {
   const off = (pick % 3) - 1;
-  const edge = (['tumbling', 'hopping', 'session', 'merge'] as const)[Math.floor(pick / 3) % 4] ?? 'merge';
+  const edge = (['tumbling', 'hopping', 'session', 'session-join', 'merge'] as const)[Math.floor(pick / 3) % 5] ?? 'merge';
   const first = Math.max(newest, t);
   if (edge === 'merge') return [first, first + SESSION_GAP_MS + off];
+  // The first puts the watermark at first - out-of-orderness - 1. A session record's own session [s, s + gap)
+  // closes at s + gap - 1 + lateness, so it is late on its own exactly when s <= first - out-of-orderness - lateness - gap.
+  const ownSessionClosed = first - OUT_OF_ORDERNESS_MS - LATENESS_MS.session - SESSION_GAP_MS;
+  // Too far back to touch the first's session: late exactly when off <= 0.
+  if (edge === 'session') return [first, ownSessionClosed + off];
+  if (edge === 'session-join') {
+    // An on-time record at bridge opens a session reaching the first's; the last touches it when off >= 0,
+    // while its own session has closed when off <= 0: late only at off = -1.
+    const bridge = ownSessionClosed + SESSION_GAP_MS;
+    return [first, bridge, bridge - SESSION_GAP_MS + off];
+  }
   const lateness = LATENESS_MS[edge];
-  // The first puts the watermark at first - out-of-orderness - 1, so the second is late exactly when
-  // second - 1 + lateness <= first - out-of-orderness - 1, that is when off <= 0.
-  if (edge === 'session') return [first, first - OUT_OF_ORDERNESS_MS - lateness + off];
   // The window ending at `end` closes at watermark end - 1 + lateness; the first record puts the watermark at that
   // plus off (late when off >= 0), never below the partition's newest event time, so that it is the one deciding.
   const end = Math.ceil((first - OUT_OF_ORDERNESS_MS - lateness - off) / SLIDE_MS) * SLIDE_MS;

@@ -332,21 +332,26 @@ describe('late events', () => {
     expect((await projectionOf(store, 'last-sale', '["late"]'))?.row).toEqual({ id: 'late' });
   });
 
-  it('rejects a session record as LATE_EVENT once the watermark reaches its event time - 1 plus the lateness', async () => {
+  it('rejects a session record as LATE_EVENT once the session it would end in has closed, and takes one late alone into an open session', async () => {
     // Prepare
     const store = new InMemoryStateStore();
     const definition = salesProcessor([
       { kind: 'window', name: 'visits', key: (v) => v.key, window: { type: 'session', gapMs: 1000 }, allowedLatenessMs: 100, aggregate: mergingTotals },
     ]);
 
-    // Act
-    // a puts the watermark at 10 000 (newest - 0 - 1).
-    const { deadLettered } = await runPartition({ definition, store }, batch([sale('a', 10_001), sale('on-time', 9902), sale('late', 9901)]));
+    // Act: after 20500 the watermark is 20499. [10001, 11001) has closed (at 11100) and so has late's own [9100, 10100);
+    // joins' own [19200, 20200) has too (at 20299), but it touches [20000, 21500), which closes only at 21599.
+    const records = [sale('a', 10_001), sale('b', 20_000), sale('c', 20_500), sale('late', 9100), sale('joins', 19_200)];
+    const { deadLettered } = await runPartition({ definition, store }, batch(records));
 
     // Assess
-    expect(deadLettered.map((r) => r.record.offset)).toEqual([2]);
-    expect(await openWindows(store, 'visits', 'store-1')).toEqual([[9902, 11_001, 2]]);
+    expect(deadLettered.map((r) => r.record.offset)).toEqual([3]);
+    expect(await openWindows(store, 'visits', 'store-1')).toEqual([
+      [10_001, 11_001, 1],
+      [19_200, 21_500, 3],
+    ]);
   });
+
 });
 
 describe('event-id dedup', () => {

@@ -4,15 +4,15 @@ import { planChunk } from '../../../functions/core/engine/plan-chunk.js';
 import { prepareRecord } from '../../../functions/core/engine/prepared-record.js';
 import { partitionWatermark } from '../../../functions/core/engine/watermark.js';
 import { sliceOf, windowsOfSlice } from '../../../functions/core/engine/window-slices.js';
-import { fixedWindowsFor, isSessionRecordLate, isWindowLate, sessionsMerge } from '../../../functions/core/engine/windows.js';
+import { fixedWindowsFor, isWindowLate, sessionJoining, sessionsMerge } from '../../../functions/core/engine/windows.js';
 import type { CheckpointBody, KeyWindowsBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds } from '../../../functions/core/state/table-layout.js';
 import {
   NOTHING_CLOSED,
+  sessionClosedWithout,
+  SessionReplay,
   sessionsJoin,
-  sessionsOf,
-  sessionTakes,
   watermarkAfter,
   windowsContaining,
   windowsTaking,
@@ -65,13 +65,13 @@ const WINDOW_LATE: ReadonlyArray<readonly [number, number, number, boolean]> = [
   [2000, 0, INF, true],
 ];
 
-// [event time, allowed lateness, watermark, late]
-const SESSION_RECORD_LATE: ReadonlyArray<readonly [number, number, number, boolean]> = [
-  [1000, 0, 998, false],
-  [1000, 0, 999, true],
-  [1000, 100, 1098, false],
-  [1000, 100, 1099, true],
-  [-1_000_000, 0, -INF, false],
+// [event time, gap, allowed lateness, watermark, late]: a record joining no session is late once its own session [t, t + gap) is.
+const SESSION_RECORD_LATE: ReadonlyArray<readonly [number, number, number, number, boolean]> = [
+  [1000, 700, 0, 1698, false],
+  [1000, 700, 0, 1699, true],
+  [1000, 700, 100, 1798, false],
+  [1000, 700, 100, 1799, true],
+  [-1_000_000, 700, 0, -INF, false],
 ];
 
 // [earlier event times of the partition, out-of-orderness, watermark]
@@ -81,6 +81,42 @@ const WATERMARKS: ReadonlyArray<readonly [readonly number[], number, number]> = 
   [[5000], 300, 4699],
   [[5000, 7000, 6000], 300, 6699],
   [[5000], 0, 4999],
+];
+
+// [what, gap / lateness / out-of-orderness, one key's event times in arrival order, its sessions as [start, end, records]]
+const FLINK_SESSIONS: ReadonlyArray<readonly [string, { gap: number; lateness: number; outOfOrderness: number }, readonly number[], ReadonlyArray<readonly [number, number, number]>]> = [
+  [
+    'a record late on its own joins a session that has not fired',
+    { gap: 700, lateness: 0, outOfOrderness: 0 },
+    // 2300's own [2300, 3000) fired at watermark 2999, but it touches [3000, 3700), which has not.
+    [3000, 2300],
+    [[2300, 3700, 2]],
+  ],
+  [
+    'the merged session decides: Flink counts the sixth record, at 1000900',
+    { gap: 500, lateness: 300, outOfOrderness: 200 },
+    [1_000_000, 1_000_400, 1_000_800, 1_001_200, 1_001_600, 1_000_900],
+    [[1_000_000, 1_002_100, 6]],
+  ],
+  [
+    'a record touching a session that fired starts one of its own',
+    { gap: 700, lateness: 0, outOfOrderness: 0 },
+    // At 1650 the watermark is 1999: [1000, 1700) has fired, [2000, 2700) has not.
+    [1000, 2000, 1650],
+    [[1000, 1700, 1], [1650, 2700, 2]],
+  ],
+  [
+    'a record bridging two open sessions merges all three',
+    { gap: 500, lateness: 0, outOfOrderness: 1000 },
+    [1000, 2000, 1500],
+    [[1000, 2500, 3]],
+  ],
+  [
+    'late when every session it touches has fired and so has its own',
+    { gap: 500, lateness: 0, outOfOrderness: 0 },
+    [1000, 3000, 1200],
+    [[1000, 1500, 1], [3000, 3500, 1]],
+  ],
 ];
 
 // [a, b, merge]
@@ -129,10 +165,11 @@ const RECORDS: readonly RecordCase[] = [
   { what: 'tumbling, window closed by the closer', window: TUMBLING_1S, lateness: 0, outOfOrderness: 300, earlier: [], closedThrough: 6000, t: 5500, taken: 'late' },
   { what: 'hopping, the closed window only', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [], closedThrough: 6000, t: 5500, taken: [[4000, 7000], [5000, 8000]] },
   { what: 'hopping, closed just before its windows', window: HOPPING_3S_1S, lateness: 200, outOfOrderness: 300, earlier: [], closedThrough: 5999, t: 5500, taken: [[3000, 6000], [4000, 7000], [5000, 8000]] },
-  { what: 'session, watermark one short', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1399], t: 1000, taken: [[1000, 1700]] },
-  { what: 'session, watermark at t - 1 + lateness', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1400], t: 1000, taken: 'late' },
-  { what: 'session, touching a closed session', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [], closedThrough: 1000, t: 1000, taken: 'late' },
-  { what: 'session, just after a closed session', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [], closedThrough: 1000, t: 1001, taken: [[1001, 1701]] },
+  { what: 'session, watermark one short of t + gap - 1 + lateness', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [2099], t: 1000, taken: [[1000, 1700]] },
+  { what: 'session, watermark at t + gap - 1 + lateness', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [2100], t: 1000, taken: 'late' },
+  { what: 'session, touching a session closed without this idle partition', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [], closedThrough: 1000, t: 1000, taken: 'late' },
+  { what: 'session, just after a session closed without this partition', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [], closedThrough: 1000, t: 1001, taken: [[1001, 1701]] },
+  { what: 'session, touching a closed session this partition saw fire: one of its own', window: SESSION_700, lateness: 100, outOfOrderness: 300, earlier: [1500], closedThrough: 1000, t: 1000, taken: [[1000, 1700]] },
 ];
 
 interface Sale {
@@ -236,11 +273,33 @@ function engineTakes(
   return pairs(written.windows);
 }
 
+/** The sessions of key `k` the engine's fold leaves after `times`, one chunk, as [start, end, records]. */
+function engineSessions(spec: { gap: number; lateness: number; outOfOrderness: number }, times: readonly number[]): ReadonlyArray<readonly [number, number, number]> {
+  const definition = processor({ type: 'session', gapMs: spec.gap }, spec.lateness, spec.outOfOrderness, 'per-key');
+  const keyId = itemIds.keyWindows('v', 'k');
+  const plan = planChunk({
+    definition,
+    topic: TOPIC,
+    partition: 0,
+    records: times.map((t, i) => prepareRecord(definition, decoded(i + 1, { key: 'k', t }))),
+    checkpoint: undefined,
+    metaExists: true,
+    throughOffset: times.length,
+    state: new Map(),
+    readKeys: new Set([idKey(keyId)]),
+    now: NOW,
+  });
+  if (plan.kind !== 'planned') throw new Error('the plan asked for reads it was given');
+  const written = plan.writes.find((w) => w.body?.kind === 'key-windows')?.body as KeyWindowsBody;
+  return written.windows.map((w) => [w.start, w.end, w.count]);
+}
+
 function oracleTakes(c: RecordCase): Taken {
   const watermark = watermarkAfter(c.earlier, c.outOfOrderness);
   const closed = c.closedThrough ?? NOTHING_CLOSED;
   if (c.window.type === 'session') {
-    return sessionTakes(c.t, c.lateness, watermark, closed) ? [[c.t, c.t + c.window.gapMs]] : 'late';
+    const onTime = !sessionClosedWithout(c.t, c.lateness, watermark, closed) && new SessionReplay<number>(c.window.gapMs, c.lateness).offer(c.t, c.t, watermark);
+    return onTime ? [[c.t, c.t + c.window.gapMs]] : 'late';
   }
   const taking = windowsTaking(c.t, layoutOf(c.window), c.lateness, watermark, closed);
   return taking.length === 0 ? 'late' : pairs(taking);
@@ -266,11 +325,11 @@ describe('window semantics, engine and oracle alike', () => {
   });
 
   describe('whether a session record is late at a watermark', () => {
-    it.each(SESSION_RECORD_LATE)('event time %d, lateness %d, watermark %d is late: %s (engine)', (t, lateness, watermark, late) => {
-      expect(isSessionRecordLate(t, lateness, watermark)).toBe(late);
+    it.each(SESSION_RECORD_LATE)('event time %d, gap %d, lateness %d, watermark %d is late: %s (engine)', (t, gap, lateness, watermark, late) => {
+      expect(sessionJoining({ start: t, end: t + gap }, [], lateness, watermark).late).toBe(late);
     });
-    it.each(SESSION_RECORD_LATE)('event time %d, lateness %d, watermark %d is late: %s (oracle)', (t, lateness, watermark, late) => {
-      expect(!sessionTakes(t, lateness, watermark, NOTHING_CLOSED)).toBe(late);
+    it.each(SESSION_RECORD_LATE)('event time %d, gap %d, lateness %d, watermark %d is late: %s (oracle)', (t, gap, lateness, watermark, late) => {
+      expect(!new SessionReplay<number>(gap, lateness).offer(t, t, watermark)).toBe(late);
     });
   });
 
@@ -300,7 +359,21 @@ describe('window semantics, engine and oracle alike', () => {
       expect(engineTakes(noneLate, times, 'chunk')).toEqual(sessions);
     });
     it.each(MERGED_SESSIONS)('%s: oracle', (_what, times, sessions) => {
-      expect(pairs(sessionsOf(times.map((t) => ({ t })), 700))).toEqual(sessions);
+      const replay = new SessionReplay<number>(700, 0);
+      for (const t of times) replay.offer(t, t, watermarkAfter([], 1_000_000));
+      expect(pairs([...replay.sessions].sort((a, b) => a.start - b.start))).toEqual(sessions);
+    });
+  });
+
+  describe("sessions as Flink's merging windows, one key's records in arrival order", () => {
+    it.each(FLINK_SESSIONS)('%s: engine', (_what, spec, times, sessions) => {
+      expect(engineSessions(spec, times)).toEqual(sessions);
+    });
+    it.each(FLINK_SESSIONS)('%s: oracle', (_what, spec, times, sessions) => {
+      const replay = new SessionReplay<number>(spec.gap, spec.lateness);
+      times.forEach((t, i) => replay.offer(t, t, watermarkAfter(times.slice(0, i), spec.outOfOrderness)));
+      const taken = [...replay.sessions].sort((a, b) => a.start - b.start);
+      expect(taken.map((w): [number, number, number] => [w.start, w.end, w.records.length])).toEqual(sessions);
     });
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closesAt, fixedWindowsFor, isSessionRecordLate,
-  sessionsMerge, isWindowLate } from '../../../functions/core/engine/windows.js';
+import { closesAt, fixedWindowsFor, isWindowLate, sessionJoining, sessionsMerge } from '../../../functions/core/engine/windows.js';
 
 const TUMBLING = { type: 'tumbling', sizeMs: 1000 } as const;
 const HOPPING = { type: 'hopping', sizeMs: 3000, slideMs: 1000 } as const;
@@ -110,13 +109,32 @@ describe('closesAt and isWindowLate', () => {
   });
 });
 
-describe('isSessionRecordLate', () => {
-  it('treats a session record as late once the watermark reaches its event time - 1 plus the allowed lateness', () => {
-    // A session ending at 1000 closes at watermark 999 and would merge a record at 1000 (touching), so that record is late then.
-    expect(isSessionRecordLate(1000, 0, 998)).toBe(false);
-    expect(isSessionRecordLate(1000, 0, 999)).toBe(true);
-    expect(isSessionRecordLate(1000, 100, 1098)).toBe(false);
-    expect(isSessionRecordLate(1000, 100, 1099)).toBe(true);
+describe('sessionJoining', () => {
+  it("calls a record that joins no session late once its own session [t, t + gap) would have closed", () => {
+    const own = { start: 1000, end: 1700 };
+    expect(sessionJoining(own, [], 0, 1698).late).toBe(false);
+    expect(sessionJoining(own, [], 0, 1699).late).toBe(true);
+    expect(sessionJoining(own, [], 100, 1798).late).toBe(false);
+    expect(sessionJoining(own, [], 100, 1799).late).toBe(true);
+  });
+
+  it('takes a record late on its own into a session that has not closed, as Flink merges before judging', () => {
+    // Gap 500, lateness 300, watermark 1001399: the open session [1000000, 1002100) takes a record at 1000100.
+    const open = { start: 1_000_000, end: 1_002_100 };
+    const joining = sessionJoining({ start: 1_000_100, end: 1_000_600 }, [open], 300, 1_001_399);
+    expect(joining).toEqual({ session: open, absorbs: [open], late: false });
+  });
+
+  it('does not join a session the watermark has closed: the record starts one of its own', () => {
+    const closed = { start: 1000, end: 1500 };
+    expect(sessionJoining({ start: 1400, end: 1900 }, [closed], 0, 1600)).toEqual({ session: { start: 1400, end: 1900 }, absorbs: [], late: false });
+  });
+
+  it('merges every open session the growing session reaches, and nothing it does not', () => {
+    const [a, b, c] = [{ start: 1000, end: 1500 }, { start: 2000, end: 2500 }, { start: 2600, end: 3000 }];
+    const joining = sessionJoining({ start: 1500, end: 2000 }, [c, b, a], 0, 0);
+    expect(joining.session).toEqual({ start: 1000, end: 2500 });
+    expect(joining.absorbs).toEqual([b, a]);
   });
 
   it('merges sessions that overlap or touch, as Flink does, and not ones with a gap between', () => {
@@ -126,7 +144,6 @@ describe('isSessionRecordLate', () => {
   });
 
   it('never treats a session record as late before the watermark has any value', () => {
-    // Prepare / Act / Assess
-    expect(isSessionRecordLate(-1_000_000, 0, Number.NEGATIVE_INFINITY)).toBe(false);
+    expect(sessionJoining({ start: -1_000_000, end: -999_300 }, [], 0, Number.NEGATIVE_INFINITY).late).toBe(false);
   });
 });
