@@ -1,3 +1,4 @@
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -19,6 +20,9 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkOutputMultiplexer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.AggregateFunction;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -40,7 +44,6 @@ import org.apache.flink.streaming.api.windowing.triggers.Trigger;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -243,6 +246,42 @@ public final class FlinkWindows {
         }
     }
 
+    /**
+     * Writes the job's lines to a file, one writer at parallelism 1, so that lines keep the order each window
+     * operator emitted them in. A file rather than executeAndCollect: the collect client polls a MiniCluster
+     * that shuts down when the job ends, which it reports as possibly lost data; a file is complete once
+     * execute() returns.
+     */
+    static final class LineFileSink implements Sink<String> {
+        private final String path;
+
+        LineFileSink(String path) {
+            this.path = path;
+        }
+
+        @Override
+        public SinkWriter<String> createWriter(WriterInitContext context) throws IOException {
+            BufferedWriter file = Files.newBufferedWriter(Path.of(path), StandardCharsets.UTF_8);
+            return new SinkWriter<>() {
+                @Override
+                public void write(String line, Context lineContext) throws IOException {
+                    file.write(line);
+                    file.newLine();
+                }
+
+                @Override
+                public void flush(boolean endOfInput) throws IOException {
+                    file.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    file.close();
+                }
+            };
+        }
+    }
+
     private static long gcd(long a, long b) {
         return b == 0 ? a : gcd(b, a % b);
     }
@@ -335,16 +374,18 @@ public final class FlinkWindows {
         Map<String, List<String>> late = new HashMap<>();
         DataStream<String> all = outputs.get(0);
         for (DataStream<String> more : outputs.subList(1, outputs.size())) all = all.union(more);
-        try (CloseableIterator<String> lines = all.executeAndCollect("flink window conformance")) {
-            while (lines.hasNext()) {
-                String[] f = lines.next().split("\t", -1);
-                switch (f[0]) {
-                    case "W" -> lastFiring.computeIfAbsent(f[1], (ignored) -> new HashMap<>()).put(f[2] + '\u0000' + f[3] + '\u0000' + f[4], f);
-                    case "C" -> cleared.computeIfAbsent(f[1], (ignored) -> new ArrayList<>()).add(f[2] + '\u0000' + f[3] + '\u0000' + f[4]);
-                    default -> late.computeIfAbsent(f[1], (ignored) -> new ArrayList<>()).add(f[2]);
-                }
+        Path linesFile = Path.of(args[1] + ".lines");
+        all.sinkTo(new LineFileSink(linesFile.toString())).name("lines").setParallelism(1);
+        env.execute("flink window conformance");
+        for (String line : Files.readAllLines(linesFile, StandardCharsets.UTF_8)) {
+            String[] f = line.split("\t", -1);
+            switch (f[0]) {
+                case "W" -> lastFiring.computeIfAbsent(f[1], (ignored) -> new HashMap<>()).put(f[2] + '\u0000' + f[3] + '\u0000' + f[4], f);
+                case "C" -> cleared.computeIfAbsent(f[1], (ignored) -> new ArrayList<>()).add(f[2] + '\u0000' + f[3] + '\u0000' + f[4]);
+                default -> late.computeIfAbsent(f[1], (ignored) -> new ArrayList<>()).add(f[2]);
             }
         }
+        Files.delete(linesFile);
 
         ObjectNode out = json.createObjectNode();
         out.put("flinkVersion", EnvironmentInformation.getVersion());
