@@ -3,6 +3,7 @@ import { recordConformance } from '../harness/report.js';
 import { agrees, classify, describeDifference, diffResults, lateAgrees, type ResultDiff } from './compare.js';
 import { runEngine } from './engine-run.js';
 import { runFlink, type FlinkRun } from './flink-reference.js';
+import { shrinkExample } from './shrink.js';
 import { FLINK_RULES, runModel, sessionJoinsDiffer, TARGET_RULES, targetFromFlink, withoutRecords, type ModelOutcome } from './window-model.js';
 import { generateWorkloads, type WindowResults, type Workload } from './workload.js';
 
@@ -85,6 +86,17 @@ describe('Flink conformance: event-time windows', () => {
       expect(ofType.some((c) => c.workload.partitions > 1 && c.workload.allowedLatenessMs > 0 && c.flink.late.length > 0), `${type}: several partitions, lateness, late records`).toBe(true);
       expect(ofType.some((c) => c.deliberate.size > 0), `${type}: records late by their own partition's watermark only`).toBe(true);
     }
+    // Records on an edge: moving every watermark by one millisecond changes whether they are late.
+    for (const type of ['tumbling', 'hopping', 'session'] as const) {
+      const onEdge = compared
+        .filter((c) => c.workload.window.type === type)
+        .reduce((n, c) => {
+          const flinkLate = runModel(c.workload, FLINK_RULES).late;
+          const offByOneLate = runModel(c.workload, { ...FLINK_RULES, watermarkLag: 0 }).late;
+          return n + [...flinkLate].filter((id) => !offByOneLate.has(id)).length + [...offByOneLate].filter((id) => !flinkLate.has(id)).length;
+        }, 0);
+      expect(onEdge, `${type}: records whose lateness a one-millisecond watermark shift flips`).toBeGreaterThan(20);
+    }
     expect(records).toBeGreaterThan(5_000);
     expect(late).toBeGreaterThan(records / 50);
   });
@@ -113,7 +125,7 @@ describe('Flink conformance: event-time windows', () => {
     expect(compared.filter((c) => c.workload.partitions === 1 && c.deliberate.size > 0).map((c) => c.workload.id)).toEqual([]);
   });
 
-  it("computes Flink's final windows and late records, the deliberate difference aside", () => {
+  it("computes Flink's final windows and late records, the deliberate difference aside", async () => {
     const windows = compared.reduce((n, c) => n + c.diff.windowsCompared, 0);
     const equal = compared.reduce((n, c) => n + c.diff.windowsEqual, 0);
     const lateDiffer = compared.filter((c) => !lateAgrees(c.diff)).length;
@@ -136,13 +148,21 @@ describe('Flink conformance: event-time windows', () => {
       const name = classify(c.workload, c.engine);
       classes.set(name, [...(classes.get(name) ?? []), c]);
     }
-    const report = [...classes.entries()].map(([name, members]) => {
+    const report: string[] = [];
+    for (const [name, members] of classes) {
       const smallest = members.reduce((a, b) => (b.workload.records.length < a.workload.records.length ? b : a));
       const windowsOff = members.reduce((n, c) => n + c.diff.missing.length + c.diff.extra.length + c.diff.wrong.length, 0);
       const lateOff = members.reduce((n, c) => n + c.diff.notLate.length + c.diff.unexpectedLate.length, 0);
       const types = (['tumbling', 'hopping', 'session'] as const).map((type) => `${type} ${members.filter((c) => c.workload.window.type === type).length}`).join(', ');
-      return `${name}: ${members.length} workloads (${types}), ${windowsOff} windows and ${lateOff} late records differ; smallest:\n${describeDifference(smallest.workload, smallest.diff, smallest.deliberate)}`;
-    });
+      const shrunk = await shrinkExample(smallest.workload, name, SEED + workloads.indexOf(smallest.workload));
+      report.push(
+        [
+          `${name}: ${members.length} workloads (${types}), ${windowsOff} windows and ${lateOff} late records differ; smallest:`,
+          describeDifference(smallest.workload, smallest.diff, smallest.deliberate),
+          ...(shrunk === undefined ? [] : [`  shrunk to ${shrunk.workload.records.length} records (target from the model, which agrees with Flink on every workload):`, describeDifference(shrunk.workload, shrunk.diff, runModel(shrunk.workload, TARGET_RULES).lateOnlyByPartition)]),
+        ].join('\n'),
+      );
+    }
     expect(report.join('\n\n'), `${failing.length} of ${compared.length} workloads differ from Flink`).toBe('');
   });
 });
