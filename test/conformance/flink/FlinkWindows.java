@@ -50,17 +50,22 @@ import org.apache.flink.util.OutputTag;
 /**
  * The reference side of the Flink window conformance suite: reads workloads
  * (JSON) and runs each through Flink's own event-time window operator on one
- * local MiniCluster, then writes, per workload, the final fired windows and
- * the ids of the records Flink side-output as late.
+ * local MiniCluster, then writes (JSON), per workload, the final windows
+ * (each window's last firing, for the windows Flink finally cleared, so not a
+ * session that later merged into another) and the ids of the records Flink
+ * side-output as late.
  *
  * Usage: java -cp <flink jars>:<classes> FlinkWindows workloads.json results.json
  *
  * One job runs every workload, so the MiniCluster starts once: workloads that
  * share a window kind and an allowed lateness (an operator-wide setting) go
  * through one branch of the job, one after another, each moved in event time
- * past the previous one by a multiple of every window size and slide, so the
- * windows fall on the same boundaries and no window of one workload is still
- * open or late-judged against another's watermark. Keys carry the workload id.
+ * past the previous one's last window (with its lateness) by a multiple of
+ * every window size and slide, so windows fall on the same boundaries. Each
+ * workload's partitions start from nothing; the operator's watermark is then
+ * the previous workload's last one until theirs passes it, which no window
+ * of the new workload ends before, so no record of it is judged by another
+ * workload's watermark. Keys carry the workload id.
  *
  * The watermark is Flink's Kafka source with per-partition watermarks, made
  * deterministic: one BoundedOutOfOrdernessWatermarks per partition (so
