@@ -4,8 +4,9 @@
  * API that validates the schemas and applies Glue's compatibility modes.
  *
  * Schemas are first turned into a graph of plain nodes in which every named
- * type reference points at its definition, so recursive types are cycles
- * that the walk has to guard against, not strings it has to look up.
+ * type reference points at its definition (`schema-parser.ts` builds it), so
+ * recursive types are cycles that the walk has to guard against, not
+ * strings it has to look up.
  *
  * Paths name where a problem is, in terms of the reader schema:
  * - the root is the reader's unqualified name when it is a named type, else `$`;
@@ -49,8 +50,7 @@ export interface ResolutionLabels {
   readonly writer: string;
 }
 
-const PRIMITIVES = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'] as const;
-type AvroPrimitive = (typeof PRIMITIVES)[number];
+export type AvroPrimitive = 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'bytes' | 'string';
 
 interface NameAttributes {
   /** Unqualified name, as used in paths and messages. */
@@ -59,23 +59,25 @@ interface NameAttributes {
   /** Full names, qualified with the type's namespace when written without one. */
   readonly aliases: readonly string[];
 }
-interface FieldNode {
+export interface FieldNode {
   readonly name: string;
+  /** Distinct, in the order written. */
   readonly aliases: readonly string[];
   readonly type: AvroNode;
   readonly hasDefault: boolean;
 }
-interface RecordNode extends NameAttributes {
+export interface RecordNode extends NameAttributes {
   readonly kind: 'record';
   /** Filled after the record is registered, so that its fields can refer to it. */
   readonly fields: FieldNode[];
 }
-interface EnumNode extends NameAttributes {
+export interface EnumNode extends NameAttributes {
   readonly kind: 'enum';
   readonly symbols: readonly string[];
+  /** Declares a default symbol, which reads the symbols it lacks. */
   readonly hasDefault: boolean;
 }
-interface FixedNode extends NameAttributes {
+export interface FixedNode extends NameAttributes {
   readonly kind: 'fixed';
   readonly size: number;
 }
@@ -94,94 +96,6 @@ const PROMOTIONS: Readonly<Partial<Record<AvroPrimitive, readonly AvroPrimitive[
   string: ['bytes'],
   bytes: ['string'],
 };
-
-function isPrimitive(value: string): value is AvroPrimitive {
-  return (PRIMITIVES as readonly string[]).includes(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function qualify(name: string, namespace: string | undefined): string {
-  if (name.includes('.')) return name.replace(/^\./, '');
-  return namespace ? `${namespace}.${name}` : name;
-}
-
-function unqualify(name: string): string {
-  return name.slice(name.lastIndexOf('.') + 1);
-}
-
-/**
- * Builds the node graph of a schema. The schema must already have been
- * validated (by avsc): this follows the spec's naming rules but only throws
- * for what it cannot build at all.
- */
-export function buildSchemaGraph(schema: unknown): AvroNode {
-  const registry = new Map<string, AvroNode>();
-
-  const build = (value: unknown, namespace: string | undefined): AvroNode => {
-    if (typeof value === 'string') {
-      if (isPrimitive(value)) return { kind: 'primitive', name: value };
-      const named = registry.get(qualify(value, namespace));
-      if (named === undefined) throw new Error(`undefined type name: ${value}`);
-      return named;
-    }
-    if (Array.isArray(value)) return { kind: 'union', branches: value.map((branch) => build(branch, namespace)) };
-    if (!isObject(value) || typeof value.type !== 'string') throw new Error(`not a schema: ${JSON.stringify(value)}`);
-
-    const type = value.type;
-    if (isPrimitive(type)) return { kind: 'primitive', name: type };
-    if (type === 'array') return { kind: 'array', items: build(value.items, namespace) };
-    if (type === 'map') return { kind: 'map', values: build(value.values, namespace) };
-
-    // A named type: a dotted name carries its own namespace, else the
-    // `namespace` attribute, else the enclosing one (the spec's precedence).
-    const rawName = String(value.name);
-    const ownNamespace = rawName.includes('.')
-      ? rawName.slice(0, rawName.lastIndexOf('.'))
-      : typeof value.namespace === 'string'
-        ? value.namespace || undefined
-        : namespace;
-    const fullName = qualify(rawName, ownNamespace);
-    const named = {
-      name: unqualify(fullName),
-      fullName,
-      aliases: stringList(value.aliases).map((alias) => qualify(alias, ownNamespace)),
-    };
-    if (type === 'enum') {
-      const node: EnumNode = { kind: 'enum', ...named, symbols: stringList(value.symbols), hasDefault: Object.hasOwn(value, 'default') };
-      registry.set(fullName, node);
-      return node;
-    }
-    if (type === 'fixed') {
-      const node: FixedNode = { kind: 'fixed', ...named, size: Number(value.size) };
-      registry.set(fullName, node);
-      return node;
-    }
-    if (type === 'record' || type === 'error') {
-      const node: RecordNode = { kind: 'record', ...named, fields: [] };
-      registry.set(fullName, node);
-      for (const field of Array.isArray(value.fields) ? value.fields : []) {
-        if (!isObject(field)) continue;
-        node.fields.push({
-          name: String(field.name),
-          aliases: stringList(field.aliases),
-          type: build(field.type, ownNamespace),
-          hasDefault: Object.hasOwn(field, 'default'),
-        });
-      }
-      return node;
-    }
-    throw new Error(`unknown type: ${type}`);
-  };
-
-  return build(schema, undefined);
-}
 
 /**
  * The name a branch of `union` goes by in paths: `string`, `Address`,

@@ -170,6 +170,14 @@ function defaultCases(): Case[] {
     ['default/record-wrong-type', named.inner, { x: 'one' }],
     ['default/record-not-object', named.inner, 1],
     ['default/nested-record', rec('Outer', [fld('inner', named.inner), fld('n', 'int', { default: 0 })]), { inner: { x: 2 } }],
+    ['default/union-NaN', ['double', 'null'], 'NaN'],
+    ['default/double-hex-string', 'double', ' 0x1p3 '],
+    ['default/double-suffix', 'double', '1d'],
+    ['default/nested-double-NaN', rec('I', [fld('d', 'double')]), { d: 'NaN' }],
+    ['default/nested-field-default-NaN', rec('I', [fld('d', 'double', { default: 'NaN' })]), {}],
+    ['default/nested-union-later-branch', rec('I', [fld('u', ['null', 'string'])]), { u: 'x' }],
+    ['default/nested-long-above-2^53', rec('I', [fld('n', 'long')]), { n: raw('9007199254740993') }],
+    ['default/empty-union', [], null],
     ['default/logical-timestamp', { type: 'long', logicalType: 'timestamp-millis' }, 0],
     ['default/logical-decimal', { type: 'bytes', logicalType: 'decimal', precision: 4, scale: 2 }, '\u0000'],
     ['default/logical-uuid', { type: 'string', logicalType: 'uuid' }, '6a2f41a3-c54c-fce8-32d2-0324e1c32e22'],
@@ -180,6 +188,8 @@ function defaultCases(): Case[] {
     cases.push([family, holder(type, { default: value }), EMPTY_R]);
     cases.push([`${family}/both`, holder(type, { default: value }), holder(type)]);
   }
+  // A default of a record inside its own definition: Java has not set the record's fields yet.
+  cases.push(['default/own-record-inside-itself', rec('R', [fld('self', ['null', 'R'], { default: null }), fld('x', 'R', { default: {} })]), EMPTY_R]);
   // An enum default is the symbol a reader uses for symbols it lacks.
   cases.push(['enum-default/null', enm('E', ['A'], { default: null }), enm('E', ['A', 'B'])]);
   cases.push(['enum-default/null-same', enm('E', ['A'], { default: null }), enm('E', ['A'])]);
