@@ -6,7 +6,8 @@
  * Schemas are first turned into a graph of plain nodes in which every named
  * type reference points at its definition (`schema-parser.ts` builds it), so
  * recursive types are cycles that the walk has to guard against, not
- * strings it has to look up.
+ * strings it has to look up. The verdict is Avro Java's
+ * SchemaCompatibility.checkReaderWriterCompatibility, which Glue runs.
  *
  * Paths name where a problem is, in terms of the reader schema:
  * - the root is the reader's unqualified name when it is a named type, else `$`;
@@ -35,6 +36,12 @@ export const ResolutionRule = {
   UNION_BRANCH_UNREADABLE: 'UNION_BRANCH_UNREADABLE',
   /** The reader is a union and none of its branches can read the writer's type. */
   UNION_NO_MATCHING_BRANCH: 'UNION_NO_MATCHING_BRANCH',
+  /**
+   * A reader field matches more than one writer field by its name and its
+   * aliases. Avro Java stops the whole check with an error here, so this is
+   * the only issue reported when it happens.
+   */
+  AMBIGUOUS_FIELD_MATCH: 'AMBIGUOUS_FIELD_MATCH',
 } as const;
 export type ResolutionRule = (typeof ResolutionRule)[keyof typeof ResolutionRule];
 
@@ -170,78 +177,98 @@ function matches(reader: AvroNode, writer: AvroNode): boolean {
   }
 }
 
-/**
- * The reader union's branch that reads a writer type: as in Avro, a named
- * type of the same full name first, so that `a.X` and `b.X` in one union
- * each find their own; then the first branch that matches.
- */
-function readerBranch(reader: UnionNode, writer: AvroNode): AvroNode | undefined {
-  const named = (node: AvroNode): node is AvroNode & NameAttributes => node.kind === 'record' || node.kind === 'enum' || node.kind === 'fixed';
-  const sameName = named(writer) ? reader.branches.find((candidate) => named(candidate) && candidate.fullName === writer.fullName && matches(candidate, writer)) : undefined;
-  return sameName ?? reader.branches.find((candidate) => matches(candidate, writer));
+function isNamed(node: AvroNode): node is NamedNode {
+  return node.kind === 'record' || node.kind === 'enum' || node.kind === 'fixed';
 }
 
 /**
+ * The reader union's branches that may read a writer type, in the order to
+ * try them: a named type of the same full name first, so that `a.X` and
+ * `b.X` in one union each find their own, then every other branch that
+ * matches, in union order. Avro Java accepts the writer type if any branch
+ * reads it without an issue.
+ */
+function readerBranches(reader: UnionNode, writer: AvroNode): AvroNode[] {
+  const candidates = reader.branches.filter((candidate) => matches(candidate, writer));
+  const sameName = isNamed(writer) ? candidates.find((candidate) => isNamed(candidate) && candidate.fullName === writer.fullName) : undefined;
+  return sameName === undefined ? candidates : [sameName, ...candidates.filter((candidate) => candidate !== sameName)];
+}
+
+/** Thrown from deep inside the walk to stop it, as Avro Java's check stops with an exception. */
+class AmbiguousFieldMatch extends Error {
+  public constructor(public readonly issue: ResolutionIssue) {
+    super(issue.message);
+  }
+}
+
+/**
+ * A pair of types to resolve, with where to put its issues: a walk step
+ * yields one for each nested pair and resumes when it has been resolved.
+ */
+interface Nested {
+  readonly reader: AvroNode;
+  readonly writer: AvroNode;
+  readonly path: string;
+  readonly issues: ResolutionIssue[];
+}
+type Step = Generator<Nested, void, void>;
+
+/**
  * Resolves `writer` with `reader` and returns every issue found (empty:
- * every value the writer can write, the reader can read).
+ * every value the writer can write, the reader can read). Nested types are
+ * walked with an explicit stack, so a deep schema cannot overflow the call stack.
  */
 export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: ResolutionLabels): ResolutionIssue[] {
-  const issues: ResolutionIssue[] = [];
   const R = labels.reader;
   const W = labels.writer;
   // Pairs of named records being resolved on the current path: meeting one
-  // again means a recursive type, which resolves if the rest of it does.
+  // again means a recursive type, which resolves if the rest of it does
+  // (Avro Java assumes such a pair compatible too).
   const inProgress = new Set<string>();
   // Pairs already resolved without an issue; skipping them keeps a type
   // referenced from many places from being walked once per path.
   const clean = new Set<string>();
 
-  const report = (rule: ResolutionRule, path: string, message: string): void => {
-    issues.push({ rule, path, message });
-  };
+  /** Resolves against a reader union: the first branch that reads the writer type cleanly wins, else the preferred branch's issues stand. */
+  function* readThroughUnion(r: UnionNode, w: AvroNode, branchPathOf: (branch: AvroNode) => string, issues: ResolutionIssue[], unreadable: () => void): Step {
+    const candidates = readerBranches(r, w);
+    let preferred: ResolutionIssue[] | undefined;
+    for (const candidate of candidates) {
+      const tried: ResolutionIssue[] = [];
+      yield { reader: candidate, writer: w, path: branchPathOf(candidate), issues: tried };
+      if (tried.length === 0) return;
+      preferred ??= tried;
+    }
+    if (preferred === undefined) unreadable();
+    else issues.push(...preferred);
+  }
 
-  const resolve = (r: AvroNode, w: AvroNode, path: string): void => {
+  function* resolve(r: AvroNode, w: AvroNode, path: string, issues: ResolutionIssue[]): Step {
+    const report = (rule: ResolutionRule, at: string, message: string): void => {
+      issues.push({ rule, path: at, message });
+    };
     if (w.kind === 'union') {
       // Every branch the writer may have written must be readable.
       for (const wBranch of w.branches) {
         const branchPath = `${path}<union:${branchName(w, wBranch)}>`;
-        const rBranch = r.kind === 'union' ? readerBranch(r, wBranch) : matches(r, wBranch) ? r : undefined;
-        if (rBranch === undefined) {
-          report(
-            ResolutionRule.UNION_BRANCH_UNREADABLE,
-            branchPath,
-            `${where(path)} can hold ${describe(wBranch)} in ${W}, and ${R} cannot read it as ${describe(r)}.`,
-          );
-        } else {
-          resolveSingle(rBranch, wBranch, branchPath);
-        }
+        const unreadable = (): void =>
+          report(ResolutionRule.UNION_BRANCH_UNREADABLE, branchPath, `${where(path)} can hold ${describe(wBranch)} in ${W}, and ${R} cannot read it as ${describe(r)}.`);
+        if (r.kind === 'union') yield* readThroughUnion(r, wBranch, () => branchPath, issues, unreadable);
+        else if (matches(r, wBranch)) yield { reader: r, writer: wBranch, path: branchPath, issues };
+        else unreadable();
       }
       return;
     }
     if (r.kind === 'union') {
-      const rBranch = readerBranch(r, w);
-      if (rBranch === undefined) {
-        report(
-          ResolutionRule.UNION_NO_MATCHING_BRANCH,
-          path,
-          `${where(path)} is ${describe(w)} in ${W}, and no branch of ${describe(r)} in ${R} can read it.`,
-        );
-      } else {
-        resolveSingle(rBranch, w, `${path}<union:${branchName(r, rBranch)}>`);
-      }
+      yield* readThroughUnion(r, w, (branch) => `${path}<union:${branchName(r, branch)}>`, issues, () =>
+        report(ResolutionRule.UNION_NO_MATCHING_BRANCH, path, `${where(path)} is ${describe(w)} in ${W}, and no branch of ${describe(r)} in ${R} can read it.`),
+      );
       return;
     }
-    resolveSingle(r, w, path);
-  };
 
-  /** Resolves two types neither of which is a union. */
-  const resolveSingle = (r: AvroNode, w: AvroNode, path: string): void => {
+    // Neither is a union.
     const mismatch = (): void =>
-      report(
-        ResolutionRule.TYPE_MISMATCH,
-        path,
-        `${where(path)} is ${describe(r)} in ${R} but ${describe(w)} in ${W}, and ${describe(w)} cannot be read as ${describe(r)}.`,
-      );
+      report(ResolutionRule.TYPE_MISMATCH, path, `${where(path)} is ${describe(r)} in ${R} but ${describe(w)} in ${W}, and ${describe(w)} cannot be read as ${describe(r)}.`);
     const nameMismatch = (rNamed: NamedNode, wNamed: NamedNode): void =>
       report(
         ResolutionRule.NAME_MISMATCH,
@@ -255,24 +282,17 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
         return;
       case 'array':
         if (w.kind !== 'array') mismatch();
-        else resolve(r.items, w.items, `${path}[]`);
+        else yield { reader: r.items, writer: w.items, path: `${path}[]`, issues };
         return;
       case 'map':
         if (w.kind !== 'map') mismatch();
-        else resolve(r.values, w.values, `${path}{}`);
-        return;
-      case 'union':
-        resolve(r, w, path);
+        else yield { reader: r.values, writer: w.values, path: `${path}{}`, issues };
         return;
       case 'fixed':
         if (w.kind !== 'fixed') mismatch();
         else if (!namesMatch(r, w)) nameMismatch(r, w);
         else if (r.size !== w.size) {
-          report(
-            ResolutionRule.FIXED_SIZE_MISMATCH,
-            path,
-            `${where(path)} is fixed '${r.name}' of ${r.size} bytes in ${R} but of ${w.size} bytes in ${W}.`,
-          );
+          report(ResolutionRule.FIXED_SIZE_MISMATCH, path, `${where(path)} is fixed '${r.name}' of ${r.size} bytes in ${R} but of ${w.size} bytes in ${W}.`);
         }
         return;
       case 'enum': {
@@ -297,18 +317,20 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
         const before = issues.length;
         for (const field of r.fields) {
           const fieldPath = `${path}.${field.name}`;
-          // The field's own name first, then its aliases in order.
-          const writerField =
-            w.fields.find((candidate) => candidate.name === field.name) ??
-            field.aliases.map((alias) => w.fields.find((candidate) => candidate.name === alias)).find((found) => found !== undefined);
+          // The field's own name and each of its aliases may name a writer field; more than one is an error in Avro Java.
+          const writerFields = [field.name, ...field.aliases].map((name) => w.fields.find((candidate) => candidate.name === name)).filter((found) => found !== undefined);
+          const [writerField] = writerFields;
+          if (writerFields.length > 1) {
+            throw new AmbiguousFieldMatch({
+              rule: ResolutionRule.AMBIGUOUS_FIELD_MATCH,
+              path: fieldPath,
+              message: `Field '${fieldPath}' in ${R} matches the fields ${writerFields.map((found) => `'${found.name}'`).join(', ')} of ${W} by its name and aliases, and may match only one.`,
+            });
+          }
           if (writerField !== undefined) {
-            resolve(field.type, writerField.type, fieldPath);
+            yield { reader: field.type, writer: writerField.type, path: fieldPath, issues };
           } else if (!field.hasDefault) {
-            report(
-              ResolutionRule.READER_FIELD_MISSING_DEFAULT,
-              fieldPath,
-              `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`,
-            );
+            report(ResolutionRule.READER_FIELD_MISSING_DEFAULT, fieldPath, `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`);
           }
         }
         inProgress.delete(pair);
@@ -316,8 +338,19 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
         return;
       }
     }
-  };
+  }
 
-  resolve(reader, writer, schemaRootPath(reader));
+  const issues: ResolutionIssue[] = [];
+  const stack: Step[] = [resolve(reader, writer, schemaRootPath(reader), issues)];
+  try {
+    while (stack.length > 0) {
+      const step = (stack[stack.length - 1] as Step).next();
+      if (step.done === true) stack.pop();
+      else stack.push(resolve(step.value.reader, step.value.writer, step.value.path, step.value.issues));
+    }
+  } catch (error) {
+    if (error instanceof AmbiguousFieldMatch) return [error.issue];
+    throw error;
+  }
   return issues;
 }

@@ -891,6 +891,51 @@ describe('schema validity, as Avro Java 1.11.4 (the Glue Schema Registry) judges
   });
 });
 
+// --- resolution as Avro Java's SchemaCompatibility judges it -----------------
+
+/** A chain of `depth` records, each holding the next in field `next`, the last holding `leaf`; built as text, without recursion. */
+function nestedChain(depth: number, leaf: string): string {
+  let text = JSON.stringify(leaf);
+  for (let level = depth - 1; level >= 0; level -= 1) text = `{"type":"record","name":"L${level}","fields":[{"name":"next","type":${text}}]}`;
+  return text;
+}
+
+describe('schema resolution, as Avro Java 1.11.4 (the Glue Schema Registry) judges it', () => {
+  it('refuses a reader field whose name and alias both match writer fields, as Java stops its check there', () => {
+    const writer = record('R', [field('a', 'int'), field('b', 'int')]);
+
+    expect(canRead(record('R', [field('a', 'int', { aliases: ['b'] })]), writer)).toEqual([
+      {
+        rule: R.AMBIGUOUS_FIELD_MATCH,
+        path: 'R.a',
+        message: "Field 'R.a' in the reader schema matches the fields 'a', 'b' of the writer schema by its name and aliases, and may match only one.",
+      },
+    ]);
+    expect(canRead(record('R', [field('c', 'int', { aliases: ['a', 'b'] })]), writer).map((issue) => issue.rule)).toEqual([R.AMBIGUOUS_FIELD_MATCH]);
+    // An alias equal to the field's own name matches the same writer field twice.
+    expect(canRead(record('R', [field('a', 'int', { aliases: ['a'] })]), record('R', [field('a', 'int')])).map((issue) => issue.rule)).toEqual([R.AMBIGUOUS_FIELD_MATCH]);
+    expect(canRead(record('R', [field('c', 'int', { aliases: ['a'] })]), writer)).toEqual([]);
+  });
+
+  it('reads a writer type with any reader union branch that reads it without an issue', () => {
+    const writer = record('A', [field('x', 'int')]);
+    const sameNameDiffers = record('A', [field('x', 'string')]);
+    const aliasReads = record('C', [field('x', 'int')], { aliases: ['A'] });
+
+    expect(canRead([sameNameDiffers, aliasReads], writer)).toEqual([]);
+    // When no branch reads it, the issues are those of the branch of the writer's name.
+    expect(canRead([sameNameDiffers], writer).map((issue) => [issue.rule, issue.path])).toEqual([[R.TYPE_MISMATCH, '$<union:A>.x']]);
+  });
+
+  it('walks a chain of 900 nested records, and far deeper ones, without overflowing the stack', () => {
+    expect(canRead(nestedChain(900, 'long'), nestedChain(900, 'int'))).toEqual([]);
+    const [issue, ...rest] = canRead(nestedChain(5_000, 'int'), nestedChain(5_000, 'string'));
+    expect(rest).toEqual([]);
+    expect(issue?.rule).toBe(R.TYPE_MISMATCH);
+    expect(issue?.path).toBe(`L0${'.next'.repeat(5_000)}`);
+  });
+});
+
 // --- small helpers ----------------------------------------------------------
 
 describe('isCompatibilityMode and formatViolation', () => {
