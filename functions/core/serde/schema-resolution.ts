@@ -182,16 +182,23 @@ function isNamed(node: AvroNode): node is NamedNode {
 }
 
 /**
- * The reader union's branches that may read a writer type, in the order to
- * try them: a named type of the same full name first, so that `a.X` and
- * `b.X` in one union each find their own, then every other branch that
- * matches, in union order. Avro Java accepts the writer type if any branch
- * reads it without an issue.
+ * The reader union's branch whose issues are reported when no branch reads
+ * a writer type: a named type of the same full name first, so that `a.X`
+ * and `b.X` in one union each find their own, else the first that matches.
  */
-function readerBranches(reader: UnionNode, writer: AvroNode): AvroNode[] {
-  const candidates = reader.branches.filter((candidate) => matches(candidate, writer));
-  const sameName = isNamed(writer) ? candidates.find((candidate) => isNamed(candidate) && candidate.fullName === writer.fullName) : undefined;
-  return sameName === undefined ? candidates : [sameName, ...candidates.filter((candidate) => candidate !== sameName)];
+function preferredBranch(reader: UnionNode, writer: AvroNode): AvroNode | undefined {
+  const named = isNamed(writer) ? reader.branches.find((candidate) => isNamed(candidate) && candidate.fullName === writer.fullName && matches(candidate, writer)) : undefined;
+  return named ?? reader.branches.find((candidate) => matches(candidate, writer));
+}
+
+/**
+ * Whether Avro Java's check walks a reader type against a writer type
+ * beyond their kinds: when they match, and also for two records whose names
+ * do not, whose fields Java still checks (a field matching two writer fields
+ * there stops its check with an error).
+ */
+function walked(reader: AvroNode, writer: AvroNode): boolean {
+  return matches(reader, writer) || (reader.kind === 'record' && writer.kind === 'record');
 }
 
 /** Thrown from deep inside the walk to stop it, as Avro Java's check stops with an exception. */
@@ -229,18 +236,53 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
   // referenced from many places from being walked once per path.
   const clean = new Set<string>();
 
-  /** Resolves against a reader union: the first branch that reads the writer type cleanly wins, else the preferred branch's issues stand. */
+  /**
+   * Resolves against a reader union as Avro Java does: its branches are
+   * tried in union order and the first that reads the writer type without
+   * an issue wins. When none does, the preferred branch's issues stand.
+   */
   function* readThroughUnion(r: UnionNode, w: AvroNode, branchPathOf: (branch: AvroNode) => string, issues: ResolutionIssue[], unreadable: () => void): Step {
-    const candidates = readerBranches(r, w);
-    let preferred: ResolutionIssue[] | undefined;
-    for (const candidate of candidates) {
+    const preferred = preferredBranch(r, w);
+    let preferredIssues: ResolutionIssue[] = [];
+    for (const candidate of r.branches.filter((branch) => walked(branch, w))) {
       const tried: ResolutionIssue[] = [];
       yield { reader: candidate, writer: w, path: branchPathOf(candidate), issues: tried };
       if (tried.length === 0) return;
-      preferred ??= tried;
+      if (candidate === preferred) preferredIssues = tried;
     }
     if (preferred === undefined) unreadable();
-    else issues.push(...preferred);
+    else issues.push(...preferredIssues);
+  }
+
+  function* resolveFields(r: RecordNode, w: RecordNode, path: string, issues: ResolutionIssue[]): Step {
+    const pair = `${r.fullName}\u0000${w.fullName}`;
+    if (inProgress.has(pair) || clean.has(pair)) return;
+    inProgress.add(pair);
+    const before = issues.length;
+    for (const field of r.fields) {
+      const fieldPath = `${path}.${field.name}`;
+      // The field's own name and each of its aliases may name a writer field; more than one is an error in Avro Java.
+      const writerFields = [field.name, ...field.aliases].map((name) => w.fields.find((candidate) => candidate.name === name)).filter((found) => found !== undefined);
+      const [writerField] = writerFields;
+      if (writerFields.length > 1) {
+        throw new AmbiguousFieldMatch({
+          rule: ResolutionRule.AMBIGUOUS_FIELD_MATCH,
+          path: fieldPath,
+          message: `Field '${fieldPath}' in ${R} matches the fields ${writerFields.map((found) => `'${found.name}'`).join(', ')} of ${W} by its name and aliases, and may match only one.`,
+        });
+      }
+      if (writerField !== undefined) {
+        yield { reader: field.type, writer: writerField.type, path: fieldPath, issues };
+      } else if (!field.hasDefault) {
+        issues.push({
+          rule: ResolutionRule.READER_FIELD_MISSING_DEFAULT,
+          path: fieldPath,
+          message: `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`,
+        });
+      }
+    }
+    inProgress.delete(pair);
+    if (issues.length === before) clean.add(pair);
   }
 
   function* resolve(r: AvroNode, w: AvroNode, path: string, issues: ResolutionIssue[]): Step {
@@ -255,7 +297,11 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
           report(ResolutionRule.UNION_BRANCH_UNREADABLE, branchPath, `${where(path)} can hold ${describe(wBranch)} in ${W}, and ${R} cannot read it as ${describe(r)}.`);
         if (r.kind === 'union') yield* readThroughUnion(r, wBranch, () => branchPath, issues, unreadable);
         else if (matches(r, wBranch)) yield { reader: r, writer: wBranch, path: branchPath, issues };
-        else unreadable();
+        else {
+          unreadable();
+          // Only for what Java's check of the pair may throw; its issues are the unreadable branch's.
+          if (walked(r, wBranch)) yield { reader: r, writer: wBranch, path: branchPath, issues: [] };
+        }
       }
       return;
     }
@@ -308,35 +354,16 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
         }
         return;
       }
-      case 'record': {
+      case 'record':
         if (w.kind !== 'record') return mismatch();
-        if (!namesMatch(r, w)) return nameMismatch(r, w);
-        const pair = `${r.fullName}\u0000${w.fullName}`;
-        if (inProgress.has(pair) || clean.has(pair)) return;
-        inProgress.add(pair);
-        const before = issues.length;
-        for (const field of r.fields) {
-          const fieldPath = `${path}.${field.name}`;
-          // The field's own name and each of its aliases may name a writer field; more than one is an error in Avro Java.
-          const writerFields = [field.name, ...field.aliases].map((name) => w.fields.find((candidate) => candidate.name === name)).filter((found) => found !== undefined);
-          const [writerField] = writerFields;
-          if (writerFields.length > 1) {
-            throw new AmbiguousFieldMatch({
-              rule: ResolutionRule.AMBIGUOUS_FIELD_MATCH,
-              path: fieldPath,
-              message: `Field '${fieldPath}' in ${R} matches the fields ${writerFields.map((found) => `'${found.name}'`).join(', ')} of ${W} by its name and aliases, and may match only one.`,
-            });
-          }
-          if (writerField !== undefined) {
-            yield { reader: field.type, writer: writerField.type, path: fieldPath, issues };
-          } else if (!field.hasDefault) {
-            report(ResolutionRule.READER_FIELD_MISSING_DEFAULT, fieldPath, `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`);
-          }
+        if (namesMatch(r, w)) {
+          yield* resolveFields(r, w, path, issues);
+        } else {
+          nameMismatch(r, w);
+          // Java checks the fields too; only an error there can change its verdict.
+          yield* resolveFields(r, w, path, []);
         }
-        inProgress.delete(pair);
-        if (issues.length === before) clean.add(pair);
         return;
-      }
     }
   }
 

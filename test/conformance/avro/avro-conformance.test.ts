@@ -74,6 +74,7 @@ interface Disagreement {
 function messageShape(message: string): string {
   return message
     .replace(/^The (reader|writer) schema is not (valid JSON|a valid Avro schema): /, '')
+    .replace(/ at \S+?:/g, ' at …:')
     .replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '…')
     .replace(/\{.*\}|\[.*\]/g, '…')
     .replace(/\d+/g, 'N')

@@ -202,6 +202,12 @@ function defaultCases(): Case[] {
 
 function aliasCases(): Case[] {
   return [
+    // Java checks a record's fields even when the names differ, and stops with an error on an ambiguous field there.
+    ['alias/ambiguous-after-matching-union-branch', [rec('A', [fld('a', 'int')]), rec('B', [fld('a', 'int', { aliases: ['b'] })])], rec('A', [fld('a', 'int'), fld('b', 'int')])],
+    ['alias/ambiguous-before-matching-union-branch', [rec('B', [fld('a', 'int', { aliases: ['b'] })]), rec('A', [fld('a', 'int')])], rec('A', [fld('a', 'int'), fld('b', 'int')])],
+    ['alias/ambiguous-in-renamed-record', rec('B', [fld('a', 'int', { aliases: ['b'] })]), rec('A', [fld('a', 'int'), fld('b', 'int')])],
+    ['alias/ambiguous-in-writer-union', rec('B', [fld('a', 'int', { aliases: ['b'] })]), ['int', rec('A', [fld('a', 'int'), fld('b', 'int')])]],
+    ['alias/ambiguous-deep-in-renamed-record', rec('B', [fld('in', rec('I', [fld('a', 'int', { aliases: ['b'] })]))]), [rec('A', [fld('in', rec('I', [fld('a', 'int'), fld('b', 'int')]))]), rec('B', [fld('in', 'I')])]],
     ['alias/field-renamed', rec('R', [fld('b', 'int', { aliases: ['a'] })]), rec('R', [fld('a', 'int')])],
     ['alias/field-renamed-no-alias', rec('R', [fld('b', 'int')]), rec('R', [fld('a', 'int')])],
     ['alias/field-name-and-alias-both-match', rec('R', [fld('a', 'int', { aliases: ['b'] })]), rec('R', [fld('a', 'int'), fld('b', 'int')])],

@@ -917,6 +917,15 @@ describe('schema resolution, as Avro Java 1.11.4 (the Glue Schema Registry) judg
     expect(canRead(record('R', [field('c', 'int', { aliases: ['a'] })]), writer)).toEqual([]);
   });
 
+  it('stops with AMBIGUOUS_FIELD_MATCH inside a renamed record too, as Java checks its fields, unless an earlier union branch reads the writer', () => {
+    const writer = record('A', [field('a', 'int'), field('b', 'int')]);
+    const ambiguous = record('B', [field('a', 'int', { aliases: ['b'] })]);
+    const reads = record('A', [field('a', 'int')]);
+
+    expect(canRead([ambiguous, reads], writer).map((issue) => issue.rule)).toEqual([R.AMBIGUOUS_FIELD_MATCH]);
+    expect(canRead([reads, ambiguous], writer)).toEqual([]);
+  });
+
   it('reads a writer type with any reader union branch that reads it without an issue', () => {
     const writer = record('A', [field('x', 'int')]);
     const sameNameDiffers = record('A', [field('x', 'string')]);
