@@ -15,7 +15,7 @@ import type { AvroJavaVerdict } from './avro-java-judge.js';
 import { generateSchemaPairs } from './schema-pairs.js';
 import type { SchemaPair } from './schema-pairs.js';
 
-const CORPUS = { seed: 20261207, randomSchemas: 700 } as const;
+const CORPUS = { seed: 20261207, randomSchemas: 700, fuzzRounds: 800 } as const;
 
 /** One schema's validity as the checker sees it; `crashed` when it threw something other than InvalidSchemaError. */
 type CheckerValidity = { readonly valid: true } | { readonly valid: false; readonly error: string } | { readonly valid: 'crashed'; readonly error: string };
@@ -146,7 +146,7 @@ describe('Avro conformance: the compatibility checker against Avro Java 1.11.4',
   it('covers the families the brief asks for, in a few thousand pairs', () => {
     expect(pairs.length).toBeGreaterThan(2000);
     const families = new Set(pairs.map((pair) => pair.family.split('/')[0]));
-    for (const family of ['primitive', 'default', 'enum-default', 'alias', 'enum', 'fixed', 'union', 'name', 'logical', 'nesting', 'random']) expect(families).toContain(family);
+    for (const family of ['primitive', 'default', 'enum-default', 'alias', 'enum', 'fixed', 'union', 'name', 'logical', 'nesting', 'random', 'fuzz']) expect(families).toContain(family);
     // Avro Java must have found both answers, or the corpus does not test much.
     const verdicts = [...avroVerdicts.values()];
     expect(verdicts.filter((v) => v.compatibility === 'COMPATIBLE').length).toBeGreaterThan(300);

@@ -724,12 +724,55 @@ function mutate(base: JsonObject, random: SeededRandom): { schema: JsonObject; c
   return { schema, change: 'unchanged' };
 }
 
+// --- fuzz: odd values where the parser expects something particular ------
+
+/** JSON values that sit on the edges of what a default, a name, a size or a type may be. */
+const ODD_VALUES: readonly SchemaJson[] = [
+  null, true, 0, -1, raw('1.0'), raw('1e2'), raw('2147483648'), raw('9223372036854775808'), raw('-0'),
+  '', 'NaN', 'x', 'A', 'int', 'R', 'a.R', '1a', 'ä', '\ud83d\ude00', [], [null], [1], ['A'], {}, { a: 1 }, { x: 1 }, { type: 'int' },
+];
+
+/** A copy of `schema` with one object key removed or given an odd value: mostly schemas Avro Java refuses, some it takes. */
+function corrupt(schema: JsonObject, random: SeededRandom): JsonObject {
+  const copy = clone(schema);
+  const objects: JsonObject[] = [];
+  const collect = (value: SchemaJson): void => {
+    if (value === null || typeof value !== 'object' || value instanceof RawJsonNumber) return;
+    if (Array.isArray(value)) {
+      for (const item of value as readonly SchemaJson[]) collect(item);
+      return;
+    }
+    const object = value as JsonObject;
+    objects.push(object);
+    for (const item of Object.values(object)) collect(item);
+  };
+  collect(copy);
+  const target = random.pick(objects.filter((object) => Object.keys(object).length > 0));
+  const key = random.chance(0.8) ? random.pick(Object.keys(target)) : random.pick(['aliases', 'namespace', 'order', 'default', 'logicalType']);
+  if (random.chance(0.25)) delete target[key];
+  else target[key] = random.pick(ODD_VALUES);
+  return copy;
+}
+
+function fuzzPairs(random: SeededRandom, count: number, add: (family: string, reader: SchemaJson, writer: SchemaJson) => void): void {
+  for (let i = 0; i < count; i += 1) {
+    const ctx: GenContext = { random, defined: new Map(), namespace: undefined, serial: 0 };
+    const base = randomRecord(ctx, 2);
+    // A field of a random type with an odd default, read from data without it.
+    const type = randomType(ctx, 2);
+    add('fuzz/odd-default', rec('Z', [fld('f', type, { default: random.pick(ODD_VALUES) })]), rec('Z', []));
+    add('fuzz/corrupt', corrupt(base, random), base);
+  }
+}
+
 // --- the corpus ---------------------------------------------------------------
 
 export interface CorpusOptions {
   readonly seed: number;
   /** How many random base schemas; each gives several pairs. */
   readonly randomSchemas: number;
+  /** How many rounds of fuzz, each an odd default and a corrupted schema. */
+  readonly fuzzRounds: number;
 }
 
 export function generateSchemaPairs(options: CorpusOptions): SchemaPair[] {
@@ -759,5 +802,6 @@ export function generateSchemaPairs(options: CorpusOptions): SchemaPair[] {
     add('random/two-changes', second.schema, base);
     add('random/two-changes/reversed', base, second.schema);
   }
+  fuzzPairs(new SeededRandom(options.seed + 1), options.fuzzRounds, add);
   return pairs;
 }
