@@ -2,8 +2,11 @@
  * Avro schema compatibility, as the AWS Glue Schema Registry judges it, on
  * plain schema JSON and without AWS: CI runs it to reject an incompatible
  * schema version before anything is deployed, and to say which field broke
- * which rule. The resolution rules themselves are in `schema-resolution.ts`;
- * the path scheme of an issue is documented there.
+ * which rule. Both halves follow Apache Avro Java 1.11.4, which Glue runs:
+ * validity is its Schema.Parser's (`schema-parser.ts`), the resolution rules
+ * its SchemaCompatibility's (`schema-resolution.ts`, where the path scheme of
+ * an issue is documented). `test/conformance/avro` checks the agreement
+ * against Avro Java itself.
  */
 import { fromJsValue, parseLosslessJson } from './lossless-json.js';
 import type { JsonValue } from './lossless-json.js';
