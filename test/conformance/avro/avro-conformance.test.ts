@@ -75,6 +75,7 @@ function messageShape(message: string): string {
   return message
     .replace(/^The (reader|writer) schema is not (valid JSON|a valid Avro schema): /, '')
     .replace(/ at \S+?:/g, ' at …:')
+    .replace(/\bfield \S+?:/g, 'field …:')
     .replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '…')
     .replace(/\{.*\}|\[.*\]/g, '…')
     .replace(/\d+/g, 'N')
