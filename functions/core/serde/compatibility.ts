@@ -2,12 +2,16 @@
  * Avro schema compatibility, as the AWS Glue Schema Registry judges it, on
  * plain schema JSON and without AWS: CI runs it to reject an incompatible
  * schema version before anything is deployed, and to say which field broke
- * which rule. The resolution rules themselves are in `schema-resolution.ts`;
- * the path scheme of an issue is documented there.
+ * which rule. Both halves follow Apache Avro Java 1.11.4, which Glue runs:
+ * validity is its Schema.Parser's (`schema-parser.ts`), the resolution rules
+ * its SchemaCompatibility's (`schema-resolution.ts`, where the path scheme of
+ * an issue is documented). `test/conformance/avro` checks the agreement
+ * against Avro Java itself.
  */
-import avro from './avsc.js';
-import { checkAliases } from './avro-schema.js';
-import { buildSchemaGraph, resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
+import { fromJsValue, parseLosslessJson } from './lossless-json.js';
+import type { JsonValue } from './lossless-json.js';
+import { parseAvroSchemaGraph } from './schema-parser.js';
+import { resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
 import type { AvroNode } from './schema-resolution.js';
 
 /**
@@ -84,7 +88,7 @@ export interface CheckCompatibilityOptions {
 export const InvalidSchemaErrorReason = {
   /** The text is not JSON. */
   NOT_JSON: 'NOT_JSON',
-  /** The JSON is not a valid Avro schema (as avsc parses it). */
+  /** The JSON is not a valid Avro schema (as Avro Java's Schema.Parser judges it, see `schema-parser.ts`). */
   NOT_AVRO: 'NOT_AVRO',
 } as const;
 export type InvalidSchemaErrorReason = (typeof InvalidSchemaErrorReason)[keyof typeof InvalidSchemaErrorReason];
@@ -103,8 +107,6 @@ export class InvalidSchemaError extends Error {
   }
 }
 
-type AvscSchema = Parameters<typeof avro.Type.forSchema>[0];
-
 const PRIMITIVE_NAMES: readonly string[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
 
 function errorText(error: unknown): string {
@@ -112,30 +114,26 @@ function errorText(error: unknown): string {
 }
 
 /**
- * Validates a schema with avsc, then builds the graph the rules walk. avsc
- * is the judge of validity (names, defaults, duplicate types), so the graph
- * builder can trust its input.
+ * Validates a schema as Avro Java does and builds the graph the rules walk.
+ * Text is parsed losslessly, so a default like `1.0` or `9007199254740993`
+ * is judged as written; an already parsed value is judged as JS holds it.
  */
 function parseSchema(input: AvroSchemaInput, label: string): AvroNode {
   const subject = label.charAt(0).toUpperCase() + label.slice(1);
-  let value: unknown = input;
+  let value: JsonValue;
   if (typeof input === 'string') {
     const text = input.trim();
-    if (PRIMITIVE_NAMES.includes(text)) {
-      value = text;
-    } else {
-      try {
-        value = JSON.parse(text);
-      } catch (cause) {
-        throw new InvalidSchemaError(`${subject} is not valid JSON: ${errorText(cause)}`, InvalidSchemaErrorReason.NOT_JSON, label, { cause });
-      }
+    try {
+      // A bare primitive name is accepted as that primitive.
+      value = PRIMITIVE_NAMES.includes(text) ? text : parseLosslessJson(text);
+    } catch (cause) {
+      throw new InvalidSchemaError(`${subject} is not valid JSON: ${errorText(cause)}`, InvalidSchemaErrorReason.NOT_JSON, label, { cause });
     }
+  } else {
+    value = fromJsValue(input);
   }
   try {
-    checkAliases(value);
-    // The spec requires names on records, enums and fixed types; avsc does not by default.
-    avro.Type.forSchema(value as AvscSchema, { noAnonymousTypes: true });
-    return buildSchemaGraph(value);
+    return parseAvroSchemaGraph(value);
   } catch (cause) {
     throw new InvalidSchemaError(`${subject} is not a valid Avro schema: ${errorText(cause)}`, InvalidSchemaErrorReason.NOT_AVRO, label, { cause });
   }
@@ -168,7 +166,7 @@ const MODE_CHECKS: Readonly<
  * Checks a candidate schema against a subject's prior versions (oldest
  * first) under a Glue compatibility mode. The candidate is always validated;
  * a prior version only when the mode compares with it, so an old version
- * avsc would reject does not block a mode that no longer looks at it.
+ * Avro would reject does not block a mode that no longer looks at it.
  * Violations come oldest version first, new-reads-prior before prior-reads-new.
  */
 export function checkCompatibility(

@@ -4,8 +4,10 @@
  * API that validates the schemas and applies Glue's compatibility modes.
  *
  * Schemas are first turned into a graph of plain nodes in which every named
- * type reference points at its definition, so recursive types are cycles
- * that the walk has to guard against, not strings it has to look up.
+ * type reference points at its definition (`schema-parser.ts` builds it), so
+ * recursive types are cycles that the walk has to guard against, not
+ * strings it has to look up. The verdict is Avro Java's
+ * SchemaCompatibility.checkReaderWriterCompatibility, which Glue runs.
  *
  * Paths name where a problem is, in terms of the reader schema:
  * - the root is the reader's unqualified name when it is a named type, else `$`;
@@ -34,6 +36,12 @@ export const ResolutionRule = {
   UNION_BRANCH_UNREADABLE: 'UNION_BRANCH_UNREADABLE',
   /** The reader is a union and none of its branches can read the writer's type. */
   UNION_NO_MATCHING_BRANCH: 'UNION_NO_MATCHING_BRANCH',
+  /**
+   * A reader field matches more than one writer field by its name and its
+   * aliases. Avro Java stops the whole check with an error here, so this is
+   * the only issue reported when it happens.
+   */
+  AMBIGUOUS_FIELD_MATCH: 'AMBIGUOUS_FIELD_MATCH',
 } as const;
 export type ResolutionRule = (typeof ResolutionRule)[keyof typeof ResolutionRule];
 
@@ -49,8 +57,7 @@ export interface ResolutionLabels {
   readonly writer: string;
 }
 
-const PRIMITIVES = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'] as const;
-type AvroPrimitive = (typeof PRIMITIVES)[number];
+export type AvroPrimitive = 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'bytes' | 'string';
 
 interface NameAttributes {
   /** Unqualified name, as used in paths and messages. */
@@ -59,23 +66,25 @@ interface NameAttributes {
   /** Full names, qualified with the type's namespace when written without one. */
   readonly aliases: readonly string[];
 }
-interface FieldNode {
+export interface FieldNode {
   readonly name: string;
+  /** Distinct, in the order written. */
   readonly aliases: readonly string[];
   readonly type: AvroNode;
   readonly hasDefault: boolean;
 }
-interface RecordNode extends NameAttributes {
+export interface RecordNode extends NameAttributes {
   readonly kind: 'record';
   /** Filled after the record is registered, so that its fields can refer to it. */
   readonly fields: FieldNode[];
 }
-interface EnumNode extends NameAttributes {
+export interface EnumNode extends NameAttributes {
   readonly kind: 'enum';
   readonly symbols: readonly string[];
+  /** Declares a default symbol, which reads the symbols it lacks. */
   readonly hasDefault: boolean;
 }
-interface FixedNode extends NameAttributes {
+export interface FixedNode extends NameAttributes {
   readonly kind: 'fixed';
   readonly size: number;
 }
@@ -94,94 +103,6 @@ const PROMOTIONS: Readonly<Partial<Record<AvroPrimitive, readonly AvroPrimitive[
   string: ['bytes'],
   bytes: ['string'],
 };
-
-function isPrimitive(value: string): value is AvroPrimitive {
-  return (PRIMITIVES as readonly string[]).includes(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function qualify(name: string, namespace: string | undefined): string {
-  if (name.includes('.')) return name.replace(/^\./, '');
-  return namespace ? `${namespace}.${name}` : name;
-}
-
-function unqualify(name: string): string {
-  return name.slice(name.lastIndexOf('.') + 1);
-}
-
-/**
- * Builds the node graph of a schema. The schema must already have been
- * validated (by avsc): this follows the spec's naming rules but only throws
- * for what it cannot build at all.
- */
-export function buildSchemaGraph(schema: unknown): AvroNode {
-  const registry = new Map<string, AvroNode>();
-
-  const build = (value: unknown, namespace: string | undefined): AvroNode => {
-    if (typeof value === 'string') {
-      if (isPrimitive(value)) return { kind: 'primitive', name: value };
-      const named = registry.get(qualify(value, namespace));
-      if (named === undefined) throw new Error(`undefined type name: ${value}`);
-      return named;
-    }
-    if (Array.isArray(value)) return { kind: 'union', branches: value.map((branch) => build(branch, namespace)) };
-    if (!isObject(value) || typeof value.type !== 'string') throw new Error(`not a schema: ${JSON.stringify(value)}`);
-
-    const type = value.type;
-    if (isPrimitive(type)) return { kind: 'primitive', name: type };
-    if (type === 'array') return { kind: 'array', items: build(value.items, namespace) };
-    if (type === 'map') return { kind: 'map', values: build(value.values, namespace) };
-
-    // A named type: a dotted name carries its own namespace, else the
-    // `namespace` attribute, else the enclosing one (the spec's precedence).
-    const rawName = String(value.name);
-    const ownNamespace = rawName.includes('.')
-      ? rawName.slice(0, rawName.lastIndexOf('.'))
-      : typeof value.namespace === 'string'
-        ? value.namespace || undefined
-        : namespace;
-    const fullName = qualify(rawName, ownNamespace);
-    const named = {
-      name: unqualify(fullName),
-      fullName,
-      aliases: stringList(value.aliases).map((alias) => qualify(alias, ownNamespace)),
-    };
-    if (type === 'enum') {
-      const node: EnumNode = { kind: 'enum', ...named, symbols: stringList(value.symbols), hasDefault: Object.hasOwn(value, 'default') };
-      registry.set(fullName, node);
-      return node;
-    }
-    if (type === 'fixed') {
-      const node: FixedNode = { kind: 'fixed', ...named, size: Number(value.size) };
-      registry.set(fullName, node);
-      return node;
-    }
-    if (type === 'record' || type === 'error') {
-      const node: RecordNode = { kind: 'record', ...named, fields: [] };
-      registry.set(fullName, node);
-      for (const field of Array.isArray(value.fields) ? value.fields : []) {
-        if (!isObject(field)) continue;
-        node.fields.push({
-          name: String(field.name),
-          aliases: stringList(field.aliases),
-          type: build(field.type, ownNamespace),
-          hasDefault: Object.hasOwn(field, 'default'),
-        });
-      }
-      return node;
-    }
-    throw new Error(`unknown type: ${type}`);
-  };
-
-  return build(schema, undefined);
-}
 
 /**
  * The name a branch of `union` goes by in paths: `string`, `Address`,
@@ -256,78 +177,144 @@ function matches(reader: AvroNode, writer: AvroNode): boolean {
   }
 }
 
-/**
- * The reader union's branch that reads a writer type: as in Avro, a named
- * type of the same full name first, so that `a.X` and `b.X` in one union
- * each find their own; then the first branch that matches.
- */
-function readerBranch(reader: UnionNode, writer: AvroNode): AvroNode | undefined {
-  const named = (node: AvroNode): node is AvroNode & NameAttributes => node.kind === 'record' || node.kind === 'enum' || node.kind === 'fixed';
-  const sameName = named(writer) ? reader.branches.find((candidate) => named(candidate) && candidate.fullName === writer.fullName && matches(candidate, writer)) : undefined;
-  return sameName ?? reader.branches.find((candidate) => matches(candidate, writer));
+function isNamed(node: AvroNode): node is NamedNode {
+  return node.kind === 'record' || node.kind === 'enum' || node.kind === 'fixed';
 }
 
 /**
+ * The reader union's branch whose issues are reported when no branch reads
+ * a writer type: a named type of the same full name first, so that `a.X`
+ * and `b.X` in one union each find their own, else the first that matches.
+ */
+function preferredBranch(reader: UnionNode, writer: AvroNode): AvroNode | undefined {
+  const named = isNamed(writer) ? reader.branches.find((candidate) => isNamed(candidate) && candidate.fullName === writer.fullName && matches(candidate, writer)) : undefined;
+  return named ?? reader.branches.find((candidate) => matches(candidate, writer));
+}
+
+/**
+ * Whether Avro Java's check walks a reader type against a writer type
+ * beyond their kinds: when they match, and also for two records whose names
+ * do not, whose fields Java still checks (a field matching two writer fields
+ * there stops its check with an error).
+ */
+function walked(reader: AvroNode, writer: AvroNode): boolean {
+  return matches(reader, writer) || (reader.kind === 'record' && writer.kind === 'record');
+}
+
+/** Thrown from deep inside the walk to stop it, as Avro Java's check stops with an exception. */
+class AmbiguousFieldMatch extends Error {
+  public constructor(public readonly issue: ResolutionIssue) {
+    super(issue.message);
+  }
+}
+
+/**
+ * A pair of types to resolve, with where to put its issues: a walk step
+ * yields one for each nested pair and resumes when it has been resolved.
+ */
+interface Nested {
+  readonly reader: AvroNode;
+  readonly writer: AvroNode;
+  readonly path: string;
+  readonly issues: ResolutionIssue[];
+}
+type Step = Generator<Nested, void, void>;
+
+/**
  * Resolves `writer` with `reader` and returns every issue found (empty:
- * every value the writer can write, the reader can read).
+ * every value the writer can write, the reader can read). Nested types are
+ * walked with an explicit stack, so a deep schema cannot overflow the call stack.
  */
 export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: ResolutionLabels): ResolutionIssue[] {
-  const issues: ResolutionIssue[] = [];
   const R = labels.reader;
   const W = labels.writer;
   // Pairs of named records being resolved on the current path: meeting one
-  // again means a recursive type, which resolves if the rest of it does.
+  // again means a recursive type, which resolves if the rest of it does
+  // (Avro Java assumes such a pair compatible too).
   const inProgress = new Set<string>();
   // Pairs already resolved without an issue; skipping them keeps a type
   // referenced from many places from being walked once per path.
   const clean = new Set<string>();
 
-  const report = (rule: ResolutionRule, path: string, message: string): void => {
-    issues.push({ rule, path, message });
-  };
+  /**
+   * Resolves against a reader union as Avro Java does: its branches are
+   * tried in union order and the first that reads the writer type without
+   * an issue wins. When none does, the preferred branch's issues stand.
+   */
+  function* readThroughUnion(r: UnionNode, w: AvroNode, branchPathOf: (branch: AvroNode) => string, issues: ResolutionIssue[], unreadable: () => void): Step {
+    const preferred = preferredBranch(r, w);
+    let preferredIssues: ResolutionIssue[] = [];
+    for (const candidate of r.branches.filter((branch) => walked(branch, w))) {
+      const tried: ResolutionIssue[] = [];
+      yield { reader: candidate, writer: w, path: branchPathOf(candidate), issues: tried };
+      if (tried.length === 0) return;
+      if (candidate === preferred) preferredIssues = tried;
+    }
+    if (preferred === undefined) unreadable();
+    else issues.push(...preferredIssues);
+  }
 
-  const resolve = (r: AvroNode, w: AvroNode, path: string): void => {
+  function* resolveFields(r: RecordNode, w: RecordNode, path: string, issues: ResolutionIssue[]): Step {
+    const pair = `${r.fullName}\u0000${w.fullName}`;
+    if (inProgress.has(pair) || clean.has(pair)) return;
+    inProgress.add(pair);
+    const before = issues.length;
+    for (const field of r.fields) {
+      const fieldPath = `${path}.${field.name}`;
+      // The field's own name and each of its aliases may name a writer field; more than one is an error in Avro Java.
+      const writerFields = [field.name, ...field.aliases].map((name) => w.fields.find((candidate) => candidate.name === name)).filter((found) => found !== undefined);
+      const [writerField] = writerFields;
+      if (writerFields.length > 1) {
+        throw new AmbiguousFieldMatch({
+          rule: ResolutionRule.AMBIGUOUS_FIELD_MATCH,
+          path: fieldPath,
+          message: `Field '${fieldPath}' in ${R} matches the fields ${writerFields.map((found) => `'${found.name}'`).join(', ')} of ${W} by its name and aliases, and may match only one.`,
+        });
+      }
+      if (writerField !== undefined) {
+        yield { reader: field.type, writer: writerField.type, path: fieldPath, issues };
+      } else if (!field.hasDefault) {
+        issues.push({
+          rule: ResolutionRule.READER_FIELD_MISSING_DEFAULT,
+          path: fieldPath,
+          message: `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`,
+        });
+      }
+    }
+    inProgress.delete(pair);
+    if (issues.length === before) clean.add(pair);
+  }
+
+  function* resolve(r: AvroNode, w: AvroNode, path: string, issues: ResolutionIssue[]): Step {
+    const report = (rule: ResolutionRule, at: string, message: string): void => {
+      issues.push({ rule, path: at, message });
+    };
     if (w.kind === 'union') {
       // Every branch the writer may have written must be readable.
       for (const wBranch of w.branches) {
         const branchPath = `${path}<union:${branchName(w, wBranch)}>`;
-        const rBranch = r.kind === 'union' ? readerBranch(r, wBranch) : matches(r, wBranch) ? r : undefined;
-        if (rBranch === undefined) {
-          report(
-            ResolutionRule.UNION_BRANCH_UNREADABLE,
-            branchPath,
-            `${where(path)} can hold ${describe(wBranch)} in ${W}, and ${R} cannot read it as ${describe(r)}.`,
-          );
-        } else {
-          resolveSingle(rBranch, wBranch, branchPath);
+        const unreadable = (): void =>
+          report(ResolutionRule.UNION_BRANCH_UNREADABLE, branchPath, `${where(path)} can hold ${describe(wBranch)} in ${W}, and ${R} cannot read it as ${describe(r)}.`);
+        if (r.kind === 'union') yield* readThroughUnion(r, wBranch, () => branchPath, issues, unreadable);
+        else if (matches(r, wBranch)) yield { reader: r, writer: wBranch, path: branchPath, issues };
+        else {
+          unreadable();
+          // Only for what Java's check of the pair may throw; its issues are the unreadable branch's.
+          if (walked(r, wBranch)) yield { reader: r, writer: wBranch, path: branchPath, issues: [] };
         }
       }
       return;
     }
     if (r.kind === 'union') {
-      const rBranch = readerBranch(r, w);
-      if (rBranch === undefined) {
-        report(
-          ResolutionRule.UNION_NO_MATCHING_BRANCH,
-          path,
-          `${where(path)} is ${describe(w)} in ${W}, and no branch of ${describe(r)} in ${R} can read it.`,
-        );
-      } else {
-        resolveSingle(rBranch, w, `${path}<union:${branchName(r, rBranch)}>`);
-      }
+      yield* readThroughUnion(r, w, (branch) => `${path}<union:${branchName(r, branch)}>`, issues, () =>
+        report(ResolutionRule.UNION_NO_MATCHING_BRANCH, path, `${where(path)} is ${describe(w)} in ${W}, and no branch of ${describe(r)} in ${R} can read it.`),
+      );
       return;
     }
-    resolveSingle(r, w, path);
-  };
 
-  /** Resolves two types neither of which is a union. */
-  const resolveSingle = (r: AvroNode, w: AvroNode, path: string): void => {
+    // Neither is a union.
     const mismatch = (): void =>
-      report(
-        ResolutionRule.TYPE_MISMATCH,
-        path,
-        `${where(path)} is ${describe(r)} in ${R} but ${describe(w)} in ${W}, and ${describe(w)} cannot be read as ${describe(r)}.`,
-      );
+      report(ResolutionRule.TYPE_MISMATCH, path, `${where(path)} is ${describe(r)} in ${R} but ${describe(w)} in ${W}, and ${describe(w)} cannot be read as ${describe(r)}.`);
     const nameMismatch = (rNamed: NamedNode, wNamed: NamedNode): void =>
       report(
         ResolutionRule.NAME_MISMATCH,
@@ -341,24 +328,17 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
         return;
       case 'array':
         if (w.kind !== 'array') mismatch();
-        else resolve(r.items, w.items, `${path}[]`);
+        else yield { reader: r.items, writer: w.items, path: `${path}[]`, issues };
         return;
       case 'map':
         if (w.kind !== 'map') mismatch();
-        else resolve(r.values, w.values, `${path}{}`);
-        return;
-      case 'union':
-        resolve(r, w, path);
+        else yield { reader: r.values, writer: w.values, path: `${path}{}`, issues };
         return;
       case 'fixed':
         if (w.kind !== 'fixed') mismatch();
         else if (!namesMatch(r, w)) nameMismatch(r, w);
         else if (r.size !== w.size) {
-          report(
-            ResolutionRule.FIXED_SIZE_MISMATCH,
-            path,
-            `${where(path)} is fixed '${r.name}' of ${r.size} bytes in ${R} but of ${w.size} bytes in ${W}.`,
-          );
+          report(ResolutionRule.FIXED_SIZE_MISMATCH, path, `${where(path)} is fixed '${r.name}' of ${r.size} bytes in ${R} but of ${w.size} bytes in ${W}.`);
         }
         return;
       case 'enum': {
@@ -374,36 +354,30 @@ export function resolveSchemas(reader: AvroNode, writer: AvroNode, labels: Resol
         }
         return;
       }
-      case 'record': {
+      case 'record':
         if (w.kind !== 'record') return mismatch();
-        if (!namesMatch(r, w)) return nameMismatch(r, w);
-        const pair = `${r.fullName}\u0000${w.fullName}`;
-        if (inProgress.has(pair) || clean.has(pair)) return;
-        inProgress.add(pair);
-        const before = issues.length;
-        for (const field of r.fields) {
-          const fieldPath = `${path}.${field.name}`;
-          // The field's own name first, then its aliases in order.
-          const writerField =
-            w.fields.find((candidate) => candidate.name === field.name) ??
-            field.aliases.map((alias) => w.fields.find((candidate) => candidate.name === alias)).find((found) => found !== undefined);
-          if (writerField !== undefined) {
-            resolve(field.type, writerField.type, fieldPath);
-          } else if (!field.hasDefault) {
-            report(
-              ResolutionRule.READER_FIELD_MISSING_DEFAULT,
-              fieldPath,
-              `Field '${fieldPath}' is in ${R} without a default, and data written with ${W} does not have it.`,
-            );
-          }
+        if (namesMatch(r, w)) {
+          yield* resolveFields(r, w, path, issues);
+        } else {
+          nameMismatch(r, w);
+          // Java checks the fields too; only an error there can change its verdict.
+          yield* resolveFields(r, w, path, []);
         }
-        inProgress.delete(pair);
-        if (issues.length === before) clean.add(pair);
         return;
-      }
     }
-  };
+  }
 
-  resolve(reader, writer, schemaRootPath(reader));
+  const issues: ResolutionIssue[] = [];
+  const stack: Step[] = [resolve(reader, writer, schemaRootPath(reader), issues)];
+  try {
+    while (stack.length > 0) {
+      const step = (stack[stack.length - 1] as Step).next();
+      if (step.done === true) stack.pop();
+      else stack.push(resolve(step.value.reader, step.value.writer, step.value.path, step.value.issues));
+    }
+  } catch (error) {
+    if (error instanceof AmbiguousFieldMatch) return [error.issue];
+    throw error;
+  }
   return issues;
 }

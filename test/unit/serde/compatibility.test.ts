@@ -756,6 +756,195 @@ describe('invalid schemas', () => {
   });
 });
 
+// --- validity as Avro Java judges it -----------------------------------------
+
+/** Whether the checker takes a schema as valid Avro (as both reader and writer of itself). */
+function isValid(schema: AvroSchemaInput): boolean {
+  try {
+    canRead(schema, schema);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidSchemaError) return false;
+    throw error;
+  }
+}
+
+/** The message of the InvalidSchemaError a schema is refused with. */
+function refusal(schema: AvroSchemaInput): string {
+  try {
+    canRead(schema, schema);
+  } catch (error) {
+    if (error instanceof InvalidSchemaError) return error.message;
+    throw error;
+  }
+  throw new Error('the schema was accepted');
+}
+
+/** A record `R` with one field `f` of `type` and the given default, as JSON text so numbers stay as written. */
+function withDefault(type: unknown, defaultText: string): string {
+  return `{"type":"record","name":"R","fields":[{"name":"f","type":${JSON.stringify(type)},"default":${defaultText}}]}`;
+}
+
+describe('schema validity, as Avro Java 1.11.4 (the Glue Schema Registry) judges it', () => {
+  it('accepts float and double defaults Java reads with Double.valueOf: "NaN", "Infinity", "-Infinity"', () => {
+    for (const text of ['"NaN"', '"Infinity"', '"-Infinity"', '" 1.5 "']) {
+      expect(isValid(withDefault('double', text)), text).toBe(true);
+      expect(isValid(withDefault('float', text)), text).toBe(true);
+    }
+    // Only a float or double field's own default is read that way, not one in a union or inside a record default.
+    expect(isValid(withDefault('double', '"many"'))).toBe(false);
+    expect(isValid(withDefault(['double', 'null'], '"NaN"'))).toBe(false);
+    expect(isValid(withDefault(record('I', [field('d', 'double')]), '{"d":"NaN"}'))).toBe(false);
+  });
+
+  it('refuses an int default written 1.0 and a long default written 3.0, as Java reads them as doubles', () => {
+    expect(isValid(withDefault('int', '1.0'))).toBe(false);
+    expect(isValid(withDefault('long', '3.0'))).toBe(false);
+    expect(isValid(withDefault({ type: 'map', values: { type: 'array', items: 'int' } }, '{"k":[1.0]}'))).toBe(false);
+    expect(isValid(withDefault('int', '1'))).toBe(true);
+    expect(isValid(withDefault('double', '1.0'))).toBe(true);
+  });
+
+  it('accepts any 64-bit long default exactly, and names one out of range as written', () => {
+    expect(isValid(withDefault('long', '9007199254740993'))).toBe(true);
+    expect(isValid(withDefault('long', '-9223372036854775808'))).toBe(true);
+    expect(isValid(withDefault(record('I', [field('n', 'long')]), '{"n":9007199254740993}'))).toBe(true);
+    expect(refusal(withDefault('long', '9223372036854775808'))).toContain('9223372036854775808');
+    expect(isValid(withDefault('int', '2147483648'))).toBe(false);
+  });
+
+  it('takes strings as bytes, fixed and enum defaults without checking length or symbol, and prints a refused one as JSON', () => {
+    expect(isValid(withDefault({ type: 'fixed', name: 'F', size: 2 }, '"abc"'))).toBe(true);
+    expect(isValid(withDefault('bytes', '"\u20ac"'))).toBe(true);
+    expect(isValid(withDefault(record('I', [field('e', statusEnum(['A']))]), '{"e":"Z"}'))).toBe(true);
+    const message = refusal(withDefault({ type: 'fixed', name: 'F', size: 2 }, '3'));
+    expect(message).toContain('3');
+    expect(message).not.toContain('Buffer');
+  });
+
+  it('accepts an enum whose default is null or not a string, as an enum without a default', () => {
+    const reader = statusEnum(['PLACED'], { default: null });
+
+    expect(isValid(reader)).toBe(true);
+    expect(isValid(statusEnum(['PLACED'], { default: 1 }))).toBe(true);
+    expect(canRead(reader, statusEnum(['PLACED', 'SHIPPED'])).map((issue) => issue.rule)).toEqual([R.ENUM_SYMBOL_MISSING]);
+    expect(isValid(statusEnum(['PLACED'], { default: 'SHIPPED' }))).toBe(false);
+  });
+
+  it('refuses a union default that suits only a later branch, as Java checks the first branch only', () => {
+    expect(isValid(withDefault(['null', 'string'], '"x"'))).toBe(false);
+    expect(isValid(withDefault(['string', 'null'], '"x"'))).toBe(true);
+  });
+
+  it('refuses a default of a record given inside its own definition, whose fields Java has not set yet', () => {
+    expect(isValid(record('R', [field('self', ['null', 'R'], { default: null }), field('x', 'R', { default: {} })]))).toBe(false);
+  });
+
+  it('accepts names made of letters and digits in any script, and refuses other characters', () => {
+    expect(isValid(record('Ärger', [field('größe', 'int')]))).toBe(true);
+    expect(isValid(record('名前', [field('値', statusEnum(['Ä']))]))).toBe(true);
+    expect(isValid(record('R-1', []))).toBe(false);
+    expect(isValid(record('1R', []))).toBe(false);
+    // Namespaces are not checked, only the last part of a name.
+    expect(isValid(record('R', [], { namespace: '1x..y' }))).toBe(true);
+  });
+
+  it('resolves a short name from inside a namespace in that namespace, then in the null namespace', () => {
+    const top = record('Top', [field('x', 'int')], { namespace: '' });
+    const outer = record('Outer', [field('a', top), field('b', 'Top')], { namespace: 'n' });
+
+    expect(isValid(outer)).toBe(true);
+    expect(canRead(outer, outer)).toEqual([]);
+  });
+
+  it('accepts a reference written as {"type": "Name"}', () => {
+    expect(isValid(record('Outer', [field('a', record('In', [])), field('b', { type: 'In' })]))).toBe(true);
+  });
+
+  it('accepts the empty union, which nothing can be written to and no value can be read into', () => {
+    expect(isValid([])).toBe(true);
+    expect(canRead([], [])).toEqual([]);
+    expect(canRead('int', [])).toEqual([]);
+    expect(canRead([], 'int').map((issue) => issue.rule)).toEqual([R.UNION_NO_MATCHING_BRANCH]);
+  });
+
+  it('refuses a type named after a primitive only in the null namespace', () => {
+    expect(isValid(record('int', []))).toBe(false);
+    expect(isValid(record('int', [], { namespace: 'n' }))).toBe(true);
+  });
+
+  it('accepts an enum of no symbols, and refuses a fixed size written 4.0', () => {
+    expect(isValid(statusEnum([]))).toBe(true);
+    expect(isValid('{"type":"fixed","name":"F","size":4.0}')).toBe(false);
+    expect(isValid('{"type":"fixed","name":"F","size":4}')).toBe(true);
+  });
+
+  it('accepts unions holding several named types, or several numeric types', () => {
+    const a = record('A', [field('x', 'int')]);
+    const b = record('B', [field('y', 'string')]);
+    const unions = [[a, b], ['int', 'double'], ['string', statusEnum(['A'])], ['bytes', { type: 'fixed', name: 'F', size: 2 }], [{ type: 'map', values: 'int' }, a]];
+    for (const union of unions) {
+      expect(canRead(order(field('u', union)), order(field('u', union))), JSON.stringify(union)).toEqual([]);
+    }
+    expect(canRead([a, b], b)).toEqual([]);
+    expect(canRead(['int', 'double'], 'long')).toEqual([]);
+  });
+});
+
+// --- resolution as Avro Java's SchemaCompatibility judges it -----------------
+
+/** A chain of `depth` records, each holding the next in field `next`, the last holding `leaf`; built as text, without recursion. */
+function nestedChain(depth: number, leaf: string): string {
+  let text = JSON.stringify(leaf);
+  for (let level = depth - 1; level >= 0; level -= 1) text = `{"type":"record","name":"L${level}","fields":[{"name":"next","type":${text}}]}`;
+  return text;
+}
+
+describe('schema resolution, as Avro Java 1.11.4 (the Glue Schema Registry) judges it', () => {
+  it('refuses a reader field whose name and alias both match writer fields, as Java stops its check there', () => {
+    const writer = record('R', [field('a', 'int'), field('b', 'int')]);
+
+    expect(canRead(record('R', [field('a', 'int', { aliases: ['b'] })]), writer)).toEqual([
+      {
+        rule: R.AMBIGUOUS_FIELD_MATCH,
+        path: 'R.a',
+        message: "Field 'R.a' in the reader schema matches the fields 'a', 'b' of the writer schema by its name and aliases, and may match only one.",
+      },
+    ]);
+    expect(canRead(record('R', [field('c', 'int', { aliases: ['a', 'b'] })]), writer).map((issue) => issue.rule)).toEqual([R.AMBIGUOUS_FIELD_MATCH]);
+    // An alias equal to the field's own name matches the same writer field twice.
+    expect(canRead(record('R', [field('a', 'int', { aliases: ['a'] })]), record('R', [field('a', 'int')])).map((issue) => issue.rule)).toEqual([R.AMBIGUOUS_FIELD_MATCH]);
+    expect(canRead(record('R', [field('c', 'int', { aliases: ['a'] })]), writer)).toEqual([]);
+  });
+
+  it('stops with AMBIGUOUS_FIELD_MATCH inside a renamed record too, as Java checks its fields, unless an earlier union branch reads the writer', () => {
+    const writer = record('A', [field('a', 'int'), field('b', 'int')]);
+    const ambiguous = record('B', [field('a', 'int', { aliases: ['b'] })]);
+    const reads = record('A', [field('a', 'int')]);
+
+    expect(canRead([ambiguous, reads], writer).map((issue) => issue.rule)).toEqual([R.AMBIGUOUS_FIELD_MATCH]);
+    expect(canRead([reads, ambiguous], writer)).toEqual([]);
+  });
+
+  it('reads a writer type with any reader union branch that reads it without an issue', () => {
+    const writer = record('A', [field('x', 'int')]);
+    const sameNameDiffers = record('A', [field('x', 'string')]);
+    const aliasReads = record('C', [field('x', 'int')], { aliases: ['A'] });
+
+    expect(canRead([sameNameDiffers, aliasReads], writer)).toEqual([]);
+    // When no branch reads it, the issues are those of the branch of the writer's name.
+    expect(canRead([sameNameDiffers], writer).map((issue) => [issue.rule, issue.path])).toEqual([[R.TYPE_MISMATCH, '$<union:A>.x']]);
+  });
+
+  it('walks a chain of 900 nested records, and far deeper ones, without overflowing the stack', () => {
+    expect(canRead(nestedChain(900, 'long'), nestedChain(900, 'int'))).toEqual([]);
+    const [issue, ...rest] = canRead(nestedChain(5_000, 'int'), nestedChain(5_000, 'string'));
+    expect(rest).toEqual([]);
+    expect(issue?.rule).toBe(R.TYPE_MISMATCH);
+    expect(issue?.path).toBe(`L0${'.next'.repeat(5_000)}`);
+  });
+});
+
 // --- small helpers ----------------------------------------------------------
 
 describe('isCompatibilityMode and formatViolation', () => {
