@@ -19,6 +19,12 @@ const MAX_TIMESTAMP_MS = 8.64e15;
  * value until something formats it.
  */
 export class TimestampMillisType extends avro.types.LogicalType {
+  public constructor(schema: Schema, opts?: unknown) {
+    // On anything but a long Avro Java ignores the logical type; throwing here makes avsc read the plain type.
+    if ((schema as { type?: unknown }).type !== 'long') throw new Error('timestamp-millis logical type belongs on a long');
+    super(schema, opts);
+  }
+
   protected override _fromValue(value: unknown): Date {
     const millis = typeof value === 'bigint' || typeof value === 'number' ? value : Number.NaN;
     if (typeof millis === 'bigint' || !Number.isInteger(millis) || Math.abs(millis) > MAX_TIMESTAMP_MS) {
@@ -58,6 +64,9 @@ export class DecimalType extends avro.types.LogicalType {
   private readonly fixedSize: number | undefined;
 
   public constructor(schema: Schema, opts?: unknown) {
+    // Thrown before anything is built, so avsc reads the plain type instead, as Avro Java ignores the logical type.
+    const { type } = schema as { type?: unknown };
+    if (type !== 'bytes' && type !== 'fixed') throw new Error(`decimal logical type belongs on bytes or fixed, not ${JSON.stringify(type)}`);
     super(schema, opts);
     const attrs = schema as { precision?: unknown; scale?: unknown; size?: unknown };
     const precision = attrs.precision;
@@ -142,4 +151,19 @@ function toUnscaled(input: unknown, scale: number): bigint | undefined {
   if (fraction.replace(/0+$/, '').length > scale) return undefined;
   const magnitude = BigInt(whole + fraction.padEnd(scale, '0').slice(0, scale));
   return sign === '-' ? -magnitude : magnitude;
+}
+
+/**
+ * An empty union, `[]`: Avro Java accepts the schema, but no value can be
+ * written with it, so reading one is a corrupt record. avsc has no empty
+ * union; `avsc-schema.ts` puts this type in its place.
+ */
+export class EmptyUnionType extends avro.types.LogicalType {
+  protected override _fromValue(): never {
+    throw new RangeError('the schema has an empty union here, which holds no value, so no record written with it can hold one');
+  }
+
+  protected override _toValue(): undefined {
+    return undefined;
+  }
 }

@@ -1,6 +1,14 @@
 import avro from './avsc.js';
 import type { Schema, Type } from 'avsc';
-import { DecimalType, TimestampMillisType } from './avro-logical-types.js';
+import { DecimalType, EmptyUnionType, TimestampMillisType } from './avro-logical-types.js';
+import { EMPTY_UNION_LOGICAL_TYPE, toAvscSchema, UnsupportedSchemaError } from './avsc-schema.js';
+import { SchemaParseError } from './schema-parser.js';
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_TO_32 = 2 ** 32;
+const TWO_TO_53 = 2 ** 53;
+const HIGH_WORD_OF_2_TO_53 = 2 ** 21;
 
 /**
  * Avro longs decode as numbers while they are exact, and as bigints beyond
@@ -11,8 +19,15 @@ import { DecimalType, TimestampMillisType } from './avro-logical-types.js';
 function exactLongType(): Type {
   return avro.types.LongType.__with({
     fromBuffer: (buffer: Buffer): number | bigint => {
+      // Every record's timestamps come through here: two 32-bit reads while
+      // the value is below 2^53 in magnitude, a BigInt only beyond.
+      const high = buffer.readInt32LE(4);
+      if (high >= -HIGH_WORD_OF_2_TO_53 && high < HIGH_WORD_OF_2_TO_53) {
+        const value = high * TWO_TO_32 + buffer.readUInt32LE(0);
+        if (value !== -TWO_TO_53) return value;
+      }
       const value = buffer.readBigInt64LE(0);
-      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+      return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
     },
     toBuffer: (value: number | bigint): Buffer => {
       const buffer = Buffer.alloc(8);
@@ -32,25 +47,56 @@ function exactLongType(): Type {
 const LOGICAL_TYPES = {
   'timestamp-millis': TimestampMillisType,
   decimal: DecimalType,
+  [EMPTY_UNION_LOGICAL_TYPE]: EmptyUnionType,
 };
+/** The logical types above that belong on a long: any other on a long is read as the plain long, as Avro Java does. */
+const LONG_LOGICAL_TYPES: ReadonlySet<string> = new Set(['timestamp-millis']);
 
 /** An Avro schema as text or as parsed JSON. */
 export type AvroSchemaDefinition = string | Schema;
 
 /**
- * Compiles an Avro schema with the pipeline's long and logical types.
- * Throws avsc's error for a schema that is not valid Avro, or a TypeError
- * naming the type or field whose `aliases` is not an array of names (avsc
- * would fail on it with an internal error, or take it silently).
+ * Compiles an Avro schema with the pipeline's long and logical types. It
+ * takes what Avro Java takes (see `avsc-schema.ts`), and throws a
+ * `SchemaParseError` naming the type or field for a schema Avro Java
+ * refuses, or a `SyntaxError` for text that is not JSON.
  */
 export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
-  const schema: Schema = typeof definition === 'string' ? (JSON.parse(definition) as Schema) : definition;
-  checkAliases(schema);
+  try {
+    const schema = toAvscSchema(definition) as Schema;
+    try {
+      return compile(schema);
+    } catch (error) {
+      if (error instanceof SchemaParseError || (error instanceof RangeError && /call stack/.test(error.message))) throw error;
+      // avsc checks defaults inside defaults (an enum symbol in a record's
+      // default, bytes in a map's) where Avro Java takes them as written and
+      // looks only when a reader needs one. Without its defaults the schema
+      // writes and reads the same bytes; only resolving a writer that lacks
+      // such a field to it fails, as reading that default would in Avro Java.
+      return compile(withoutDefaults(schema));
+    }
+  } catch (error) {
+    // avsc builds types recursively; Avro Java's parser does not.
+    if (error instanceof RangeError && /call stack/.test(error.message)) {
+      throw new UnsupportedSchemaError('the schema nests deeper than the pipeline\'s decoder (avsc) can build on this stack; Avro Java takes it', { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The schema with every field default removed (see parseAvroSchema). */
+function withoutDefaults(schema: unknown): Schema {
+  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)), function (this: Record<string, unknown>, key, value: unknown) {
+    return key === 'default' && Array.isArray(this.fields) === false && 'name' in this && 'type' in this ? undefined : value;
+  }) as Schema;
+}
+
+function compile(schema: Schema): Type {
   return avro.Type.forSchema(schema, {
     // A fresh registry per schema: avsc records every named type in it.
     registry: { long: exactLongType() },
     logicalTypes: LOGICAL_TYPES,
-    typeHook: exactLongs(LOGICAL_TYPES),
+    typeHook: exactLongs(LONG_LOGICAL_TYPES),
     // A union value is its branch's plain value where the value says which
     // branch it is (['null', 'string'], a record and a string, ...). Where it
     // cannot (two records, int and double, string and an enum, bytes and
@@ -61,30 +107,34 @@ export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
 }
 
 /**
- * Whether two definitions are one Avro schema: equal once parsed, whatever
- * their whitespace, key order, or whether names are written qualified or
- * under a `namespace`. Docs, defaults, aliases, sort orders and logical
- * types count; what avsc does not keep (an enum's default, properties of
- * the user's own) does not. False when either is not valid Avro.
+ * The same text for two definitions exactly when they are one Avro schema,
+ * whatever their whitespace, key order, or whether names are written
+ * qualified or under a `namespace`. Docs, defaults, aliases, sort orders and
+ * logical types count; what avsc does not keep (an enum's default,
+ * properties of the user's own) does not. Undefined for a definition the
+ * decoder cannot compile.
  */
-export function sameAvroSchema(a: AvroSchemaDefinition, b: AvroSchemaDefinition): boolean {
+export function avroSchemaKey(definition: AvroSchemaDefinition): string | undefined {
   try {
-    const exported = (definition: AvroSchemaDefinition): string => JSON.stringify(parseAvroSchema(definition).schema({ exportAttrs: true }));
-    return exported(a) === exported(b);
+    return JSON.stringify(parseAvroSchema(definition).schema({ exportAttrs: true }), (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /**
- * Whether `body` is exactly one value of the schema, read with no logical
- * types: its bytes are whole and end where the value ends. Tells a value a
- * logical type refused from bytes that are truncated or corrupt.
+ * The schema with no logical types: every value as its plain Avro type. It
+ * reads any body of the schema that is whole, so it tells a value a logical
+ * type refused from bytes that are truncated or corrupt.
  */
-export function isWholeBody(definition: AvroSchemaDefinition, body: Buffer): boolean {
-  const schema: Schema = typeof definition === 'string' ? (JSON.parse(definition) as Schema) : definition;
+export function structureOf(definition: AvroSchemaDefinition): Type {
+  return avro.Type.forSchema(toAvscSchema(definition) as Schema, { registry: { long: exactLongType() }, typeHook: exactLongs(new Set()), wrapUnions: 'auto' });
+}
+
+/** Whether `body` is exactly one value of `structure` (see `structureOf`): whole, and ending where the value ends. */
+export function wholeBody(structure: Type, body: Buffer): boolean {
   try {
-    avro.Type.forSchema(schema, { registry: { long: exactLongType() }, typeHook: exactLongs({}), wrapUnions: 'auto' }).fromBuffer(body);
+    structure.fromBuffer(body);
     return true;
   } catch {
     return false;
@@ -96,54 +146,24 @@ export function isWholeBody(definition: AvroSchemaDefinition, body: Buffer): boo
  * written as an object (`{"type":"long","logicalType":"timestamp-micros"}`,
  * every `occurred_at`) would get avsc's own long, which does arithmetic in
  * floating point. The hook gives every long the exact type: directly for a
- * long whose logical type the pipeline does not know (it decodes as its
- * underlying long, as the Avro specification asks), and as the underlying
- * type of one it knows (one in `logicalTypes`, those the parse is given),
- * which avsc asks for by passing the same schema object a second time.
+ * long whose logical type the parse does not take on a long (it decodes as
+ * the plain long, as the Avro specification asks), and as the underlying
+ * type of one in `longLogicalTypes`, which avsc asks for by passing the
+ * same schema object straight back while it builds the logical type.
  */
-function exactLongs(logicalTypes: object): (schema: Schema) => Type | undefined {
-  const wrapping = new WeakSet<object>();
+function exactLongs(longLogicalTypes: ReadonlySet<string>): (schema: Schema) => Type | undefined {
+  // The schema avsc is building a logical type of: its next request is for that type's underlying long.
+  let building: object | undefined;
   return (schema) => {
     if (typeof schema !== 'object' || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'long') return undefined;
     const { logicalType } = schema as { logicalType?: unknown };
-    if (typeof logicalType === 'string' && Object.hasOwn(logicalTypes, logicalType) && !wrapping.has(schema)) {
-      wrapping.add(schema);
+    if (typeof logicalType === 'string' && longLogicalTypes.has(logicalType) && building !== schema) {
+      building = schema;
       return undefined;
     }
+    building = undefined;
     return exactLongType();
   };
-}
-
-/**
- * Avro requires `aliases`, where present, to be an array of names, on named
- * types and on record fields alike: throws a TypeError naming the first
- * type or field whose aliases are not.
- */
-export function checkAliases(schema: unknown): void {
-  if (Array.isArray(schema)) {
-    for (const branch of schema) checkAliases(branch);
-    return;
-  }
-  if (schema === null || typeof schema !== 'object') return;
-  const node = schema as Record<string, unknown>;
-  const what = typeof node.name === 'string' ? `${String(node.type)} '${node.name}'` : String(node.type);
-  requireNames(node.aliases, what);
-  if (Array.isArray(node.fields)) {
-    for (const field of node.fields as unknown[]) {
-      if (field === null || typeof field !== 'object') continue;
-      const { name, aliases, type } = field as Record<string, unknown>;
-      requireNames(aliases, `field '${String(name)}' of ${what}`);
-      checkAliases(type);
-    }
-  }
-  for (const nested of [node.items, node.values, typeof node.type === 'object' ? node.type : undefined]) checkAliases(nested);
-}
-
-function requireNames(aliases: unknown, what: string): void {
-  if (aliases === undefined) return;
-  if (!Array.isArray(aliases) || !aliases.every((alias) => typeof alias === 'string')) {
-    throw new TypeError(`the aliases of ${what} must be an array of names, got ${JSON.stringify(aliases)}`);
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Resolver, Type } from 'avsc';
-import { isWholeBody, parseAvroSchema, withDefaults, type AvroSchemaDefinition } from './avro-schema.js';
-import { DecodeError, SchemaValidationError } from './errors.js';
+import { parseAvroSchema, structureOf, wholeBody, withDefaults, type AvroSchemaDefinition } from './avro-schema.js';
+import { UnsupportedSchemaError } from './avsc-schema.js';
+import { DecodeError, SchemaValidationError, SerdeError } from './errors.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import { unframe, WireFormat } from './wire-format.js';
 import type { KafkaSchemaMetadata } from '../msk/types.js';
@@ -28,11 +29,14 @@ export interface RecordDecoderProps {
 
 interface CompiledWriter {
   readonly writer: Type;
-  /** The writer schema as the registry gave it. */
-  readonly definition: string;
   /** How to read the writer's data as the reader schema; absent without a reader. */
   readonly resolver?: Resolver;
+  /** Whether a body is one whole value of the writer schema, logical types aside; built on first use. */
+  readonly isWholeBody: (body: Buffer) => boolean;
 }
+
+/** A writer schema as compiled, or why it cannot be: the same answer for every record written with it. */
+type CachedWriter = CompiledWriter | { readonly failure: SerdeError };
 
 /**
  * Turns record bytes into a value: unframe, fetch the writer schema, decode
@@ -43,7 +47,7 @@ interface CompiledWriter {
 export class RecordDecoder {
   private readonly registry: SchemaRegistry;
   private readonly reader: Type | undefined;
-  private readonly writers: LRUCache<string, CompiledWriter>;
+  private readonly writers: LRUCache<string, CachedWriter>;
 
   public constructor(props: RecordDecoderProps) {
     this.registry = props.registry;
@@ -67,7 +71,7 @@ export class RecordDecoder {
         : this.reader?.fromBuffer(body, compiled.resolver);
     } catch (error) {
       // A value the reader cannot hold fails mid-read, before avsc sees whether the body is whole.
-      if (error instanceof SchemaValidationError && isWholeBody(compiled.definition, body)) {
+      if (error instanceof SchemaValidationError && compiled.isWholeBody(body)) {
         throw new SchemaValidationError(`A value written with schema ${schemaVersionId} cannot be read: ${error.message}`, { cause: error, schemaVersionId });
       }
       throw new DecodeError(
@@ -79,32 +83,43 @@ export class RecordDecoder {
   }
 
   private async compiledWriter(schemaVersionId: string): Promise<CompiledWriter> {
-    const cached = this.writers.get(schemaVersionId);
-    if (cached !== undefined) return cached;
+    const cached = this.writers.get(schemaVersionId) ?? (await this.compile(schemaVersionId));
+    if ('failure' in cached) throw cached.failure;
+    return cached;
+  }
+
+  /** Compiles a writer schema once; a schema that cannot be read is remembered too, so no record compiles it again. */
+  private async compile(schemaVersionId: string): Promise<CachedWriter> {
     const definition = await this.registry.getSchemaDefinition(schemaVersionId);
-    let writer: Type;
+    let compiled: CachedWriter;
     try {
-      writer = parseAvroSchema(definition);
+      const writer = parseAvroSchema(definition);
+      const resolver = this.resolverFor(writer, schemaVersionId);
+      let structure: Type | undefined;
+      const isWholeBody = (body: Buffer): boolean => wholeBody((structure ??= structureOf(definition)), body);
+      compiled = resolver === undefined ? { writer, isWholeBody } : { writer, resolver, isWholeBody };
     } catch (error) {
-      throw new DecodeError(`Writer schema ${schemaVersionId} is not valid Avro: ${(error as Error).message}`, {
-        cause: error,
-        schemaVersionId,
-      });
-    }
-    let resolver: Resolver | undefined;
-    if (this.reader !== undefined) {
-      try {
-        resolver = this.reader.createResolver(writer);
-      } catch (error) {
-        throw new SchemaValidationError(
-          `Data written with schema ${schemaVersionId} cannot be read as ${readerName(this.reader)}: ${(error as Error).message}`,
-          { cause: error, schemaVersionId },
-        );
+      if (!(error instanceof SerdeError)) {
+        const why = error instanceof UnsupportedSchemaError ? 'cannot be read here' : 'is not valid Avro';
+        compiled = { failure: new DecodeError(`Writer schema ${schemaVersionId} ${why}: ${(error as Error).message}`, { cause: error, schemaVersionId }) };
+      } else {
+        compiled = { failure: error };
       }
     }
-    const compiled: CompiledWriter = resolver === undefined ? { writer, definition } : { writer, definition, resolver };
     this.writers.set(schemaVersionId, compiled);
     return compiled;
+  }
+
+  private resolverFor(writer: Type, schemaVersionId: string): Resolver | undefined {
+    if (this.reader === undefined) return undefined;
+    try {
+      return this.reader.createResolver(writer);
+    } catch (error) {
+      throw new SchemaValidationError(
+        `Data written with schema ${schemaVersionId} cannot be read as ${readerName(this.reader)}: ${(error as Error).message}`,
+        { cause: error, schemaVersionId },
+      );
+    }
   }
 
   /**

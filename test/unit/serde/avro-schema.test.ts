@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema, withDefaults } from '../../../functions/core/serde/avro-schema.js';
+import { UnsupportedSchemaError } from '../../../functions/core/serde/avsc-schema.js';
 import { SchemaValidationError } from '../../../functions/core/serde/errors.js';
+import { SchemaParseError } from '../../../functions/core/serde/schema-parser.js';
 
 const decimal = (precision: number, scale: number, underlying: object = { type: 'bytes' }) =>
   parseAvroSchema({ ...underlying, logicalType: 'decimal', precision, scale } as never);
@@ -12,6 +14,15 @@ describe('long', () => {
   it('decodes longs that fit a double exactly as numbers', () => {
     expect(long.fromBuffer(long.toBuffer(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
     expect(long.fromBuffer(long.toBuffer(-42))).toBe(-42);
+  });
+
+  it('draws the line between numbers and bigints exactly at the safe integers', () => {
+    expect(long.fromBuffer(long.toBuffer(2n ** 53n - 1n))).toBe(2 ** 53 - 1);
+    expect(long.fromBuffer(long.toBuffer(-(2n ** 53n) + 1n))).toBe(-(2 ** 53) + 1);
+    expect(long.fromBuffer(long.toBuffer(2n ** 53n))).toBe(2n ** 53n);
+    expect(long.fromBuffer(long.toBuffer(-(2n ** 53n)))).toBe(-(2n ** 53n));
+    expect(long.fromBuffer(long.toBuffer(-(2n ** 32n)))).toBe(-(2 ** 32));
+    expect(long.fromBuffer(long.toBuffer(2n ** 32n - 1n))).toBe(2 ** 32 - 1);
   });
 
   it('decodes longs beyond 2^53 as exact bigints', () => {
@@ -54,6 +65,21 @@ describe('longs written as objects, with or without a logical type', () => {
     // Where floating-point arithmetic would round: -(2^52 + 1) came back as +2^52.
     expect(through(form, -(2 ** 52 + 1))).toBe(-(2 ** 52 + 1));
     expect(through(form, 2n ** 53n + 1n)).toBe(2n ** 53n + 1n);
+  });
+
+  it('reads a logical type on a type it does not belong on as the plain type, as Avro Java does', () => {
+    for (const form of [{ type: 'long', logicalType: 'decimal', precision: 10, scale: 2 }, { type: 'long', logicalType: 'decimal' }]) {
+      expect(through(form, -(2 ** 52 + 1))).toBe(-(2 ** 52 + 1));
+      expect(through(form, -(2n ** 63n))).toBe(-(2n ** 63n));
+    }
+    const int = parseAvroSchema({ type: 'int', logicalType: 'timestamp-millis' } as never);
+    expect(int.fromBuffer(int.toBuffer(1_000))).toBe(1_000);
+  });
+
+  it('gives each use of one shared schema object its own logical type', () => {
+    const occurredAt = { type: 'long', logicalType: 'timestamp-millis' };
+    const record = parseAvroSchema({ type: 'record', name: 'Two', fields: [{ name: 'a', type: occurredAt }, { name: 'b', type: occurredAt }] } as never);
+    expect(record.fromBuffer(record.toBuffer({ a: new Date(1_000), b: new Date(2_000) }))).toEqual({ a: new Date(1_000), b: new Date(2_000) });
   });
 
   it('keeps a record of logical-type longs exact, field by field', () => {
@@ -219,11 +245,95 @@ describe('aliases', () => {
     [{ type: 'record', name: 'R', fields: [{ name: 'e', type: { type: 'enum', name: 'E', symbols: ['A'], aliases: [5] } }] }, `the aliases of enum 'E' must be an array of names, got [5]`],
     [{ type: 'array', items: { type: 'fixed', name: 'F', size: 2, aliases: {} } }, `the aliases of fixed 'F' must be an array of names, got {}`],
   ])('refuses %j, naming what has them', (schema, message) => {
-    expect(() => parseAvroSchema(schema as never)).toThrow(new TypeError(message));
+    const parsing = (): unknown => parseAvroSchema(schema as never);
+    expect(parsing).toThrow(SchemaParseError);
+    expect(parsing).toThrow(message);
   });
 
   it('takes aliases given as arrays of names, on types and fields', () => {
     const type = parseAvroSchema({ type: 'record', name: 'R', aliases: ['Old'], fields: [{ name: 'a', type: 'int', aliases: ['b'] }] } as never);
     expect(type.toBuffer({ a: 1 })).toEqual(Buffer.from([2]));
+  });
+});
+
+describe('schemas Avro Java accepts and avsc alone would refuse', () => {
+  const record = (fields: unknown[], extra: object = {}) => JSON.stringify({ type: 'record', name: 'R', ...extra, fields });
+  // What a reader of `reader` makes of a record written with `writer`.
+  const read = (writer: string, reader: string, value: unknown): unknown => {
+    const [w, r] = [parseAvroSchema(writer), parseAvroSchema(reader)];
+    return r.fromBuffer(w.toBuffer(value), r.createResolver(w));
+  };
+
+  it('fills defaults written as "NaN" and "Infinity" for floats and doubles, and long defaults beyond 2^53 exactly', () => {
+    const reader = '{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"d","type":"double","default":"NaN"},{"name":"f","type":"float","default":"-Infinity"},{"name":"l","type":"long","default":9007199254740993}]}';
+    expect(read(record([{ name: 'a', type: 'int' }]), reader, { a: 1 })).toEqual({ a: 1, d: Number.NaN, f: Number.NEGATIVE_INFINITY, l: 2n ** 53n + 1n });
+  });
+
+  it('finds a short name in the null namespace from inside a namespaced record, as Avro Java does', () => {
+    const schema = record([
+      { name: 'inner', type: { type: 'record', name: 'Inner', fields: [{ name: 'n', type: 'int' }] } },
+      { name: 'sub', type: { type: 'record', name: 'Sub', namespace: 'shop', fields: [{ name: 'again', type: 'Inner' }] } },
+    ]);
+    const value = { inner: { n: 1 }, sub: { again: { n: 2 } } };
+    expect(read(schema, schema, value)).toEqual(value);
+  });
+
+  it('ignores an enum default that is not a symbol and aliases on types without a name', () => {
+    const schema = record([
+      { name: 'e', type: { type: 'enum', name: 'E', symbols: ['A'], default: null } },
+      { name: 'l', type: { type: 'long', aliases: 'x' } },
+    ]);
+    expect(read(schema, schema, { e: 'A', l: 5 })).toEqual({ e: 'A', l: 5 });
+  });
+
+  it('reads an empty union where no value is needed, and refuses one where a value would be', () => {
+    const schema = record([{ name: 'none', type: { type: 'array', items: [] } }]);
+    const type = parseAvroSchema(schema);
+    expect(type.fromBuffer(type.toBuffer({ none: [] }))).toEqual({ none: [] });
+    // One item of the empty union: block count 1 (zig-zag 2), a branch index 0, then the end of the array.
+    expect((): unknown => type.fromBuffer(Buffer.from([2, 0, 0]))).toThrow(/empty union/);
+  });
+
+  it('reads {"type": "Name"} as a reference to Name, as Avro Java does', () => {
+    const schema = record([{ name: 'a', type: { type: 'record', name: 'In', fields: [{ name: 'n', type: 'int' }] } }, { name: 'b', type: { type: 'In' } }]);
+    expect(read(schema, schema, { a: { n: 1 }, b: { n: 2 } })).toEqual({ a: { n: 1 }, b: { n: 2 } });
+  });
+
+  it('leaves out a default no value of its field can be, so a reader needing it fails as it does in Avro Java', () => {
+    const reader = record([
+      { name: 'a', type: 'int' },
+      { name: 'e', type: { type: 'enum', name: 'E', symbols: ['A', 'B'] }, default: 'Z' },
+      { name: 'f', type: { type: 'fixed', name: 'F', size: 2 }, default: 'abc' },
+    ]);
+    const type = parseAvroSchema(reader);
+    expect(type.fromBuffer(type.toBuffer({ a: 1, e: 'B', f: Buffer.from('xy') }))).toEqual({ a: 1, e: 'B', f: Buffer.from('xy') });
+    expect(() => parseAvroSchema(reader).createResolver(parseAvroSchema(record([{ name: 'a', type: 'int' }])))).toThrow();
+  });
+
+  it('compiles without its defaults a schema whose defaults hold values avsc refuses inside them, writing the same bytes', () => {
+    const enumType = { type: 'enum', name: 'T', symbols: ['A', 'B'] };
+    const schema = record([
+      { name: 'x', type: { type: 'record', name: 'X', fields: [{ name: 'a', type: enumType }] }, default: { a: 'Z' } },
+      { name: 'n', type: 'int', default: 7 },
+    ]);
+    const type = parseAvroSchema(schema);
+    expect(type.toBuffer({ x: { a: 'B' }, n: 1 })).toEqual(Buffer.from([2, 2]));
+  });
+
+  it('refuses what avsc cannot hold, naming it: a type named like a primitive, an enum without symbols', () => {
+    expect(() => parseAvroSchema(record([], { name: 'int', namespace: 'n' }))).toThrow("the record name 'n.int' is valid Avro, but the pipeline's decoder (avsc) takes no type named like a primitive");
+    expect(() => parseAvroSchema(record([{ name: 'e', type: { type: 'enum', name: 'E', symbols: [] } }]))).toThrow("enum 'E' has no symbols");
+  });
+
+  it('names a name outside ASCII letters, digits and _ as valid Avro the decoder cannot read', () => {
+    for (const [schema, what] of [
+      [record([], { name: 'Réservation' }), "the record name 'Réservation'"],
+      [record([{ name: 'données', type: 'int' }]), "the field name 'données'"],
+      [record([{ name: 'e', type: { type: 'enum', name: 'E', symbols: ['Ä'] } }]), "the symbol of enum 'E' 'Ä'"],
+    ] as const) {
+      const parsing = (): unknown => parseAvroSchema(schema);
+      expect(parsing).toThrow(UnsupportedSchemaError);
+      expect(parsing).toThrow(`${what} is a valid Avro name, but the pipeline's decoder (avsc) reads only names of ASCII letters, digits and '_'`);
+    }
   });
 });

@@ -154,6 +154,18 @@ describe('RecordDecoder: failures', () => {
     await expect(decoder.decode(Buffer.concat([written(1), Buffer.from([0])]))).rejects.toBeInstanceOf(DecodeError);
   });
 
+  it('remembers a writer schema it cannot read, so later records fail alike without asking the registry again', async () => {
+    const unicode = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'données', type: 'int' }] });
+    const registry = new InMemorySchemaRegistry({ [ORDERS_SCHEMA_IDS[1]]: '{"type":"nope"}', [ORDERS_SCHEMA_IDS[2]]: unicode });
+    const decoder = new RecordDecoder({ registry });
+
+    for (let i = 0; i < 3; i += 1) {
+      await expect(decoder.decode(written(1))).rejects.toThrow(/Writer schema .* is not valid Avro/);
+      await expect(decoder.decode(written(2))).rejects.toThrow(/Writer schema .* cannot be read here: the field name 'données' is a valid Avro name/);
+    }
+    expect(registry.lookups).toBe(2);
+  });
+
   it('throws DecodeError when the registry holds a schema that is not Avro', async () => {
     const decoder = new RecordDecoder({ registry: new InMemorySchemaRegistry({ [ORDERS_SCHEMA_IDS[1]]: '{"type":"nope"}' }) });
     await expect(decoder.decode(written(1))).rejects.toThrow(/is not valid Avro/);
