@@ -1,6 +1,6 @@
 import type { GetSchemaVersionCommandOutput, GlueClient, SchemaVersionNumber } from '@aws-sdk/client-glue';
 import { clientOf, type ClientSource } from '../aws/client-source.js';
-import { sameAvroSchema } from './avro-schema.js';
+import { avroSchemaKey } from './avro-schema.js';
 import { SchemaNotFoundError, SchemaRegistryUnavailableError } from './errors.js';
 import { isConfluentSchemaId, isGlueSchemaVersionId, type SchemaRegistry } from './schema-registry.js';
 
@@ -129,9 +129,9 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
    * GetSchemaByDefinition on its own normalization of the text, and local
    * counterparts on the exact text, while another client may have
    * registered the same schema printed its own way (AWS's Java serializer
-   * registers Avro's canonical print). So a miss is followed by reading the
+   * registers the schema as Avro Java prints it, `Schema.toString()`). So a miss is followed by reading the
    * versions newest first and comparing them as Avro schemas, whitespace,
-   * key order and how names are qualified aside (`sameAvroSchema`).
+   * key order and how names are qualified aside (`avroSchemaKey`).
    */
   public async findSchemaVersion(subject: string, definition: string): Promise<FoundSchemaVersion | undefined> {
     return (await this.versionByExactDefinition(subject, definition)) ?? this.versionBySchema(subject, definition);
@@ -166,12 +166,15 @@ export class GlueSchemaRegistryClient implements SchemaRegistry {
    * Avro schema as `definition`.
    */
   private async versionBySchema(subject: string, definition: string): Promise<FoundSchemaVersion | undefined> {
+    // A definition that is not Avro matches no version: no need to read them.
+    const wanted = avroSchemaKey(definition);
+    if (wanted === undefined) return undefined;
     const latest = await this.versionByNumber(subject, { LatestVersion: true });
     if (latest === undefined) return undefined;
     for (let number = latest.VersionNumber ?? 0; number >= 1; number -= 1) {
       const version = number === latest.VersionNumber ? latest : await this.versionByNumber(subject, { VersionNumber: number });
       if (version?.SchemaVersionId === undefined || version.SchemaDefinition === undefined || UNUSABLE_STATUSES.has(version.Status ?? '')) continue;
-      if (sameAvroSchema(version.SchemaDefinition, definition)) return { schemaVersionId: version.SchemaVersionId, versionNumber: number };
+      if (avroSchemaKey(version.SchemaDefinition) === wanted) return { schemaVersionId: version.SchemaVersionId, versionNumber: number };
     }
     return undefined;
   }

@@ -203,6 +203,11 @@ describe('GlueSchemaRegistryClient', () => {
         expect(glueMock.commandCalls(GetSchemaVersionCommand)).toHaveLength(2);
       });
 
+      it('reads no version for a definition that is not Avro, since none can match it', async () => {
+        await expect(client.findSchemaVersion(SUBJECT, '{"type":"nope"}')).resolves.toBeUndefined();
+        expect(glueMock.commandCalls(GetSchemaVersionCommand)).toHaveLength(0);
+      });
+
       it('finds nothing for a subject Glue does not have, and reports Glue being unreachable as UNAVAILABLE', async () => {
         glueMock.on(GetSchemaVersionCommand).rejectsOnce(new EntityNotFoundException({ message: 'no such schema', ...meta }));
         await expect(client.findSchemaVersion(SUBJECT, DEFINITION)).resolves.toBeUndefined();
