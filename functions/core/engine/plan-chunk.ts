@@ -582,9 +582,12 @@ function planKeyWindows(
     const closedThrough = body.closedThrough;
     // The closer closes a session once the processor's watermark passes it, and that is never ahead of this
     // partition's, so what it closed is no longer live here. Unless this partition sat idle behind it: then a
-    // record touching what was closed without it is late, as for the panes the closer seals.
+    // record at or before what was closed without it is late, as for the panes the closer seals. The key keeps
+    // only the newest end closed, not which sessions, so that covers records that would touch none of them too,
+    // and no closed session can ever be reopened and its final result written twice.
     const closedWithoutUs = closedThrough !== null && own.start <= closedThrough && !isWindowLate(closedThrough, lateness, watermark);
-    const onTime = !(sessionJoining(own, body.windows, lateness, watermark).late || closedWithoutUs);
+    const joining = sessionJoining(own, body.windows, lateness, watermark);
+    const onTime = !(joining.late || closedWithoutUs);
     return {
       view: view.name,
       kind: 'window',
@@ -593,7 +596,7 @@ function planKeyWindows(
         const current = (entry.body as KeyWindowsBody | null) ?? body;
         const merge = (a: unknown, b: unknown): unknown => (aggregate.merge as NonNullable<typeof aggregate.merge>).call(aggregate, a, b);
         const fresh: OpenWindow = { ...own, acc: toJson(aggregate.add(aggregate.initial(), prepared.record.value, context)), count: 1 };
-        const { absorbs } = sessionJoining(own, current.windows, lateness, watermark);
+        const { absorbs } = current === body ? joining : sessionJoining(own, current.windows, lateness, watermark);
         const merged = [...absorbs, fresh].sort((a, b) => a.start - b.start || a.end - b.end).reduce((a, w) => ({
           start: Math.min(a.start, w.start),
           end: Math.max(a.end, w.end),
