@@ -150,12 +150,17 @@ export function wholeBody(structure: Type, body: Buffer): boolean {
  * the plain long, as the Avro specification asks), and as the underlying
  * type of one in `longLogicalTypes`, which avsc asks for by passing the
  * same schema object straight back while it builds the logical type.
+ *
+ * It also builds unions, since avsc decides whether to wrap one by the
+ * kinds of value its branches hold and does not count the exact long as a
+ * number: `["long", "double"]` must be wrapped like `["int", "double"]`.
  */
-function exactLongs(longLogicalTypes: ReadonlySet<string>): (schema: Schema) => Type | undefined {
+function exactLongs(longLogicalTypes: ReadonlySet<string>): (schema: Schema, opts: unknown) => Type | undefined {
   // The schema avsc is building a logical type of: its next request is for that type's underlying long.
   let building: object | undefined;
-  return (schema) => {
-    if (typeof schema !== 'object' || Array.isArray(schema) || (schema as { type?: unknown }).type !== 'long') return undefined;
+  return (schema, opts) => {
+    if (Array.isArray(schema)) return unionOf(schema, opts);
+    if (typeof schema !== 'object' || (schema as { type?: unknown }).type !== 'long') return undefined;
     const { logicalType } = schema as { logicalType?: unknown };
     if (typeof logicalType === 'string' && longLogicalTypes.has(logicalType) && building !== schema) {
       building = schema;
@@ -164,6 +169,47 @@ function exactLongs(longLogicalTypes: ReadonlySet<string>): (schema: Schema) => 
     building = undefined;
     return exactLongType();
   };
+}
+
+/**
+ * A union as avsc's 'auto' builds it: wrapped when two branches hold the
+ * same kind of JavaScript value, logical types aside, so that a value could
+ * not say which branch it is; plain otherwise. The exact long counts as a
+ * number, as avsc's own long does.
+ */
+function unionOf(branches: readonly Schema[], opts: unknown): Type {
+  const types = branches.map((branch) => avro.Type.forSchema(branch, opts as Parameters<typeof avro.Type.forSchema>[1]));
+  const kinds = new Set<string>();
+  let ambiguous = false;
+  for (const type of types) {
+    if (avro.Type.isType(type, 'logical')) continue;
+    const kind = valueKind(type.typeName);
+    ambiguous ||= kinds.has(kind);
+    kinds.add(kind);
+  }
+  return ambiguous ? new avro.types.WrappedUnionType(types as never, opts) : new avro.types.UnwrappedUnionType(types as never, opts);
+}
+
+function valueKind(typeName: string): string {
+  switch (typeName) {
+    case 'int':
+    case 'long':
+    case 'abstract:long':
+    case 'float':
+    case 'double':
+      return 'number';
+    case 'bytes':
+    case 'fixed':
+      return 'buffer';
+    case 'enum':
+      return 'string';
+    case 'map':
+    case 'record':
+    case 'error':
+      return 'object';
+    default:
+      return typeName;
+  }
 }
 
 /**

@@ -305,6 +305,8 @@ public final class GlueFrames {
         List<Schema> branches = schema.getTypes();
         // Extremes walk every branch in turn, so each branch meets the extremes too.
         Schema branch = branches.get(plan.isExtreme() ? k % branches.size() : random.nextInt(branches.size()));
+        // Built on the branch's own schema (a GenericRecord, EnumSymbol or Fixed of it), so the serializer's
+        // resolveUnion finds the very branch chosen by its full name, even between a.Thing and b.Thing.
         return value(branch, plan);
       }
       case RECORD: {

@@ -11,19 +11,47 @@
  *   decimal (bytes or fixed)                      the exact decimal text of unscaled / 10^scale
  *   bytes, fixed                                  Buffers
  *   string, uuid, enum                            strings
- *   union                                         the branch's value, unwrapped
+ *   union a value tells apart                     the branch's value, unwrapped
+ *   union a value cannot tell apart               wrapped as Avro's JSON encoding writes it,
+ *                                                 { "<branch name>": value }, null staying null
+ *   a logical type Avro Java ignores              the plain underlying type, as Avro Java reads it
+ *
+ * A value cannot tell two branches apart when both decode to the same kind
+ * of JavaScript value (avsc's 'auto' wrapUnions): records and maps are
+ * objects; int, long, float and double numbers; string, enum and decimal
+ * strings; bytes and fixed Buffers. A timestamp-millis is a Date, so it
+ * shares with no other branch. The branch name is a named type's full name
+ * (`a.Thing`, never its short name, which two namespaces may share) and the
+ * type's name otherwise (`int`, `double`, `map`, `bytes`, ...).
+ *
+ * Avro Java ignores a logical type on an underlying type it does not fit
+ * (a decimal on a long, a timestamp-millis on an int) and one whose
+ * attributes are invalid (a decimal without a precision, or with a scale
+ * beyond it, or more digits than its fixed holds): the value reads as the
+ * plain underlying type, and so must ours.
  */
 
 /** Avro Java's decoding as GlueFrames.java renders it (see there). */
 export type AvroJson = null | boolean | number | string | AvroJson[] | { readonly [key: string]: AvroJson };
 
+/**
+ * A schema node as the contract reads it. `logicalType` is set only where
+ * Avro Java honors it; one it ignores is kept in `ignoredLogicalType`, for
+ * failure messages alone.
+ */
 export type AvroType =
-  | { readonly kind: 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'bytes'; readonly logicalType?: string; readonly scale?: number }
-  | { readonly kind: 'fixed'; readonly name: string; readonly size: number; readonly logicalType?: string; readonly scale?: number }
+  | {
+      readonly kind: 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'bytes';
+      readonly logicalType?: string;
+      readonly ignoredLogicalType?: string;
+      readonly scale?: number;
+    }
+  | { readonly kind: 'fixed'; readonly name: string; readonly size: number; readonly logicalType?: string; readonly ignoredLogicalType?: string; readonly scale?: number }
   | { readonly kind: 'enum'; readonly name: string; readonly symbols: readonly string[] }
   | { readonly kind: 'array'; readonly items: AvroType }
   | { readonly kind: 'map'; readonly values: AvroType }
-  | { readonly kind: 'union'; readonly branches: readonly AvroType[] }
+  /** `wrapped`: a value cannot tell the branches apart, so it decodes as `{ "<branch name>": value }`. */
+  | { readonly kind: 'union'; readonly branches: readonly AvroType[]; readonly wrapped: boolean }
   | { readonly kind: 'record'; readonly name: string; readonly fields: readonly { readonly name: string; readonly type: AvroType }[] };
 
 /** The largest magnitude of epoch milliseconds a JavaScript Date holds (ECMA-262, Time Values). */
@@ -44,19 +72,25 @@ export function parseAvroType(definition: string): AvroType {
       if (found === undefined) throw new Error(`unknown type ${node}`);
       return found;
     }
-    if (Array.isArray(node)) return { kind: 'union', branches: node.map((branch) => resolve(branch, namespace)) };
+    if (Array.isArray(node)) {
+      const branches = node.map((branch) => resolve(branch, namespace));
+      return { kind: 'union', branches, wrapped: cannotTellApart(branches) };
+    }
     const schema = node as Record<string, unknown>;
     const type = schema.type;
-    const logicalType = typeof schema.logicalType === 'string' ? schema.logicalType : undefined;
-    const scale = logicalType === 'decimal' ? (typeof schema.scale === 'number' ? schema.scale : 0) : undefined;
-    const logical = { ...(logicalType === undefined ? {} : { logicalType }), ...(scale === undefined ? {} : { scale }) };
-    if (typeof type === 'string' && PRIMITIVES.has(type)) return { kind: type as 'null', ...logical };
+    const logical = (kind: string): { logicalType?: string; ignoredLogicalType?: string; scale?: number } => {
+      const declared = schema.logicalType;
+      if (typeof declared !== 'string') return {};
+      if (!honoredByAvroJava(declared, kind, schema)) return { ignoredLogicalType: declared };
+      return declared === 'decimal' ? { logicalType: declared, scale: typeof schema.scale === 'number' ? schema.scale : 0 } : { logicalType: declared };
+    };
+    if (typeof type === 'string' && PRIMITIVES.has(type)) return { kind: type as 'null', ...logical(type) };
     if (typeof type !== 'string') return resolve(type, namespace);
     if (type === 'array') return { kind: 'array', items: resolve(schema.items, namespace) };
     if (type === 'map') return { kind: 'map', values: resolve(schema.values, namespace) };
     const name = fullName(String(schema.name), typeof schema.namespace === 'string' ? schema.namespace : namespace);
     const ownNamespace = name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : undefined;
-    if (type === 'fixed') return register(named, name, { kind: 'fixed', name, size: Number(schema.size), ...logical });
+    if (type === 'fixed') return register(named, name, { kind: 'fixed', name, size: Number(schema.size), ...logical(type) });
     if (type === 'enum') return register(named, name, { kind: 'enum', name, symbols: schema.symbols as string[] });
     if (type === 'record' || type === 'error') {
       const fields: { name: string; type: AvroType }[] = [];
@@ -73,6 +107,69 @@ export function parseAvroType(definition: string): AvroType {
 function register(named: Map<string, AvroType>, name: string, type: AvroType): AvroType {
   named.set(name, type);
   return type;
+}
+
+/** The underlying type each logical type of Avro Java 1.11 fits; any other is unknown to it, so ignored. */
+const LOGICAL_TYPE_UNDERLYING: Readonly<Record<string, readonly string[]>> = {
+  decimal: ['bytes', 'fixed'],
+  uuid: ['string'],
+  date: ['int'],
+  'time-millis': ['int'],
+  'time-micros': ['long'],
+  'timestamp-millis': ['long'],
+  'timestamp-micros': ['long'],
+  'local-timestamp-millis': ['long'],
+  'local-timestamp-micros': ['long'],
+};
+
+/**
+ * Whether Avro Java 1.11 gives the schema its logical type (LogicalTypes.fromSchemaIgnoreInvalid):
+ * the type must fit the underlying type, and a decimal needs a precision
+ * above 0, a scale from 0 to the precision, and on a fixed no more digits
+ * than its bytes hold.
+ */
+function honoredByAvroJava(logicalType: string, kind: string, schema: Record<string, unknown>): boolean {
+  if (!Object.hasOwn(LOGICAL_TYPE_UNDERLYING, logicalType) || !(LOGICAL_TYPE_UNDERLYING[logicalType] ?? []).includes(kind)) return false;
+  if (logicalType !== 'decimal') return true;
+  const { precision, scale = 0, size } = schema;
+  if (typeof precision !== 'number' || typeof scale !== 'number' || !Number.isInteger(precision) || !Number.isInteger(scale)) return false;
+  if (precision <= 0 || scale < 0 || scale > precision) return false;
+  // Avro Java's own bound (Decimal.maxPrecision): the digits of the largest positive two's-complement value in `size` bytes.
+  return kind !== 'fixed' || precision <= Math.floor(Math.log10(2 ** (8 * Number(size) - 1) - 1));
+}
+
+/**
+ * The kind of JavaScript value a branch decodes to, by the contract: two
+ * branches of one kind are what a value cannot tell apart.
+ */
+function valueKind(type: AvroType): string {
+  switch (type.kind) {
+    case 'record':
+    case 'map':
+      return 'object';
+    case 'int':
+    case 'float':
+    case 'double':
+      return 'number';
+    case 'long':
+      return type.logicalType === 'timestamp-millis' ? 'Date' : 'number';
+    case 'enum':
+      return 'string';
+    case 'bytes':
+    case 'fixed':
+      return type.logicalType === 'decimal' ? 'string' : 'Buffer';
+    default:
+      return type.kind;
+  }
+}
+
+function cannotTellApart(branches: readonly AvroType[]): boolean {
+  return new Set(branches.map(valueKind)).size < branches.length;
+}
+
+/** The name Avro's JSON encoding wraps a union's value in: a named type's full name, else the type's name. */
+export function branchName(type: AvroType): string {
+  return type.kind === 'record' || type.kind === 'enum' || type.kind === 'fixed' ? type.name : type.kind;
 }
 
 /** The paths of the timestamp-millis values a Date cannot hold: the record must be refused for them. */
@@ -95,6 +192,66 @@ export function timestampsBeyondDates(type: AvroType, avro: AvroJson, path = '')
       return type.fields.flatMap((field) => timestampsBeyondDates(field.type, (avro as Record<string, AvroJson>)[field.name] ?? null, join(path, field.name)));
     default:
       return [];
+  }
+}
+
+/**
+ * Every union of the schema, by where it is declared (`Record.field`, then
+ * `[]` for an array's items, `{}` for a map's values, `<i>` for a union's
+ * branch i), with its number of branches: what a run must take every
+ * branch of, for each to meet the decoder.
+ */
+export function unionSites(type: AvroType): Map<string, number> {
+  const sites = new Map<string, number>();
+  const visited = new Set<string>();
+  const walk = (node: AvroType, site: string): void => {
+    switch (node.kind) {
+      case 'array':
+        walk(node.items, `${site}[]`);
+        return;
+      case 'map':
+        walk(node.values, `${site}{}`);
+        return;
+      case 'union':
+        sites.set(site, node.branches.length);
+        node.branches.forEach((branch, i) => walk(branch, `${site}<${i}>`));
+        return;
+      case 'record':
+        // Once per record, wherever it is used: a record may contain itself.
+        if (visited.has(node.name)) return;
+        visited.add(node.name);
+        for (const field of node.fields) walk(field.type, `${node.name}.${field.name}`);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(type, '(root)');
+  return sites;
+}
+
+/** Adds to `taken` the branch each union of Avro Java's value took, by the sites `unionSites` names. */
+export function recordBranchesTaken(type: AvroType, avro: AvroJson, taken: Map<string, Set<number>>, site = '(root)'): void {
+  switch (type.kind) {
+    case 'array':
+      for (const item of avro as AvroJson[]) recordBranchesTaken(type.items, item, taken, `${site}[]`);
+      return;
+    case 'map':
+      for (const [, value] of mapEntries(avro)) recordBranchesTaken(type.values, value, taken, `${site}{}`);
+      return;
+    case 'union': {
+      const { branch, value } = unionOf(avro);
+      const branches = taken.get(site) ?? new Set<number>();
+      branches.add(branch);
+      taken.set(site, branches);
+      recordBranchesTaken(branchOf(type, branch), value, taken, `${site}<${branch}>`);
+      return;
+    }
+    case 'record':
+      for (const field of type.fields) recordBranchesTaken(field.type, (avro as Record<string, AvroJson>)[field.name] ?? null, taken, `${type.name}.${field.name}`);
+      return;
+    default:
+      return;
   }
 }
 
@@ -129,7 +286,7 @@ export function compareWithAvroJava(type: AvroType, avro: AvroJson, ours: unknow
       return;
     case 'int':
       leaf();
-      if (typeof ours !== 'number' || ours !== avro) differ(`${JSON.stringify(avro)} (int${type.logicalType === undefined ? '' : `, ${type.logicalType}`})`);
+      if (typeof ours !== 'number' || ours !== avro) differ(`${JSON.stringify(avro)} (${typeLabel(type)}), so the number ${JSON.stringify(avro)}`);
       return;
     case 'long': {
       leaf();
@@ -144,7 +301,7 @@ export function compareWithAvroJava(type: AvroType, avro: AvroJson, ours: unknow
       }
       const expected = exactLong(long);
       if (typeof ours !== typeof expected || ours !== expected) {
-        differ(`${long} (long${type.logicalType === undefined ? '' : `, ${type.logicalType}`}), so the ${typeof expected} ${String(expected)}${typeof expected === 'bigint' ? 'n' : ''}`);
+        differ(`${long} (${typeLabel(type)}), so the ${typeof expected} ${String(expected)}${typeof expected === 'bigint' ? 'n' : ''}`);
       }
       return;
     }
@@ -192,7 +349,17 @@ export function compareWithAvroJava(type: AvroType, avro: AvroJson, ours: unknow
     }
     case 'union': {
       const { branch, value } = unionOf(avro);
-      compareWithAvroJava(branchOf(type, branch), value, ours, path, comparison);
+      const chosen = branchOf(type, branch);
+      if (!type.wrapped || chosen.kind === 'null') {
+        compareWithAvroJava(chosen, value, ours, path, comparison);
+        return;
+      }
+      const name = branchName(chosen);
+      if (!isPlainObject(ours) || !sameKeys(Object.keys(ours), [name])) {
+        differ(`the ${name} branch of a union a value cannot tell apart, so { ${JSON.stringify(name)}: ... }`);
+        return;
+      }
+      compareWithAvroJava(chosen, value, ours[name], `${path}<${name}>`, comparison);
       return;
     }
     case 'record': {
@@ -210,8 +377,9 @@ export function compareWithAvroJava(type: AvroType, avro: AvroJson, ours: unknow
 /**
  * The value an application would hand our encoder for Avro Java's value,
  * in the representation the contract decodes to: exact longs, Dates,
- * decimal text, Buffers, unwrapped unions. Undefined where no such value
- * exists (a timestamp-millis beyond a Date's range).
+ * decimal text, Buffers, unions unwrapped or wrapped as they decode.
+ * Undefined where no such value exists (a timestamp-millis beyond a Date's
+ * range).
  */
 export function encoderInput(type: AvroType, avro: AvroJson): unknown {
   switch (type.kind) {
@@ -232,7 +400,9 @@ export function encoderInput(type: AvroType, avro: AvroJson): unknown {
       return Object.fromEntries(mapEntries(avro).map(([key, value]) => [key, encoderInput(type.values, value)]));
     case 'union': {
       const { branch, value } = unionOf(avro);
-      return encoderInput(branchOf(type, branch), value);
+      const chosen = branchOf(type, branch);
+      const input = encoderInput(chosen, value);
+      return type.wrapped && chosen.kind !== 'null' ? { [branchName(chosen)]: input } : input;
     }
     case 'record':
       return Object.fromEntries(type.fields.map((field) => [field.name, encoderInput(field.type, (avro as Record<string, AvroJson>)[field.name] ?? null)]));
@@ -307,6 +477,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function sameKeys(actual: readonly string[], expected: readonly string[]): boolean {
   return actual.length === expected.length && [...actual].sort().join('\u0000') === [...expected].sort().join('\u0000');
+}
+
+/** `long`, `long, timestamp-micros`, or `long, decimal ignored` for failure messages. */
+function typeLabel(type: { readonly kind: string; readonly logicalType?: string; readonly ignoredLogicalType?: string }): string {
+  if (type.logicalType !== undefined) return `${type.kind}, ${type.logicalType}`;
+  return type.ignoredLogicalType === undefined ? type.kind : `${type.kind}, ${type.ignoredLogicalType} ignored as Avro Java does`;
 }
 
 function join(path: string, name: string): string {

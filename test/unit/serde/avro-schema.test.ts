@@ -187,6 +187,8 @@ describe('unions', () => {
     ['two records', [record('shop.order.Created', 'id'), record('shop.customer.Created', 'id')], { 'shop.customer.Created': { id: 'c-1' } }, 1],
     ['two records of one short name, told apart by namespace', [record('a.X', 'n', 'int'), record('b.X', 'n', 'int')], { 'b.X': { n: 7 } }, 1],
     ['int and double', ['int', 'double'], { double: 1.5 }, 1],
+    ['long and double, the long beyond 2^53', ['long', 'double'], { long: 2n ** 60n }, 0],
+    ['int and long', ['int', 'long'], { long: 5 }, 1],
     ['string and an enum', ['string', { type: 'enum', name: 'Colour', symbols: ['RED'] }], { Colour: 'RED' }, 1],
     ['bytes and fixed', ['bytes', { type: 'fixed', name: 'Id', size: 2 }], { Id: Buffer.from([1, 2]) }, 1],
     ['a map and a record', [{ type: 'map', values: 'int' }, record('R', 'a', 'int')], { map: { a: 1 } }, 0],
