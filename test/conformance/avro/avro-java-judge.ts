@@ -3,9 +3,9 @@
  * schemas with, over a corpus of schema pairs: one JVM, AvroJudge.java in
  * source-file mode (no compile step to go stale), one JSON line per pair.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/local/maven.js';
+import { runJavaProcess } from '../harness/java-process.js';
 import type { SchemaPair } from './schema-pairs.js';
 
 const POM = fileURLToPath(new URL('./pom.xml', import.meta.url));
@@ -38,20 +38,9 @@ export async function judgeWithAvroJava(pairs: readonly SchemaPair[], onProgress
   const install = await ensureMavenInstall({ name: 'avro-java', pom: POM, order: mainJarFirst('avro-'), ...(onProgress ? { onProgress } : {}) });
   const java = await javaCommand();
   const input = pairs.map((pair) => JSON.stringify({ id: pair.id, reader: pair.reader, writer: pair.writer })).join('\n');
-  const output = await new Promise<string>((resolve, reject) => {
-    // A small heap and one compiler thread: the corpus is small and the machine is shared.
-    const child = spawn(java, [...STACK_JVM_FLAGS, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', install.classpath, JUDGE_SOURCE], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(stdout).toString('utf8'));
-      else reject(new Error(`AvroJudge exited with ${String(code)}: ${Buffer.concat(stderr).toString('utf8').slice(-2000)}`));
-    });
-    child.stdin.end(input);
-  });
+  // A small heap and one compiler thread: the corpus is small and the machine is shared.
+  const { exitCode, stdout: output, stderr } = await runJavaProcess(java, [...STACK_JVM_FLAGS, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', install.classpath, JUDGE_SOURCE], input);
+  if (exitCode !== 0) throw new Error(`AvroJudge exited with ${String(exitCode)}: ${stderr.slice(-2000)}`);
   const verdicts = new Map<string, AvroJavaVerdict>();
   for (const line of output.split('\n')) {
     if (line.trim() === '') continue;

@@ -9,7 +9,8 @@ import { InMemoryStateStore } from '../../../functions/core/state/in-memory-stat
 import { quietObservability, RecordingDeadLetterWriter } from '../../helpers/handler-harness.js';
 import { InMemorySchemaRegistry } from '../../helpers/in-memory-schema-registry.js';
 import { kafkaRecord, mskEvent } from '../../helpers/kafka-events.js';
-import { seededRandom, type FinalWindow, type WindowResults, type Workload, type WorkloadRecord } from './workload.js';
+import { seededRandom } from '../../../scripts/local/pipeline/seeded-random.js';
+import type { FinalWindow, WindowResults, Workload, WorkloadRecord } from './workload.js';
 
 /**
  * Runs a workload through our engine over the in-memory store, as a Kafka

@@ -12,6 +12,8 @@
  * the slowest partition's watermark trails the others'.
  */
 
+import { seededRandom } from '../../../scripts/local/pipeline/seeded-random.js';
+
 export type WindowShape =
   | { readonly type: 'tumbling'; readonly sizeMs: number }
   | { readonly type: 'hopping'; readonly sizeMs: number; readonly slideMs: number }
@@ -56,17 +58,6 @@ export interface WindowResults {
 
 export const windowId = (w: Pick<FinalWindow, 'key' | 'start' | 'end'>): string => `${w.key}[${w.start},${w.end})`;
 
-/** mulberry32: small, fast and the same on every machine, so a seed names a workload set. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const pick = <T>(rng: Random, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;

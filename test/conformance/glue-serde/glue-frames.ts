@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/local/maven.js';
+import { runJavaProcess } from '../harness/java-process.js';
 import type { AvroJson } from './avro-contract.js';
 
 /** The POM naming AWS's serde, and the program that writes frames with it. */
@@ -76,7 +76,7 @@ export async function writeFramesWithAwsSerde(options: {
     String(options.randomRecordsPerSchema),
     ...options.schemas.map((schema) => `${schema.name}=${schema.schemaVersionId}=${schema.file}`),
   ];
-  const { exitCode, stdout, stderr } = await run(java, args);
+  const { exitCode, stdout, stderr } = await runJavaProcess(java, args);
   if (exitCode !== 0) throw new Error(`GlueFrames.java exited with ${exitCode}: ${stderr.slice(-4000)}`);
   return stdout
     .split('\n')
@@ -84,16 +84,3 @@ export async function writeFramesWithAwsSerde(options: {
     .map((line) => JSON.parse(line) as OracleFrame);
 }
 
-function run(command: string, args: readonly string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode) => {
-      resolve({ exitCode, stdout: Buffer.concat(stdout).toString('ascii'), stderr: Buffer.concat(stderr).toString('utf8') });
-    });
-  });
-}
