@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseAvroSchema } from './avro-schema.js';
+import { UnsupportedSchemaError } from './avsc-schema.js';
 import { CompatibilityMode } from './compatibility.js';
 
 /**
@@ -83,7 +84,9 @@ export async function loadSubject(dir: string, name: string): Promise<Subject> {
       try {
         parseAvroSchema(definition);
       } catch (error) {
-        throw new SubjectCatalogError(`${file}: not a valid Avro schema: ${(error as Error).message}`, file, { cause: error });
+        // Valid Avro the processors could not decode is refused here too, so it is never registered: say which it is.
+        const what = error instanceof UnsupportedSchemaError ? 'valid Avro, but not one the pipeline can decode' : 'not a valid Avro schema';
+        throw new SubjectCatalogError(`${file}: ${what}: ${(error as Error).message}`, file, { cause: error });
       }
       return { version, file, definition };
     }),

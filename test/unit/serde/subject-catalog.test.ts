@@ -58,6 +58,12 @@ describe('loadSubjects', () => {
     await expect(loadSubjects(root)).rejects.toThrow(/v1\.avsc: not a valid Avro schema/);
   });
 
+  it('rejects valid Avro the processors could not decode, saying so', async () => {
+    const unicode = JSON.stringify({ type: 'record', name: 'Größe', fields: [] });
+    const root = await subjectDir({ 'subject.json': '{"compatibility":"BACKWARD"}', 'v1.avsc': unicode });
+    await expect(loadSubjects(root)).rejects.toThrow(/v1\.avsc: valid Avro, but not one the pipeline can decode: the record name 'Größe'/);
+  });
+
   it('rejects a subject without subject.json', async () => {
     const root = await subjectDir({ 'v1.avsc': RECORD });
     await expect(loadSubjects(root)).rejects.toThrow(/subject\.json: cannot be read/);
