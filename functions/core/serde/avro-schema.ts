@@ -3,6 +3,7 @@ import type { Schema, Type } from 'avsc';
 import { DecimalType, EmptyUnionType, TimestampMillisType } from './avro-logical-types.js';
 import { EMPTY_UNION_LOGICAL_TYPE, toAvscSchema, UnsupportedSchemaError } from './avsc-schema.js';
 import { SchemaParseError } from './schema-parser.js';
+import { hasEscapedNames, type AvscNames } from './avsc-names.js';
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -63,9 +64,10 @@ export type AvroSchemaDefinition = string | Schema;
  */
 export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
   try {
-    const schema = toAvscSchema(definition) as Schema;
+    const { schema, names } = toAvscSchema(definition);
+    let type: Type;
     try {
-      return compile(schema);
+      type = compile(schema as Schema);
     } catch (error) {
       if (error instanceof SchemaParseError || (error instanceof RangeError && /call stack/.test(error.message))) throw error;
       // avsc checks defaults inside defaults (an enum symbol in a record's
@@ -73,8 +75,10 @@ export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
       // looks only when a reader needs one. Without its defaults the schema
       // writes and reads the same bytes; only resolving a writer that lacks
       // such a field to it fails, as reading that default would in Avro Java.
-      return compile(withoutDefaults(schema));
+      type = compile(withoutDefaults(schema));
     }
+    if (hasEscapedNames(names)) ESCAPED_NAMES.set(type, names);
+    return type;
   } catch (error) {
     // avsc builds types recursively; Avro Java's parser does not.
     if (error instanceof RangeError && /call stack/.test(error.message)) {
@@ -82,6 +86,18 @@ export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
     }
     throw error;
   }
+}
+
+const ESCAPED_NAMES = new WeakMap<Type, AvscNames>();
+
+/**
+ * The names a type from `parseAvroSchema` holds escaped for avsc, or
+ * undefined when it holds every name as written (almost always). A value
+ * decoded with the type needs `restoreNames` then, and one to encode
+ * `escapeNames`.
+ */
+export function escapedNamesOf(type: Type): AvscNames | undefined {
+  return ESCAPED_NAMES.get(type);
 }
 
 /** The schema with every field default removed (see parseAvroSchema). */
@@ -128,7 +144,7 @@ export function avroSchemaKey(definition: AvroSchemaDefinition): string | undefi
  * type refused from bytes that are truncated or corrupt.
  */
 export function structureOf(definition: AvroSchemaDefinition): Type {
-  return avro.Type.forSchema(toAvscSchema(definition) as Schema, { registry: { long: exactLongType() }, typeHook: exactLongs(new Set()), wrapUnions: 'auto' });
+  return avro.Type.forSchema(toAvscSchema(definition).schema as Schema, { registry: { long: exactLongType() }, typeHook: exactLongs(new Set()), wrapUnions: 'auto' });
 }
 
 /** Whether `body` is exactly one value of `structure` (see `structureOf`): whole, and ending where the value ends. */

@@ -17,30 +17,42 @@
  *   fixed) goes: reading a record that needs it fails in Avro Java too;
  * - `{"type": "Name"}` is a reference to Name, as a plain "Name" is;
  * - an empty union `[]` becomes a type no value has: reading one fails, as
- *   it does in Avro Java.
- * What avsc cannot hold at all is valid Avro but stays refused, with an
- * `UnsupportedSchemaError` naming it: names outside ASCII letters, digits
- * and `_` (`Größe`), for types, fields and enum symbols alike (avsc checks
- * names with no way around it, and a field's name is the key of every value
- * decoded); a named type called like a primitive (`n.int`); an enum with no
- * symbols.
+ *   it does in Avro Java;
+ * - names avsc cannot hold (`Größe`, a namespace `1bad`, a type named
+ *   `n.int`) are escaped, and `AvscNames` lists them, so that values can
+ *   cross between the two spellings (`avsc-names.ts`).
+ * An enum with no symbols is valid Avro that avsc cannot hold at all: it
+ * stays refused, with an `UnsupportedSchemaError` naming it, and so do two
+ * names of one record or enum that escape alike.
  */
 import { isJsonObject, JsonNumber, parseLosslessJson, fromJsValue } from './lossless-json.js';
 import type { JsonObject, JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
+import { emptyNames, escapeName, type AvscNames } from './avsc-names.js';
 
 /** A schema that is valid Avro, but that the pipeline's decoder cannot read; the message names what and why. */
 export class UnsupportedSchemaError extends Error {
   public override readonly name = 'UnsupportedSchemaError';
 }
 
-const AVSC_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function escapeFullName(fullName: string): string {
+  return fullName.split('.').map((part) => escapeName(part, true)).join('.');
+}
 
-function supportedName(name: string, what: string): string {
-  if (!name.split('.').every((part) => AVSC_NAME.test(part))) {
-    throw new UnsupportedSchemaError(`${what} '${name}' is a valid Avro name, but the pipeline's decoder (avsc) reads only names of ASCII letters, digits and '_'`);
-  }
-  return name;
+/** Escapes names that must stay distinct (a record's fields, an enum's symbols), refusing two that escape alike. */
+function escapeDistinct(written: readonly string[], what: string): { escaped: string[]; renamed: Map<string, string> | undefined } {
+  const renamed = new Map<string, string>();
+  const seen = new Set<string>();
+  const escaped = written.map((name) => {
+    const avscName = escapeName(name);
+    if (avscName === '' || seen.has(avscName)) {
+      throw new UnsupportedSchemaError(`${what} '${name}' cannot be told apart from another once escaped for the pipeline's decoder (avsc)`);
+    }
+    seen.add(avscName);
+    if (avscName !== name) renamed.set(avscName, name);
+    return avscName;
+  });
+  return { escaped, renamed: renamed.size > 0 ? renamed : undefined };
 }
 
 /** The logical type that stands for an empty union; see `EmptyUnionType`. */
@@ -56,6 +68,14 @@ interface Scope {
   readonly namespace: string | undefined;
   /** Every named type defined so far, by full name. */
   readonly defined: Map<string, JsonObject>;
+  /** The names escaped so far. */
+  readonly names: AvscNames;
+}
+
+/** A schema in avsc's terms, and the names it holds escaped. */
+export interface AvscSchema {
+  readonly schema: unknown;
+  readonly names: AvscNames;
 }
 
 /**
@@ -63,10 +83,11 @@ interface Scope {
  * or a `SyntaxError` for text that is not JSON) and returns it as a schema
  * avsc accepts with the same meaning.
  */
-export function toAvscSchema(definition: string | object): unknown {
+export function toAvscSchema(definition: string | object): AvscSchema {
   const json = typeof definition === 'string' ? parseLosslessJson(definition) : fromJsValue(definition);
   parseAvroSchemaGraph(json);
-  return rewrite(json, { namespace: undefined, defined: new Map() });
+  const names = emptyNames();
+  return { schema: rewrite(json, { namespace: undefined, defined: new Map(), names }), names };
 }
 
 function fullNameOf(name: string, namespace: string | undefined): string {
@@ -85,7 +106,7 @@ function resolveReference(name: string, scope: Scope): string {
 }
 
 function rewrite(node: JsonValue, scope: Scope): unknown {
-  if (typeof node === 'string') return PRIMITIVES.has(node) ? node : absolute(resolveReference(node, scope));
+  if (typeof node === 'string') return PRIMITIVES.has(node) ? node : absolute(escapeFullName(resolveReference(node, scope)));
   if (Array.isArray(node)) {
     return node.length === 0 ? { type: 'null', logicalType: EMPTY_UNION_LOGICAL_TYPE } : node.map((branch) => rewrite(branch, scope));
   }
@@ -105,36 +126,47 @@ function rewrite(node: JsonValue, scope: Scope): unknown {
 function rewriteNamed(node: JsonObject, type: string, scope: Scope): unknown {
   const name = node.get('name') as string;
   const declared = node.get('namespace');
-  const fullName = supportedName(fullNameOf(name, name.includes('.') ? undefined : typeof declared === 'string' ? declared : scope.namespace), `the ${type} name`);
-  if (PRIMITIVES.has(fullName.slice(fullName.lastIndexOf('.') + 1))) {
-    throw new UnsupportedSchemaError(`the ${type} name '${fullName}' is valid Avro, but the pipeline's decoder (avsc) takes no type named like a primitive`);
-  }
+  const fullName = fullNameOf(name, name.includes('.') ? undefined : typeof declared === 'string' ? declared : scope.namespace);
   if (type === 'enum' && (node.get('symbols') as unknown[] | undefined)?.length === 0) {
     throw new UnsupportedSchemaError(`enum '${fullName}' has no symbols: valid Avro, but the pipeline's decoder (avsc) takes no enum without one`);
   }
+  const avscName = escapeFullName(fullName);
+  if (fullName.split('.').some((part) => part === '') || (avscName !== fullName && scope.names.types.has(avscName))) {
+    throw new UnsupportedSchemaError(`the ${type} name '${fullName}' cannot be held by the pipeline's decoder (avsc), even escaped`);
+  }
+  if (avscName !== fullName) scope.names.types.set(avscName, fullName);
   const namespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
   scope.defined.set(fullName, node);
-  if (type === 'enum') for (const symbol of (node.get('symbols') as string[] | undefined) ?? []) supportedName(symbol, `the symbol of enum '${name}'`);
-  const inner: Scope = { namespace, defined: scope.defined };
-  const out: Record<string, unknown> = { type, name: absolute(fullName) };
+  const inner: Scope = { namespace, defined: scope.defined, names: scope.names };
+  const out: Record<string, unknown> = { type, name: absolute(avscName) };
   for (const [key, value] of node) {
     if (key === 'type' || key === 'name' || key === 'namespace') continue;
-    if (key === 'aliases' && Array.isArray(value)) out.aliases = value.map((alias) => absolute(fullNameOf(alias as string, namespace)));
-    else if (key === 'fields' && Array.isArray(value)) out.fields = value.map((field) => rewriteField(field as JsonObject, inner));
+    if (key === 'aliases' && Array.isArray(value)) out.aliases = value.map((alias) => absolute(escapeFullName(fullNameOf(alias as string, namespace))));
+    else if (key === 'fields' && Array.isArray(value)) {
+      const fields = value as JsonObject[];
+      const { escaped, renamed } = escapeDistinct(fields.map((field) => field.get('name') as string), `a field of ${type} '${fullName}',`);
+      if (renamed !== undefined) scope.names.fields.set(avscName, renamed);
+      out.fields = fields.map((field, i) => rewriteField(field, escaped[i] as string, inner));
+    } else if (key === 'symbols' && Array.isArray(value)) {
+      const { escaped, renamed } = escapeDistinct(value as string[], `a symbol of enum '${fullName}',`);
+      if (renamed !== undefined) scope.names.symbols.set(avscName, renamed);
+      out.symbols = escaped;
+    }
     // Avro Java reads an enum default only when it is text.
     else if (key === 'default' && type === 'enum') {
-      if (typeof value === 'string') out.default = value;
+      if (typeof value === 'string') out.default = escapeName(value);
     } else out[key] = plain(value);
   }
   return out;
 }
 
-function rewriteField(field: JsonObject, scope: Scope): unknown {
-  supportedName(field.get('name') as string, 'the field name');
+function rewriteField(field: JsonObject, avscName: string, scope: Scope): unknown {
   const out: Record<string, unknown> = {};
   const type = field.get('type') ?? null;
   for (const [key, value] of field) {
-    if (key === 'type') out.type = rewrite(value, scope);
+    if (key === 'name') out.name = avscName;
+    else if (key === 'aliases' && Array.isArray(value)) out.aliases = value.map((alias) => escapeName(alias as string));
+    else if (key === 'type') out.type = rewrite(value, scope);
     else if (key === 'default') {
       if (holdsDefault(value, type, scope)) out.default = typedDefault(value, type, scope);
     } else out[key] = plain(value);
@@ -169,6 +201,7 @@ function typedDefault(value: JsonValue, type: JsonValue, scope: Scope): unknown 
   const kind = typeof type === 'string' ? type : isJsonObject(type) ? type.get('type') : undefined;
   if (isJsonObject(type) && typeof kind !== 'string') return typedDefault(value, kind ?? null, scope);
   if ((kind === 'float' || kind === 'double') && typeof value === 'string') return Number(value);
+  if (kind === 'enum' && typeof value === 'string') return escapeName(value);
   if (kind === 'long' && value instanceof JsonNumber) {
     const integer = value.integerValue;
     return integer !== undefined && (integer > BigInt(Number.MAX_SAFE_INTEGER) || integer < BigInt(Number.MIN_SAFE_INTEGER)) ? integer : Number(value.text);
@@ -180,8 +213,8 @@ function typedDefault(value: JsonValue, type: JsonValue, scope: Scope): unknown 
     const name = type.get('name') as string;
     const declared = type.get('namespace');
     const fullName = fullNameOf(name, name.includes('.') ? undefined : typeof declared === 'string' ? declared : scope.namespace);
-    const inner: Scope = { namespace: fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined, defined: scope.defined };
-    return Object.fromEntries([...value].map(([key, item]) => [key, fieldTypes.has(key) ? typedDefault(item, fieldTypes.get(key) ?? null, inner) : plain(item)]));
+    const inner: Scope = { namespace: fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined, defined: scope.defined, names: scope.names };
+    return Object.fromEntries([...value].map(([key, item]) => [escapeName(key), fieldTypes.has(key) ? typedDefault(item, fieldTypes.get(key) ?? null, inner) : plain(item)]));
   }
   if (kind === 'array' && Array.isArray(value)) return value.map((item) => typedDefault(item, type.get('items') ?? null, scope));
   if (kind === 'map' && isJsonObject(value)) return Object.fromEntries([...value].map(([key, item]) => [key, typedDefault(item, type.get('values') ?? null, scope)]));

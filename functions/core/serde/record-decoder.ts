@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Resolver, Type } from 'avsc';
-import { parseAvroSchema, structureOf, wholeBody, withDefaults, type AvroSchemaDefinition } from './avro-schema.js';
+import { escapedNamesOf, parseAvroSchema, structureOf, wholeBody, withDefaults, type AvroSchemaDefinition } from './avro-schema.js';
+import { escapeNames, restoreNames } from './avsc-names.js';
 import { UnsupportedSchemaError } from './avsc-schema.js';
 import { DecodeError, SchemaValidationError, SerdeError } from './errors.js';
 import type { SchemaRegistry } from './schema-registry.js';
@@ -79,7 +80,8 @@ export class RecordDecoder {
         { cause: error, schemaVersionId },
       );
     }
-    return { format: unframed.format, schemaVersionId, value };
+    const names = escapedNamesOf(this.reader ?? compiled.writer);
+    return { format: unframed.format, schemaVersionId, value: names === undefined ? value : restoreNames(this.reader ?? compiled.writer, value, names) };
   }
 
   private async compiledWriter(schemaVersionId: string): Promise<CompiledWriter> {
@@ -132,11 +134,14 @@ export class RecordDecoder {
    */
   private conformJson(json: unknown): unknown {
     if (this.reader === undefined || json === null) return json;
+    const names = escapedNamesOf(this.reader);
+    const value = names === undefined ? json : escapeNames(this.reader, json, names);
     try {
-      return this.reader.fromBuffer(this.reader.toBuffer(withDefaults(this.reader, json)));
+      const conformed: unknown = this.reader.fromBuffer(this.reader.toBuffer(withDefaults(this.reader, value)));
+      return names === undefined ? conformed : restoreNames(this.reader, conformed, names);
     } catch (error) {
       const problems: string[] = [];
-      this.reader.isValid(withDefaults(this.reader, json), {
+      this.reader.isValid(withDefaults(this.reader, value), {
         errorHook: (path: string[], value: unknown, type: Type) => {
           problems.push(`'${path.join('.') || '(root)'}' ${describe(value)} is not a valid ${typeLabel(type)}`);
         },

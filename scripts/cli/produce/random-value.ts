@@ -11,7 +11,8 @@
 
 import type { Schema, Type } from 'avsc';
 import avro from '../../../functions/core/serde/avsc.js';
-import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
+import { escapedNamesOf, parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
+import { escapeNames, type AvscNames } from '../../../functions/core/serde/avsc-names.js';
 
 /** A source of numbers in [0, 1), such as `seededRandom(seed)`. */
 export type Random = () => number;
@@ -44,7 +45,12 @@ export function randomValueGenerator(schema: unknown, options: RandomValueOption
   const named = new Map<string, Generate>();
   const generate = compile(schema as SchemaNode, '', named, options, { current: 0 });
   const type = parseAvroSchema(schema as Schema);
-  return (rng) => shapeUnions(type, generate(rng));
+  const names = escapedNamesOf(type);
+  // The generator writes names as the schema does; avsc may hold some escaped.
+  return (rng) => {
+    const value = shapeUnions(type, generate(rng), names);
+    return names === undefined ? value : escapeNames(type, value, names);
+  };
 }
 
 /** The branch a union's value was drawn from, until `shapeUnions` knows whether the union is wrapped. */
@@ -55,20 +61,26 @@ class UnionBranch {
   ) {}
 }
 
-/** Puts each union's value in the shape its avsc type takes: wrapped in the branch's name, or plain. */
-function shapeUnions(type: Type, value: unknown): unknown {
+/**
+ * Puts each union's value in the shape its avsc type takes: wrapped in the
+ * branch's name, or plain. Names stay as the schema writes them (`names`
+ * maps the ones avsc holds escaped back), as the generator wrote them.
+ */
+function shapeUnions(type: Type, value: unknown, names: AvscNames | undefined): unknown {
   if (value instanceof UnionBranch) {
     const branch = (type as Type & { readonly types: readonly Type[] }).types[value.index] as Type;
-    const inner = shapeUnions(branch, value.value);
-    return type instanceof avro.types.WrappedUnionType && inner !== null ? { [branch.branchName as string]: inner } : inner;
+    const inner = shapeUnions(branch, value.value, names);
+    const branchName = branch.branchName as string;
+    return type instanceof avro.types.WrappedUnionType && inner !== null ? { [names?.types.get(branchName) ?? branchName]: inner } : inner;
   }
   if (type instanceof avro.types.RecordType && value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    return Object.fromEntries(type.fields.map((field) => [field.name, shapeUnions(field.type, record[field.name])]));
+    const written = names?.fields.get(type.name as string);
+    return Object.fromEntries(type.fields.map((field) => [written?.get(field.name) ?? field.name, shapeUnions(field.type, record[written?.get(field.name) ?? field.name], names)]));
   }
-  if (type instanceof avro.types.ArrayType && Array.isArray(value)) return value.map((item) => shapeUnions(type.itemsType, item));
+  if (type instanceof avro.types.ArrayType && Array.isArray(value)) return value.map((item) => shapeUnions(type.itemsType, item, names));
   if (type instanceof avro.types.MapType && value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shapeUnions(type.valuesType as Type, item)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shapeUnions(type.valuesType as Type, item, names)]));
   }
   return value;
 }

@@ -142,6 +142,18 @@ describe('RecordDecoder: failures', () => {
     await expect(decoder.decode(writeJson(value))).resolves.toMatchObject({ value });
   });
 
+  it('decodes and conforms records whose schema has names avsc holds escaped, with the names as written', async () => {
+    const id = '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const schema = { type: 'record', name: 'Réservation', fields: [{ name: 'données', type: { type: 'enum', name: 'Größe', symbols: ['Klein', 'Groß'] } }] };
+    const decoder = new RecordDecoder({ registry: new InMemorySchemaRegistry({ [id]: JSON.stringify(schema) }), readerSchema: schema as never });
+    // Field 0 holds enum symbol 1 (Groß): the names are not in the bytes.
+    const body = Buffer.from([2]);
+
+    await expect(decoder.decode(writeGlueFrame(id, body, GlueCompression.NONE))).resolves.toMatchObject({ value: { données: 'Groß' } });
+    await expect(decoder.decode(writeJson({ données: 'Klein' }))).resolves.toMatchObject({ value: { données: 'Klein' } });
+    await expect(decoder.decode(writeJson({ données: 'Mittel' }))).rejects.toBeInstanceOf(SchemaValidationError);
+  });
+
   it('throws DecodeError with the schema id for a truncated Avro body', async () => {
     const decoder = new RecordDecoder({ registry: ordersRegistry() });
     const attempt = decoder.decode(written(1).subarray(0, 30));
@@ -155,13 +167,13 @@ describe('RecordDecoder: failures', () => {
   });
 
   it('remembers a writer schema it cannot read, so later records fail alike without asking the registry again', async () => {
-    const unicode = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'données', type: 'int' }] });
-    const registry = new InMemorySchemaRegistry({ [ORDERS_SCHEMA_IDS[1]]: '{"type":"nope"}', [ORDERS_SCHEMA_IDS[2]]: unicode });
+    const noSymbols = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'e', type: { type: 'enum', name: 'E', symbols: [] } }] });
+    const registry = new InMemorySchemaRegistry({ [ORDERS_SCHEMA_IDS[1]]: '{"type":"nope"}', [ORDERS_SCHEMA_IDS[2]]: noSymbols });
     const decoder = new RecordDecoder({ registry });
 
     for (let i = 0; i < 3; i += 1) {
       await expect(decoder.decode(written(1))).rejects.toThrow(/Writer schema .* is not valid Avro/);
-      await expect(decoder.decode(written(2))).rejects.toThrow(/Writer schema .* cannot be read here: the field name 'données' is a valid Avro name/);
+      await expect(decoder.decode(written(2))).rejects.toThrow(/Writer schema .* cannot be read here: enum 'E' has no symbols/);
     }
     expect(registry.lookups).toBe(2);
   });

@@ -38,6 +38,14 @@ describe('randomValueGenerator', () => {
     ['orders v3', JSON.parse(subjectSchema('orders', 3)) as unknown],
     ['stock-movements v1', JSON.parse(subjectSchema('stock-movements', 1)) as unknown],
     ['a schema with every logical and named type', EVERYTHING],
+    ['a schema with names avsc holds escaped', {
+      type: 'record',
+      name: 'Réservation',
+      fields: [
+        { name: 'données', type: { type: 'enum', name: 'Größe', symbols: ['Klein', 'Groß'] } },
+        { name: 'either', type: [{ type: 'record', name: 'Ä', fields: [{ name: 'ö', type: 'string' }] }, { type: 'record', name: 'B', fields: [{ name: 'b', type: 'string' }] }] },
+      ],
+    }],
     ['a schema whose unions hold several named types', {
       type: 'record',
       name: 'Event',
