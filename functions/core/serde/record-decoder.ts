@@ -34,6 +34,8 @@ interface CompiledWriter {
   readonly resolver?: Resolver;
   /** Whether a body is one whole value of the writer schema, logical types aside; built on first use. */
   readonly isWholeBody: (body: Buffer) => boolean;
+  /** Gives a decoded value the names its schema writes where avsc holds them escaped; absent when it holds none so. */
+  readonly restoreNames?: (value: unknown) => unknown;
 }
 
 /** A writer schema as compiled, or why it cannot be: the same answer for every record written with it. */
@@ -80,8 +82,7 @@ export class RecordDecoder {
         { cause: error, schemaVersionId },
       );
     }
-    const names = escapedNamesOf(this.reader ?? compiled.writer);
-    return { format: unframed.format, schemaVersionId, value: names === undefined ? value : restoreNames(this.reader ?? compiled.writer, value, names) };
+    return { format: unframed.format, schemaVersionId, value: compiled.restoreNames === undefined ? value : compiled.restoreNames(value) };
   }
 
   private async compiledWriter(schemaVersionId: string): Promise<CompiledWriter> {
@@ -99,7 +100,14 @@ export class RecordDecoder {
       const resolver = this.resolverFor(writer, schemaVersionId);
       let structure: Type | undefined;
       const isWholeBody = (body: Buffer): boolean => wholeBody((structure ??= structureOf(definition)), body);
-      compiled = resolver === undefined ? { writer, isWholeBody } : { writer, resolver, isWholeBody };
+      const decodedAs = this.reader ?? writer;
+      const names = escapedNamesOf(decodedAs);
+      compiled = {
+        writer,
+        isWholeBody,
+        ...(resolver === undefined ? {} : { resolver }),
+        ...(names === undefined ? {} : { restoreNames: (value: unknown) => restoreNames(decodedAs, value, names) }),
+      };
     } catch (error) {
       if (!(error instanceof SerdeError)) {
         const why = error instanceof UnsupportedSchemaError ? 'cannot be read here' : 'is not valid Avro';
