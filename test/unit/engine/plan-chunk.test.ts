@@ -351,7 +351,6 @@ describe('late events', () => {
       [19_200, 21_500, 3],
     ]);
   });
-
 });
 
 describe('event-id dedup', () => {
