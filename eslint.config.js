@@ -29,6 +29,23 @@ export default tseslint.config(
     },
   },
   {
+    // Imports flow handler -> engine -> state: the engine takes what it is given
+    // from processing/, never from the handler that calls it.
+    files: ['functions/core/engine/**/*.ts', 'functions/core/state/**/*.ts', 'functions/core/processing/**/*.ts'],
+    ignores: ['functions/**/*-client.ts', 'functions/**/*-writer.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*'], allowTypeImports: true, message: 'AWS SDK calls belong in an adapter (*-client.ts / *-writer.ts).' },
+            { group: ['**/handler/*'], message: 'The engine, its state and the partition contract do not depend on the handler that calls them.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Plain JavaScript outside the TypeScript project: this file, and the
     // CommonJS re-exports processor bundles alias Node built-ins to.
     files: ['eslint.config.js', 'functions/**/*.cjs'],

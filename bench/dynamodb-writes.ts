@@ -13,7 +13,7 @@ import type { Context } from 'aws-lambda';
 import { defineProcessor, type ProcessorDefinition } from '../functions/core/engine/definition.js';
 import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
 import type { CommittedChunk } from '../functions/core/engine/partition-executor.js';
-import type { PartitionInput } from '../functions/core/handler/decoded-record.js';
+import type { PartitionInput } from '../functions/core/processing/partition-contract.js';
 import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store-client.js';
 import { itemIds } from '../functions/core/state/table-layout.js';
 import { finalWindowResults } from '../functions/core/state/window-results.js';

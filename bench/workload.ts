@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProcessorDefinition } from '../functions/core/engine/definition.js';
 import { decodePartition } from '../functions/core/handler/decode-partition.js';
-import type { PartitionInput } from '../functions/core/handler/decoded-record.js';
+import type { PartitionInput } from '../functions/core/processing/partition-contract.js';
 import { partitionsOf } from '../functions/core/msk/partitions.js';
 import type { KafkaEvent, KafkaEventRecord } from '../functions/core/msk/types.js';
 import { CachedSchemaRegistry } from '../functions/core/serde/cached-schema-registry.js';

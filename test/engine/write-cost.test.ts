@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countDynamoDbWrites, type WriteTally } from '../../bench/request-counter.js';
 import { defineProcessor, type Aggregate } from '../../functions/core/engine/definition.js';
 import { executePartition } from '../../functions/core/engine/partition-executor.js';
-import type { DecodedRecord } from '../../functions/core/handler/decoded-record.js';
+import type { DecodedRecord } from '../../functions/core/processing/partition-contract.js';
 import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { kafkaRecord } from '../helpers/kafka-events.js';

@@ -1,6 +1,5 @@
 import type { WindowEmitter } from '../emit/window-emitter.js';
-import type { PartitionOutcome } from '../handler/decoded-record.js';
-import type { PartitionProcessor } from '../handler/process-kafka-event.js';
+import type { PartitionOutcome, PartitionProcessor } from '../processing/partition-contract.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ProcessorDefinition } from './definition.js';
 import { executePartition, type CommittedChunk, type PartitionResult } from './partition-executor.js';

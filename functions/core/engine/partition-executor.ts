@@ -1,4 +1,4 @@
-import type { PartitionInput, RejectedRecord } from '../handler/decoded-record.js';
+import type { PartitionInput, RejectedRecord } from '../processing/partition-contract.js';
 import { backoffDelay, sleep as defaultSleep } from '../retry/backoff.js';
 import type { CheckpointBody } from '../state/state-items.js';
 import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';

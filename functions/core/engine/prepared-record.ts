@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../cdc/change-event.js';
-import type { DecodedRecord } from '../handler/decoded-record.js';
+import type { DecodedRecord } from '../processing/partition-contract.js';
 import type { ProcessorDefinition, RecordContext } from './definition.js';
 
 /**

@@ -11,7 +11,8 @@ import type { AvroSchemaDefinition } from '../serde/avro-schema.js';
 import { RecordDecoder } from '../serde/record-decoder.js';
 import type { SchemaRegistry } from '../serde/schema-registry.js';
 import { createAwsAdapters, readProcessorEnvironment } from './aws-clients.js';
-import { processKafkaEvent, type PartitionProcessor } from './process-kafka-event.js';
+import type { PartitionProcessor } from '../processing/partition-contract.js';
+import { processKafkaEvent } from './process-kafka-event.js';
 
 export interface ProcessorHandlerProps {
   /** Names the processor in logs, metrics, traces and dead letters. */

@@ -3,7 +3,7 @@ import type { KafkaPartitionBatch } from '../msk/partitions.js';
 import type { KafkaEventRecord } from '../msk/types.js';
 import { SchemaRegistryUnavailableError, SerdeError } from '../serde/errors.js';
 import type { RecordDecoder } from '../serde/record-decoder.js';
-import type { DecodedRecord, PoisonRecord } from './decoded-record.js';
+import type { DecodedRecord, PoisonRecord } from '../processing/partition-contract.js';
 import { toRecordHeaders } from './record-headers.js';
 
 export interface DecodedPartition {

@@ -7,12 +7,10 @@ import { kafkaBatchResponse, type KafkaBatchResponse, type PartitionRetry } from
 import { parseKafkaEvent, partitionsOf, type KafkaPartitionBatch } from '../msk/partitions.js';
 import type { KafkaEventRecord } from '../msk/types.js';
 import type { RecordDecoder } from '../serde/record-decoder.js';
-import type { PartitionInput, PartitionOutcome, RejectedRecord } from './decoded-record.js';
+import type { PartitionInput, PartitionProcessor, RejectedRecord } from '../processing/partition-contract.js';
 import { decodePartition } from './decode-partition.js';
 
 /** What a processor does with the decoded records of one partition. */
-export type PartitionProcessor = (input: PartitionInput) => Promise<PartitionOutcome | undefined>;
-
 export interface KafkaEventProcessingDeps {
   readonly processorName: string;
   readonly decoder: RecordDecoder;

@@ -1,5 +1,5 @@
 import type { KafkaRecordHeaders } from '../msk/types.js';
-import type { RecordHeader } from './decoded-record.js';
+import type { RecordHeader } from '../processing/partition-contract.js';
 
 /** Headers as Lambda sends them (one object per header, byte arrays) to key/bytes pairs, order kept. */
 export function toRecordHeaders(headers: KafkaRecordHeaders | undefined): RecordHeader[] {

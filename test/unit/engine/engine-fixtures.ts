@@ -1,6 +1,6 @@
 import type { ChangeEvent } from '../../../functions/core/cdc/change-event.js';
 import { executePartition, type PartitionExecutorDeps, type PartitionResult } from '../../../functions/core/engine/partition-executor.js';
-import type { DecodedRecord, RejectedRecord } from '../../../functions/core/handler/decoded-record.js';
+import type { DecodedRecord, RejectedRecord } from '../../../functions/core/processing/partition-contract.js';
 import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
 import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
 import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';

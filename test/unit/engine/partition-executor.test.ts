@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineProcessor, type ProcessorDefinition } from '../../../functions/core/engine/definition.js';
 import { executePartition } from '../../../functions/core/engine/partition-executor.js';
-import type { DecodedRecord } from '../../../functions/core/handler/decoded-record.js';
+import type { DecodedRecord } from '../../../functions/core/processing/partition-contract.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { KeyWindowsBody } from '../../../functions/core/state/state-items.js';
 import { StateStoreUnavailableError, type ItemWrite, type StateStore } from '../../../functions/core/state/state-store.js';

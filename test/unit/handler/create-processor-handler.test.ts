@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createProcessorHandler } from '../../../functions/core/handler/create-processor-handler.js';
-import type { DecodedRecord } from '../../../functions/core/handler/decoded-record.js';
+import type { DecodedRecord } from '../../../functions/core/processing/partition-contract.js';
 import type { KafkaEventRecord } from '../../../functions/core/msk/types.js';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { writeConfluentFrame } from '../../../functions/core/serde/confluent-wire-format.js';

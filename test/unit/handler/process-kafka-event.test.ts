@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PartitionInput } from '../../../functions/core/handler/decoded-record.js';
+import type { PartitionInput } from '../../../functions/core/processing/partition-contract.js';
 import { processKafkaEvent, type KafkaEventProcessingDeps } from '../../../functions/core/handler/process-kafka-event.js';
 import { KafkaEventError } from '../../../functions/core/msk/errors.js';
 import type { KafkaEvent } from '../../../functions/core/msk/types.js';

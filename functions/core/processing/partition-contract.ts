@@ -1,3 +1,10 @@
+/**
+ * The contract between the Lambda handler and a processor, for one
+ * partition of a batch: what the handler decoded and dead-lettered, what the
+ * processor rejects and where it stopped. It sits below both, so the
+ * handler depends on the engine's interface and the engine on nothing of
+ * the handler's.
+ */
 import type { DeadLetterReason } from '../dlq/reasons.js';
 import type { KafkaEventRecord } from '../msk/types.js';
 import type { WireFormat } from '../serde/wire-format.js';
@@ -74,3 +81,6 @@ export interface PartitionOutcome {
    */
   readonly retryFromOffset?: number;
 }
+
+/** Processes one partition's decoded records; the handler calls it for each partition of a batch. */
+export type PartitionProcessor = (input: PartitionInput) => Promise<PartitionOutcome | undefined>;
