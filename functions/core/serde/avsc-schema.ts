@@ -123,10 +123,19 @@ function rewrite(node: JsonValue, scope: Scope): unknown {
   return out;
 }
 
-function rewriteNamed(node: JsonObject, type: string, scope: Scope): unknown {
+/** The full name a named type's definition gives it: a dotted name as is, else under its `namespace`, else the enclosing one. */
+function definedName(node: JsonObject, scope: Scope): string {
   const name = node.get('name') as string;
   const declared = node.get('namespace');
-  const fullName = fullNameOf(name, name.includes('.') ? undefined : typeof declared === 'string' ? declared : scope.namespace);
+  return fullNameOf(name, name.includes('.') ? undefined : typeof declared === 'string' ? declared : scope.namespace);
+}
+
+function namespaceOf(fullName: string): string | undefined {
+  return fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
+}
+
+function rewriteNamed(node: JsonObject, type: string, scope: Scope): unknown {
+  const fullName = definedName(node, scope);
   if (type === 'enum' && (node.get('symbols') as unknown[] | undefined)?.length === 0) {
     throw new UnsupportedSchemaError(`enum '${fullName}' has no symbols: valid Avro, but the pipeline's decoder (avsc) takes no enum without one`);
   }
@@ -135,7 +144,7 @@ function rewriteNamed(node: JsonObject, type: string, scope: Scope): unknown {
     throw new UnsupportedSchemaError(`the ${type} name '${fullName}' cannot be held by the pipeline's decoder (avsc), even escaped`);
   }
   if (avscName !== fullName) scope.names.types.set(avscName, fullName);
-  const namespace = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined;
+  const namespace = namespaceOf(fullName);
   scope.defined.set(fullName, node);
   const inner: Scope = { namespace, defined: scope.defined, names: scope.names };
   const out: Record<string, unknown> = { type, name: absolute(avscName) };
@@ -210,10 +219,7 @@ function typedDefault(value: JsonValue, type: JsonValue, scope: Scope): unknown 
   if (kind === 'record' || kind === 'error') {
     if (!isJsonObject(value)) return plain(value);
     const fieldTypes = new Map(((type.get('fields') as JsonValue[] | undefined) ?? []).map((f) => [(f as JsonObject).get('name') as string, (f as JsonObject).get('type') ?? null]));
-    const name = type.get('name') as string;
-    const declared = type.get('namespace');
-    const fullName = fullNameOf(name, name.includes('.') ? undefined : typeof declared === 'string' ? declared : scope.namespace);
-    const inner: Scope = { namespace: fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : undefined, defined: scope.defined, names: scope.names };
+    const inner: Scope = { namespace: namespaceOf(definedName(type, scope)), defined: scope.defined, names: scope.names };
     return Object.fromEntries([...value].map(([key, item]) => [escapeName(key), fieldTypes.has(key) ? typedDefault(item, fieldTypes.get(key) ?? null, inner) : plain(item)]));
   }
   if (kind === 'array' && Array.isArray(value)) return value.map((item) => typedDefault(item, type.get('items') ?? null, scope));
