@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../cdc/change-event.js';
 import type { AvroSchemaDefinition } from '../serde/avro-schema.js';
+import { ProcessorDefinitionError } from './errors.js';
 
 /**
  * What a processor is: its input, how to read time and identity from a
@@ -117,11 +118,6 @@ export interface ProcessorDefinition<TValue = unknown> {
     readonly horizonMs: number;
   };
   readonly views: ReadonlyArray<View<TValue>>;
-}
-
-export class ProcessorDefinitionError extends Error {
-  public override readonly name = 'ProcessorDefinitionError';
-  public readonly reason = 'INVALID_DEFINITION';
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -1,4 +1,5 @@
 import type { Json } from '../state/state-items.js';
+import { ProcessingError } from './errors.js';
 
 /**
  * State holds JSON only. Accumulators and rows pass through this after
@@ -10,7 +11,7 @@ import type { Json } from '../state/state-items.js';
 export function toJson(value: unknown, path = '$'): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`${path} is ${value}, which state cannot hold`);
+    if (!Number.isFinite(value)) throw new ProcessingError(`${path} is ${value}, which state cannot hold`);
     return Object.is(value, -0) ? 0 : value;
   }
   if (typeof value === 'bigint') {
@@ -26,5 +27,5 @@ export function toJson(value: unknown, path = '$'): Json {
     }
     return out;
   }
-  throw new TypeError(`${path} is a ${typeof value}, which state cannot hold`);
+  throw new ProcessingError(`${path} is a ${typeof value}, which state cannot hold`);
 }

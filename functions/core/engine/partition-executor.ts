@@ -1,12 +1,18 @@
 import type { PartitionInput, RejectedRecord } from '../processing/partition-contract.js';
 import { backoffDelay, sleep as defaultSleep } from '../retry/backoff.js';
 import type { CheckpointBody } from '../state/state-items.js';
-import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
-import { idKey, isPartitionOwned, itemIds, type ItemId } from '../state/table-layout.js';
+import { StateStoreUnavailableError, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
+import { idKey, isPartitionOwned, itemIds } from '../state/table-layout.js';
+import { planChunkWithReads, type PlannedChunk, type PlannedWrites } from './chunk-planner.js';
 import type { ProcessorDefinition } from './definition.js';
-import { directIds, planChunk, RecordFailure, type Disposition } from './plan-chunk.js';
-import type { PartitionCursor, PartitionStateCache } from './partition-state-cache.js';
+import { PartitionCommitError } from './errors.js';
+import type { CachedPartition, PartitionCursor, PartitionStateCache } from './partition-state-cache.js';
+import { partitionStats, type PartitionStats } from './partition-stats.js';
+import type { Disposition } from './plan-chunk.js';
 import { prepareRecord, type PreparedRecord } from './prepared-record.js';
+import { takeChunk } from './transaction-budget.js';
+
+export type { PartitionStats } from './partition-stats.js';
 
 export interface PartitionExecutorDeps {
   readonly definition: ProcessorDefinition;
@@ -35,24 +41,6 @@ export interface CommittedChunk {
   readonly dispositions: ReadonlyArray<{ readonly offset: number; readonly disposition: Disposition }>;
 }
 
-/** What happened to each delivered record, for accounting. */
-export interface PartitionStats {
-  readonly received: number;
-  readonly applied: number;
-  /** At or below the checkpoint: redeliveries, and records a concurrent invocation committed first. */
-  readonly skippedByCheckpoint: number;
-  /** Repeats of an event id within the dedup horizon. */
-  readonly duplicates: number;
-  readonly rejected: { readonly LATE_EVENT: number; readonly PROCESSING_ERROR: number };
-  /** Applied, but late for some of the window views it targets; side-output as LATE_EVENT too. */
-  readonly lateForSomeViews: number;
-  /** Left for redelivery. */
-  readonly uncommitted: number;
-  readonly commits: number;
-  readonly itemsWritten: number;
-  readonly conflicts: number;
-}
-
 export interface PartitionResult {
   readonly stats: PartitionStats;
   readonly rejected: readonly RejectedRecord[];
@@ -61,11 +49,6 @@ export interface PartitionResult {
   /** Why it gave up. */
   readonly error?: Error;
 }
-
-/** Every write but the checkpoint and meta must fit next to them; sizes are estimated with headroom. */
-const ITEM_BUDGET = TRANSACTION_LIMITS.maxItems - 2;
-const MAX_ITEM_BYTES = 380_000;
-const ITEM_OVERHEAD_BYTES = 200;
 
 /**
  * Applies one partition's records to state exactly once.
@@ -90,260 +73,235 @@ const ITEM_OVERHEAD_BYTES = 200;
  * failure) is made again on fresh reads before anything is written.
  */
 export async function executePartition(input: PartitionInput, deps: PartitionExecutorDeps): Promise<PartitionResult> {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? defaultSleep;
-  const maxAttempts = deps.maxAttempts ?? 8;
-  const { definition, store } = deps;
-  let prepared = input.records.map((record) => prepareRecord(definition, record));
-  const dispositions = new Map<number, Disposition>();
-  const deadLettered = new Set<number>();
-  const returned: RejectedRecord[] = [];
-  let failures = 0;
-  let commits = 0;
-  let itemsWritten = 0;
-  let conflicts = 0;
-  // Where a partition handed back resumes: never past a checkpoint merely remembered.
-  let confirmedFence = -1;
+  return new PartitionRun(input, deps).run();
+}
 
-  const { cache } = deps;
-  let cached = cache?.get(input.topic, input.partition);
-  const firstOffset = input.records[0]?.offset;
-  if (cached !== undefined && firstOffset !== undefined && firstOffset > (cached.cursor.checkpoint?.body.offset ?? -1) + 1) {
-    // Records between the remembered checkpoint and this batch were committed elsewhere (another process,
-    // a zombie): the remembered state misses what they did, their event times above all, and a pane
-    // written on a watermark that low could take a late record before the checkpoint's condition fails.
-    cache?.forget(input.topic, input.partition);
-    cached = undefined;
+/** What one step of a run came to. */
+type Step =
+  /** Go on at once: a chunk committed, or state must be read afresh. */
+  | { readonly kind: 'again' }
+  /** Every record is decided, on a confirmed checkpoint. */
+  | { readonly kind: 'done' }
+  /** Try again after a pause, unless this was the last attempt. */
+  | { readonly kind: 'retry'; readonly cause: () => Error; readonly pauseScale: number };
+
+const AGAIN: Step = { kind: 'again' };
+const DONE: Step = { kind: 'done' };
+
+/** One call of executePartition: the records, what was decided for each, and where the partition stands. */
+class PartitionRun {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxAttempts: number;
+  private prepared: PreparedRecord[];
+  private readonly dispositions = new Map<number, Disposition>();
+  private readonly deadLettered = new Set<number>();
+  private readonly returned: RejectedRecord[] = [];
+  private counts = { commits: 0, itemsWritten: 0, conflicts: 0 };
+  private failures = 0;
+  /** Where a partition handed back resumes: never past a checkpoint merely remembered. */
+  private confirmedFence = -1;
+  private cached: CachedPartition | undefined;
+  private cursor: PartitionCursor | undefined;
+  /** A remembered checkpoint is confirmed by a read, or by a commit conditioned on its revision. */
+  private cursorConfirmed: boolean;
+
+  public constructor(
+    private readonly input: PartitionInput,
+    private readonly deps: PartitionExecutorDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.maxAttempts = deps.maxAttempts ?? 8;
+    this.prepared = input.records.map((record) => prepareRecord(deps.definition, record));
+    this.cached = this.usableCache();
+    this.cursor = this.cached?.cursor;
+    this.cursorConfirmed = this.cursor === undefined;
   }
-  let cursor: PartitionCursor | undefined = cached?.cursor;
-  // A remembered checkpoint is confirmed by a read, or by a commit conditioned on its revision.
-  let cursorConfirmed = cursor === undefined;
-  for (;;) {
-    if (cursor === undefined) {
-      try {
-        cursor = await readCursor(store, input.topic, input.partition);
-        cursorConfirmed = true;
-      } catch (error) {
-        if (!(error instanceof StateStoreUnavailableError) || ++failures >= maxAttempts) return giveUp(error);
-        await sleep(backoff(failures));
-        continue;
-      }
-    }
-    const fence = cursor.checkpoint?.body.offset ?? -1;
-    if (cursorConfirmed) confirmedFence = fence;
-    const pending = prepared.filter((p) => p.record.offset > fence && !dispositions.has(p.record.offset));
-    if (pending.length === 0) {
-      // Skipping records acknowledges them: only on a confirmed checkpoint, never on one merely remembered.
-      if (cursorConfirmed) break;
-      readAfresh();
-      continue;
-    }
 
-    const chunk = takeChunk(definition, pending);
+  public async run(): Promise<PartitionResult> {
+    for (;;) {
+      const step = await this.stepOrRetry();
+      if (step.kind === 'done') return { stats: this.stats(undefined), rejected: this.returned };
+      if (step.kind === 'again') continue;
+      if (++this.failures >= this.maxAttempts) return this.giveUp(step.cause());
+      await this.sleep(backoff(this.failures) * step.pauseScale);
+    }
+  }
+
+  /** One step; an unavailable store is a retry, any other error ends the run. */
+  private async stepOrRetry(): Promise<Step> {
     try {
-      const planned = await planWithReads(chunk, pending, cursor);
-      if (planned === 'retry') continue;
-      const { plan } = planned;
-      // Remembered state (an item, or the checkpoint the watermark comes from) backs only what gets written on it.
-      if ((planned.fromCache || !cursorConfirmed) && !plan.dispositions.every(({ disposition }) => disposition.kind === 'applied' && disposition.late === undefined)) {
-        readAfresh();
-        continue;
-      }
-      const rejected = plan.dispositions.flatMap(({ record, disposition }) => {
-        if (deadLettered.has(record.record.offset)) return [];
-        if (disposition.kind === 'rejected') return [{ record: record.record, reason: disposition.reason, error: disposition.error }];
-        if (disposition.kind === 'applied' && disposition.late !== undefined) return [{ record: record.record, reason: 'LATE_EVENT' as const, error: disposition.late }];
-        return [];
-      });
-      if (rejected.length > 0) {
-        if (deps.deadLetter === undefined) returned.push(...rejected);
-        else await deps.deadLetter(rejected);
-        for (const r of rejected) deadLettered.add(r.record.offset);
-      }
-      // The partition's own items first, each alone: a crash or a lost condition after some of them leaves
-      // them ahead of the checkpoint, and the re-plan skips in each the records it already holds.
-      // Dedup claims before anything that applies a record: a claim lost to another partition makes the
-      // re-plan find the event a duplicate before this partition changed anything for it.
-      const claimed = await Promise.all(plan.claims.map((write) => store.write(write)));
-      const ownWritten = claimed.every(Boolean) ? await Promise.all(plan.ownWrites.map((chain) => writeInOrder(store, chain))) : [false];
-      const outcome = ownWritten.every(Boolean) ? await store.commit(plan.writes) : { committed: false };
-      if (!outcome.committed) {
-        conflicts += 1;
-        readAfresh();
-        if (++failures >= maxAttempts) return giveUp(new Error(`lost ${failures} conditions in a row`));
-        await sleep(backoff(failures) / 4);
-        continue;
-      }
-      commits += 1;
-      const written = plan.claims.length + plan.ownWrites.flat().length + plan.writes.length;
-      itemsWritten += written;
-      failures = 0;
-      for (const { record, disposition } of plan.dispositions) dispositions.set(record.record.offset, disposition);
-      deps.onCommit?.({
-        topic: input.topic,
-        partition: input.partition,
-        throughOffset: plan.checkpoint.offset,
-        itemsWritten: written,
-        dispositions: plan.dispositions.map(({ record, disposition }) => ({ offset: record.record.offset, disposition })),
-      });
-      cursor = {
-        checkpoint: { id: itemIds.checkpoint(input.topic, input.partition), rev: (cursor.checkpoint?.rev ?? 0) + 1, body: plan.checkpoint },
-        metaExists: true,
-      };
-      cursorConfirmed = true;
-      if (cache !== undefined) {
-        cache.remember(input.topic, input.partition, cursor, ownItemsAfter(planned.readIds, planned.state, plan.ownWrites.flat()));
-        cached = cache.get(input.topic, input.partition);
-      }
+      return await this.step();
     } catch (error) {
-      readAfresh();
-      if (error instanceof StateStoreUnavailableError) {
-        if (++failures >= maxAttempts) return giveUp(error);
-        await sleep(backoff(failures));
-        continue;
-      }
+      this.readAfresh();
+      if (error instanceof StateStoreUnavailableError) return { kind: 'retry', cause: () => error, pauseScale: 1 };
       throw error;
     }
   }
-  return { stats: stats(undefined), rejected: returned };
+
+  /** Read the cursor, plan a chunk, dead-letter what it rejects, commit it, account for it. */
+  private async step(): Promise<Step> {
+    const cursor = await this.readCursor();
+    const pending = this.pendingAbove(cursor);
+    if (pending.length === 0) {
+      // Skipping records acknowledges them: only on a confirmed checkpoint, never on one merely remembered.
+      return this.cursorConfirmed ? DONE : this.readAfresh();
+    }
+    const planned = await this.planChunk(pending, cursor);
+    if (!this.mayWrite(planned)) return this.readAfresh();
+    await this.deadLetter(planned.plan);
+    const written = await commitChunk(this.deps.store, planned.plan);
+    if (!written) return this.lostCondition();
+    this.account(planned, cursor);
+    return AGAIN;
+  }
+
+  /** The cursor as known, or as read when not. */
+  private async readCursor(): Promise<PartitionCursor> {
+    if (this.cursor === undefined) {
+      this.cursor = await readCursor(this.deps.store, this.input.topic, this.input.partition);
+      this.cursorConfirmed = true;
+    }
+    if (this.cursorConfirmed) this.confirmedFence = fenceOf(this.cursor);
+    return this.cursor;
+  }
+
+  /** The records above the checkpoint not decided yet, in offset order. */
+  private pendingAbove(cursor: PartitionCursor): PreparedRecord[] {
+    const fence = fenceOf(cursor);
+    return this.prepared.filter((p) => p.record.offset > fence && !this.dispositions.has(p.record.offset));
+  }
+
+  private planChunk(pending: readonly PreparedRecord[], cursor: PartitionCursor): Promise<PlannedChunk> {
+    const { definition, store, panePartBytes } = this.deps;
+    const chunk = takeChunk(definition, pending) as [PreparedRecord, ...PreparedRecord[]];
+    return planChunkWithReads(chunk, {
+      definition,
+      store,
+      topic: this.input.topic,
+      partition: this.input.partition,
+      cursor,
+      cached: this.cached,
+      batchEnd: { lastPending: (pending.at(-1) as PreparedRecord).record.offset, lastOffset: this.input.lastOffset },
+      now: this.now,
+      ...(panePartBytes === undefined ? {} : { panePartBytes }),
+      fail: (record, error) => this.fail(record, error),
+    });
+  }
+
+  /** A record failed for good: it is rejected in every plan from now on. */
+  private fail(record: PreparedRecord, failure: Error): PreparedRecord {
+    const failed: PreparedRecord = { record: record.record, perView: [], failure };
+    this.prepared = this.prepared.map((p) => (p.record.offset === record.record.offset ? failed : p));
+    return failed;
+  }
+
+  /** Remembered state (an item, or the checkpoint the watermark comes from) backs only what gets written on it. */
+  private mayWrite({ plan, reads }: PlannedChunk): boolean {
+    if (!reads.fromCache && this.cursorConfirmed) return true;
+    return plan.dispositions.every(({ disposition }) => disposition.kind === 'applied' && disposition.late === undefined);
+  }
+
+  /** Dead-letters what the plan rejects, each record once however often it is planned, before the commit that passes it. */
+  private async deadLetter(plan: PlannedWrites): Promise<void> {
+    const rejected = plan.dispositions.flatMap(({ record, disposition }): RejectedRecord[] => {
+      if (this.deadLettered.has(record.record.offset)) return [];
+      if (disposition.kind === 'rejected') return [{ record: record.record, reason: disposition.reason, error: disposition.error }];
+      if (disposition.kind === 'applied' && disposition.late !== undefined) return [{ record: record.record, reason: 'LATE_EVENT', error: disposition.late }];
+      return [];
+    });
+    if (rejected.length === 0) return;
+    if (this.deps.deadLetter === undefined) this.returned.push(...rejected);
+    else await this.deps.deadLetter(rejected);
+    for (const r of rejected) this.deadLettered.add(r.record.offset);
+  }
+
+  private lostCondition(): Step {
+    this.counts.conflicts += 1;
+    this.readAfresh();
+    return { kind: 'retry', cause: () => new PartitionCommitError(`lost ${this.failures} conditions in a row`), pauseScale: 1 / 4 };
+  }
+
+  /** Records what a commit decided, tells `onCommit`, and remembers where the partition now stands. */
+  private account({ plan, reads }: PlannedChunk, before: PartitionCursor): void {
+    const { topic, partition } = this.input;
+    const written = plan.claims.length + plan.ownWrites.flat().length + plan.writes.length;
+    this.counts = { ...this.counts, commits: this.counts.commits + 1, itemsWritten: this.counts.itemsWritten + written };
+    this.failures = 0;
+    for (const { record, disposition } of plan.dispositions) this.dispositions.set(record.record.offset, disposition);
+    this.deps.onCommit?.({
+      topic,
+      partition,
+      throughOffset: plan.checkpoint.offset,
+      itemsWritten: written,
+      dispositions: plan.dispositions.map(({ record, disposition }) => ({ offset: record.record.offset, disposition })),
+    });
+    this.cursor = { checkpoint: { id: itemIds.checkpoint(topic, partition), rev: (before.checkpoint?.rev ?? 0) + 1, body: plan.checkpoint }, metaExists: true };
+    this.cursorConfirmed = true;
+    const { cache } = this.deps;
+    if (cache === undefined) return;
+    cache.remember(topic, partition, this.cursor, ownItemsAfter(reads, plan.ownWrites.flat()));
+    this.cached = cache.get(topic, partition);
+  }
 
   /** Drops what is remembered of the partition: the next attempt reads its cursor and items. */
-  function readAfresh(): void {
-    cursor = undefined;
-    cached = undefined;
-    cache?.forget(input.topic, input.partition);
+  private readAfresh(): Step {
+    this.cursor = undefined;
+    this.cached = undefined;
+    this.deps.cache?.forget(this.input.topic, this.input.partition);
+    return AGAIN;
   }
 
-  /** Plans a chunk, reading what it needs; shrinks it when it would not fit one transaction. */
-  async function planWithReads(
-    initial: PreparedRecord[],
-    pending: PreparedRecord[],
-    at: PartitionCursor,
-  ): Promise<{ plan: Extract<ReturnType<typeof planChunk>, { kind: 'planned' }>; readIds: ReadonlyMap<string, ItemId>; state: ReadonlyMap<string, StoredItem>; fromCache: boolean } | 'retry'> {
-    let chunk = initial;
-    const state = new Map<string, StoredItem>();
-    const readKeys = new Set<string>();
-    const readIds = new Map<string, ItemId>();
-    let fromCache = false;
-    const read = async (ids: readonly ItemId[]): Promise<void> => {
-      // Many records name the same pane or key: each is read once.
-      const unread = [...new Map(ids.filter((id) => !readKeys.has(idKey(id))).map((id) => [idKey(id), id])).values()];
-      const wanted: ItemId[] = [];
-      for (const id of unread) {
-        const key = idKey(id);
-        readIds.set(key, id);
-        const remembered = cached?.items.get(key);
-        if (remembered !== undefined) state.set(key, remembered);
-        if (remembered !== undefined || cached?.absent.has(key) === true) {
-          readKeys.add(key);
-          fromCache = true;
-        } else wanted.push(id);
-      }
-      if (wanted.length === 0) return;
-      for (const [key, item] of await store.read(wanted)) state.set(key, item);
-      for (const id of wanted) readKeys.add(idKey(id));
-    };
-    await read(chunk.flatMap((p) => directIds(definition, p)));
-    for (;;) {
-      const last = chunk.at(-1);
-      if (last === undefined) return 'retry';
-      // By offset: a record that failed while planning is a new object by now.
-      const throughOffset = last.record.offset === pending.at(-1)?.record.offset ? Math.max(last.record.offset, input.lastOffset) : last.record.offset;
-      let plan;
-      try {
-        plan = planChunk({
-          definition,
-          topic: input.topic,
-          partition: input.partition,
-          records: chunk,
-          checkpoint: at.checkpoint,
-          metaExists: at.metaExists,
-          throughOffset,
-          state,
-          readKeys,
-          now: now(),
-          ...(deps.panePartBytes === undefined ? {} : { panePartBytes: deps.panePartBytes }),
-        });
-      } catch (error) {
-        if (!(error instanceof RecordFailure)) throw error;
-        const failed = error.prepared.record.offset;
-        prepared = prepared.map((p) => (p.record.offset === failed ? { record: p.record, perView: [], failure: error.failure } : p));
-        chunk = chunk.map((p) => (p.record.offset === failed ? { record: p.record, perView: [], failure: error.failure } : p));
-        continue;
-      }
-      if (plan.kind === 'needs-reads') {
-        await read(plan.ids);
-        continue;
-      }
-      const oversized = [...plan.writes, ...plan.ownWrites.flat()].find((w) => estimateBytes(w) > MAX_ITEM_BYTES);
-      const total = plan.writes.reduce((sum, w) => sum + estimateBytes(w), 0);
-      if (plan.writes.length > TRANSACTION_LIMITS.maxItems || total > TRANSACTION_LIMITS.maxBytes || oversized !== undefined) {
-        if (chunk.length > 1) {
-          chunk = chunk.slice(0, Math.ceil(chunk.length / 2));
-          continue;
-        }
-        const only = chunk[0] as PreparedRecord;
-        const failure = new Error(
-          `Applying offset ${only.record.offset} would make a state item larger than DynamoDB allows (${oversized === undefined ? `${total} bytes in the transaction, over the ${TRANSACTION_LIMITS.maxBytes}-byte limit` : `${estimateBytes(oversized)} bytes in ${oversized.id.pk}, over the ${MAX_ITEM_BYTES}-byte limit per item`})`,
-        );
-        prepared = prepared.map((p) => (p === only ? { record: p.record, perView: [], failure } : p));
-        chunk = [{ record: only.record, perView: [], failure }];
-        continue;
-      }
-      return { plan, readIds, state, fromCache };
-    }
+  /**
+   * The cache's entry for the partition, unless records between the remembered checkpoint and this batch
+   * were committed elsewhere (another process, a zombie): the remembered state misses what they did, their
+   * event times above all, and a pane written on a watermark that low could take a late record before the
+   * checkpoint's condition fails.
+   */
+  private usableCache(): CachedPartition | undefined {
+    const { cache } = this.deps;
+    const cached = cache?.get(this.input.topic, this.input.partition);
+    const firstOffset = this.input.records[0]?.offset;
+    if (cached === undefined || firstOffset === undefined || firstOffset <= fenceOf(cached.cursor) + 1) return cached;
+    cache?.forget(this.input.topic, this.input.partition);
+    return undefined;
   }
 
-  function giveUp(cause: unknown): PartitionResult {
-    readAfresh();
-    const first = prepared.find((p) => p.record.offset > confirmedFence && !dispositions.has(p.record.offset));
-    const result = stats(first?.record.offset);
-    const error = cause instanceof Error ? cause : new Error(String(cause));
-    return first === undefined
-      ? { stats: result, rejected: returned }
-      : { stats: result, rejected: returned, retryFromOffset: first.record.offset, error };
+  private giveUp(cause: Error): PartitionResult {
+    this.readAfresh();
+    const first = this.prepared.find((p) => p.record.offset > this.confirmedFence && !this.dispositions.has(p.record.offset));
+    const stats = this.stats(first?.record.offset);
+    return first === undefined ? { stats, rejected: this.returned } : { stats, rejected: this.returned, retryFromOffset: first.record.offset, error: cause };
   }
 
-  function stats(retryFrom: number | undefined): PartitionStats {
-    let applied = 0;
-    let duplicates = 0;
-    let late = 0;
-    let lateForSomeViews = 0;
-    let failed = 0;
-    let skipped = 0;
-    let uncommitted = 0;
-    for (const p of prepared) {
-      const disposition = dispositions.get(p.record.offset);
-      if (disposition === undefined) {
-        if (retryFrom !== undefined && p.record.offset >= retryFrom) uncommitted += 1;
-        else skipped += 1;
-      } else if (disposition.kind === 'applied') {
-        applied += 1;
-        if (disposition.late !== undefined) lateForSomeViews += 1;
-      }
-      else if (disposition.kind === 'duplicate') duplicates += 1;
-      else if (disposition.reason === 'LATE_EVENT') late += 1;
-      else failed += 1;
-    }
-    return {
-      received: prepared.length,
-      applied,
-      skippedByCheckpoint: skipped,
-      duplicates,
-      rejected: { LATE_EVENT: late, PROCESSING_ERROR: failed },
-      lateForSomeViews,
-      uncommitted,
-      commits,
-      itemsWritten,
-      conflicts,
-    };
+  private stats(retryFrom: number | undefined): PartitionStats {
+    return partitionStats(this.prepared, this.dispositions, this.counts, retryFrom);
   }
 }
 
+/**
+ * Writes a chunk: its dedup claims, then the partition's own items, then
+ * the checkpoint's transaction, stopping at the first lost condition.
+ * The partition's own items go first, each alone: a crash or a lost
+ * condition after some of them leaves them ahead of the checkpoint, and
+ * the re-plan skips in each the records it already holds. Claims go before
+ * anything that applies a record: a claim lost to another partition makes
+ * the re-plan find the event a duplicate before this partition changed
+ * anything for it. Whether it all committed.
+ */
+async function commitChunk(store: StateStore, plan: PlannedWrites): Promise<boolean> {
+  const claimed = await Promise.all(plan.claims.map((write) => store.write(write)));
+  if (!claimed.every(Boolean)) return false;
+  const ownWritten = await Promise.all(plan.ownWrites.map((chain) => writeInOrder(store, chain)));
+  if (!ownWritten.every(Boolean)) return false;
+  return (await store.commit(plan.writes)).committed;
+}
+
 /** The partition's own items as a commit left them: as read, or as written (`undefined` when deleted or absent). */
-function ownItemsAfter(readIds: ReadonlyMap<string, ItemId>, state: ReadonlyMap<string, StoredItem>, ownWrites: readonly ItemWrite[]): Map<string, StoredItem | undefined> {
+function ownItemsAfter(reads: PlannedChunk['reads'], ownWrites: readonly ItemWrite[]): Map<string, StoredItem | undefined> {
   const after = new Map<string, StoredItem | undefined>();
-  for (const [key, id] of readIds) if (isPartitionOwned(id)) after.set(key, state.get(key));
+  for (const [key, id] of reads.readIds) if (isPartitionOwned(id)) after.set(key, reads.state.get(key));
   for (const write of ownWrites) after.set(idKey(write.id), write.body === null ? undefined : { id: write.id, rev: write.expectedRev + 1, body: write.body });
   return after;
 }
@@ -363,25 +321,8 @@ async function readCursor(store: StateStore, topic: string, partition: number): 
   };
 }
 
-/** The longest prefix of `pending` whose directly named items fit one transaction. */
-function takeChunk(definition: ProcessorDefinition, pending: readonly PreparedRecord[]): PreparedRecord[] {
-  const ids = new Set<string>();
-  const chunk: PreparedRecord[] = [];
-  for (const record of pending) {
-    // Panes and rollup shares are written on their own, outside the transaction's item limit.
-    const direct = directIds(definition, record)
-      .filter((id) => !isPartitionOwned(id))
-      .map(idKey);
-    const added = direct.filter((k) => !ids.has(k)).length;
-    if (chunk.length > 0 && ids.size + added > ITEM_BUDGET) break;
-    for (const k of direct) ids.add(k);
-    chunk.push(record);
-  }
-  return chunk;
-}
-
-function estimateBytes(write: ItemWrite): number {
-  return ITEM_OVERHEAD_BYTES + write.id.pk.length + write.id.sk.length + (write.body === null ? 0 : JSON.stringify(write.body).length);
+function fenceOf(cursor: PartitionCursor): number {
+  return cursor.checkpoint?.body.offset ?? -1;
 }
 
 /** Waits before trying a partition again: 50 ms, 100 ms, ... up to 2 s, jittered. */

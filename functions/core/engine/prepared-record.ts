@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../cdc/change-event.js';
 import type { DecodedRecord } from '../processing/partition-contract.js';
 import type { ProcessorDefinition, RecordContext } from './definition.js';
+import { ProcessingError } from './errors.js';
 
 /**
  * A record with every user function already applied, once: planning may
@@ -18,18 +19,12 @@ export interface PreparedRecord {
 }
 
 export function prepareRecord(definition: ProcessorDefinition, record: DecodedRecord): PreparedRecord {
-  const context: RecordContext = {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: record.key,
-  };
+  const context = contextOf(record);
   try {
     const eventTime = definition.eventTime?.(record.value, context);
     // A record lacking its event time must not land in a window at the epoch: only a processor without eventTime has none.
     if (definition.eventTime !== undefined && (typeof eventTime !== 'number' || !Number.isFinite(eventTime))) {
-      throw new TypeError(`eventTime returned ${String(eventTime)}, not an epoch-millisecond number`);
+      throw new ProcessingError(`eventTime returned ${String(eventTime)}, not an epoch-millisecond number`);
     }
     const eventId = definition.dedup?.eventId(record.value, context);
     const perView = definition.views.map((view) =>
@@ -42,6 +37,12 @@ export function prepareRecord(definition: ProcessorDefinition, record: DecodedRe
       perView,
     };
   } catch (error) {
-    return { record, perView: [], failure: error instanceof Error ? error : new Error(String(error)) };
+    return { record, perView: [], failure: ProcessingError.from(error) };
   }
+}
+
+/** What a user function is told about the record it is given. */
+export function contextOf(record: DecodedRecord): RecordContext {
+  const { topic, partition, offset, timestamp, key } = record;
+  return { topic, partition, offset, timestamp, key };
 }

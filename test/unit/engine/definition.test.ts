@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor, ProcessorDefinitionError, type ProcessorDefinition, type View, type WindowSpec } from '../../../functions/core/engine/definition.js';
+import { defineProcessor, type ProcessorDefinition, type View, type WindowSpec } from '../../../functions/core/engine/definition.js';
+import { ProcessorDefinitionError } from '../../../functions/core/engine/errors.js';
 
 interface Sale {
   readonly store: string;

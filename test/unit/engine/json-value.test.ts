@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toJson } from '../../../functions/core/engine/json-value.js';
+import { ProcessingError } from '../../../functions/core/engine/errors.js';
 
 describe('toJson', () => {
   it('keeps plain JSON values as they are', () => {
@@ -71,24 +72,24 @@ describe('toJson', () => {
 
   it('rejects NaN and ±Infinity, naming the path', () => {
     // Prepare / Act / Assess
-    expect(() => toJson({ totals: { revenue: Number.NaN } })).toThrow(new TypeError('$.totals.revenue is NaN, which state cannot hold'));
-    expect(() => toJson({ list: [1, Number.POSITIVE_INFINITY] })).toThrow(new TypeError('$.list[1] is Infinity, which state cannot hold'));
-    expect(() => toJson(Number.NEGATIVE_INFINITY)).toThrow(new TypeError('$ is -Infinity, which state cannot hold'));
+    expect(() => toJson({ totals: { revenue: Number.NaN } })).toThrow(new ProcessingError('$.totals.revenue is NaN, which state cannot hold'));
+    expect(() => toJson({ list: [1, Number.POSITIVE_INFINITY] })).toThrow(new ProcessingError('$.list[1] is Infinity, which state cannot hold'));
+    expect(() => toJson(Number.NEGATIVE_INFINITY)).toThrow(new ProcessingError('$ is -Infinity, which state cannot hold'));
   });
 
   it('rejects functions and symbols, naming the path', () => {
     // Prepare / Act / Assess
-    expect(() => toJson({ items: [{ name: 'a' }, { callback: () => 1 }] })).toThrow(new TypeError('$.items[1].callback is a function, which state cannot hold'));
-    expect(() => toJson({ tag: Symbol('x') })).toThrow(new TypeError('$.tag is a symbol, which state cannot hold'));
+    expect(() => toJson({ items: [{ name: 'a' }, { callback: () => 1 }] })).toThrow(new ProcessingError('$.items[1].callback is a function, which state cannot hold'));
+    expect(() => toJson({ tag: Symbol('x') })).toThrow(new ProcessingError('$.tag is a symbol, which state cannot hold'));
   });
 
   it('rejects a top-level undefined', () => {
     // Prepare / Act / Assess
-    expect(() => toJson(undefined)).toThrow(TypeError);
+    expect(() => toJson(undefined)).toThrow(ProcessingError);
   });
 
   it('names the path under a caller-given root', () => {
     // Prepare / Act / Assess
-    expect(() => toJson({ x: Number.NaN }, 'acc')).toThrow(new TypeError('acc.x is NaN, which state cannot hold'));
+    expect(() => toJson({ x: Number.NaN }, 'acc')).toThrow(new ProcessingError('acc.x is NaN, which state cannot hold'));
   });
 });

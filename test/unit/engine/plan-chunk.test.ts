@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineProcessor, type ProcessorDefinition, type View } from '../../../functions/core/engine/definition.js';
 import { LateEventError } from '../../../functions/core/engine/errors.js';
-import { planChunk, RecordFailure } from '../../../functions/core/engine/plan-chunk.js';
+import { planChunk } from '../../../functions/core/engine/plan-chunk.js';
 import { prepareRecord } from '../../../functions/core/engine/prepared-record.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { DedupBody, KeyWindowsBody } from '../../../functions/core/state/state-items.js';
@@ -139,7 +139,7 @@ describe('planChunk', () => {
     expect(plan.writes[1]?.closesAt).toBe(1999);
   });
 
-  it('throws a RecordFailure naming the record when a user aggregate throws', () => {
+  it('returns the record as failed, with what its aggregate threw, when a user aggregate throws', () => {
     // Prepare
     const definition = salesProcessor([
       { ...tumbling('per-second'), aggregate: { initial: () => 0, add: () => { throw new Error('refunds are not supported'); } } } as View<Sale>,
@@ -148,30 +148,23 @@ describe('planChunk', () => {
     const prepared = prepareRecord(definition, decoded(0, sale('a', 1000)));
 
     // Act
-    const act = () =>
-      planChunk({
-        definition,
-        topic: TOPIC,
-        partition: 0,
-        records: [prepared],
-        checkpoint: undefined,
-        metaExists: true,
-        throughOffset: 0,
-        state: new Map(),
-        readKeys: new Set([idKey(keyId)]),
-        now: NOW,
-      });
+    const plan = planChunk({
+      definition,
+      topic: TOPIC,
+      partition: 0,
+      records: [prepared],
+      checkpoint: undefined,
+      metaExists: true,
+      throughOffset: 0,
+      state: new Map(),
+      readKeys: new Set([idKey(keyId)]),
+      now: NOW,
+    });
 
     // Assess
-    let thrown: unknown;
-    try {
-      act();
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(RecordFailure);
-    expect((thrown as RecordFailure).prepared).toBe(prepared);
-    expect((thrown as RecordFailure).failure.message).toBe('refunds are not supported');
+    expect(plan.kind).toBe('record-failed');
+    expect(plan.kind === 'record-failed' ? plan.record : undefined).toBe(prepared);
+    expect(plan.kind === 'record-failed' ? plan.error.message : undefined).toBe('refunds are not supported');
   });
 });
 
