@@ -74,33 +74,7 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
     }
     deps.onClose?.(result);
   };
-  // One close at a time per process. An invocation that finishes while a close runs returns at once, and the
-  // running close runs once more after it, so that its commits are seen without the invocation waiting for
-  // two closes; concurrent closers would only race each other for the same result parts and slice
-  // retirements, every lost race a failed conditional write. A request left over after that one more close
-  // is served by the next invocation.
-  let closing: Promise<void> | undefined;
-  let requested = false;
-  const afterBatch = (): Promise<void> => {
-    if (!hasWindows) return Promise.resolve();
-    if (closing !== undefined) {
-      requested = true;
-      return Promise.resolve();
-    }
-    requested = false;
-    closing = (async () => {
-      try {
-        await close();
-        if (requested) {
-          requested = false;
-          await close();
-        }
-      } finally {
-        closing = undefined;
-      }
-    })();
-    return closing;
-  };
+  const afterBatch = hasWindows ? oneAtATime(close) : (): Promise<void> => Promise.resolve();
   return {
     processPartition: async (input): Promise<PartitionOutcome> => {
       const result = await executePartition(input, {
@@ -120,5 +94,36 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
       };
     },
     afterBatch,
+  };
+}
+
+/**
+ * One close at a time per process. An invocation that finishes while a close runs returns at once, and the
+ * running close runs once more after it, so that its commits are seen without the invocation waiting for
+ * two closes; concurrent closers would only race each other for the same result parts and slice
+ * retirements, every lost race a failed conditional write. A request left over after that one more close
+ * is served by the next invocation.
+ */
+function oneAtATime(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  let requested = false;
+  return () => {
+    if (closing !== undefined) {
+      requested = true;
+      return Promise.resolve();
+    }
+    requested = false;
+    closing = (async () => {
+      try {
+        await close();
+        if (requested) {
+          requested = false;
+          await close();
+        }
+      } finally {
+        closing = undefined;
+      }
+    })();
+    return closing;
   };
 }

@@ -64,76 +64,108 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
     outOfTime,
     ...(deps.seen === undefined ? {} : { seen: deps.seen }),
   });
-  const due = dueItems.filter((id) => !isWindowPane(id));
-  let windowsClosed = panes.closed;
-  let emitted = panes.emitted;
+  const keys = await closeKeyItems(dueItems.filter((id) => !isWindowPane(id)), { deps, watermark, closedAt: now, outOfTime });
+  return { watermark, windowsClosed: panes.closed + keys.closed, emitted: panes.emitted + keys.emitted };
+}
+
+/** A run's closing of key items: what it closes against, and when it must stop. */
+interface KeyClosing {
+  readonly deps: WindowCloserDeps;
+  readonly watermark: number;
+  readonly closedAt: number;
+  readonly outOfTime: () => boolean;
+}
+
+interface Closed {
+  readonly closed: number;
+  readonly emitted: number;
+}
+
+/** Closes key items in batches of ten, each batch tried a few times; what a run leaves stays due for the next. */
+async function closeKeyItems(due: readonly ItemId[], closing: KeyClosing): Promise<Closed> {
+  let total: Closed = { closed: 0, emitted: 0 };
   // Each key item brings its own writes: itself plus one final item per closing window.
   for (const batch of batches(due, 10)) {
-    if (outOfTime()) break;
-    for (let attempt = 1; ; attempt += 1) {
-      const result = await closeBatch(batch, watermark, now);
-      if (result !== 'conflict') {
-        windowsClosed += result.closed;
-        emitted += result.emitted;
-        break;
-      }
-      if (attempt >= MAX_ATTEMPTS) break; // the next run picks them up again
+    if (closing.outOfTime()) break;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const result = await closeBatch(batch, closing);
+      if (result === 'conflict') continue;
+      total = { closed: total.closed + result.closed, emitted: total.emitted + result.emitted };
+      break;
     }
   }
-  return { watermark, windowsClosed, emitted };
+  return total;
+}
 
-  async function closeBatch(ids: readonly ItemId[], at: number, closedAt: number): Promise<{ closed: number; emitted: number } | 'conflict'> {
-    const found = await store.read(ids);
-    const writes: ItemWrite[] = [];
-    const emissions: WindowEmission[] = [];
-    let closed = 0;
-    for (const id of ids) {
-      const item = found.get(idKey(id));
-      if (item === undefined || item.body.kind !== 'key-windows') continue;
-      const body = item.body;
-      const view = definition.views.find((v): v is WindowView<unknown, unknown> => v.kind === 'window' && v.name === body.view);
-      if (view === undefined) continue;
-      const lateness = view.allowedLatenessMs ?? 0;
-      // Oldest first, and no more than one transaction holds; the rest stay due for the next round.
-      const closing = body.windows.filter((w) => closesAt(w.end, lateness) <= at).slice(0, TRANSACTION_LIMITS.maxItems - 1);
-      if (closing.length === 0) continue;
-      const open = body.windows.filter((w) => !closing.includes(w));
-      for (const window of closing) {
-        const final: FinalWindowBody = { kind: 'final-window', view: view.name, key: body.key, start: window.start, end: window.end, result: window.acc, count: window.count, closedAt };
-        writes.push({ id: itemIds.finalWindow(view.name, body.key, window.start, window.end), expectedRev: 0, body: final });
-        const emission = emissionFor(definition.name, view, body.key, window, itemIds.finalWindow(view.name, body.key, window.start, window.end));
-        if (emission !== undefined) emissions.push(emission);
-        closed += 1;
-      }
-      const closedThrough = Math.max(body.closedThrough ?? Number.NEGATIVE_INFINITY, ...closing.map((w) => w.end));
-      const next: KeyWindowsBody = { ...body, windows: open, closedThrough };
-      writes.push({
-        id,
-        expectedRev: item.rev,
-        body: next,
-        ...(open.length === 0 ? {} : { closesAt: Math.min(...open.map((w) => closesAt(w.end, lateness))) }),
-      });
-    }
-    if (writes.length === 0) return { closed: 0, emitted: 0 };
-    if (writes.length > TRANSACTION_LIMITS.maxItems && ids.length > 1) {
-      // Many windows of few keys: close them one key at a time.
-      let total = { closed: 0, emitted: 0 };
-      for (const id of ids) {
-        const single = await closeBatch([id], at, closedAt);
-        if (single === 'conflict') return 'conflict';
-        total = { closed: total.closed + single.closed, emitted: total.emitted + single.emitted };
-      }
-      return total;
-    }
-    if (emissions.length > 0 && deps.emitter !== undefined) await deps.emitter.emit(emissions);
-    try {
-      const outcome = await store.commit(writes);
-      return outcome.committed ? { closed, emitted: deps.emitter === undefined ? 0 : emissions.length } : 'conflict';
-    } catch (error) {
-      if (error instanceof StateStoreUnavailableError) return 'conflict';
-      throw error;
-    }
+/** Closes the due windows of some key items in one transaction, announcing them first; 'conflict' when it lost a condition. */
+async function closeBatch(ids: readonly ItemId[], closing: KeyClosing): Promise<Closed | 'conflict'> {
+  const { definition, store, emitter } = closing.deps;
+  const found = await store.read(ids);
+  const writes: ItemWrite[] = [];
+  const emissions: WindowEmission[] = [];
+  for (const id of ids) {
+    const item = found.get(idKey(id));
+    if (item === undefined || item.body.kind !== 'key-windows') continue;
+    const body = item.body;
+    const view = definition.views.find((v): v is WindowView<unknown, unknown> => v.kind === 'window' && v.name === body.view);
+    if (view === undefined) continue;
+    const closed = closeKeyWindows({ id, rev: item.rev, body }, view, closing);
+    writes.push(...closed.writes);
+    emissions.push(...closed.emissions);
   }
+  if (writes.length === 0) return { closed: 0, emitted: 0 };
+  if (writes.length > TRANSACTION_LIMITS.maxItems && ids.length > 1) return closeOneByOne(ids, closing);
+  if (emissions.length > 0 && emitter !== undefined) await emitter.emit(emissions);
+  const windowsClosed = writes.filter((w) => w.body?.kind === 'final-window').length;
+  try {
+    const outcome = await store.commit(writes);
+    return outcome.committed ? { closed: windowsClosed, emitted: emitter === undefined ? 0 : emissions.length } : 'conflict';
+  } catch (error) {
+    if (error instanceof StateStoreUnavailableError) return 'conflict';
+    throw error;
+  }
+}
+
+/** Many windows of few keys: close them one key at a time. */
+async function closeOneByOne(ids: readonly ItemId[], closing: KeyClosing): Promise<Closed | 'conflict'> {
+  let total: Closed = { closed: 0, emitted: 0 };
+  for (const id of ids) {
+    const single = await closeBatch([id], closing);
+    if (single === 'conflict') return 'conflict';
+    total = { closed: total.closed + single.closed, emitted: total.emitted + single.emitted };
+  }
+  return total;
+}
+
+/**
+ * The writes that close a key's due windows: a final item per window, and
+ * the key item without them. Oldest first, and no more than one
+ * transaction holds; the rest stay due for the next round.
+ */
+function closeKeyWindows(item: { id: ItemId; rev: number; body: KeyWindowsBody }, view: WindowView<unknown, unknown>, closing: KeyClosing): { writes: ItemWrite[]; emissions: WindowEmission[] } {
+  const { id, rev, body } = item;
+  const { definition } = closing.deps;
+  const lateness = view.allowedLatenessMs ?? 0;
+  const due = body.windows.filter((w) => closesAt(w.end, lateness) <= closing.watermark).slice(0, TRANSACTION_LIMITS.maxItems - 1);
+  if (due.length === 0) return { writes: [], emissions: [] };
+  const writes: ItemWrite[] = [];
+  const emissions: WindowEmission[] = [];
+  for (const window of due) {
+    const finalId = itemIds.finalWindow(view.name, body.key, window.start, window.end);
+    const final: FinalWindowBody = { kind: 'final-window', view: view.name, key: body.key, start: window.start, end: window.end, result: window.acc, count: window.count, closedAt: closing.closedAt };
+    writes.push({ id: finalId, expectedRev: 0, body: final });
+    const emission = emissionFor(definition.name, view, body.key, window, finalId);
+    if (emission !== undefined) emissions.push(emission);
+  }
+  const open = body.windows.filter((w) => !due.includes(w));
+  const closedThrough = Math.max(body.closedThrough ?? Number.NEGATIVE_INFINITY, ...due.map((w) => w.end));
+  writes.push({
+    id,
+    expectedRev: rev,
+    body: { ...body, windows: open, closedThrough },
+    ...(open.length === 0 ? {} : { closesAt: Math.min(...open.map((w) => closesAt(w.end, lateness))) }),
+  });
+  return { writes, emissions };
 }
 
 /** When the processor first committed (its meta item), which the idle timeout counts from; it never changes once written. */

@@ -8,7 +8,7 @@ import { parseKafkaEvent, partitionsOf, type KafkaPartitionBatch } from '../msk/
 import type { KafkaEventRecord } from '../msk/types.js';
 import type { RecordDecoder } from '../serde/record-decoder.js';
 import type { PartitionInput, PartitionProcessor, RejectedRecord } from '../processing/partition-contract.js';
-import { decodePartition } from './decode-partition.js';
+import { decodePartition, type DecodedPartition } from './decode-partition.js';
 
 /** What a processor does with the decoded records of one partition. */
 export interface KafkaEventProcessingDeps {
@@ -99,17 +99,33 @@ async function processPartition(
   deps: KafkaEventProcessingDeps,
 ): Promise<PartitionResult> {
   const decoded = await decodePartition(batch, deps.decoder);
-  const lastRecord = batch.records.at(-1);
-  let retryFrom = decoded.stoppedAtOffset;
-  if (retryFrom !== undefined) {
+  if (decoded.stoppedAtOffset !== undefined) {
     deps.logger.warn('Schema registry unavailable; partition will be retried', {
       topic: batch.topic,
       partition: batch.partition,
-      offset: retryFrom,
+      offset: decoded.stoppedAtOffset,
     });
   }
+  const letterOf = deadLetterOf(deps, eventSourceArn);
+  const letters = decoded.poisonRecords.map((p) => letterOf(p.source, p.reason, p.error, p.schemaVersionId));
+  const processed = await runProcessor(batch, decoded, deps, letterOf);
+  letters.push(...processed.rejected);
+  const retryFrom = [decoded.stoppedAtOffset, processed.retryFrom].reduce<number | undefined>((a, b) => (b === undefined ? a : Math.min(a ?? b, b)), undefined);
+  const kept = retryFrom === undefined ? letters : letters.filter((l) => l.offset < retryFrom);
+  const done = retryFrom === undefined ? batch.records : batch.records.filter((r) => r.offset < retryFrom);
+  return {
+    deadLetters: kept,
+    alreadyWritten: processed.written,
+    decoded: decoded.records.length,
+    doneTimestamps: done.map((r) => r.timestamp),
+    ...(retryFrom === undefined ? {} : { retry: { topic: batch.topic, partition: batch.partition, offset: retryFrom } }),
+  };
+}
 
-  const toLetter = (source: KafkaEventRecord, reason: DeadLetterReason, error: unknown, schemaVersionId?: string): DeadLetter =>
+type LetterOf = (source: KafkaEventRecord, reason: DeadLetterReason, error: unknown, schemaVersionId?: string) => DeadLetter;
+
+function deadLetterOf(deps: KafkaEventProcessingDeps, eventSourceArn: string | undefined): LetterOf {
+  return (source, reason, error, schemaVersionId) =>
     createDeadLetter({
       processor: deps.processorName,
       reason,
@@ -119,51 +135,46 @@ async function processPartition(
       ...(eventSourceArn === undefined ? {} : { eventSourceArn }),
       ...(deps.now === undefined ? {} : { now: deps.now() }),
     });
-  const rejectedLetter = (r: RejectedRecord): DeadLetter => toLetter(r.record.source, r.reason, r.error, r.record.schemaVersionId);
-  const letters = decoded.poisonRecords.map((p) => toLetter(p.source, p.reason, p.error, p.schemaVersionId));
+}
 
+/** What the processor made of a partition: letters still to write, letters it wrote, and where to retry from. */
+interface Processed {
+  readonly rejected: DeadLetter[];
+  readonly written: DeadLetter[];
+  readonly retryFrom?: number;
+}
+
+/** Hands the decoded records to the processor, which may dead-letter as it goes. */
+async function runProcessor(batch: KafkaPartitionBatch, decoded: DecodedPartition, deps: KafkaEventProcessingDeps, letterOf: LetterOf): Promise<Processed> {
+  const lastRecord = batch.records.at(-1);
+  if (deps.processPartition === undefined || lastRecord === undefined) return { rejected: [], written: [] };
+  const rejectedLetter = (r: RejectedRecord): DeadLetter => letterOf(r.record.source, r.reason, r.error, r.record.schemaVersionId);
   const written: DeadLetter[] = [];
-  if (deps.processPartition !== undefined && lastRecord !== undefined) {
-    const input: PartitionInput = {
-      topic: batch.topic,
-      partition: batch.partition,
-      topicPartition: batch.topicPartition,
-      records: decoded.records,
-      poisonRecords: decoded.poisonRecords,
-      lastOffset: retryFrom === undefined ? lastRecord.offset : retryFrom - 1,
-      deadLetter: async (rejected) => {
-        const now = rejected.map(rejectedLetter);
-        await deps.deadLetters.write(now);
-        written.push(...now);
-      },
-    };
-    try {
-      const outcome = await deps.processPartition(input);
-      letters.push(...(outcome?.rejected ?? []).map(rejectedLetter));
-      if (outcome?.retryFromOffset !== undefined) retryFrom = Math.min(retryFrom ?? Infinity, outcome.retryFromOffset);
-    } catch (error) {
-      // The processor could not finish: nothing of this partition is known
-      // to be done, so all of it is redelivered (its offset fence skips
-      // whatever did commit).
-      retryFrom = batch.records[0]?.offset;
-      deps.logger.error('Partition processing failed; partition will be retried', {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: retryFrom,
-        error: error as Error,
-      });
-    }
-  }
-
-  const kept = retryFrom === undefined ? letters : letters.filter((l) => l.offset < retryFrom);
-  const done = retryFrom === undefined ? batch.records : batch.records.filter((r) => r.offset < retryFrom);
-  return {
-    deadLetters: kept,
-    alreadyWritten: written,
-    decoded: decoded.records.length,
-    doneTimestamps: done.map((r) => r.timestamp),
-    ...(retryFrom === undefined ? {} : { retry: { topic: batch.topic, partition: batch.partition, offset: retryFrom } }),
+  const input: PartitionInput = {
+    topic: batch.topic,
+    partition: batch.partition,
+    topicPartition: batch.topicPartition,
+    records: decoded.records,
+    poisonRecords: decoded.poisonRecords,
+    lastOffset: decoded.stoppedAtOffset === undefined ? lastRecord.offset : decoded.stoppedAtOffset - 1,
+    deadLetter: async (rejected) => {
+      const now = rejected.map(rejectedLetter);
+      await deps.deadLetters.write(now);
+      written.push(...now);
+    },
   };
+  try {
+    const outcome = await deps.processPartition(input);
+    const rejected = (outcome?.rejected ?? []).map(rejectedLetter);
+    return outcome?.retryFromOffset === undefined ? { rejected, written } : { rejected, written, retryFrom: outcome.retryFromOffset };
+  } catch (error) {
+    // The processor could not finish: nothing of this partition is known
+    // to be done, so all of it is redelivered (its offset fence skips
+    // whatever did commit).
+    const retryFrom = batch.records[0]?.offset;
+    deps.logger.error('Partition processing failed; partition will be retried', { topic: batch.topic, partition: batch.partition, offset: retryFrom, error: error as Error });
+    return retryFrom === undefined ? { rejected: [], written } : { rejected: [], written, retryFrom };
+  }
 }
 
 interface BatchFigures {
