@@ -14,7 +14,8 @@ import { defineProcessor, type ProcessorDefinition } from '../functions/core/eng
 import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
 import type { CommittedChunk } from '../functions/core/engine/partition-executor.js';
 import type { PartitionInput } from '../functions/core/processing/partition-contract.js';
-import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store.js';
+import { createStateTable } from '../functions/core/state/dynamodb-state-table.js';
 import { itemIds } from '../functions/core/state/table-layout.js';
 import { finalWindowResults } from '../functions/core/state/window-results.js';
 import { ORDER_PLACED, orderAnalytics, toCents, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';

@@ -28,7 +28,8 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand, Up
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Admin, Message } from 'kafkajs';
-import { createStateTable, DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store.js';
+import { createStateTable } from '../functions/core/state/dynamodb-state-table.js';
 import { parseAvroSchema } from '../functions/core/serde/avro-schema.js';
 import { GlueCompression, writeGlueFrame } from '../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../functions/core/serde/subject-schema.js';

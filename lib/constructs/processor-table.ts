@@ -4,7 +4,7 @@ import { OPEN_WINDOWS_INDEX } from '../../functions/core/state/table-layout.js';
 
 /**
  * The attributes the engine's single-table design keys on
- * (functions/core/state/dynamodb-state-store-client.ts, createStateTable).
+ * (functions/core/state/dynamodb-state-table.ts, createStateTable).
  * Only OPEN_WINDOWS_INDEX is exported by functions/core today; the others
  * are repeated here, and test/infra/stream-processor.test.ts runs the
  * engine's own createStateTable against a mock to prove both agree.

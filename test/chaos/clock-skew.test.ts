@@ -30,7 +30,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Message } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/dynamodb-local.js';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline, PARTITIONS } from './harness/chaos-pipeline.js';

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
-import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { checkExactlyOnce } from './harness/property.js';
 

@@ -3,7 +3,8 @@ import { countDynamoDbWrites, type WriteTally } from '../../bench/request-counte
 import { defineProcessor, type Aggregate } from '../../functions/core/engine/definition.js';
 import { executePartition } from '../../functions/core/engine/partition-executor.js';
 import type { DecodedRecord } from '../../functions/core/processing/partition-contract.js';
-import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { kafkaRecord } from '../helpers/kafka-events.js';
 import { recordCost, type WriteCount } from './harness/report.js';

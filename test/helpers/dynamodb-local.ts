@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/dynamodb-local.js';
 
 export { OPEN_WINDOWS_INDEX } from '../../functions/core/state/table-layout.js';
-export { TTL_ATTRIBUTE } from '../../functions/core/state/dynamodb-state-store-client.js';
+export { TTL_ATTRIBUTE } from '../../functions/core/state/table-layout.js';
 
 /** A client for the DynamoDB Local that test/integration/global-setup.ts started. */
 export function dynamoDbClient(): DynamoDBClient {

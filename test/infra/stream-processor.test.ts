@@ -11,7 +11,7 @@ import { STATE_TABLE_ATTRIBUTES } from '../../lib/constructs/processor-table.js'
 import { PROCESSOR_METRICS_NAMESPACE, StreamProcessor } from '../../lib/constructs/stream-processor.js';
 import { deployedProcessorResources } from '../../lib/config/resource-names.js';
 import { METRICS_NAMESPACE } from '../../functions/core/observability/powertools.js';
-import { createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import { TestKafkaAccess, TEST_CLUSTER_ARN } from './helpers/test-kafka-access.js';
 
 /** dev with order-analytics switched to every optional mapping setting. */

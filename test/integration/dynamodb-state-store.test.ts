@@ -1,4 +1,5 @@
-import { createStateTable, DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { describeStateStoreContract } from '../helpers/state-store-contract.js';
 

@@ -11,7 +11,8 @@ import { DeleteTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from 
 import { Partitioners, type Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
-import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import type { ElasticMq } from '../../scripts/local/elasticmq.js';
 import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/local/kafka.js';

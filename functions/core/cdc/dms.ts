@@ -1,7 +1,7 @@
 import { canonicalKey } from './canonical-key.js';
 import { ChangeOperation, PositionKind } from './change-event.js';
 import type { ChangeEvent } from './change-event.js';
-import { ChangeEventError, ChangeEventErrorReason } from './errors.js';
+import { CdcOptionError, ChangeEventError, ChangeEventErrorReason } from './errors.js';
 import { assertKeyColumns, fieldOf, isFields, kindOf } from './record-fields.js';
 import type { Fields } from './record-fields.js';
 
@@ -109,7 +109,7 @@ export function fromDms(value: unknown, options: DmsOptions): ChangeEvent | unde
 function kafkaOffset(offset: number | bigint): bigint {
   if (typeof offset === 'bigint' && offset >= 0n) return offset;
   if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return BigInt(offset);
-  throw new RangeError(`options.offset must be a non-negative integer Kafka offset, got ${kindOf(offset)} ${String(offset)}`);
+  throw new CdcOptionError(`options.offset must be a non-negative integer Kafka offset, got ${kindOf(offset)} ${String(offset)}`);
 }
 
 function requiredText(metadata: Fields, name: string): string {

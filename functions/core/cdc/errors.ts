@@ -26,7 +26,23 @@ export type ChangeEventErrorReason = (typeof ChangeEventErrorReason)[keyof typeo
  * (`after.sku`, `source.lsn`, `metadata.operation`) and describes a wrong
  * value by its type only, so row data never reaches logs through it.
  */
-export class ChangeEventError extends Error {
+/** Base class of every error the CDC parsers raise; `reason` says which. */
+export abstract class CdcError extends Error {
+  public abstract readonly reason: ChangeEventErrorReason | typeof CdcOptionError.REASON;
+}
+
+/**
+ * A parser option that cannot work, such as no key columns. It is a bug in
+ * the processor definition, not a bad record.
+ */
+export class CdcOptionError extends CdcError {
+  public static readonly REASON = 'INVALID_OPTION';
+  public override readonly name = 'CdcOptionError';
+  public readonly reason = CdcOptionError.REASON;
+}
+
+/** A record that could not be turned into a change event, and why. */
+export class ChangeEventError extends CdcError {
   public override readonly name = 'ChangeEventError';
   public readonly reason: ChangeEventErrorReason;
   /** Path of the offending field within the record value; undefined when the value as a whole is at fault. */

@@ -81,12 +81,12 @@ export interface BinlogCoordinates {
   readonly row: bigint;
 }
 
-/** Packs a coordinate (see `BinlogLayout`); throws a RangeError for a part outside its bounds. */
+/** Packs a coordinate (see `BinlogLayout`); a part outside its bounds is an INVALID_POSITION. */
 export function encodeMysqlBinlogPosition(coordinates: BinlogCoordinates): bigint {
   const { fileSequence, pos, row } = coordinates;
-  if (fileSequence < 0n || fileSequence > MAX_BINLOG_FILE_SEQUENCE) throw new RangeError(`binlog file sequence ${fileSequence} is outside 0 to 2^31-1`);
-  if (pos < 0n || pos > MAX_BINLOG_POS) throw new RangeError(`binlog pos ${pos} is outside 0 to 2^32-1`);
-  if (row < 0n || row > MAX_BINLOG_ROW) throw new RangeError(`binlog row ${row} is outside 0 to 2^32-1`);
+  if (fileSequence < 0n || fileSequence > MAX_BINLOG_FILE_SEQUENCE) throw new ChangeEventError(ChangeEventErrorReason.INVALID_POSITION, `binlog file sequence ${fileSequence} is outside 0 to 2^31-1`);
+  if (pos < 0n || pos > MAX_BINLOG_POS) throw new ChangeEventError(ChangeEventErrorReason.INVALID_POSITION, `binlog pos ${pos} is outside 0 to 2^32-1`);
+  if (row < 0n || row > MAX_BINLOG_ROW) throw new ChangeEventError(ChangeEventErrorReason.INVALID_POSITION, `binlog row ${row} is outside 0 to 2^32-1`);
   return (fileSequence << FILE_SHIFT) | (pos << POS_SHIFT) | row;
 }
 

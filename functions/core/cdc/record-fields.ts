@@ -3,6 +3,7 @@
  * (record instances, unwrapped unions, longs as number or bigint, Dates,
  * Buffers). Shared by the parsers; no format knowledge lives here.
  */
+import { CdcOptionError } from './errors.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
@@ -64,18 +65,18 @@ export function joinPath(parent: string, name: string): string {
 
 /**
  * Checks the parser options every caller passes. A wrong option is a bug in
- * the processor definition, not a bad record, so it is a RangeError.
+ * the processor definition, not a bad record, so it is a CdcOptionError.
  */
 export function assertKeyColumns(keyColumns: readonly string[]): void {
   if (!Array.isArray(keyColumns) || keyColumns.length === 0) {
-    throw new RangeError('options.keyColumns must name at least one key column');
+    throw new CdcOptionError('options.keyColumns must name at least one key column');
   }
   for (const column of keyColumns) {
     if (typeof column !== 'string' || column === '') {
-      throw new RangeError(`options.keyColumns must hold non-empty column names, got ${kindOf(column)}`);
+      throw new CdcOptionError(`options.keyColumns must hold non-empty column names, got ${kindOf(column)}`);
     }
   }
   if (new Set(keyColumns).size !== keyColumns.length) {
-    throw new RangeError(`options.keyColumns names a column twice: ${keyColumns.join(', ')}`);
+    throw new CdcOptionError(`options.keyColumns names a column twice: ${keyColumns.join(', ')}`);
   }
 }

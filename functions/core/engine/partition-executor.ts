@@ -1,7 +1,8 @@
 import type { PartitionInput, RejectedRecord } from '../processing/partition-contract.js';
 import { backoffDelay, sleep as defaultSleep } from '../retry/backoff.js';
 import type { CheckpointBody } from '../state/state-items.js';
-import { StateStoreUnavailableError, type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
+import { type ItemWrite, type StateStore, type StoredItem } from '../state/state-store.js';
+import { StateStoreUnavailableError } from '../state/errors.js';
 import { idKey, isPartitionOwned, itemIds } from '../state/table-layout.js';
 import { planChunkWithReads, type PlannedChunk, type PlannedWrites } from './chunk-planner.js';
 import type { ProcessorDefinition } from './definition.js';

@@ -1,6 +1,7 @@
 import type { WindowEmission, WindowEmitter } from '../emit/window-emitter.js';
 import type { FinalWindowBody, KeyWindowsBody, ProcessorMetaBody } from '../state/state-items.js';
-import { StateStoreUnavailableError, TRANSACTION_LIMITS, type ItemWrite, type StateStore } from '../state/state-store.js';
+import { TRANSACTION_LIMITS, type ItemWrite, type StateStore } from '../state/state-store.js';
+import { StateStoreUnavailableError } from '../state/errors.js';
 import { idKey, isWindowPane, itemIds, type ItemId } from '../state/table-layout.js';
 import { closeDuePanes } from './pane-closer.js';
 import type { FinalWindowsSeen } from './final-windows-seen.js';

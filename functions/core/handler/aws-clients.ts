@@ -7,12 +7,13 @@ import type { DeadLetterWriter } from '../dlq/dead-letter-writer.js';
 import { SqsDeadLetterWriter } from '../dlq/sqs-dead-letter-writer.js';
 import { SqsFifoEmitter } from '../emit/sqs-fifo-emitter-writer.js';
 import type { WindowEmitter } from '../emit/window-emitter.js';
-import { DynamoDbStateStore } from '../state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { CachedSchemaRegistry } from '../serde/cached-schema-registry.js';
 import { GlueSchemaRegistryClient } from '../serde/glue-schema-registry-client.js';
 import type { SchemaRegistry } from '../serde/schema-registry.js';
 import * as z from '../validation/zod-mini.js';
+import { ProcessorConfigurationError } from './errors.js';
 
 /**
  * The environment a deployed processor reads its AWS resources from. Service
@@ -33,11 +34,6 @@ const engineEnvironment = z.object({
   INPUT_PARTITIONS: z.optional(z.coerce.number().check(z.int(), z.gte(1, 'must be the input topic\'s partition count'))),
 });
 export type EngineEnvironment = z.infer<typeof engineEnvironment>;
-
-export class ProcessorConfigurationError extends Error {
-  public override readonly name = 'ProcessorConfigurationError';
-  public readonly reason = 'INVALID_ENVIRONMENT';
-}
 
 function parseEnvironment<T>(schema: z.ZodMiniType<T>, env: NodeJS.ProcessEnv): T {
   const result = schema.safeParse(env);

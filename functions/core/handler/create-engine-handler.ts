@@ -3,7 +3,8 @@ import type { EngineProcessorDeps } from '../engine/engine-processor.js';
 import { createEngineProcessor } from '../engine/engine-processor.js';
 import type { ProcessorDefinition } from '../engine/definition.js';
 import { createObservability } from '../observability/powertools.js';
-import { createEngineAdapters, ProcessorConfigurationError, readEngineEnvironment } from './aws-clients.js';
+import { createEngineAdapters, readEngineEnvironment } from './aws-clients.js';
+import { ProcessorConfigurationError } from './errors.js';
 import { createProcessorHandler, type ProcessorHandler, type ProcessorHandlerProps } from './create-processor-handler.js';
 
 export interface EngineHandlerProps extends Partial<Omit<ProcessorHandlerProps, 'processorName' | 'readerSchema' | 'processPartition' | 'afterBatch'>> {

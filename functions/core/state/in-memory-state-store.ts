@@ -1,5 +1,6 @@
 import type { CheckpointBody, StateBody } from './state-items.js';
-import { TRANSACTION_LIMITS, StateStoreError, StateStoreErrorReason, type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from './state-store.js';
+import { TRANSACTION_LIMITS, type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from './state-store.js';
+import { StateStoreError, StateStoreErrorReason } from './errors.js';
 import { CHECKPOINT_PK, idKey, type ItemId } from './table-layout.js';
 
 interface Entry {

@@ -54,29 +54,3 @@ export interface StateStore {
 
 /** DynamoDB's limits for one TransactWriteItems call. */
 export const TRANSACTION_LIMITS = { maxItems: 100, maxBytes: 4_000_000 } as const;
-
-export const StateStoreErrorReason = {
-  UNAVAILABLE: 'UNAVAILABLE',
-  ITEM_TOO_LARGE: 'ITEM_TOO_LARGE',
-  INVALID_REQUEST: 'INVALID_REQUEST',
-} as const;
-export type StateStoreErrorReason = (typeof StateStoreErrorReason)[keyof typeof StateStoreErrorReason];
-
-export class StateStoreError extends Error {
-  public override readonly name: string = 'StateStoreError';
-  public constructor(
-    message: string,
-    public readonly reason: StateStoreErrorReason,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Worth retrying after a pause: throttling, a 5xx, a transaction conflict. */
-export class StateStoreUnavailableError extends StateStoreError {
-  public override readonly name = 'StateStoreUnavailableError';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, StateStoreErrorReason.UNAVAILABLE, options);
-  }
-}

@@ -13,6 +13,8 @@ export interface ItemId {
 
 /** Sparse index of what has windows to close (key-window items, window panes), by the time the earliest one closes. */
 export const OPEN_WINDOWS_INDEX = 'open-windows';
+/** The attribute DynamoDB's TTL reads: when an item (a dedup marker, a retired pane) may be deleted, in epoch seconds. */
+export const TTL_ATTRIBUTE = 'expiresAt';
 /** Write sharding of the open-windows index, so closing is not one hot index partition. */
 export const OPEN_WINDOW_SHARDS = 8;
 

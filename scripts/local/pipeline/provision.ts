@@ -2,7 +2,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
-import { createStateTable } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import { createStateTable } from '../../../functions/core/state/dynamodb-state-table.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb-local.js';
 import { kafkaClient } from '../kafka.js';
 import { registerConnector, waitForConnectorRunning } from '../kafka-connect.js';

@@ -12,7 +12,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Admin, Message, Producer } from 'kafkajs';
-import { createStateTable } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import { createStateTable } from '../../../functions/core/state/dynamodb-state-table.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
 import { startElasticMq, type ElasticMq } from '../../../scripts/local/elasticmq.js';
 import { kafkaClient, startKafka, type LocalKafka } from '../../../scripts/local/kafka.js';

@@ -23,7 +23,7 @@ import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schem
 import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
 import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
-import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store.js';
 import { orderAnalytics, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
 import { LOCAL_AWS } from '../../../scripts/local/moto.js';

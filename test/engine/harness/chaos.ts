@@ -1,5 +1,6 @@
 import type { CheckpointBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError, type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from '../../../functions/core/state/state-store.js';
+import { type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
 import type { ItemId } from '../../../functions/core/state/table-layout.js';
 
 export { seededRandom as random } from '../../../scripts/local/pipeline/seeded-random.js';

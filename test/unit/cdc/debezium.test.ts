@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChangeOperation, PositionKind } from '../../../functions/core/cdc/change-event.js';
 import type { ChangeEvent } from '../../../functions/core/cdc/change-event.js';
 import { fromDebezium } from '../../../functions/core/cdc/debezium.js';
-import { ChangeEventError, ChangeEventErrorReason } from '../../../functions/core/cdc/errors.js';
+import { CdcOptionError, ChangeEventError, ChangeEventErrorReason } from '../../../functions/core/cdc/errors.js';
 import { encodeMysqlBinlogPosition } from '../../../functions/core/cdc/positions.js';
 import { cdcFixture, cdcObjectFixture, thrown, withSchema } from './fixtures.js';
 
@@ -328,7 +328,7 @@ describe('fromDebezium: errors name the field', () => {
     expect(thrown(() => fromDebezium(value, INVENTORY))).toMatchObject({ reason: ChangeEventErrorReason.NOT_A_CHANGE_EVENT, field: 'source.ts_ms' });
   });
 
-  it('throws a RangeError when keyColumns is empty', () => {
-    expect(() => fromDebezium(cdcFixture('debezium-postgres/create.json'), { keyColumns: [] })).toThrow(RangeError);
+  it('refuses an empty keyColumns as an option error', () => {
+    expect(() => fromDebezium(cdcFixture('debezium-postgres/create.json'), { keyColumns: [] })).toThrow(CdcOptionError);
   });
 });

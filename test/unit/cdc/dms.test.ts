@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChangeOperation, PositionKind } from '../../../functions/core/cdc/change-event.js';
 import { fromDms } from '../../../functions/core/cdc/dms.js';
-import { ChangeEventError, ChangeEventErrorReason } from '../../../functions/core/cdc/errors.js';
+import { CdcOptionError, ChangeEventError, ChangeEventErrorReason } from '../../../functions/core/cdc/errors.js';
 import { cdcFixture, cdcObjectFixture, thrown } from './fixtures.js';
 
 const KEY_COLUMNS = ['sku', 'store_id'] as const;
@@ -144,7 +144,7 @@ describe('fromDms: errors name the field', () => {
     expect(thrown(() => fromDms(null, { keyColumns: KEY_COLUMNS, offset: 1 }))).toMatchObject({ reason: ChangeEventErrorReason.NOT_A_CHANGE_EVENT });
   });
 
-  it.each([[-1], [1.5], [2 ** 53], [-1n]])('throws a RangeError for the offset %o', (offset) => {
-    expect(() => fromDms(cdcFixture('dms/insert.json'), { keyColumns: KEY_COLUMNS, offset })).toThrow(RangeError);
+  it.each([[-1], [1.5], [2 ** 53], [-1n]])('refuses the offset %o', (offset) => {
+    expect(() => fromDms(cdcFixture('dms/insert.json'), { keyColumns: KEY_COLUMNS, offset })).toThrow(CdcOptionError);
   });
 });

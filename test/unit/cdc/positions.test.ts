@@ -140,8 +140,8 @@ describe('MySQL binlog positions', () => {
     expect(thrown(() => mysqlBinlogPosition(parts, PATHS))).toMatchObject({ reason: ChangeEventErrorReason.MISSING_POSITION, field });
   });
 
-  it('throws a RangeError when packing a coordinate outside the layout', () => {
-    expect(() => encodeMysqlBinlogPosition({ fileSequence: 2n ** 31n, pos: 0n, row: 0n })).toThrow(RangeError);
-    expect(() => encodeMysqlBinlogPosition({ fileSequence: 0n, pos: 0n, row: -1n })).toThrow(RangeError);
+  it('refuses a coordinate outside the layout as an invalid position', () => {
+    expect(() => encodeMysqlBinlogPosition({ fileSequence: 2n ** 31n, pos: 0n, row: 0n })).toThrow(expect.objectContaining({ reason: 'INVALID_POSITION' }));
+    expect(() => encodeMysqlBinlogPosition({ fileSequence: 0n, pos: 0n, row: -1n })).toThrow(expect.objectContaining({ reason: 'INVALID_POSITION' }));
   });
 });

@@ -4,7 +4,8 @@ import { executePartition } from '../../../functions/core/engine/partition-execu
 import type { DecodedRecord } from '../../../functions/core/processing/partition-contract.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { KeyWindowsBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError, type ItemWrite, type StateStore } from '../../../functions/core/state/state-store.js';
+import { type ItemWrite, type StateStore } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
 import { caught } from '../../helpers/caught.js';
 import { batch, change, checkpointOf, decoded, keyWindowsOf, NOW, openWindows, rollupOf, runPartition, ScriptedStore, TOPIC } from './engine-fixtures.js';
 

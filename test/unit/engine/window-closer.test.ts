@@ -3,7 +3,7 @@ import type { ProcessorDefinition, WindowSpec } from '../../../functions/core/en
 import { closeDueWindows, type WindowCloserDeps } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreUnavailableError } from '../../../functions/core/state/state-store.js';
+import { StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
 import { itemIds } from '../../../functions/core/state/table-layout.js';
 import { caught } from '../../helpers/caught.js';
 import { decoded, feeder, finalWindowOf, keyWindowsOf, NOW, openWindows, RecordingEmitter, runPartition, sale, salesIdsPerSecond, ScriptedStore } from './engine-fixtures.js';

@@ -8,12 +8,12 @@ import { createDeadLetter } from '../../../functions/core/dlq/envelope.js';
 import { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import { WindowEmitterConfigError } from '../../../functions/core/emit/errors.js';
 import {
-  ProcessorConfigurationError,
   createAwsAdapters,
   createEngineAdapters,
   readEngineEnvironment,
   readProcessorEnvironment,
 } from '../../../functions/core/handler/aws-clients.js';
+import { ProcessorConfigurationError } from '../../../functions/core/handler/errors.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 
 const PROCESSOR_ENV = { SCHEMA_REGISTRY_NAME: 'orders-registry', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq' };

@@ -1,10 +1,5 @@
-import {
-  CreateTableCommand,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-  type CancellationReason,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { CancellationReason, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -17,16 +12,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { backoffDelay, sleep } from '../retry/backoff.js';
 import type { CheckpointBody, StateBody } from './state-items.js';
-import {
-  StateStoreError,
-  StateStoreErrorReason,
-  StateStoreUnavailableError,
-  type CommitOutcome,
-  type ItemWrite,
-  type StateStore,
-  type StoredItem,
-} from './state-store.js';
-import { CHECKPOINT_PK, OPEN_WINDOW_SHARDS, OPEN_WINDOWS_INDEX, idKey, openWindowShard, type ItemId } from './table-layout.js';
+import { type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from './state-store.js';
+import { StateStoreError, StateStoreErrorReason, StateStoreUnavailableError } from './errors.js';
+import { CHECKPOINT_PK, OPEN_WINDOW_SHARDS, OPEN_WINDOWS_INDEX, TTL_ATTRIBUTE, idKey, openWindowShard, type ItemId } from './table-layout.js';
 
 export interface DynamoDbStateStoreProps {
   readonly client: DynamoDBClient;
@@ -39,7 +27,6 @@ export interface DynamoDbStateStoreProps {
 
 /** Attributes the table keeps beside an item's body. */
 const RESERVED = new Set(['pk', 'sk', 'rev', 'openShard', 'closesAt']);
-export const TTL_ATTRIBUTE = 'expiresAt';
 
 // Each part of a write's condition guards one timeline:
 /** A new item: nobody created it since we read it as absent. */
@@ -49,16 +36,8 @@ const MUST_BE_AT_REVISION = '#rev = :rev';
 
 /** Cancellation codes that mean "try again later", not "your condition lost". */
 const RETRYABLE_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-const RETRYABLE_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionInProgressException',
-  'TransactionConflictException',
-  'LimitExceededException',
-]);
+/** DynamoDB's own "try again" that the SDK's classification does not know: a 400 for an item a transaction holds. */
+const TRANSACTION_CONFLICT = 'TransactionConflictException';
 
 /**
  * The state store on a DynamoDB table: `pk`/`sk` string keys, a revision per
@@ -225,7 +204,9 @@ export class DynamoDbStateStore implements StateStore {
     const name = (error as { name?: string }).name ?? '';
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const message = error instanceof Error ? error.message : String(error);
-    if (RETRYABLE_ERRORS.has(name) || status === undefined || status >= 500) {
+    // No status: the request never got an answer (a reset, a timeout), so it may yet succeed.
+    const sdkError = error as Parameters<typeof isTransientError>[0];
+    if (status === undefined || name === TRANSACTION_CONFLICT || isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError)) {
       return new StateStoreUnavailableError(`DynamoDB table ${this.tableName} is unavailable (${name || 'network'}): ${message}`, { cause: error });
     }
     if (name === 'ValidationException' && /size/i.test(message)) {
@@ -261,39 +242,4 @@ function toStored(item: Record<string, unknown>): StoredItem {
 
 function describeReasons(reasons: readonly CancellationReason[]): string {
   return reasons.map((r, i) => `${i}:${r.Code ?? 'None'}${r.Message === undefined ? '' : ` (${r.Message})`}`).join(', ');
-}
-
-/**
- * Creates a processor table as the CDK app defines it, for the local stack
- * and tests: on-demand, pk/sk, the sparse open-windows index, TTL.
- */
-export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'openShard', AttributeType: 'S' },
-        { AttributeName: 'closesAt', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: OPEN_WINDOWS_INDEX,
-          KeySchema: [
-            { AttributeName: 'openShard', KeyType: 'HASH' },
-            { AttributeName: 'closesAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 120 }, { TableName: tableName });
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
 }

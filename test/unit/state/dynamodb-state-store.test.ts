@@ -21,9 +21,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore, type DynamoDbStateStoreProps } from '../../../functions/core/state/dynamodb-state-store-client.js';
+import { DynamoDbStateStore, type DynamoDbStateStoreProps } from '../../../functions/core/state/dynamodb-state-store.js';
 import type { CheckpointBody, DedupBody, KeyWindowsBody } from '../../../functions/core/state/state-items.js';
-import { StateStoreError, StateStoreErrorReason, StateStoreUnavailableError, type ItemWrite } from '../../../functions/core/state/state-store.js';
+import { type ItemWrite } from '../../../functions/core/state/state-store.js';
+import { StateStoreError, StateStoreErrorReason, StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
 import { CHECKPOINT_PK, OPEN_WINDOWS_INDEX, idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
 import { caught } from '../../helpers/caught.js';
 
