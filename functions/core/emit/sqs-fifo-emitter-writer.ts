@@ -87,7 +87,7 @@ function batchWriter(props: SqsBatchWriterProps): SqsBatchWriter {
     return new SqsBatchWriter(props);
   } catch (error) {
     if (!(error instanceof SqsBatchConfigError)) throw error;
-    throw new WindowEmitterConfigError(`SqsFifoEmitter: ${error.prop} must be ${error.requirement}, got ${String(error.value)}`, error.prop, error.value);
+    throw new WindowEmitterConfigError(`SqsFifoEmitter: ${error.detail}`, error.prop, error.value);
   }
 }
 

@@ -78,13 +78,16 @@ export class SqsMessageTooLargeError extends SqsBatchError {
 export class SqsBatchConfigError extends SqsBatchError {
   public override readonly name = 'SqsBatchConfigError';
   public readonly reason = SqsBatchErrorReason.INVALID_PROP;
+  /** What is wrong, without the class name, as in "maxAttempts must be an integer of 1 or more, got 0". */
+  public readonly detail: string;
 
   public constructor(
     public readonly prop: string,
     public readonly value: unknown,
-    /** What the prop must be, as in "an integer of 1 or more". */
-    public readonly requirement: string,
+    requirement: string,
   ) {
-    super(`SqsBatchWriter: ${prop} must be ${requirement}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    const detail = `${prop} must be ${requirement}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+    super(`SqsBatchWriter: ${detail}`);
+    this.detail = detail;
   }
 }
