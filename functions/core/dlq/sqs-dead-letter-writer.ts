@@ -18,6 +18,7 @@ import {
   DeadLetterResolveError,
   DeadLetterWriteError,
   DeadLetterWriteErrorReason,
+  DeadLetterWriterConfigError,
   InvalidDeadLetterError,
   type DeadLetterFailure,
 } from './errors.js';
@@ -99,9 +100,10 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
   private readonly sleep: (ms: number) => Promise<void>;
 
   public constructor(props: SqsDeadLetterWriterProps) {
-    if (props.queueUrl.length === 0) throw new TypeError('SqsDeadLetterWriter: queueUrl must not be empty');
+    if (props.queueUrl.length === 0) throw new DeadLetterWriterConfigError('SqsDeadLetterWriter: queueUrl must not be empty', 'queueUrl', props.queueUrl);
     if ((props.s3 === undefined) !== (props.offloadBucket === undefined) || props.offloadBucket === '') {
-      throw new TypeError('SqsDeadLetterWriter: s3 and offloadBucket must be set together (a non-empty bucket name)');
+      const message = 'SqsDeadLetterWriter: s3 and offloadBucket must be set together (a non-empty bucket name)';
+      throw new DeadLetterWriterConfigError(message, 'offloadBucket', props.offloadBucket);
     }
     const maxMessageBytes = props.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxMessageBytes = checkInteger('maxMessageBytes', maxMessageBytes, MIN_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES);
@@ -109,7 +111,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     this.maxAttempts = checkInteger('maxAttempts', maxAttempts, 1, Number.MAX_SAFE_INTEGER);
     this.baseDelayMs = props.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
     if (!(this.baseDelayMs >= 0)) {
-      throw new RangeError(`SqsDeadLetterWriter: baseDelayMs must be 0 or more, got ${this.baseDelayMs}`);
+      throw new DeadLetterWriterConfigError(`SqsDeadLetterWriter: baseDelayMs must be 0 or more, got ${this.baseDelayMs}`, 'baseDelayMs', this.baseDelayMs);
     }
     this.sqs = clientOf(props.sqs);
     this.queueUrl = props.queueUrl;
@@ -382,7 +384,7 @@ function tooLarge(total: number, message: string): DeadLetterWriteError {
 
 function checkInteger(prop: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`SqsDeadLetterWriter: ${prop} must be an integer from ${min} to ${max}, got ${value}`);
+    throw new DeadLetterWriterConfigError(`SqsDeadLetterWriter: ${prop} must be an integer from ${min} to ${max}, got ${value}`, prop, value);
   }
   return value;
 }
