@@ -5,23 +5,9 @@ import { clientOf, type ClientSource } from '../aws/client-source.js';
 import { backoffDelay, sleep } from '../retry/backoff.js';
 import { describeFailure, unconfirmedEntries, type UnconfirmedEntry } from '../sqs/send-message-batch-results.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
-import {
-  isOffloaded,
-  parseDeadLetter,
-  serializeDeadLetter,
-  toOffloadedDeadLetter,
-  type DeadLetter,
-  type OffloadedDeadLetter,
-  type PayloadLocation,
-} from './envelope.js';
-import {
-  DeadLetterResolveError,
-  DeadLetterWriteError,
-  DeadLetterWriteErrorReason,
-  DeadLetterWriterConfigError,
-  InvalidDeadLetterError,
-  type DeadLetterFailure,
-} from './errors.js';
+import { offloadKey, serializeDeadLetter, toOffloadedDeadLetter, type DeadLetter, type PayloadLocation } from './envelope.js';
+import { DeadLetterWriteError, DeadLetterWriteErrorReason, DeadLetterWriterConfigError, type DeadLetterFailure } from './errors.js';
+import { storePayloads } from './offloaded-payload-client.js';
 
 export type { DeadLetterWriter };
 
@@ -56,7 +42,6 @@ export interface SqsDeadLetterWriterProps {
 // import of the SDK loads it at cold start, and most containers never write
 // a dead letter (ClientSource).
 const sqsSdk = () => import('@aws-sdk/client-sqs');
-const s3Sdk = () => import('@aws-sdk/client-s3');
 
 const SQS_MAX_BATCH_ENTRIES = 10;
 const SQS_MAX_MESSAGE_BYTES = 1_048_576;
@@ -70,9 +55,6 @@ const DEFAULT_BASE_DELAY_MS = 50;
 const MAX_DELAY_MS = 5_000;
 // Bounded so a batch full of poison records does not open hundreds of sockets at once.
 const SEND_CONCURRENCY = 4;
-const OFFLOAD_CONCURRENCY = 8;
-const OFFLOAD_PREFIX = 'dead-letters';
-const MAX_KEY_SEGMENT_LENGTH = 200;
 
 /** One dead letter on its way to SQS; `index` is its place in the write and doubles as the batch entry id. */
 interface Outgoing {
@@ -156,26 +138,16 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
       throw tooLarge(total, `${stillTooLarge.length} still exceed ${this.maxMessageBytes} bytes as offloaded pointers`);
     }
 
-    for (let start = 0; start < uploads.length; start += OFFLOAD_CONCURRENCY) {
-      const chunk = uploads.slice(start, start + OFFLOAD_CONCURRENCY);
-      const results = await Promise.allSettled(
-        chunk.map(async ({ body, location }) => {
-          const [client, { PutObjectCommand }] = await Promise.all([s3(), s3Sdk()]);
-          return client.send(new PutObjectCommand({ Bucket: bucket, Key: location.key, Body: body, ContentType: 'application/json' }));
-        }),
-      );
-      const rejected = results.filter((result) => result.status === 'rejected');
-      const first = rejected[0];
-      if (first !== undefined) {
-        throw writeError({
-          reason: DeadLetterWriteErrorReason.OFFLOAD_FAILED,
-          unsentCount: total,
-          totalCount: total,
-          summary: `None of ${total} dead letter(s) were written; ${rejected.length} could not be stored in ${bucket}`,
-          firstFailure: describeFailure(first.reason),
-          cause: first.reason,
-        });
-      }
+    const rejected = await storePayloads(s3, bucket, uploads.map(({ body, location }) => ({ key: location.key, body })));
+    if (rejected.length > 0) {
+      throw writeError({
+        reason: DeadLetterWriteErrorReason.OFFLOAD_FAILED,
+        unsentCount: total,
+        totalCount: total,
+        summary: `None of ${total} dead letter(s) were written; ${rejected.length} could not be stored in ${bucket}`,
+        firstFailure: describeFailure(rejected[0]),
+        cause: rejected[0],
+      });
     }
 
     const pointers = new Map(uploads.map((upload) => [upload.pointer.index, upload.pointer]));
@@ -258,40 +230,6 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
   }
 }
 
-/**
- * Reads a DLQ message body back into the full envelope, fetching the payload
- * from S3 when the message is an offloaded pointer.
- */
-export async function resolveDeadLetter(body: string, s3: S3Client): Promise<DeadLetter> {
-  const letter = parseDeadLetter(body);
-  if (!isOffloaded(letter)) return letter;
-  const { bucket, key, bytes } = letter.payloadLocation;
-
-  const where = `s3://${bucket}/${key}`;
-  let text: string;
-  try {
-    const { GetObjectCommand } = await s3Sdk();
-    const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (output.Body === undefined) throw new DeadLetterResolveError(`Offloaded dead letter ${where} is empty`, bucket, key);
-    text = await output.Body.transformToString('utf-8');
-  } catch (error) {
-    if (error instanceof DeadLetterResolveError) throw error;
-    throw new DeadLetterResolveError(`Could not read offloaded dead letter ${where}`, bucket, key, { cause: error });
-  }
-
-  let stored: DeadLetter | OffloadedDeadLetter;
-  try {
-    stored = parseDeadLetter(text);
-  } catch (error) {
-    if (!(error instanceof InvalidDeadLetterError)) throw error;
-    throw new DeadLetterResolveError(`Offloaded dead letter ${where} is not a dead letter`, bucket, key, { cause: error });
-  }
-  if (isOffloaded(stored) || Buffer.byteLength(text, 'utf8') !== bytes || !sameRecord(letter, stored)) {
-    throw new DeadLetterResolveError(`Offloaded dead letter ${where} is not the one the message names`, bucket, key);
-  }
-  return stored;
-}
-
 /** Greedy, order-preserving groups of at most 10 entries whose sizes stay within the batch limit. */
 function toBatches(items: readonly Outgoing[], maxBytes: number): Outgoing[][] {
   const batches: Outgoing[][] = [];
@@ -330,29 +268,6 @@ function messageGroupId(letter: DeadLetter): string {
 /** The same record parked twice for the same reason (a retried batch) is deduplicated by SQS. */
 function deduplicationId(letter: DeadLetter): string {
   return sha256(`${letter.processor}/${letter.topic}/${letter.partition}/${letter.offset}/${letter.reason}`);
-}
-
-function offloadKey(letter: DeadLetter): string {
-  const file = `${letter.offset}-${keySegment(letter.failedAt)}.json`;
-  const { processor, topic, partition } = letter;
-  return [OFFLOAD_PREFIX, keySegment(processor), keySegment(topic), String(partition), file].join('/');
-}
-
-// Only characters that need no escaping anywhere, and never an empty, "." or ".." segment.
-function keySegment(value: string): string {
-  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_KEY_SEGMENT_LENGTH);
-  return /^\.*$/.test(cleaned) ? cleaned.replace(/\./g, '_') || '_' : cleaned;
-}
-
-function sameRecord(pointer: OffloadedDeadLetter, stored: DeadLetter): boolean {
-  return (
-    pointer.processor === stored.processor &&
-    pointer.reason === stored.reason &&
-    pointer.topic === stored.topic &&
-    pointer.partition === stored.partition &&
-    pointer.offset === stored.offset &&
-    pointer.failedAt === stored.failedAt
-  );
 }
 
 function writeError(options: {

@@ -21,11 +21,8 @@ import {
 } from '../../../functions/core/dlq/envelope.js';
 import { DeadLetterResolveError, DeadLetterWriteError, DeadLetterWriteErrorReason } from '../../../functions/core/dlq/errors.js';
 import { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
-import {
-  SqsDeadLetterWriter,
-  resolveDeadLetter,
-  type SqsDeadLetterWriterProps,
-} from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
+import { resolveDeadLetter } from '../../../functions/core/dlq/offloaded-payload-client.js';
+import { SqsDeadLetterWriter, type SqsDeadLetterWriterProps } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 import { caught } from '../../helpers/caught.js';
 
