@@ -13,7 +13,12 @@ export interface SqsFifoEmitterProps {
    * announcements, and only FIFO deduplication makes them arrive once.
    */
   readonly queueUrl: string;
-  /** Attempts for entries SQS reports as failed without sender fault, at least 1. @default 5 */
+  /**
+   * Attempts per request for entries that failed retryably: SQS reported them
+   * failed without sender fault, or the request threw a throttling, transient
+   * or server error (on top of the SDK client's own retries). At least 1.
+   * @default 5
+   */
   readonly maxAttempts?: number;
   /** Base delay for exponential backoff with full jitter. @default 50 ms */
   readonly baseDelayMs?: number;
