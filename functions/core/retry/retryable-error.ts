@@ -1,5 +1,8 @@
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 
+/** The error shape the classifiers read: an Error with the SDK's optional `$metadata`, `$retryable` and `code`. */
+type SdkError = Parameters<typeof isThrottlingError>[0];
+
 /**
  * Whether a request that threw is worth sending again: the service throttled
  * it, it failed on the way (a timeout, a reset connection, a 502/503/504) or
@@ -9,5 +12,7 @@ import { isServerError, isThrottlingError, isTransientError } from '@smithy/serv
  */
 export function isRetryableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return isThrottlingError(error) || isTransientError(error) || isServerError(error);
+  // Every field the classifiers read is optional, so any Error is one they can classify.
+  const sdkError = error as SdkError;
+  return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 }
