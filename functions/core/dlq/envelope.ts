@@ -12,6 +12,8 @@ export const DEAD_LETTER_ENVELOPE_VERSION = 1;
 export const MAX_ERROR_MESSAGE_LENGTH = 4096;
 const MAX_ERROR_NAME_LENGTH = 256;
 const NO_MESSAGE = '(no message)';
+const OFFLOAD_PREFIX = 'dead-letters';
+const MAX_KEY_SEGMENT_LENGTH = 200;
 
 /** A record that could not be processed, with everything needed to inspect, replay or resolve it. */
 export interface DeadLetter {
@@ -96,6 +98,25 @@ export function isOffloaded(letter: DeadLetter | OffloadedDeadLetter): letter is
   return 'payloadLocation' in letter;
 }
 
+/** Where an offloaded letter's full envelope is stored in its bucket: by processor, topic, partition, offset and time. */
+export function offloadKey(letter: DeadLetter): string {
+  const file = `${letter.offset}-${keySegment(letter.failedAt)}.json`;
+  const { processor, topic, partition } = letter;
+  return [OFFLOAD_PREFIX, keySegment(processor), keySegment(topic), String(partition), file].join('/');
+}
+
+/** Whether `stored` is the record `pointer` was sent in place of. */
+export function isPointerTo(pointer: OffloadedDeadLetter, stored: DeadLetter): boolean {
+  return (
+    pointer.processor === stored.processor &&
+    pointer.reason === stored.reason &&
+    pointer.topic === stored.topic &&
+    pointer.partition === stored.partition &&
+    pointer.offset === stored.offset &&
+    pointer.failedAt === stored.failedAt
+  );
+}
+
 /**
  * JSON of the envelope. U+FFFE and U+FFFF are the only characters JSON leaves
  * as they are that SQS rejects in a message body; an error message can carry
@@ -153,6 +174,12 @@ const offloadedDeadLetterSchema = z.extend(envelopeBaseSchema, {
     bytes: z.number().check(z.int(), z.gte(0)),
   }),
 });
+
+// Only characters that need no escaping anywhere, and never an empty, "." or ".." segment.
+function keySegment(value: string): string {
+  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_KEY_SEGMENT_LENGTH);
+  return /^\.*$/.test(cleaned) ? cleaned.replace(/\./g, '_') || '_' : cleaned;
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '$';

@@ -11,11 +11,25 @@ export const DeadLetterWriteErrorReason = {
 } as const;
 export type DeadLetterWriteErrorReason = (typeof DeadLetterWriteErrorReason)[keyof typeof DeadLetterWriteErrorReason];
 
+/** Every dead-letter error's reason: why a write failed, or what else went wrong. */
+export const DeadLetterErrorReason = {
+  ...DeadLetterWriteErrorReason,
+  /** A message body is not a dead-letter envelope. */
+  INVALID_DEAD_LETTER: 'INVALID_DEAD_LETTER',
+  /** An offloaded dead letter could not be read back, or is not the one its pointer names. */
+  RESOLVE_FAILED: 'RESOLVE_FAILED',
+  /** A writer was constructed with a prop it cannot work with. */
+  INVALID_PROP: 'INVALID_PROP',
+} as const;
+export type DeadLetterErrorReason = (typeof DeadLetterErrorReason)[keyof typeof DeadLetterErrorReason];
+
 /** The first thing that went wrong, as the service (or our own check) reported it. */
 export type DeadLetterFailure = SendFailure;
 
-/** Base class of every dead-letter error. */
+/** Base class of every dead-letter error; `reason` says which kind. */
 export abstract class DeadLetterError extends Error {
+  public abstract readonly reason: DeadLetterErrorReason;
+
   protected constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
@@ -56,6 +70,7 @@ export class DeadLetterWriteError extends DeadLetterError {
 /** A message body is not a dead-letter envelope; `field` is the path of the first bad field. */
 export class InvalidDeadLetterError extends DeadLetterError {
   public override readonly name = 'InvalidDeadLetterError';
+  public readonly reason = DeadLetterErrorReason.INVALID_DEAD_LETTER;
   public constructor(
     message: string,
     public readonly field: string,
@@ -68,6 +83,7 @@ export class InvalidDeadLetterError extends DeadLetterError {
 /** An offloaded dead letter's payload could not be read back from S3, or is not the one the pointer names. */
 export class DeadLetterResolveError extends DeadLetterError {
   public override readonly name = 'DeadLetterResolveError';
+  public readonly reason = DeadLetterErrorReason.RESOLVE_FAILED;
   public constructor(
     message: string,
     public readonly bucket: string,
@@ -75,5 +91,18 @@ export class DeadLetterResolveError extends DeadLetterError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** A writer was constructed with a prop it cannot work with; `prop` and `value` say which. */
+export class DeadLetterWriterConfigError extends DeadLetterError {
+  public override readonly name = 'DeadLetterWriterConfigError';
+  public readonly reason = DeadLetterErrorReason.INVALID_PROP;
+  public constructor(
+    message: string,
+    public readonly prop: string,
+    public readonly value: unknown,
+  ) {
+    super(message);
   }
 }

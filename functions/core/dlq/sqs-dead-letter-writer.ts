@@ -1,26 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import { clientOf, type ClientSource } from '../aws/client-source.js';
-import { backoffDelay, sleep } from '../retry/backoff.js';
-import { describeFailure, unconfirmedEntries, type UnconfirmedEntry } from '../sqs/send-message-batch-results.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes, SQS_MAX_MESSAGE_BYTES } from '../sqs/batch-packing.js';
+import { SqsBatchConfigError, SqsBatchSendError, SqsMessageTooLargeError } from '../sqs/errors.js';
+import { describeFailure } from '../sqs/send-message-batch-results.js';
+import { SqsBatchWriter, type SqsBatchWriterProps, type SqsMessage } from '../sqs/sqs-batch-writer.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
-import {
-  isOffloaded,
-  parseDeadLetter,
-  serializeDeadLetter,
-  toOffloadedDeadLetter,
-  type DeadLetter,
-  type OffloadedDeadLetter,
-  type PayloadLocation,
-} from './envelope.js';
-import {
-  DeadLetterResolveError,
-  DeadLetterWriteError,
-  DeadLetterWriteErrorReason,
-  InvalidDeadLetterError,
-  type DeadLetterFailure,
-} from './errors.js';
+import { offloadKey, serializeDeadLetter, toOffloadedDeadLetter, type DeadLetter } from './envelope.js';
+import { DeadLetterWriteError, DeadLetterWriteErrorReason, DeadLetterWriterConfigError, type DeadLetterFailure } from './errors.js';
+import { storePayloads, type OffloadedPayload } from './offloaded-payload-client.js';
 
 export type { DeadLetterWriter };
 
@@ -43,7 +32,12 @@ export interface SqsDeadLetterWriterProps {
    * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
    */
   readonly maxMessageBytes?: number;
-  /** Attempts for entries SQS reports as failed (retryable only), at least 1. @default 5 */
+  /**
+   * Attempts per request for entries that failed retryably: SQS reported them
+   * failed without sender fault, or the request threw a throttling, transient
+   * or server error (on top of the SDK client's own retries). At least 1.
+   * @default 5
+   */
   readonly maxAttempts?: number;
   /** Base delay for exponential backoff with full jitter. @default 50 ms */
   readonly baseDelayMs?: number;
@@ -51,37 +45,18 @@ export interface SqsDeadLetterWriterProps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-// Imported when first needed, not with this module: in a bundle a static
-// import of the SDK loads it at cold start, and most containers never write
-// a dead letter (ClientSource).
-const sqsSdk = () => import('@aws-sdk/client-sqs');
-const s3Sdk = () => import('@aws-sdk/client-s3');
-
-const SQS_MAX_BATCH_ENTRIES = 10;
-const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 const SQS_MAX_GROUP_ID_LENGTH = 128;
-const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
 // Below this even a pointer with a short error message may not fit.
 const MIN_MAX_MESSAGE_BYTES = 1024;
-const DEFAULT_MAX_ATTEMPTS = 5;
-const DEFAULT_BASE_DELAY_MS = 50;
-// Keeps a generous maxAttempts from sleeping past the Lambda timeout on one retry.
-const MAX_DELAY_MS = 5_000;
 // Bounded so a batch full of poison records does not open hundreds of sockets at once.
 const SEND_CONCURRENCY = 4;
-const OFFLOAD_CONCURRENCY = 8;
-const OFFLOAD_PREFIX = 'dead-letters';
-const MAX_KEY_SEGMENT_LENGTH = 200;
 
-/** One dead letter on its way to SQS; `index` is its place in the write and doubles as the batch entry id. */
+/** One dead letter as an SQS message, and its size as SQS counts it. */
 interface Outgoing {
-  readonly index: number;
   readonly letter: DeadLetter;
-  readonly entry: SendMessageBatchRequestEntry;
+  readonly message: SqsMessage;
   readonly bytes: number;
 }
-
-type Unsent = UnconfirmedEntry<Outgoing>;
 
 /**
  * Writes dead letters to an SQS queue, offloading oversized ones to S3.
@@ -89,234 +64,126 @@ type Unsent = UnconfirmedEntry<Outgoing>;
  * invocation fails and the batch is retried rather than losing records.
  */
 export class SqsDeadLetterWriter implements DeadLetterWriter {
-  private readonly sqs: () => Promise<SQSClient>;
   private readonly queueUrl: string;
   private readonly fifo: boolean;
   private readonly offload: { readonly s3: () => Promise<S3Client>; readonly bucket: string } | undefined;
   private readonly maxMessageBytes: number;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sender: SqsBatchWriter;
 
   public constructor(props: SqsDeadLetterWriterProps) {
-    if (props.queueUrl.length === 0) throw new TypeError('SqsDeadLetterWriter: queueUrl must not be empty');
     if ((props.s3 === undefined) !== (props.offloadBucket === undefined) || props.offloadBucket === '') {
-      throw new TypeError('SqsDeadLetterWriter: s3 and offloadBucket must be set together (a non-empty bucket name)');
+      const message = 'SqsDeadLetterWriter: s3 and offloadBucket must be set together (a non-empty bucket name)';
+      throw new DeadLetterWriterConfigError(message, 'offloadBucket', props.offloadBucket);
     }
     const maxMessageBytes = props.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.maxMessageBytes = checkInteger('maxMessageBytes', maxMessageBytes, MIN_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES);
-    const maxAttempts = props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    this.maxAttempts = checkInteger('maxAttempts', maxAttempts, 1, Number.MAX_SAFE_INTEGER);
-    this.baseDelayMs = props.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-    if (!(this.baseDelayMs >= 0)) {
-      throw new RangeError(`SqsDeadLetterWriter: baseDelayMs must be 0 or more, got ${this.baseDelayMs}`);
+    if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < MIN_MAX_MESSAGE_BYTES || maxMessageBytes > SQS_MAX_MESSAGE_BYTES) {
+      const message = `SqsDeadLetterWriter: maxMessageBytes must be an integer from ${MIN_MAX_MESSAGE_BYTES} to ${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`;
+      throw new DeadLetterWriterConfigError(message, 'maxMessageBytes', maxMessageBytes);
     }
-    this.sqs = clientOf(props.sqs);
+    this.maxMessageBytes = maxMessageBytes;
     this.queueUrl = props.queueUrl;
     this.fifo = props.queueUrl.endsWith('.fifo');
     this.offload = props.s3 && props.offloadBucket ? { s3: clientOf(props.s3), bucket: props.offloadBucket } : undefined;
-    this.sleep = props.sleep ?? sleep;
+    const { sqs, queueUrl, maxAttempts, baseDelayMs, sleep } = props;
+    this.sender = batchWriter({ sqs, queueUrl, maxAttempts, baseDelayMs, sleep, maxBatchBytes: maxMessageBytes, concurrency: SEND_CONCURRENCY });
   }
 
   public async write(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const outgoing = await this.prepare(letters);
-    await this.send(outgoing, letters.length);
+    try {
+      await this.sender.send(outgoing.map((item) => item.message));
+    } catch (error) {
+      throw this.writeErrorOf(error, letters.length);
+    }
   }
 
   /**
-   * Turns letters into batch entries, storing oversized ones in S3 first so a
+   * Turns letters into messages, storing oversized ones in S3 first so a
    * pointer never reaches the queue before its payload exists. Every check
    * that could fail runs before anything is sent, so these failures never
    * leave a partial write behind.
    */
   private async prepare(letters: readonly DeadLetter[]): Promise<Outgoing[]> {
-    const outgoing = letters.map((letter, index) => this.outgoing(index, letter, serializeDeadLetter(letter)));
+    const outgoing = letters.map((letter) => this.outgoing(letter, serializeDeadLetter(letter)));
     const oversized = outgoing.filter((item) => item.bytes > this.maxMessageBytes);
     if (oversized.length === 0) return outgoing;
+    const pointers = await this.offloadAll(oversized, letters.length);
+    return outgoing.map((item) => pointers.get(item) ?? item);
+  }
 
-    const total = letters.length;
+  /** Stores each oversized letter in S3; returns the pointer to send in its place. */
+  private async offloadAll(oversized: readonly Outgoing[], total: number): Promise<Map<Outgoing, Outgoing>> {
     if (this.offload === undefined) {
-      const count = oversized.length;
-      throw tooLarge(total, `${count} exceed ${this.maxMessageBytes} bytes and no offload bucket is configured`);
+      throw tooLarge(total, `${oversized.length} exceed ${this.maxMessageBytes} bytes and no offload bucket is configured`);
     }
     const { s3, bucket } = this.offload;
-    const uploads = oversized.map((item) => {
-      const body = item.entry.MessageBody ?? '';
-      const bytes = Buffer.byteLength(body, 'utf8');
-      const location: PayloadLocation = { bucket, key: offloadKey(item.letter), bytes };
-      const pointerBody = serializeDeadLetter(toOffloadedDeadLetter(item.letter, location));
-      const pointer = this.outgoing(item.index, item.letter, pointerBody);
-      return { body, location, pointer };
-    });
-    const stillTooLarge = uploads.filter((upload) => upload.pointer.bytes > this.maxMessageBytes);
+    const pointers = new Map<Outgoing, Outgoing>();
+    const payloads: OffloadedPayload[] = [];
+    for (const item of oversized) {
+      const body = item.message.MessageBody ?? '';
+      const location = { bucket, key: offloadKey(item.letter), bytes: Buffer.byteLength(body, 'utf8') };
+      pointers.set(item, this.outgoing(item.letter, serializeDeadLetter(toOffloadedDeadLetter(item.letter, location))));
+      payloads.push({ key: location.key, body });
+    }
+    const stillTooLarge = [...pointers.values()].filter((pointer) => pointer.bytes > this.maxMessageBytes);
     if (stillTooLarge.length > 0) {
       throw tooLarge(total, `${stillTooLarge.length} still exceed ${this.maxMessageBytes} bytes as offloaded pointers`);
     }
 
-    for (let start = 0; start < uploads.length; start += OFFLOAD_CONCURRENCY) {
-      const chunk = uploads.slice(start, start + OFFLOAD_CONCURRENCY);
-      const results = await Promise.allSettled(
-        chunk.map(async ({ body, location }) => {
-          const [client, { PutObjectCommand }] = await Promise.all([s3(), s3Sdk()]);
-          return client.send(new PutObjectCommand({ Bucket: bucket, Key: location.key, Body: body, ContentType: 'application/json' }));
-        }),
-      );
-      const rejected = results.filter((result) => result.status === 'rejected');
-      const first = rejected[0];
-      if (first !== undefined) {
-        throw writeError({
-          reason: DeadLetterWriteErrorReason.OFFLOAD_FAILED,
-          unsentCount: total,
-          totalCount: total,
-          summary: `None of ${total} dead letter(s) were written; ${rejected.length} could not be stored in ${bucket}`,
-          firstFailure: describeFailure(first.reason),
-          cause: first.reason,
-        });
-      }
+    const rejected = await storePayloads(s3, bucket, payloads);
+    if (rejected.length > 0) {
+      throw writeError({
+        reason: DeadLetterWriteErrorReason.OFFLOAD_FAILED,
+        unsentCount: total,
+        totalCount: total,
+        summary: `None of ${total} dead letter(s) were written; ${rejected.length} could not be stored in ${bucket}`,
+        firstFailure: describeFailure(rejected[0]),
+        cause: rejected[0],
+      });
     }
-
-    const pointers = new Map(uploads.map((upload) => [upload.pointer.index, upload.pointer]));
-    return outgoing.map((item) => pointers.get(item.index) ?? item);
+    return pointers;
   }
 
-  /** Sends everything, retrying only the entries SQS reports as retryable failures. */
-  private async send(outgoing: readonly Outgoing[], total: number): Promise<void> {
-    const givenUp: Unsent[] = [];
-    let pending = outgoing;
-    for (let attempt = 1; ; attempt++) {
-      const pass = await this.sendPass(pending);
-      const retryable = pass.unsent.filter((unsent) => unsent.retryable);
-      givenUp.push(...pass.unsent.filter((unsent) => !unsent.retryable));
-      if (pass.requestError !== undefined || retryable.length === 0 || attempt >= this.maxAttempts) {
-        const unsent = [...givenUp, ...retryable];
-        const first = unsent[0];
-        if (first === undefined) return;
-        throw writeError({
-          reason: DeadLetterWriteErrorReason.SEND_FAILED,
-          unsentCount: unsent.length,
-          totalCount: total,
-          summary: `${unsent.length} of ${total} dead letter(s) were not written to ${this.queueUrl} after ${attempt} attempt(s)`,
-          firstFailure: pass.requestError === undefined ? first.failure : describeFailure(pass.requestError.error),
-          cause: pass.requestError?.error,
-        });
-      }
-      await this.sleep(backoffDelay(attempt, { baseMs: this.baseDelayMs, capMs: MAX_DELAY_MS }));
-      pending = retryable.map((unsent) => unsent.item);
-    }
-  }
-
-  /**
-   * One pass over `items`. A request that throws has already been retried by
-   * the SDK, so no new requests are started after one; every entry not
-   * confirmed by SQS is reported back as unsent.
-   */
-  private async sendPass(items: readonly Outgoing[]): Promise<{ unsent: Unsent[]; requestError?: { error: unknown } }> {
-    const batches = toBatches(items, this.maxMessageBytes);
-    const unsent: Unsent[] = [];
-    let requestError: { error: unknown } | undefined;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (requestError === undefined && next < batches.length) {
-        const batch = batches[next++] ?? [];
-        try {
-          const [sqs, { SendMessageBatchCommand }] = await Promise.all([this.sqs(), sqsSdk()]);
-          const output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((item) => item.entry) }));
-          unsent.push(...unconfirmedEntries(batch, output));
-        } catch (error) {
-          requestError ??= { error };
-          const failure = describeFailure(error);
-          unsent.push(...batch.map((item) => ({ item, failure, retryable: false })));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, batches.length) }, worker));
-    if (requestError !== undefined) {
-      const failure = describeFailure(requestError.error);
-      const notStarted = batches.slice(next).flat();
-      unsent.push(...notStarted.map((item) => ({ item, failure, retryable: false })));
-    }
-    return requestError === undefined ? { unsent } : { unsent, requestError };
-  }
-
-  private outgoing(index: number, letter: DeadLetter, body: string): Outgoing {
+  private outgoing(letter: DeadLetter, body: string): Outgoing {
     const attributes: Record<string, MessageAttributeValue> = {};
     // SQS rejects empty attribute values; an empty processor or topic is simply not filterable.
     const values = { reason: letter.reason, processor: letter.processor, topic: letter.topic };
     for (const [name, value] of Object.entries(values)) {
       if (value.length > 0) attributes[name] = { DataType: 'String', StringValue: value };
     }
-    const entry: SendMessageBatchRequestEntry = {
-      Id: String(index),
+    const message: SqsMessage = {
       MessageBody: body,
       MessageAttributes: attributes,
       ...(this.fifo ? { MessageGroupId: messageGroupId(letter), MessageDeduplicationId: deduplicationId(letter) } : {}),
     };
-    return { index, letter, entry, bytes: messageBytes(body, attributes) };
+    return { letter, message, bytes: messageBytes(message) };
+  }
+
+  /** The batch writer's errors as this writer's; anything else as it is. */
+  private writeErrorOf(error: unknown, total: number): unknown {
+    if (error instanceof SqsMessageTooLargeError) return tooLarge(total, error.message);
+    if (!(error instanceof SqsBatchSendError)) return error;
+    const unsent = error.unsent.length;
+    return writeError({
+      reason: DeadLetterWriteErrorReason.SEND_FAILED,
+      unsentCount: unsent,
+      totalCount: total,
+      summary: `${unsent} of ${total} dead letter(s) were not written to ${this.queueUrl} after ${error.attempts} attempt(s)`,
+      firstFailure: error.firstFailure,
+      cause: error.cause,
+    });
   }
 }
 
-/**
- * Reads a DLQ message body back into the full envelope, fetching the payload
- * from S3 when the message is an offloaded pointer.
- */
-export async function resolveDeadLetter(body: string, s3: S3Client): Promise<DeadLetter> {
-  const letter = parseDeadLetter(body);
-  if (!isOffloaded(letter)) return letter;
-  const { bucket, key, bytes } = letter.payloadLocation;
-
-  const where = `s3://${bucket}/${key}`;
-  let text: string;
+/** The batch writer, its prop errors reported as this writer's. */
+function batchWriter(props: SqsBatchWriterProps): SqsBatchWriter {
   try {
-    const { GetObjectCommand } = await s3Sdk();
-    const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (output.Body === undefined) throw new DeadLetterResolveError(`Offloaded dead letter ${where} is empty`, bucket, key);
-    text = await output.Body.transformToString('utf-8');
+    return new SqsBatchWriter(props);
   } catch (error) {
-    if (error instanceof DeadLetterResolveError) throw error;
-    throw new DeadLetterResolveError(`Could not read offloaded dead letter ${where}`, bucket, key, { cause: error });
+    if (!(error instanceof SqsBatchConfigError)) throw error;
+    throw new DeadLetterWriterConfigError(`SqsDeadLetterWriter: ${error.detail}`, error.prop, error.value);
   }
-
-  let stored: DeadLetter | OffloadedDeadLetter;
-  try {
-    stored = parseDeadLetter(text);
-  } catch (error) {
-    if (!(error instanceof InvalidDeadLetterError)) throw error;
-    throw new DeadLetterResolveError(`Offloaded dead letter ${where} is not a dead letter`, bucket, key, { cause: error });
-  }
-  if (isOffloaded(stored) || Buffer.byteLength(text, 'utf8') !== bytes || !sameRecord(letter, stored)) {
-    throw new DeadLetterResolveError(`Offloaded dead letter ${where} is not the one the message names`, bucket, key);
-  }
-  return stored;
-}
-
-/** Greedy, order-preserving groups of at most 10 entries whose sizes stay within the batch limit. */
-function toBatches(items: readonly Outgoing[], maxBytes: number): Outgoing[][] {
-  const batches: Outgoing[][] = [];
-  let current: Outgoing[] = [];
-  let currentBytes = 0;
-  for (const item of items) {
-    if (current.length === SQS_MAX_BATCH_ENTRIES || (current.length > 0 && currentBytes + item.bytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(item);
-    currentBytes += item.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-
-/** Size as SQS counts it: the body plus each attribute's name, type and value. */
-function messageBytes(body: string, attributes: Readonly<Record<string, MessageAttributeValue>>): number {
-  let bytes = Buffer.byteLength(body, 'utf8');
-  for (const [name, value] of Object.entries(attributes)) {
-    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType ?? '', 'utf8');
-    bytes += Buffer.byteLength(value.StringValue ?? '', 'utf8');
-  }
-  return bytes;
 }
 
 /** One group per partition keeps a partition's dead letters in order; long topic names are hashed to fit. */
@@ -328,29 +195,6 @@ function messageGroupId(letter: DeadLetter): string {
 /** The same record parked twice for the same reason (a retried batch) is deduplicated by SQS. */
 function deduplicationId(letter: DeadLetter): string {
   return sha256(`${letter.processor}/${letter.topic}/${letter.partition}/${letter.offset}/${letter.reason}`);
-}
-
-function offloadKey(letter: DeadLetter): string {
-  const file = `${letter.offset}-${keySegment(letter.failedAt)}.json`;
-  const { processor, topic, partition } = letter;
-  return [OFFLOAD_PREFIX, keySegment(processor), keySegment(topic), String(partition), file].join('/');
-}
-
-// Only characters that need no escaping anywhere, and never an empty, "." or ".." segment.
-function keySegment(value: string): string {
-  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_KEY_SEGMENT_LENGTH);
-  return /^\.*$/.test(cleaned) ? cleaned.replace(/\./g, '_') || '_' : cleaned;
-}
-
-function sameRecord(pointer: OffloadedDeadLetter, stored: DeadLetter): boolean {
-  return (
-    pointer.processor === stored.processor &&
-    pointer.reason === stored.reason &&
-    pointer.topic === stored.topic &&
-    pointer.partition === stored.partition &&
-    pointer.offset === stored.offset &&
-    pointer.failedAt === stored.failedAt
-  );
 }
 
 function writeError(options: {
@@ -377,14 +221,6 @@ function tooLarge(total: number, message: string): DeadLetterWriteError {
     summary: `None of ${total} dead letter(s) were written`,
     firstFailure: { code: 'PayloadTooLarge', message },
   });
-}
-
-
-function checkInteger(prop: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`SqsDeadLetterWriter: ${prop} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }
 
 function sha256(text: string): string {

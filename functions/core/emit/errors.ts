@@ -12,11 +12,21 @@ export const WindowEmitErrorReason = {
 } as const;
 export type WindowEmitErrorReason = (typeof WindowEmitErrorReason)[keyof typeof WindowEmitErrorReason];
 
+/** Every emitter error's reason: why an emit failed, or why an emitter could not be built. */
+export const WindowEmitterErrorReason = {
+  ...WindowEmitErrorReason,
+  /** An emitter was constructed with a prop it cannot work with. */
+  INVALID_PROP: 'INVALID_PROP',
+} as const;
+export type WindowEmitterErrorReason = (typeof WindowEmitterErrorReason)[keyof typeof WindowEmitterErrorReason];
+
 /** The first thing that went wrong, as the service (or our own check) reported it. */
 export type WindowEmitFailure = SendFailure;
 
-/** Base class of every emitter error. */
+/** Base class of every emitter error; `reason` says which kind. */
 export abstract class WindowEmitterError extends Error {
+  public abstract readonly reason: WindowEmitterErrorReason;
+
   protected constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
@@ -50,7 +60,7 @@ export class WindowEmitError extends WindowEmitterError {
 /** An emitter was constructed with a prop it cannot work with; `prop` and `value` say which. */
 export class WindowEmitterConfigError extends WindowEmitterError {
   public override readonly name = 'WindowEmitterConfigError';
-  public readonly reason = 'INVALID_PROP';
+  public readonly reason = WindowEmitterErrorReason.INVALID_PROP;
   public constructor(
     message: string,
     public readonly prop: string,

@@ -1,7 +1,7 @@
-import type { SendMessageBatchRequestEntry, SendMessageBatchResult, SQSClient } from '@aws-sdk/client-sqs';
-import { clientOf, type ClientSource } from '../aws/client-source.js';
-import { backoffDelay, sleep } from '../retry/backoff.js';
-import { describeFailure, unconfirmedEntries } from '../sqs/send-message-batch-results.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ClientSource } from '../aws/client-source.js';
+import { SqsBatchConfigError, SqsBatchSendError, SqsMessageTooLargeError } from '../sqs/errors.js';
+import { SqsBatchWriter, type SqsBatchWriterProps } from '../sqs/sqs-batch-writer.js';
 import { WindowEmitError, WindowEmitErrorReason, WindowEmitterConfigError, type WindowEmitFailure } from './errors.js';
 import type { WindowEmission, WindowEmitter } from './window-emitter.js';
 
@@ -13,44 +13,17 @@ export interface SqsFifoEmitterProps {
    * announcements, and only FIFO deduplication makes them arrive once.
    */
   readonly queueUrl: string;
-  /** Attempts for entries SQS reports as failed without sender fault, at least 1. @default 5 */
+  /**
+   * Attempts per request for entries that failed retryably: SQS reported them
+   * failed without sender fault, or the request threw a throttling, transient
+   * or server error (on top of the SDK client's own retries). At least 1.
+   * @default 5
+   */
   readonly maxAttempts?: number;
   /** Base delay for exponential backoff with full jitter. @default 50 ms */
   readonly baseDelayMs?: number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-// Imported on the first send, not with this module: in a bundle a static
-// import of the SDK loads it at cold start, needed or not (ClientSource).
-const sqsSdk = () => import('@aws-sdk/client-sqs');
-
-const SQS_MAX_BATCH_ENTRIES = 10;
-/**
- * Largest message body, and largest sum of bodies in one request: the limit
- * every SQS-compatible endpoint accepts (real SQS now takes up to 1 MiB).
- * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
- */
-const MAX_MESSAGE_BYTES = 262_144;
-const DEFAULT_MAX_ATTEMPTS = 5;
-const DEFAULT_BASE_DELAY_MS = 50;
-// Keeps a generous maxAttempts from sleeping past the Lambda timeout on one retry.
-const MAX_DELAY_MS = 5_000;
-
-/** One emission on its way to SQS; `index` is its place in the call and doubles as the batch entry id. */
-interface Outgoing {
-  readonly index: number;
-  readonly entry: SendMessageBatchRequestEntry & { readonly MessageGroupId: string };
-  readonly bytes: number;
-}
-
-
-/** What stopped a batch: how many of its entries are unconfirmed, and why. */
-interface BatchFailure {
-  readonly unsent: number;
-  readonly attempts: number;
-  readonly failure: WindowEmitFailure;
-  readonly cause?: unknown;
 }
 
 /**
@@ -61,14 +34,13 @@ interface BatchFailure {
  *
  * Order within a message group holds even when SQS fails some entries of a
  * request: a request carries at most one emission per group, and requests
- * go one at a time, each retried until done before the next starts.
+ * go one at a time, each retried until done before the next starts; the
+ * first request that cannot be completed stops the emit (SqsBatchWriter's
+ * preserveGroupOrder). The closer's next run re-sends everything.
  */
 export class SqsFifoEmitter implements WindowEmitter {
-  private readonly sqs: () => Promise<SQSClient>;
   private readonly queueUrl: string;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sender: SqsBatchWriter;
 
   public constructor(props: SqsFifoEmitterProps) {
     if (!props.queueUrl.endsWith('.fifo')) {
@@ -78,107 +50,51 @@ export class SqsFifoEmitter implements WindowEmitter {
         props.queueUrl,
       );
     }
-    const maxAttempts = props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new WindowEmitterConfigError(`SqsFifoEmitter: maxAttempts must be an integer of 1 or more, got ${maxAttempts}`, 'maxAttempts', maxAttempts);
-    }
-    const baseDelayMs = props.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-    if (!(baseDelayMs >= 0)) {
-      throw new WindowEmitterConfigError(`SqsFifoEmitter: baseDelayMs must be 0 or more, got ${baseDelayMs}`, 'baseDelayMs', baseDelayMs);
-    }
-    this.sqs = clientOf(props.sqs);
     this.queueUrl = props.queueUrl;
-    this.maxAttempts = maxAttempts;
-    this.baseDelayMs = baseDelayMs;
-    this.sleep = props.sleep ?? sleep;
+    // The default request size limit is the one every SQS-compatible endpoint accepts.
+    this.sender = batchWriter({ sqs: props.sqs, queueUrl: props.queueUrl, maxAttempts: props.maxAttempts, baseDelayMs: props.baseDelayMs, sleep: props.sleep, preserveGroupOrder: true });
   }
 
   public async emit(emissions: readonly WindowEmission[]): Promise<void> {
-    if (emissions.length === 0) return;
-    const total = emissions.length;
-    const outgoing = emissions.map((emission, index): Outgoing => ({
-      index,
-      entry: {
-        Id: String(index),
-        MessageBody: emission.body,
-        MessageGroupId: emission.groupId,
-        MessageDeduplicationId: emission.deduplicationId,
-      },
-      bytes: Buffer.byteLength(emission.body, 'utf8'),
+    const messages = emissions.map((emission) => ({
+      MessageBody: emission.body,
+      MessageGroupId: emission.groupId,
+      MessageDeduplicationId: emission.deduplicationId,
     }));
-
-    // Checked before anything is sent: a partial send would only be repeated by the closer's retry.
-    const oversized = outgoing.filter((item) => item.bytes > MAX_MESSAGE_BYTES);
-    const firstOversized = oversized[0];
-    if (firstOversized !== undefined) {
-      const message = `${oversized.length} emission(s) exceed ${MAX_MESSAGE_BYTES} bytes; the first is #${firstOversized.index} (group ${firstOversized.entry.MessageGroupId}, ${firstOversized.bytes} bytes)`;
-      throw emitError(WindowEmitErrorReason.TOO_LARGE, total, total, `None of ${total} window emission(s) were sent`, { code: 'MessageTooLong', message });
-    }
-
-    const batches = toBatches(outgoing);
-    let sent = 0;
-    for (const batch of batches) {
-      const failed = await this.sendBatch(batch);
-      if (failed !== undefined) {
-        const unsent = total - sent - (batch.length - failed.unsent);
-        const summary = `${unsent} of ${total} window emission(s) were not sent to ${this.queueUrl} (a request stopped after ${failed.attempts} attempt(s))`;
-        throw emitError(WindowEmitErrorReason.SEND_FAILED, unsent, total, summary, failed.failure, failed.cause);
-      }
-      sent += batch.length;
+    try {
+      await this.sender.send(messages);
+    } catch (error) {
+      throw this.emitErrorOf(error, emissions);
     }
   }
 
-  /**
-   * Sends one request's entries, re-sending those SQS failed without sender
-   * fault (or did not mention). Stops at the first entry that cannot succeed,
-   * or a request that throws (the SDK has already retried it): the emit
-   * fails either way, and the closer's next run re-sends everything.
-   */
-  private async sendBatch(batch: readonly Outgoing[]): Promise<BatchFailure | undefined> {
-    let pending = batch;
-    for (let attempt = 1; ; attempt++) {
-      let output: SendMessageBatchResult;
-      try {
-        const [sqs, { SendMessageBatchCommand }] = await Promise.all([this.sqs(), sqsSdk()]);
-        output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending.map((item) => item.entry) }));
-      } catch (error) {
-        return { unsent: pending.length, attempts: attempt, failure: describeFailure(error), cause: error };
-      }
-      const unsent = unconfirmedEntries(pending, output);
-      const first = unsent.find((u) => !u.retryable) ?? unsent[0];
-      if (first === undefined) return undefined;
-      if (!first.retryable || attempt >= this.maxAttempts) return { unsent: unsent.length, attempts: attempt, failure: first.failure };
-      await this.sleep(backoffDelay(attempt, { baseMs: this.baseDelayMs, capMs: MAX_DELAY_MS }));
-      pending = unsent.map((u) => u.item);
+  /** The batch writer's errors as this emitter's; anything else as it is. */
+  private emitErrorOf(error: unknown, emissions: readonly WindowEmission[]): unknown {
+    const total = emissions.length;
+    if (error instanceof SqsMessageTooLargeError) {
+      const first = error.oversized[0];
+      const group = first === undefined ? '' : ` (group ${emissions[first.index]?.groupId}, ${first.bytes} bytes)`;
+      const message = `${error.oversized.length} emission(s) exceed ${error.maxBytes} bytes; the first is #${first?.index}${group}`;
+      return emitError(WindowEmitErrorReason.TOO_LARGE, total, total, `None of ${total} window emission(s) were sent`, { code: 'MessageTooLong', message });
     }
+    if (error instanceof SqsBatchSendError) {
+      const unsent = error.unsent.length;
+      const summary = `${unsent} of ${total} window emission(s) were not sent to ${this.queueUrl} (a request stopped after ${error.attempts} attempt(s))`;
+      return emitError(WindowEmitErrorReason.SEND_FAILED, unsent, total, summary, error.firstFailure, error.cause);
+    }
+    return error;
   }
 }
 
-/**
- * Requests of at most 10 entries and MAX_MESSAGE_BYTES, each holding at most
- * one emission per message group, a group's emissions in increasing
- * requests. Each emission takes the first request after its group's
- * previous one that has room, so other groups still fill the requests.
- */
-function toBatches(items: readonly Outgoing[]): Outgoing[][] {
-  const batches: Array<{ items: Outgoing[]; bytes: number }> = [];
-  const lastBatchOfGroup = new Map<string, number>();
-  for (const item of items) {
-    const group = item.entry.MessageGroupId;
-    let n = (lastBatchOfGroup.get(group) ?? -1) + 1;
-    for (; n < batches.length; n++) {
-      const batch = batches[n];
-      if (batch !== undefined && batch.items.length < SQS_MAX_BATCH_ENTRIES && batch.bytes + item.bytes <= MAX_MESSAGE_BYTES) break;
-    }
-    const batch = batches[n] ?? { items: [], bytes: 0 };
-    if (n === batches.length) batches.push(batch);
-    batch.items.push(item);
-    batch.bytes += item.bytes;
-    lastBatchOfGroup.set(group, n);
+/** The batch writer, its prop errors reported as this emitter's. */
+function batchWriter(props: SqsBatchWriterProps): SqsBatchWriter {
+  try {
+    return new SqsBatchWriter(props);
+  } catch (error) {
+    if (!(error instanceof SqsBatchConfigError)) throw error;
+    throw new WindowEmitterConfigError(`SqsFifoEmitter: ${error.detail}`, error.prop, error.value);
   }
-  return batches.map((batch) => batch.items);
 }
-
 
 function emitError(
   reason: WindowEmitErrorReason,
@@ -196,4 +112,3 @@ function emitError(
     ...(cause === undefined ? {} : { cause }),
   });
 }
-

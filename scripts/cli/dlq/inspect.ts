@@ -1,4 +1,4 @@
-import { resolveDeadLetter } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
+import { resolveDeadLetter } from '../../../functions/core/dlq/offloaded-payload-client.js';
 import { isOffloaded } from '../../../functions/core/dlq/envelope.js';
 import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
 import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
