@@ -1,4 +1,4 @@
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 
 /** The error shape the classifiers read: an Error with the SDK's optional `$metadata`, `$retryable` and `code`. */
 type SdkError = Parameters<typeof isThrottlingError>[0];

@@ -1,5 +1,4 @@
 import type { CancellationReason, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -11,6 +10,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { backoffDelay, sleep } from '../retry/backoff.js';
+import { isRetryableError } from '../retry/retryable-error.js';
 import type { CheckpointBody, StateBody } from './state-items.js';
 import { type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from './state-store.js';
 import { StateStoreError, StateStoreErrorReason, StateStoreUnavailableError } from './errors.js';
@@ -205,8 +205,7 @@ export class DynamoDbStateStore implements StateStore {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const message = error instanceof Error ? error.message : String(error);
     // No status: the request never got an answer (a reset, a timeout), so it may yet succeed.
-    const sdkError = error as Parameters<typeof isTransientError>[0];
-    if (status === undefined || name === TRANSACTION_CONFLICT || isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError)) {
+    if (status === undefined || name === TRANSACTION_CONFLICT || isRetryableError(error)) {
       return new StateStoreUnavailableError(`DynamoDB table ${this.tableName} is unavailable (${name || 'network'}): ${message}`, { cause: error });
     }
     if (name === 'ValidationException' && /size/i.test(message)) {
