@@ -4,15 +4,16 @@
  * schema version before anything is deployed, and to say which field broke
  * which rule. Both halves follow Apache Avro Java 1.11.4, which Glue runs:
  * validity is its Schema.Parser's (`schema-parser.ts`), the resolution rules
- * its SchemaCompatibility's (`schema-resolution.ts`, where the path scheme of
- * an issue is documented). `test/conformance/avro` checks the agreement
- * against Avro Java itself.
+ * its SchemaCompatibility's (`resolution-rules.ts`, applied by
+ * `schema-resolution.ts`, where the path scheme of an issue is documented).
+ * `test/conformance/avro` checks the agreement against Avro Java itself.
  */
 import { fromJsValue, parseLosslessJson } from './lossless-json.js';
 import type { JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
-import { resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
-import type { AvroNode } from './schema-resolution.js';
+import type { AvroNode } from './avro-node.js';
+import { ResolutionRule } from './resolution-rules.js';
+import { resolveSchemas, schemaRootPath } from './schema-resolution.js';
 
 /**
  * Glue's compatibility modes.

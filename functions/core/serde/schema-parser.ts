@@ -15,12 +15,13 @@
  *   union default must suit the union's first branch;
  * - an enum `default` that is not a string (`null`) means no default;
  * - `[]` is a union, of no branches.
- * The result is the graph `schema-resolution.ts` walks. Nesting is handled
- * with an explicit stack, so depth is limited by memory, not the call stack.
+ * The result is the graph of `avro-node.ts`, which `schema-resolution.ts`
+ * walks. Nesting is handled with an explicit stack, so depth is limited by
+ * memory, not the call stack.
  */
 import { isIntegerInRange, isJsonObject, JsonNumber, jsonText } from './lossless-json.js';
 import type { JsonObject, JsonValue } from './lossless-json.js';
-import type { AvroNode, AvroPrimitive, EnumNode, FieldNode, FixedNode, RecordNode } from './schema-resolution.js';
+import type { AvroNode, AvroPrimitive, EnumNode, FieldNode, FixedNode, RecordNode } from './avro-node.js';
 
 const PRIMITIVES: readonly AvroPrimitive[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
 const INT_RANGE = [-(2n ** 31n), 2n ** 31n - 1n] as const;
