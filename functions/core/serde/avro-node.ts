@@ -58,3 +58,25 @@ export function branchName(union: UnionNode, node: AvroNode): string {
   const shared = union.branches.some((other) => other !== node && (other.kind === 'record' || other.kind === 'enum' || other.kind === 'fixed') && other.name === node.name);
   return shared ? node.fullName : node.name;
 }
+
+/** A short description for messages: `long`, `record 'Address'`, `fixed 'Hash' of 16 bytes`, `array of string`, `union [null, string]`. */
+export function describeNode(node: AvroNode): string {
+  // A chain of arrays and maps is as deep as the schema nests it, so it is followed in a loop rather than by recursion.
+  let held = '';
+  let inner = node;
+  while (inner.kind === 'array' || inner.kind === 'map') {
+    held += `${inner.kind} of `;
+    inner = inner.kind === 'array' ? inner.items : inner.values;
+  }
+  switch (inner.kind) {
+    case 'primitive':
+      return `${held}${inner.name}`;
+    case 'record':
+    case 'enum':
+      return `${held}${inner.kind} '${inner.name}'`;
+    case 'fixed':
+      return `${held}fixed '${inner.name}' of ${inner.size} bytes`;
+    case 'union':
+      return `${held}union [${inner.branches.map((branch) => branchName(inner, branch)).join(', ')}]`;
+  }
+}

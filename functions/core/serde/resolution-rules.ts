@@ -4,7 +4,7 @@
  * and, for each rule a pair of types can break, the issue that says so.
  * `schema-resolution.ts` walks two schemas and applies them.
  */
-import { branchName, isNamed } from './avro-node.js';
+import { describeNode as describe, isNamed } from './avro-node.js';
 import type { AvroNode, AvroPrimitive, EnumNode, FieldNode, FixedNode, NamedNode, RecordNode, UnionNode } from './avro-node.js';
 
 /** What went wrong when resolving a writer schema with a reader schema. */
@@ -113,25 +113,6 @@ export function writerFieldsFor(field: FieldNode, writer: RecordNode): FieldNode
 }
 
 // --- the issue of each rule --------------------------------------------------
-
-/** A short description for messages: `long`, `record 'Address'`, `array of string`. */
-function describe(node: AvroNode): string {
-  switch (node.kind) {
-    case 'primitive':
-      return node.name;
-    case 'record':
-    case 'enum':
-      return `${node.kind} '${node.name}'`;
-    case 'fixed':
-      return `fixed '${node.name}' of ${node.size} bytes`;
-    case 'array':
-      return `array of ${describe(node.items)}`;
-    case 'map':
-      return `map of ${describe(node.values)}`;
-    case 'union':
-      return `union [${node.branches.map((branch) => branchName(node, branch)).join(', ')}]`;
-  }
-}
 
 /** `Field 'A.b'` inside a record, `Schema 'A'` / `Schema '$[]'` outside one. */
 function where(path: string): string {

@@ -21,6 +21,7 @@
  */
 import { isIntegerInRange, isJsonObject, JsonNumber, jsonText } from './lossless-json.js';
 import type { JsonObject, JsonValue } from './lossless-json.js';
+import { describeNode } from './avro-node.js';
 import type { AvroNode, AvroPrimitive, EnumNode, FieldNode, FixedNode, RecordNode } from './avro-node.js';
 
 const PRIMITIVES: readonly AvroPrimitive[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
@@ -351,20 +352,6 @@ function parseFixed(definition: Definition): FixedNode {
   const fixedNode: FixedNode = { kind: 'fixed', ...nameAttributes(definition), size: bytes };
   define(names, fixedNode, what);
   return fixedNode;
-}
-
-/** `int`, `record 'Order'`, `array`: what a default must be, for messages. */
-function describeNode(node: AvroNode): string {
-  switch (node.kind) {
-    case 'primitive':
-      return node.name;
-    case 'record':
-    case 'enum':
-    case 'fixed':
-      return `${node.kind} '${node.name}'`;
-    default:
-      return node.kind;
-  }
 }
 
 /**

@@ -822,6 +822,12 @@ describe('schema validity, as Avro Java 1.11.4 (the Glue Schema Registry) judges
     expect(message).not.toContain('Buffer');
   });
 
+  it('names the type a refused default must be a value of, as the issues of resolution name types', () => {
+    expect(refusal(withDefault({ type: 'array', items: 'int' }, '[1,"x"]'))).toContain(`the default of field 'f' of record 'R', [1,"x"], is not a valid array of int`);
+    expect(refusal(withDefault({ type: 'fixed', name: 'F', size: 2 }, '3'))).toContain("is not a valid fixed 'F' of 2 bytes");
+    expect(refusal(withDefault(['null', 'long'], '1'))).toContain('is not a valid union [null, long]');
+  });
+
   it('accepts an enum whose default is null or not a string, as an enum without a default', () => {
     const reader = statusEnum(['PLACED'], { default: null });
 
