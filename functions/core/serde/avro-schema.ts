@@ -1,8 +1,8 @@
 import avro from './avsc.js';
 import type { Schema, Type } from 'avsc';
 import { DecimalType, EmptyUnionType, TimestampMillisType } from './avro-logical-types.js';
-import { EMPTY_UNION_LOGICAL_TYPE, toAvscSchema, UnsupportedSchemaError } from './avsc-schema.js';
-import { SchemaParseError } from './schema-parser.js';
+import { EMPTY_UNION_LOGICAL_TYPE, toAvscSchema } from './avsc-schema.js';
+import { SchemaParseError, UnsupportedSchemaError } from './errors.js';
 import { hasEscapedNames, type AvscNames } from './avsc-names.js';
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);

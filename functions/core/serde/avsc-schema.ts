@@ -29,11 +29,7 @@ import { isJsonObject, JsonNumber, parseLosslessJson, fromJsValue } from './loss
 import type { JsonObject, JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
 import { emptyNames, escapeName, type AvscNames } from './avsc-names.js';
-
-/** A schema that is valid Avro, but that the pipeline's decoder cannot read; the message names what and why. */
-export class UnsupportedSchemaError extends Error {
-  public override readonly name = 'UnsupportedSchemaError';
-}
+import { UnsupportedSchemaError } from './errors.js';
 
 function escapeFullName(fullName: string): string {
   return fullName.split('.').map((part) => escapeName(part, true)).join('.');

@@ -12,6 +12,7 @@ import { fromJsValue, parseLosslessJson } from './lossless-json.js';
 import type { JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
 import type { AvroNode } from './avro-node.js';
+import { InvalidSchemaError, InvalidSchemaErrorReason } from './errors.js';
 import { ResolutionRule } from './resolution-rules.js';
 import { resolveSchemas, schemaRootPath } from './schema-resolution.js';
 
@@ -84,28 +85,6 @@ export interface CheckCompatibilityOptions {
    * @default 1
    */
   readonly firstVersionNumber?: number;
-}
-
-export const InvalidSchemaErrorReason = {
-  /** The text is not JSON. */
-  NOT_JSON: 'NOT_JSON',
-  /** The JSON is not a valid Avro schema (as Avro Java's Schema.Parser judges it, see `schema-parser.ts`). */
-  NOT_AVRO: 'NOT_AVRO',
-} as const;
-export type InvalidSchemaErrorReason = (typeof InvalidSchemaErrorReason)[keyof typeof InvalidSchemaErrorReason];
-
-/** A schema given to the checker is not valid Avro; `schema` says which one. */
-export class InvalidSchemaError extends Error {
-  public override readonly name = 'InvalidSchemaError';
-  public constructor(
-    message: string,
-    public readonly reason: InvalidSchemaErrorReason,
-    /** Which schema: "the new schema", "version 2", "the reader schema". */
-    public readonly schema: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 const PRIMITIVE_NAMES: readonly string[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];

@@ -22,6 +22,7 @@
 import { isIntegerInRange, isJsonObject, JsonNumber, jsonText } from './lossless-json.js';
 import type { JsonObject, JsonValue } from './lossless-json.js';
 import { describeNode } from './avro-node.js';
+import { SchemaParseError } from './errors.js';
 import type { AvroNode, AvroPrimitive, EnumNode, FieldNode, FixedNode, RecordNode } from './avro-node.js';
 
 const PRIMITIVES: readonly AvroPrimitive[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
@@ -30,11 +31,6 @@ const LONG_RANGE = [-(2n ** 63n), 2n ** 63n - 1n] as const;
 /** Avro Java's largest byte array (SystemLimitException.MAX_ARRAY_VM_LIMIT), the largest fixed size it accepts. */
 const MAX_FIXED_SIZE = 2 ** 31 - 1 - 8;
 const FIELD_ORDERS = ['ASCENDING', 'DESCENDING', 'IGNORE'];
-
-/** A schema Avro Java would refuse; the message says which type or field and why. */
-export class SchemaParseError extends Error {
-  public override readonly name = 'SchemaParseError';
-}
 
 function isPrimitive(name: string): name is AvroPrimitive {
   return (PRIMITIVES as readonly string[]).includes(name);

@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapedNamesOf, parseAvroSchema, withDefaults } from '../../../functions/core/serde/avro-schema.js';
 import { escapeNames, restoreNames, type AvscNames } from '../../../functions/core/serde/avsc-names.js';
-import { UnsupportedSchemaError } from '../../../functions/core/serde/avsc-schema.js';
-import { SchemaValidationError } from '../../../functions/core/serde/errors.js';
-import { SchemaParseError } from '../../../functions/core/serde/schema-parser.js';
+import { SchemaParseError, SchemaValidationError, UnsupportedSchemaError } from '../../../functions/core/serde/errors.js';
 
 const decimal = (precision: number, scale: number, underlying: object = { type: 'bytes' }) =>
   parseAvroSchema({ ...underlying, logicalType: 'decimal', precision, scale } as never);

@@ -6,8 +6,6 @@ import {
   CompatibilityMode,
   CompatibilityRule,
   formatViolation,
-  InvalidSchemaError,
-  InvalidSchemaErrorReason,
   isCompatibilityMode,
 } from '../../../functions/core/serde/compatibility.js';
 import type {
@@ -15,6 +13,7 @@ import type {
   CompatibilityDirection,
   CompatibilityViolation,
 } from '../../../functions/core/serde/compatibility.js';
+import { InvalidSchemaError, InvalidSchemaErrorReason } from '../../../functions/core/serde/errors.js';
 
 // --- schema builders --------------------------------------------------------
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkCompatibility, formatViolation } from '../../../functions/core/serde/compatibility.js';
-import { loadSubjects, SubjectCatalogError } from '../../../functions/core/serde/subject-catalog.js';
+import { SubjectCatalogError } from '../../../functions/core/serde/errors.js';
+import { loadSubjects } from '../../../functions/core/serde/subject-catalog.js';
 
 const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
