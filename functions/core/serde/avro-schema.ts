@@ -60,7 +60,8 @@ export type AvroSchemaDefinition = string | Schema;
  * Compiles an Avro schema with the pipeline's long and logical types. It
  * takes what Avro Java takes (see `avsc-schema.ts`), and throws a
  * `SchemaParseError` naming the type or field for a schema Avro Java
- * refuses, or a `SyntaxError` for text that is not JSON.
+ * refuses, a `JsonSyntaxError` for text that is not JSON, or an
+ * `UnsupportedSchemaError` for valid Avro the decoder cannot hold.
  */
 export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
   try {

@@ -75,8 +75,8 @@ export interface AvscSchema {
 }
 
 /**
- * Validates `definition` by Avro Java's rules (throwing `SchemaParseError`
- * or a `SyntaxError` for text that is not JSON) and returns it as a schema
+ * Validates `definition` by Avro Java's rules (throwing `SchemaParseError`,
+ * or a `JsonSyntaxError` for text that is not JSON) and returns it as a schema
  * avsc accepts with the same meaning.
  */
 export function toAvscSchema(definition: string | object): AvscSchema {

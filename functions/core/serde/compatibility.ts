@@ -12,7 +12,7 @@ import { fromJsValue, parseLosslessJson } from './lossless-json.js';
 import type { JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
 import type { AvroNode } from './avro-node.js';
-import { InvalidSchemaError, InvalidSchemaErrorReason } from './errors.js';
+import { InvalidSchemaError, InvalidSchemaErrorReason, SerdeArgumentError } from './errors.js';
 import { ResolutionRule } from './resolution-rules.js';
 import { resolveSchemas, schemaRootPath } from './schema-resolution.js';
 
@@ -156,11 +156,11 @@ export function checkCompatibility(
   options: CheckCompatibilityOptions = {},
 ): CompatibilityVerdict {
   if (!isCompatibilityMode(mode)) {
-    throw new RangeError(`Unknown compatibility mode '${String(mode)}'; expected one of ${Object.values(CompatibilityMode).join(', ')}.`);
+    throw new SerdeArgumentError(`Unknown compatibility mode '${String(mode)}'; expected one of ${Object.values(CompatibilityMode).join(', ')}.`, 'mode', mode);
   }
   const firstVersion = options.firstVersionNumber ?? 1;
   if (!Number.isInteger(firstVersion) || firstVersion < 1) {
-    throw new RangeError(`firstVersionNumber must be an integer of at least 1, got ${firstVersion}.`);
+    throw new SerdeArgumentError(`firstVersionNumber must be an integer of at least 1, got ${firstVersion}.`, 'firstVersionNumber', firstVersion);
   }
   const newLabel = 'the new schema';
   const candidateGraph = parseSchema(candidate, newLabel);

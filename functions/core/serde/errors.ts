@@ -7,7 +7,7 @@
  *   partition goes on;
  * - a `SchemaRegistryUnavailableError` is the registry at fault, not the
  *   record: the invocation fails so that the batch is retried.
- * The others are about schemas and registration, for the CLI, CI
+ * The others are about schemas, registration and arguments, for the CLI, CI
  * and code that builds decoders. Errors from libraries and the caller's own
  * code (the AWS SDK, the file system, avsc) pass through unchanged, or as
  * the `cause` of one of these.
@@ -62,6 +62,8 @@ export const SerdeModuleErrorReason = {
   ...SchemaRegistrationErrorReason,
   /** The schemas/ folder is not laid out as the catalog expects, or holds a schema the decoder cannot take. */
   INVALID_CATALOG: 'INVALID_CATALOG',
+  /** A function or constructor was given an argument it cannot work with. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
 } as const;
 export type SerdeModuleErrorReason = (typeof SerdeModuleErrorReason)[keyof typeof SerdeModuleErrorReason];
 
@@ -132,6 +134,15 @@ export class SchemaRegistryUnavailableError extends SerdeModuleError {
 
 // --- schemas -------------------------------------------------------------------
 
+/** Text given as JSON is not JSON; the message names the offset of the first problem. */
+export class JsonSyntaxError extends SerdeModuleError {
+  public override readonly name = 'JsonSyntaxError';
+  public readonly reason = InvalidSchemaErrorReason.NOT_JSON;
+  public constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A schema Avro Java would refuse; the message says which type or field and why. */
 export class SchemaParseError extends SerdeModuleError {
   public override readonly name = 'SchemaParseError';
@@ -193,5 +204,20 @@ export class SubjectCatalogError extends SerdeModuleError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+// --- the caller at fault ----------------------------------------------------------
+
+/** A function or constructor was given an argument it cannot work with; `argument` and `value` say which. */
+export class SerdeArgumentError extends SerdeModuleError {
+  public override readonly name = 'SerdeArgumentError';
+  public readonly reason = SerdeModuleErrorReason.INVALID_ARGUMENT;
+  public constructor(
+    message: string,
+    public readonly argument: string,
+    public readonly value: unknown,
+  ) {
+    super(message);
   }
 }

@@ -6,6 +6,7 @@
  * The parser is iterative, so nesting depth is limited by memory, not by the
  * call stack.
  */
+import { JsonSyntaxError } from './errors.js';
 
 /** A JSON number as written. */
 export class JsonNumber {
@@ -48,7 +49,7 @@ export function jsonText(value: JsonValue): string {
 export function fromJsValue(value: unknown): JsonValue {
   // Through text, so a deep value is converted by the iterative parser rather than by recursion here.
   const text = JSON.stringify(value);
-  if (text === undefined) throw new SyntaxError(`not a JSON value: ${String(value)}`);
+  if (text === undefined) throw new JsonSyntaxError(`not a JSON value: ${String(value)}`);
   return parseLosslessJson(text);
 }
 
@@ -68,7 +69,7 @@ interface OpenObject {
   key: string | undefined;
 }
 
-/** Parses JSON text; throws a SyntaxError naming the offset of the first problem. */
+/** Parses JSON text; throws a JsonSyntaxError naming the offset of the first problem. */
 export function parseLosslessJson(text: string): JsonValue {
   return new LosslessJsonParser(text).parse();
 }
@@ -203,6 +204,6 @@ class LosslessJsonParser {
   }
 
   private fail(what: string): never {
-    throw new SyntaxError(`${what} at position ${this.position} of the JSON text`);
+    throw new JsonSyntaxError(`${what} at position ${this.position} of the JSON text`);
   }
 }

@@ -13,7 +13,7 @@ import type {
   CompatibilityDirection,
   CompatibilityViolation,
 } from '../../../functions/core/serde/compatibility.js';
-import { InvalidSchemaError, InvalidSchemaErrorReason } from '../../../functions/core/serde/errors.js';
+import { InvalidSchemaError, InvalidSchemaErrorReason, SerdeArgumentError } from '../../../functions/core/serde/errors.js';
 
 // --- schema builders --------------------------------------------------------
 
@@ -550,7 +550,7 @@ describe('checkCompatibility against several prior versions', () => {
   });
 
   it('rejects a firstVersionNumber below 1', () => {
-    expect(() => checkCompatibility(CompatibilityMode.BACKWARD, v1, [v1], { firstVersionNumber: 0 })).toThrow(RangeError);
+    expect(() => checkCompatibility(CompatibilityMode.BACKWARD, v1, [v1], { firstVersionNumber: 0 })).toThrow(SerdeArgumentError);
   });
 });
 

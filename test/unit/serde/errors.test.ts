@@ -3,12 +3,14 @@ import {
   DecodeError,
   InvalidSchemaError,
   InvalidSchemaErrorReason,
+  JsonSyntaxError,
   SchemaNotFoundError,
   SchemaParseError,
   SchemaRegistrationError,
   SchemaRegistrationErrorReason,
   SchemaRegistryUnavailableError,
   SchemaValidationError,
+  SerdeArgumentError,
   SerdeError,
   SerdeErrorReason,
   SerdeModuleError,
@@ -26,11 +28,13 @@ const EVERY_ERROR: readonly (readonly [SerdeModuleError, SerdeModuleErrorReason]
   [new SchemaNotFoundError('missing', { schemaVersionId: ID }), SerdeErrorReason.SCHEMA_NOT_FOUND],
   [new SchemaValidationError('does not fit'), SerdeErrorReason.VALIDATION_ERROR],
   [new SchemaRegistryUnavailableError('throttled', ID), SerdeModuleErrorReason.REGISTRY_UNAVAILABLE],
+  [new JsonSyntaxError('an unexpected end at position 0 of the JSON text'), InvalidSchemaErrorReason.NOT_JSON],
   [new SchemaParseError('a record has no name'), InvalidSchemaErrorReason.NOT_AVRO],
   [new UnsupportedSchemaError('an enum without symbols'), SerdeModuleErrorReason.UNSUPPORTED_SCHEMA],
   [new InvalidSchemaError('not Avro', InvalidSchemaErrorReason.NOT_AVRO, 'the new schema'), InvalidSchemaErrorReason.NOT_AVRO],
   [new SchemaRegistrationError('rejected', { reason: SchemaRegistrationErrorReason.REJECTED, subject: 'orders' }), SchemaRegistrationErrorReason.REJECTED],
   [new SubjectCatalogError('no v1.avsc', 'schemas/orders'), SerdeModuleErrorReason.INVALID_CATALOG],
+  [new SerdeArgumentError('max must be a positive integer', 'max', 0), SerdeModuleErrorReason.INVALID_ARGUMENT],
 ];
 
 describe('the serde error family', () => {
