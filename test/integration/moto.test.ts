@@ -14,8 +14,8 @@ import { resolveDeadLetter } from '../../functions/core/dlq/offloaded-payload-cl
 import { SqsDeadLetterWriter } from '../../functions/core/dlq/sqs-dead-letter-writer.js';
 import { SqsFifoEmitter } from '../../functions/core/emit/sqs-fifo-emitter-writer.js';
 import type { WindowEmission } from '../../functions/core/emit/window-emitter.js';
-import { SchemaNotFoundError } from '../../functions/core/serde/errors.js';
-import { GlueSchemaRegistryClient, SchemaRegistrationError, SchemaRegistrationErrorReason } from '../../functions/core/serde/glue-schema-registry-client.js';
+import { SchemaNotFoundError, SchemaRegistrationError, SchemaRegistrationErrorReason } from '../../functions/core/serde/errors.js';
+import { GlueSchemaRegistryClient } from '../../functions/core/serde/glue-schema-registry-client.js';
 import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../scripts/local/moto.js';
 import { caught } from '../helpers/caught.js';
 import { kafkaRecord } from '../helpers/kafka-events.js';

@@ -1,6 +1,6 @@
 import avro from './avsc.js';
 import type { Schema, Type } from 'avsc';
-import { SchemaValidationError } from './errors.js';
+import { DecodeError, SchemaValidationError } from './errors.js';
 
 /**
  * Avro logical types the pipeline understands. Everything else (date,
@@ -21,6 +21,7 @@ const MAX_TIMESTAMP_MS = 8.64e15;
 export class TimestampMillisType extends avro.types.LogicalType {
   public constructor(schema: Schema, opts?: unknown) {
     // On anything but a long Avro Java ignores the logical type; throwing here makes avsc read the plain type.
+    // avsc catches what a logical type's constructor throws, so these never reach a caller.
     if ((schema as { type?: unknown }).type !== 'long') throw new Error('timestamp-millis logical type belongs on a long');
     super(schema, opts);
   }
@@ -65,6 +66,7 @@ export class DecimalType extends avro.types.LogicalType {
 
   public constructor(schema: Schema, opts?: unknown) {
     // Thrown before anything is built, so avsc reads the plain type instead, as Avro Java ignores the logical type.
+    // avsc catches what a logical type's constructor throws (these below too), so none reaches a caller.
     const { type } = schema as { type?: unknown };
     if (type !== 'bytes' && type !== 'fixed') throw new Error(`decimal logical type belongs on bytes or fixed, not ${JSON.stringify(type)}`);
     super(schema, opts);
@@ -160,7 +162,7 @@ function toUnscaled(input: unknown, scale: number): bigint | undefined {
  */
 export class EmptyUnionType extends avro.types.LogicalType {
   protected override _fromValue(): never {
-    throw new RangeError('the schema has an empty union here, which holds no value, so no record written with it can hold one');
+    throw new DecodeError('the schema has an empty union here, which holds no value, so no record written with it can hold one');
   }
 
   protected override _toValue(): undefined {

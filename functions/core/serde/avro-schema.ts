@@ -1,8 +1,8 @@
 import avro from './avsc.js';
 import type { Schema, Type } from 'avsc';
 import { DecimalType, EmptyUnionType, TimestampMillisType } from './avro-logical-types.js';
-import { EMPTY_UNION_LOGICAL_TYPE, toAvscSchema, UnsupportedSchemaError } from './avsc-schema.js';
-import { SchemaParseError } from './schema-parser.js';
+import { EMPTY_UNION_LOGICAL_TYPE, toAvscSchema } from './avsc-schema.js';
+import { SchemaParseError, UnsupportedSchemaError } from './errors.js';
 import { hasEscapedNames, type AvscNames } from './avsc-names.js';
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -60,7 +60,8 @@ export type AvroSchemaDefinition = string | Schema;
  * Compiles an Avro schema with the pipeline's long and logical types. It
  * takes what Avro Java takes (see `avsc-schema.ts`), and throws a
  * `SchemaParseError` naming the type or field for a schema Avro Java
- * refuses, or a `SyntaxError` for text that is not JSON.
+ * refuses, a `JsonSyntaxError` for text that is not JSON, or an
+ * `UnsupportedSchemaError` for valid Avro the decoder cannot hold.
  */
 export function parseAvroSchema(definition: AvroSchemaDefinition): Type {
   try {

@@ -29,11 +29,7 @@ import { isJsonObject, JsonNumber, parseLosslessJson, fromJsValue } from './loss
 import type { JsonObject, JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
 import { emptyNames, escapeName, type AvscNames } from './avsc-names.js';
-
-/** A schema that is valid Avro, but that the pipeline's decoder cannot read; the message names what and why. */
-export class UnsupportedSchemaError extends Error {
-  public override readonly name = 'UnsupportedSchemaError';
-}
+import { UnsupportedSchemaError } from './errors.js';
 
 function escapeFullName(fullName: string): string {
   return fullName.split('.').map((part) => escapeName(part, true)).join('.');
@@ -79,8 +75,8 @@ export interface AvscSchema {
 }
 
 /**
- * Validates `definition` by Avro Java's rules (throwing `SchemaParseError`
- * or a `SyntaxError` for text that is not JSON) and returns it as a schema
+ * Validates `definition` by Avro Java's rules (throwing `SchemaParseError`,
+ * or a `JsonSyntaxError` for text that is not JSON) and returns it as a schema
  * avsc accepts with the same meaning.
  */
 export function toAvscSchema(definition: string | object): AvscSchema {

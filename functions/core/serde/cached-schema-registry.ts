@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { SchemaNotFoundError, SchemaRegistryUnavailableError } from './errors.js';
+import { SchemaNotFoundError, SchemaRegistryUnavailableError, SerdeArgumentError } from './errors.js';
 import type { SchemaRegistry } from './schema-registry.js';
 
 export interface CachedSchemaRegistryOptions {
@@ -47,12 +47,14 @@ export class CachedSchemaRegistry implements SchemaRegistry {
   ) {
     const max = options.max ?? DEFAULT_MAX;
     if (!Number.isInteger(max) || max < 1) {
-      throw new RangeError(`CachedSchemaRegistry: max must be a positive integer, got ${String(max)}`);
+      throw new SerdeArgumentError(`CachedSchemaRegistry: max must be a positive integer, got ${String(max)}`, 'max', max);
     }
     const notFoundTtlMs = options.notFoundTtlMs ?? DEFAULT_NOT_FOUND_TTL_MS;
     if (!Number.isFinite(notFoundTtlMs) || notFoundTtlMs < 0) {
-      throw new RangeError(
+      throw new SerdeArgumentError(
         `CachedSchemaRegistry: notFoundTtlMs must be a finite number >= 0, got ${String(notFoundTtlMs)}`,
+        'notFoundTtlMs',
+        notFoundTtlMs,
       );
     }
     this.notFoundTtlMs = notFoundTtlMs;

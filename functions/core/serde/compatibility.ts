@@ -4,15 +4,17 @@
  * schema version before anything is deployed, and to say which field broke
  * which rule. Both halves follow Apache Avro Java 1.11.4, which Glue runs:
  * validity is its Schema.Parser's (`schema-parser.ts`), the resolution rules
- * its SchemaCompatibility's (`schema-resolution.ts`, where the path scheme of
- * an issue is documented). `test/conformance/avro` checks the agreement
- * against Avro Java itself.
+ * its SchemaCompatibility's (`resolution-rules.ts`, applied by
+ * `schema-resolution.ts`, where the path scheme of an issue is documented).
+ * `test/conformance/avro` checks the agreement against Avro Java itself.
  */
 import { fromJsValue, parseLosslessJson } from './lossless-json.js';
 import type { JsonValue } from './lossless-json.js';
 import { parseAvroSchemaGraph } from './schema-parser.js';
-import { resolveSchemas, ResolutionRule, schemaRootPath } from './schema-resolution.js';
-import type { AvroNode } from './schema-resolution.js';
+import type { AvroNode } from './avro-node.js';
+import { InvalidSchemaError, InvalidSchemaErrorReason, SerdeArgumentError } from './errors.js';
+import { ResolutionRule } from './resolution-rules.js';
+import { resolveSchemas, schemaRootPath } from './schema-resolution.js';
 
 /**
  * Glue's compatibility modes.
@@ -85,28 +87,6 @@ export interface CheckCompatibilityOptions {
   readonly firstVersionNumber?: number;
 }
 
-export const InvalidSchemaErrorReason = {
-  /** The text is not JSON. */
-  NOT_JSON: 'NOT_JSON',
-  /** The JSON is not a valid Avro schema (as Avro Java's Schema.Parser judges it, see `schema-parser.ts`). */
-  NOT_AVRO: 'NOT_AVRO',
-} as const;
-export type InvalidSchemaErrorReason = (typeof InvalidSchemaErrorReason)[keyof typeof InvalidSchemaErrorReason];
-
-/** A schema given to the checker is not valid Avro; `schema` says which one. */
-export class InvalidSchemaError extends Error {
-  public override readonly name = 'InvalidSchemaError';
-  public constructor(
-    message: string,
-    public readonly reason: InvalidSchemaErrorReason,
-    /** Which schema: "the new schema", "version 2", "the reader schema". */
-    public readonly schema: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 const PRIMITIVE_NAMES: readonly string[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
 
 function errorText(error: unknown): string {
@@ -176,11 +156,11 @@ export function checkCompatibility(
   options: CheckCompatibilityOptions = {},
 ): CompatibilityVerdict {
   if (!isCompatibilityMode(mode)) {
-    throw new RangeError(`Unknown compatibility mode '${String(mode)}'; expected one of ${Object.values(CompatibilityMode).join(', ')}.`);
+    throw new SerdeArgumentError(`Unknown compatibility mode '${String(mode)}'; expected one of ${Object.values(CompatibilityMode).join(', ')}.`, 'mode', mode);
   }
   const firstVersion = options.firstVersionNumber ?? 1;
   if (!Number.isInteger(firstVersion) || firstVersion < 1) {
-    throw new RangeError(`firstVersionNumber must be an integer of at least 1, got ${firstVersion}.`);
+    throw new SerdeArgumentError(`firstVersionNumber must be an integer of at least 1, got ${firstVersion}.`, 'firstVersionNumber', firstVersion);
   }
   const newLabel = 'the new schema';
   const candidateGraph = parseSchema(candidate, newLabel);

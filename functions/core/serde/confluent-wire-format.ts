@@ -1,4 +1,4 @@
-import { DecodeError } from './errors.js';
+import { DecodeError, SerdeArgumentError } from './errors.js';
 
 /**
  * The Confluent wire format: magic byte 0, a 4-byte big-endian schema id,
@@ -28,7 +28,7 @@ export function readConfluentFrame(bytes: Buffer): ConfluentFrame {
 
 export function writeConfluentFrame(schemaId: number, body: Uint8Array): Buffer {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0xffffffff) {
-    throw new RangeError(`Confluent schema id must be an unsigned 32-bit integer, got ${schemaId}`);
+    throw new SerdeArgumentError(`Confluent schema id must be an unsigned 32-bit integer, got ${schemaId}`, 'schemaId', schemaId);
   }
   const header = Buffer.alloc(HEADER_BYTES);
   header[0] = CONFLUENT_MAGIC_BYTE;

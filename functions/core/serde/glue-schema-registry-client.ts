@@ -1,43 +1,8 @@
 import type { GetSchemaVersionCommandOutput, GlueClient, SchemaVersionNumber } from '@aws-sdk/client-glue';
 import { clientOf, type ClientSource } from '../aws/client-source.js';
 import { avroSchemaKey } from './avro-schema.js';
-import { SchemaNotFoundError, SchemaRegistryUnavailableError } from './errors.js';
+import { SchemaNotFoundError, SchemaRegistrationError, SchemaRegistrationErrorReason, SchemaRegistryUnavailableError } from './errors.js';
 import { isConfluentSchemaId, isGlueSchemaVersionId, type SchemaRegistry } from './schema-registry.js';
-
-/** Why a schema version could not be registered (or looked up for registration). */
-export const SchemaRegistrationErrorReason = {
-  /** Glue created the version with status FAILURE, usually because it breaks the schema's compatibility mode. */
-  REJECTED: 'REJECTED',
-  /** Glue refused the request as invalid, e.g. the definition is not valid Avro. */
-  INVALID_SCHEMA: 'INVALID_SCHEMA',
-  /** The schema (subject) or registry does not exist; registering a version does not create it. */
-  SCHEMA_NOT_FOUND: 'SCHEMA_NOT_FOUND',
-  /** The schema already has as many versions as Glue allows. */
-  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
-  /** Glue could not be asked or gave no usable answer (throttled, 5xx, network, access denied); retrying may help. */
-  UNAVAILABLE: 'UNAVAILABLE',
-} as const;
-export type SchemaRegistrationErrorReason =
-  (typeof SchemaRegistrationErrorReason)[keyof typeof SchemaRegistrationErrorReason];
-
-export class SchemaRegistrationError extends Error {
-  public override readonly name = 'SchemaRegistrationError';
-  public readonly reason: SchemaRegistrationErrorReason;
-  /** The schema name in the registry. */
-  public readonly subject: string;
-  /** The version Glue created, when it created one (status FAILURE). */
-  public readonly schemaVersionId: string | undefined;
-
-  public constructor(
-    message: string,
-    options: { reason: SchemaRegistrationErrorReason; subject: string; schemaVersionId?: string; cause?: unknown },
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.reason = options.reason;
-    this.subject = options.subject;
-    this.schemaVersionId = options.schemaVersionId;
-  }
-}
 
 export interface GlueSchemaRegistryClientProps {
   /**

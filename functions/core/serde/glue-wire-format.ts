@@ -1,5 +1,5 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { DecodeError } from './errors.js';
+import { DecodeError, SerdeArgumentError } from './errors.js';
 import { isGlueSchemaVersionId } from './schema-registry.js';
 
 /**
@@ -74,7 +74,7 @@ function formatUuid(bytes: Uint8Array): string {
 
 function parseUuid(id: string): Buffer {
   if (!isGlueSchemaVersionId(id)) {
-    throw new RangeError(`Glue schema version id must be a UUID, got '${id}'`);
+    throw new SerdeArgumentError(`Glue schema version id must be a UUID, got '${id}'`, 'schemaVersionId', id);
   }
   return Buffer.from(id.replaceAll('-', ''), 'hex');
 }

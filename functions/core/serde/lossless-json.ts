@@ -6,6 +6,7 @@
  * The parser is iterative, so nesting depth is limited by memory, not by the
  * call stack.
  */
+import { JsonSyntaxError } from './errors.js';
 
 /** A JSON number as written. */
 export class JsonNumber {
@@ -48,7 +49,7 @@ export function jsonText(value: JsonValue): string {
 export function fromJsValue(value: unknown): JsonValue {
   // Through text, so a deep value is converted by the iterative parser rather than by recursion here.
   const text = JSON.stringify(value);
-  if (text === undefined) throw new SyntaxError(`not a JSON value: ${String(value)}`);
+  if (text === undefined) throw new JsonSyntaxError(`not a JSON value: ${String(value)}`);
   return parseLosslessJson(text);
 }
 
@@ -68,104 +69,141 @@ interface OpenObject {
   key: string | undefined;
 }
 
-/** Parses JSON text; throws a SyntaxError naming the offset of the first problem. */
+/** Parses JSON text; throws a JsonSyntaxError naming the offset of the first problem. */
 export function parseLosslessJson(text: string): JsonValue {
-  let position = 0;
-  const fail = (what: string): never => {
-    throw new SyntaxError(`${what} at position ${position} of the JSON text`);
-  };
-  const skipWhitespace = (): void => {
-    WHITESPACE.lastIndex = position;
-    WHITESPACE.exec(text);
-    position = WHITESPACE.lastIndex;
-  };
-  const match = (pattern: RegExp): string | undefined => {
-    pattern.lastIndex = position;
-    const found = pattern.exec(text);
-    if (found === null) return undefined;
-    position = pattern.lastIndex;
-    return found[0];
-  };
-  const readString = (): string => {
-    const literal = match(STRING);
-    return literal === undefined ? fail('a malformed string') : (JSON.parse(literal) as string);
-  };
+  return new LosslessJsonParser(text).parse();
+}
 
-  const open: (OpenArray | OpenObject)[] = [];
-  let result: { value: JsonValue } | undefined;
+const LITERALS: readonly (readonly [string, JsonValue])[] = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+];
+
+/**
+ * One parse of one text. Containers live on `open`, not on the call stack;
+ * a finished value goes to the innermost open one, or becomes the result.
+ */
+class LosslessJsonParser {
+  private position = 0;
+  private readonly open: (OpenArray | OpenObject)[] = [];
+  private result: { value: JsonValue } | undefined;
+
+  public constructor(private readonly text: string) {}
+
+  /**
+   * Two states: a value is expected next, or one has just been placed and a
+   * comma or a closing bracket is.
+   */
+  public parse(): JsonValue {
+    let expectValue = true;
+    for (;;) {
+      this.skipWhitespace();
+      if (expectValue) expectValue = this.readValue();
+      else if (this.open.length === 0) break;
+      else expectValue = this.readCommaOrClose();
+    }
+    this.skipWhitespace();
+    if (this.position < this.text.length) this.fail('content after the value');
+    return (this.result ?? this.fail('no value')).value;
+  }
+
+  /** Reads a value, or opens a container; says whether a value is still expected (a container's first). */
+  private readValue(): boolean {
+    const char = this.text[this.position];
+    if (char === '{' || char === '[') return this.openContainer(char);
+    this.place(this.readScalar(char));
+    return false;
+  }
+
+  /** Opens an object or array; an empty one is closed and placed at once. */
+  private openContainer(char: '{' | '['): boolean {
+    this.position += 1;
+    const container: OpenArray | OpenObject = char === '{' ? { kind: 'object', value: new Map(), key: undefined } : { kind: 'array', value: [] };
+    this.open.push(container);
+    this.skipWhitespace();
+    if (this.text[this.position] === (char === '{' ? '}' : ']')) {
+      this.position += 1;
+      this.open.pop();
+      this.place(container.value);
+      return false;
+    }
+    if (container.kind === 'object') this.readKey(container);
+    return true;
+  }
+
+  /** A string, a literal or a number. */
+  private readScalar(char: string | undefined): JsonValue {
+    if (char === '"') return this.readString();
+    for (const [word, value] of LITERALS) {
+      if (this.text.startsWith(word, this.position)) {
+        this.position += word.length;
+        return value;
+      }
+    }
+    const number = this.match(NUMBER);
+    return number === undefined ? this.fail(char === undefined ? 'an unexpected end' : 'an unexpected character') : new JsonNumber(number);
+  }
+
+  /** After a value inside a container: a comma (another value follows) or the container's closing bracket. */
+  private readCommaOrClose(): boolean {
+    const container = this.open[this.open.length - 1] as OpenArray | OpenObject;
+    const char = this.text[this.position];
+    if (char === ',') {
+      this.position += 1;
+      if (container.kind === 'object') this.readKey(container);
+      return true;
+    }
+    if ((char === ']' && container.kind === 'array') || (char === '}' && container.kind === 'object')) {
+      this.position += 1;
+      this.open.pop();
+      this.place(container.value);
+      return false;
+    }
+    return this.fail(char === undefined ? 'an unexpected end' : 'an unexpected character');
+  }
 
   /** Hands a finished value to the innermost open container, or makes it the result. */
-  const place = (value: JsonValue): void => {
-    const container = open[open.length - 1];
-    if (container === undefined) result = { value };
+  private place(value: JsonValue): void {
+    const container = this.open[this.open.length - 1];
+    if (container === undefined) this.result = { value };
     else if (container.kind === 'array') container.value.push(value);
     else {
-      container.value.set(container.key ?? fail('a value without a key'), value);
+      container.value.set(container.key ?? this.fail('a value without a key'), value);
       container.key = undefined;
     }
-  };
+  }
 
   /** Reads an object key and its colon; the value follows. */
-  const readKey = (container: OpenObject): void => {
-    skipWhitespace();
-    container.key = readString();
-    skipWhitespace();
-    if (text[position] !== ':') fail("a missing ':'");
-    position += 1;
-  };
-
-  // Two states: a value is expected next, or one has just been placed and a
-  // comma or a closing bracket is. Containers live on `open`, not on the call stack.
-  let expectValue = true;
-  for (;;) {
-    skipWhitespace();
-    const char = text[position];
-    if (expectValue) {
-      if (char === '{' || char === '[') {
-        position += 1;
-        const container: OpenArray | OpenObject = char === '{' ? { kind: 'object', value: new Map(), key: undefined } : { kind: 'array', value: [] };
-        open.push(container);
-        skipWhitespace();
-        if (text[position] === (char === '{' ? '}' : ']')) {
-          position += 1;
-          open.pop();
-          place(container.value);
-          expectValue = false;
-        } else if (container.kind === 'object') readKey(container);
-        continue;
-      }
-      if (char === '"') place(readString());
-      else if (text.startsWith('true', position)) {
-        position += 4;
-        place(true);
-      } else if (text.startsWith('false', position)) {
-        position += 5;
-        place(false);
-      } else if (text.startsWith('null', position)) {
-        position += 4;
-        place(null);
-      } else {
-        const number = match(NUMBER);
-        place(number === undefined ? fail(char === undefined ? 'an unexpected end' : 'an unexpected character') : new JsonNumber(number));
-      }
-      expectValue = false;
-      continue;
-    }
-    const container = open[open.length - 1];
-    if (container === undefined) break;
-    if (char === ',') {
-      position += 1;
-      if (container.kind === 'object') readKey(container);
-      expectValue = true;
-    } else if ((char === ']' && container.kind === 'array') || (char === '}' && container.kind === 'object')) {
-      position += 1;
-      open.pop();
-      place(container.value);
-    } else {
-      fail(char === undefined ? 'an unexpected end' : 'an unexpected character');
-    }
+  private readKey(container: OpenObject): void {
+    this.skipWhitespace();
+    container.key = this.readString();
+    this.skipWhitespace();
+    if (this.text[this.position] !== ':') this.fail("a missing ':'");
+    this.position += 1;
   }
-  skipWhitespace();
-  if (position < text.length) fail('content after the value');
-  return (result ?? fail('no value')).value;
+
+  private readString(): string {
+    const literal = this.match(STRING);
+    return literal === undefined ? this.fail('a malformed string') : (JSON.parse(literal) as string);
+  }
+
+  private skipWhitespace(): void {
+    WHITESPACE.lastIndex = this.position;
+    WHITESPACE.exec(this.text);
+    this.position = WHITESPACE.lastIndex;
+  }
+
+  /** The text `pattern` (sticky) matches at the current position, which moves past it. */
+  private match(pattern: RegExp): string | undefined {
+    pattern.lastIndex = this.position;
+    const found = pattern.exec(this.text);
+    if (found === null) return undefined;
+    this.position = pattern.lastIndex;
+    return found[0];
+  }
+
+  private fail(what: string): never {
+    throw new JsonSyntaxError(`${what} at position ${this.position} of the JSON text`);
+  }
 }

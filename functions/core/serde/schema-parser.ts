@@ -15,12 +15,15 @@
  *   union default must suit the union's first branch;
  * - an enum `default` that is not a string (`null`) means no default;
  * - `[]` is a union, of no branches.
- * The result is the graph `schema-resolution.ts` walks. Nesting is handled
- * with an explicit stack, so depth is limited by memory, not the call stack.
+ * The result is the graph of `avro-node.ts`, which `schema-resolution.ts`
+ * walks. Nesting is handled with an explicit stack, so depth is limited by
+ * memory, not the call stack.
  */
 import { isIntegerInRange, isJsonObject, JsonNumber, jsonText } from './lossless-json.js';
 import type { JsonObject, JsonValue } from './lossless-json.js';
-import type { AvroNode, AvroPrimitive, EnumNode, FixedNode, RecordNode } from './schema-resolution.js';
+import { describeNode } from './avro-node.js';
+import { SchemaParseError } from './errors.js';
+import type { AvroNode, AvroPrimitive, EnumNode, FieldNode, FixedNode, RecordNode } from './avro-node.js';
 
 const PRIMITIVES: readonly AvroPrimitive[] = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
 const INT_RANGE = [-(2n ** 31n), 2n ** 31n - 1n] as const;
@@ -28,11 +31,6 @@ const LONG_RANGE = [-(2n ** 63n), 2n ** 63n - 1n] as const;
 /** Avro Java's largest byte array (SystemLimitException.MAX_ARRAY_VM_LIMIT), the largest fixed size it accepts. */
 const MAX_FIXED_SIZE = 2 ** 31 - 1 - 8;
 const FIELD_ORDERS = ['ASCENDING', 'DESCENDING', 'IGNORE'];
-
-/** A schema Avro Java would refuse; the message says which type or field and why. */
-export class SchemaParseError extends Error {
-  public override readonly name = 'SchemaParseError';
-}
 
 function isPrimitive(name: string): name is AvroPrimitive {
   return (PRIMITIVES as readonly string[]).includes(name);
@@ -174,140 +172,182 @@ function define(names: Names, node: RecordNode | EnumNode | FixedNode, what: str
   names.types.set(node.fullName, node);
 }
 
-/** A nested schema the parse of its parent waits for: the parent resumes with its node. */
-type Parse = Generator<JsonValue, AvroNode, AvroNode>;
+/**
+ * A parse step: it yields each nested schema it waits for and resumes with
+ * its node, then ends in a `T`.
+ */
+type ParseStep<T> = Generator<JsonValue, T, AvroNode>;
+/** The parse of one schema, ending in its node. */
+type Parse = ParseStep<AvroNode>;
 
+/** One schema: a type reference, a union, or a type object. */
 function* parseSchema(schema: JsonValue, names: Names): Parse {
-  if (typeof schema === 'string') {
-    const found = lookUp(names, schema, `the type reference '${schema}'`);
-    if (found === undefined) throw new SchemaParseError(`undefined type name: ${schema}`);
-    return found;
-  }
-  if (Array.isArray(schema)) {
-    const branches: AvroNode[] = [];
-    for (const branch of schema) branches.push(yield branch);
-    const seen = new Set<string>();
-    for (const branch of branches) {
-      if (branch.kind === 'union') throw new SchemaParseError('a union may not hold another union directly');
-      const name = branch.kind === 'primitive' ? branch.name : branch.kind === 'array' || branch.kind === 'map' ? branch.kind : branch.fullName;
-      if (seen.has(name)) throw new SchemaParseError(`a union holds ${name} twice`);
-      seen.add(name);
-    }
-    return { kind: 'union', branches };
-  }
+  if (typeof schema === 'string') return parseReference(schema, names);
+  if (Array.isArray(schema)) return yield* parseUnion(schema);
   if (!isJsonObject(schema)) throw new SchemaParseError(`${jsonText(schema)} is not a schema`);
+  return yield* parseTypeObject(schema, names);
+}
 
+/** A type name: a primitive, or a named type defined earlier. */
+function parseReference(reference: string, names: Names): AvroNode {
+  const found = lookUp(names, reference, `the type reference '${reference}'`);
+  if (found === undefined) throw new SchemaParseError(`undefined type name: ${reference}`);
+  return found;
+}
+
+/** `[...]`: its branches, none a union and no two of one type. */
+function* parseUnion(schema: readonly JsonValue[]): Parse {
+  const branches: AvroNode[] = [];
+  for (const branch of schema) branches.push(yield branch);
+  const seen = new Set<string>();
+  for (const branch of branches) {
+    if (branch.kind === 'union') throw new SchemaParseError('a union may not hold another union directly');
+    const name = branch.kind === 'primitive' ? branch.name : branch.kind === 'array' || branch.kind === 'map' ? branch.kind : branch.fullName;
+    if (seen.has(name)) throw new SchemaParseError(`a union holds ${name} twice`);
+    seen.add(name);
+  }
+  return { kind: 'union', branches };
+}
+
+type NamedType = 'record' | 'error' | 'enum' | 'fixed';
+
+function isNamedType(type: string): type is NamedType {
+  return type === 'record' || type === 'error' || type === 'enum' || type === 'fixed';
+}
+
+/** `{"type": ...}`: a named type, a primitive, an array, a map, or a reference to a named type. */
+function* parseTypeObject(schema: JsonObject, names: Names): Parse {
   const type = text(schema, 'type');
   if (type === undefined) throw new SchemaParseError(`a schema has no type: ${jsonText(schema)}`);
-  const savedSpace = names.space;
-  const isRecord = type === 'record' || type === 'error';
-  let name: QualifiedName | undefined;
-  if (isRecord || type === 'enum' || type === 'fixed') {
-    const rawName = text(schema, 'name');
-    if (rawName === undefined) throw new SchemaParseError(`a ${type} has no name`);
-    name = qualifiedName(rawName, text(schema, 'namespace') ?? savedSpace, `a ${type}`);
-    // The primitive names are taken in the null namespace only.
-    if (isPrimitive(name.fullName)) throw new SchemaParseError(`a ${type} may not be named after the primitive '${name.fullName}'`);
-    names.space = name.namespace;
-  }
-  const what = describeType(type, name?.name);
-  const named = (): { name: string; fullName: string; aliases: string[] } => {
-    const own = name as QualifiedName;
-    // Type aliases are names too, qualified with the type's own namespace.
-    const aliases = aliasesOf(schema, what).map((alias) => qualifiedName(alias, own.namespace, `an alias of ${what}`).fullName);
-    return { name: own.name, fullName: own.fullName, aliases };
-  };
+  if (isNamedType(type)) return yield* parseNamedType(schema, type, names);
+  if (isPrimitive(type)) return { kind: 'primitive', name: type };
+  if (type === 'array') return { kind: 'array', items: yield required(schema, 'items', 'an array has no items') };
+  if (type === 'map') return { kind: 'map', values: yield required(schema, 'values', 'a map has no values') };
+  return parseTypeObjectReference(type, names);
+}
 
-  let node: AvroNode;
-  if (isPrimitive(type)) {
-    node = { kind: 'primitive', name: type };
-  } else if (isRecord) {
-    const record: RecordNode = { kind: 'record', ...named(), fields: [] };
-    define(names, record, what);
-    const fields = schema.get('fields');
-    if (!Array.isArray(fields)) throw new SchemaParseError(`${what} has no fields array`);
-    const declaredDefaults = new Map<string, JsonValue>();
-    for (const field of fields) {
-      const fieldName = isJsonObject(field) ? text(field, 'name') : undefined;
-      if (fieldName === undefined || !isJsonObject(field)) throw new SchemaParseError(`a field of ${what} has no name`);
-      const fieldWhat = `field '${fieldName}' of ${what}`;
-      const typeValue = field.get('type');
-      if (typeValue === undefined) throw new SchemaParseError(`${fieldWhat} has no type`);
-      if (typeof typeValue === 'string' && lookUp(names, typeValue, `the type of ${fieldWhat}`) === undefined) {
-        throw new SchemaParseError(`undefined type name: ${typeValue}, the type of ${fieldWhat}`);
-      }
-      const fieldType: AvroNode = yield typeValue;
-      const order = field.get('order');
-      if (order !== undefined && (typeof order !== 'string' || !FIELD_ORDERS.includes(order.toUpperCase()))) {
-        throw new SchemaParseError(`${fieldWhat} has the order ${jsonText(order)}, which is not ascending, descending or ignore`);
-      }
-      let defaultValue = field.get('default');
-      if (defaultValue !== undefined && typeof defaultValue === 'string' && fieldType.kind === 'primitive' && (fieldType.name === 'float' || fieldType.name === 'double')) {
-        // Java reads a float or double field's string default with Double.valueOf.
-        if (!JAVA_DOUBLE.test(javaTrim(defaultValue))) throw new SchemaParseError(`${fieldWhat} has the default ${JSON.stringify(defaultValue)}, which is not a number`);
-        defaultValue = new JsonNumber('0.0');
-      }
-      validateName(fieldName, fieldWhat);
-      if (defaultValue !== undefined && !isValidDefault(fieldType, defaultValue)) {
-        throw new SchemaParseError(`the default of ${fieldWhat}, ${jsonText(defaultValue)}, is not a valid ${describeNode(fieldType)}`);
-      }
-      const aliases = aliasesOf(field, fieldWhat);
-      if (record.fields.some((other) => other.name === fieldName)) throw new SchemaParseError(`${what} has two fields named '${fieldName}'`);
-      record.fields.push({ name: fieldName, aliases, type: fieldType, hasDefault: defaultValue !== undefined });
-      if (defaultValue !== undefined) declaredDefaults.set(fieldName, defaultValue);
-    }
-    fieldDefaults.set(record, declaredDefaults);
-    node = record;
-  } else if (type === 'enum') {
-    const symbols = schema.get('symbols');
-    if (!Array.isArray(symbols)) throw new SchemaParseError(`${what} has no symbols array`);
-    const symbolNames = symbols.map((symbol) => validateName(typeof symbol === 'string' ? symbol : undefined, `a symbol of ${what}`));
-    const duplicate = symbolNames.find((symbol, index) => symbolNames.indexOf(symbol) !== index);
-    if (duplicate !== undefined) throw new SchemaParseError(`${what} has the symbol '${duplicate}' twice`);
-    // A default that is not a string (null) is no default at all.
-    const defaultSymbol = text(schema, 'default');
-    if (defaultSymbol !== undefined && !symbolNames.includes(defaultSymbol)) throw new SchemaParseError(`${what} has the default '${defaultSymbol}', which is not one of its symbols`);
-    const enumNode: EnumNode = { kind: 'enum', ...named(), symbols: symbolNames, hasDefault: defaultSymbol !== undefined };
-    define(names, enumNode, what);
-    node = enumNode;
-  } else if (type === 'array') {
-    const items = schema.get('items');
-    if (items === undefined) throw new SchemaParseError('an array has no items');
-    node = { kind: 'array', items: yield items };
-  } else if (type === 'map') {
-    const values = schema.get('values');
-    if (values === undefined) throw new SchemaParseError('a map has no values');
-    node = { kind: 'map', values: yield values };
-  } else if (type === 'fixed') {
-    const size = schema.get('size');
-    if (!isIntegerInRange(size, ...INT_RANGE)) throw new SchemaParseError(`${what} has no size, or one that is not an int: ${jsonText(size ?? null)}`);
-    const bytes = Number((size as JsonNumber).integerValue);
-    if (bytes < 0 || bytes > MAX_FIXED_SIZE) throw new SchemaParseError(`${what} has the size ${bytes}, outside 0 to ${MAX_FIXED_SIZE}`);
-    const fixedNode: FixedNode = { kind: 'fixed', ...named(), size: bytes };
-    define(names, fixedNode, what);
-    node = fixedNode;
-  } else {
-    // `{"type": "Name"}` refers to a type defined earlier, in the current namespace only.
-    const reference = names.types.get(qualifiedName(type, names.space, `the type '${type}'`).fullName);
-    if (reference === undefined) throw new SchemaParseError(`unknown type: ${type}`);
-    return reference;
-  }
+/** `{"type": "Name"}` refers to a type defined earlier, in the current namespace only. */
+function parseTypeObjectReference(type: string, names: Names): AvroNode {
+  const reference = names.types.get(qualifiedName(type, names.space, `the type '${type}'`).fullName);
+  if (reference === undefined) throw new SchemaParseError(`unknown type: ${type}`);
+  return reference;
+}
+
+/** The nested schema under `key` of an array or map. */
+function required(schema: JsonObject, key: string, missing: string): JsonValue {
+  const value = schema.get(key);
+  if (value === undefined) throw new SchemaParseError(missing);
+  return value;
+}
+
+/** A named type being parsed: its JSON, its name, how messages call it, and the names defined so far. */
+interface Definition {
+  readonly schema: JsonObject;
+  readonly name: QualifiedName;
+  readonly what: string;
+  readonly names: Names;
+}
+
+/** A record, enum or fixed: its name becomes the namespace of what it holds, until it ends. */
+function* parseNamedType(schema: JsonObject, type: NamedType, names: Names): Parse {
+  const savedSpace = names.space;
+  const rawName = text(schema, 'name');
+  if (rawName === undefined) throw new SchemaParseError(`a ${type} has no name`);
+  const name = qualifiedName(rawName, text(schema, 'namespace') ?? savedSpace, `a ${type}`);
+  // The primitive names are taken in the null namespace only.
+  if (isPrimitive(name.fullName)) throw new SchemaParseError(`a ${type} may not be named after the primitive '${name.fullName}'`);
+  names.space = name.namespace;
+  const what = describeType(type, name.name);
+  const definition: Definition = { schema, name, what, names };
+  const node = type === 'enum' ? parseEnum(definition) : type === 'fixed' ? parseFixed(definition) : yield* parseRecord(definition);
   names.space = savedSpace;
   return node;
 }
 
-/** `int`, `record 'Order'`, `array`: what a default must be, for messages. */
-function describeNode(node: AvroNode): string {
-  switch (node.kind) {
-    case 'primitive':
-      return node.name;
-    case 'record':
-    case 'enum':
-    case 'fixed':
-      return `${node.kind} '${node.name}'`;
-    default:
-      return node.kind;
+/** A named type's name attributes; type aliases are names too, qualified with the type's own namespace. */
+function nameAttributes({ schema, name, what }: Definition): { name: string; fullName: string; aliases: string[] } {
+  const aliases = aliasesOf(schema, what).map((alias) => qualifiedName(alias, name.namespace, `an alias of ${what}`).fullName);
+  return { name: name.name, fullName: name.fullName, aliases };
+}
+
+/** A record is defined before its fields are parsed, so that they can refer to it. */
+function* parseRecord(definition: Definition): Parse {
+  const { schema, what, names } = definition;
+  const record: RecordNode = { kind: 'record', ...nameAttributes(definition), fields: [] };
+  define(names, record, what);
+  const fields = schema.get('fields');
+  if (!Array.isArray(fields)) throw new SchemaParseError(`${what} has no fields array`);
+  const declaredDefaults = new Map<string, JsonValue>();
+  for (const field of fields) {
+    const { node, defaultValue } = yield* parseField(field, record, definition);
+    record.fields.push(node);
+    if (defaultValue !== undefined) declaredDefaults.set(node.name, defaultValue);
   }
+  fieldDefaults.set(record, declaredDefaults);
+  return record;
+}
+
+/** One field of `record`, with its declared default (after the float/double conversion). */
+function* parseField(field: JsonValue, record: RecordNode, { what, names }: Definition): ParseStep<{ node: FieldNode; defaultValue: JsonValue | undefined }> {
+  const fieldName = isJsonObject(field) ? text(field, 'name') : undefined;
+  if (fieldName === undefined || !isJsonObject(field)) throw new SchemaParseError(`a field of ${what} has no name`);
+  const fieldWhat = `field '${fieldName}' of ${what}`;
+  const typeValue = field.get('type');
+  if (typeValue === undefined) throw new SchemaParseError(`${fieldWhat} has no type`);
+  if (typeof typeValue === 'string' && lookUp(names, typeValue, `the type of ${fieldWhat}`) === undefined) {
+    throw new SchemaParseError(`undefined type name: ${typeValue}, the type of ${fieldWhat}`);
+  }
+  const fieldType: AvroNode = yield typeValue;
+  const order = field.get('order');
+  if (order !== undefined && (typeof order !== 'string' || !FIELD_ORDERS.includes(order.toUpperCase()))) {
+    throw new SchemaParseError(`${fieldWhat} has the order ${jsonText(order)}, which is not ascending, descending or ignore`);
+  }
+  const defaultValue = declaredDefault(field, fieldType, fieldWhat);
+  validateName(fieldName, fieldWhat);
+  if (defaultValue !== undefined && !isValidDefault(fieldType, defaultValue)) {
+    throw new SchemaParseError(`the default of ${fieldWhat}, ${jsonText(defaultValue)}, is not a valid ${describeNode(fieldType)}`);
+  }
+  const aliases = aliasesOf(field, fieldWhat);
+  if (record.fields.some((other) => other.name === fieldName)) throw new SchemaParseError(`${what} has two fields named '${fieldName}'`);
+  return { node: { name: fieldName, aliases, type: fieldType, hasDefault: defaultValue !== undefined }, defaultValue };
+}
+
+/** A field's default as written, except that Java reads a float or double field's string default with Double.valueOf. */
+function declaredDefault(field: JsonObject, fieldType: AvroNode, fieldWhat: string): JsonValue | undefined {
+  const defaultValue = field.get('default');
+  if (defaultValue !== undefined && typeof defaultValue === 'string' && fieldType.kind === 'primitive' && (fieldType.name === 'float' || fieldType.name === 'double')) {
+    if (!JAVA_DOUBLE.test(javaTrim(defaultValue))) throw new SchemaParseError(`${fieldWhat} has the default ${JSON.stringify(defaultValue)}, which is not a number`);
+    return new JsonNumber('0.0');
+  }
+  return defaultValue;
+}
+
+/** An enum is defined once its symbols and default are checked. */
+function parseEnum(definition: Definition): EnumNode {
+  const { schema, what, names } = definition;
+  const symbols = schema.get('symbols');
+  if (!Array.isArray(symbols)) throw new SchemaParseError(`${what} has no symbols array`);
+  const symbolNames = symbols.map((symbol) => validateName(typeof symbol === 'string' ? symbol : undefined, `a symbol of ${what}`));
+  const duplicate = symbolNames.find((symbol, index) => symbolNames.indexOf(symbol) !== index);
+  if (duplicate !== undefined) throw new SchemaParseError(`${what} has the symbol '${duplicate}' twice`);
+  // A default that is not a string (null) is no default at all.
+  const defaultSymbol = text(schema, 'default');
+  if (defaultSymbol !== undefined && !symbolNames.includes(defaultSymbol)) throw new SchemaParseError(`${what} has the default '${defaultSymbol}', which is not one of its symbols`);
+  const enumNode: EnumNode = { kind: 'enum', ...nameAttributes(definition), symbols: symbolNames, hasDefault: defaultSymbol !== undefined };
+  define(names, enumNode, what);
+  return enumNode;
+}
+
+/** A fixed is defined once its size is checked. */
+function parseFixed(definition: Definition): FixedNode {
+  const { schema, what, names } = definition;
+  const size = schema.get('size');
+  if (!isIntegerInRange(size, ...INT_RANGE)) throw new SchemaParseError(`${what} has no size, or one that is not an int: ${jsonText(size ?? null)}`);
+  const bytes = Number((size as JsonNumber).integerValue);
+  if (bytes < 0 || bytes > MAX_FIXED_SIZE) throw new SchemaParseError(`${what} has the size ${bytes}, outside 0 to ${MAX_FIXED_SIZE}`);
+  const fixedNode: FixedNode = { kind: 'fixed', ...nameAttributes(definition), size: bytes };
+  define(names, fixedNode, what);
+  return fixedNode;
 }
 
 /**

@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseAvroSchema } from './avro-schema.js';
-import { UnsupportedSchemaError } from './avsc-schema.js';
 import { CompatibilityMode } from './compatibility.js';
+import { SubjectCatalogError, UnsupportedSchemaError } from './errors.js';
 
 /**
  * The schemas/ folder: one folder per subject holding `subject.json`
@@ -26,17 +26,6 @@ export interface Subject {
   readonly topic: string;
   /** Oldest first. */
   readonly versions: readonly SubjectVersion[];
-}
-
-export class SubjectCatalogError extends Error {
-  public override readonly name = 'SubjectCatalogError';
-  public constructor(
-    message: string,
-    public readonly file: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 const subjectFile = z.object({

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SubjectCatalogError } from './errors.js';
 
 /**
  * Where a function finds the subjects' schemas: SCHEMAS_DIR when set (a
@@ -24,7 +25,7 @@ export function subjectSchema(subject: string, version?: number, dir: string = s
       .map((file) => /^v([1-9][0-9]*)\.avsc$/.exec(file)?.[1])
       .filter((v): v is string => v !== undefined)
       .map(Number);
-    if (versions.length === 0) throw new Error(`Subject '${subject}' has no v<N>.avsc in ${folder}`);
+    if (versions.length === 0) throw new SubjectCatalogError(`Subject '${subject}' has no v<N>.avsc in ${folder}`, folder);
     chosen = Math.max(...versions);
   }
   return readFileSync(join(folder, `v${chosen}.avsc`), 'utf8');

@@ -1,4 +1,5 @@
-import { checkCompatibility, InvalidSchemaError, type CompatibilityMode } from '../../../functions/core/serde/compatibility.js';
+import { checkCompatibility, type CompatibilityMode } from '../../../functions/core/serde/compatibility.js';
+import { InvalidSchemaError } from '../../../functions/core/serde/errors.js';
 import { CheckRule, violationFinding, type SchemaFinding } from './findings.js';
 
 /** A version in a subject's chain, numbered as its file is (v<N>.avsc). */

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { loadSubjects, SubjectCatalogError, type Subject } from '../../../functions/core/serde/subject-catalog.js';
+import { SubjectCatalogError } from '../../../functions/core/serde/errors.js';
+import { loadSubjects, type Subject } from '../../../functions/core/serde/subject-catalog.js';
 import { CliError } from '../cli-error.js';
 
 const run = promisify(execFile);

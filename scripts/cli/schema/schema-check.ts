@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { loadSubjects, SubjectCatalogError, type Subject } from '../../../functions/core/serde/subject-catalog.js';
+import { SubjectCatalogError } from '../../../functions/core/serde/errors.js';
+import { loadSubjects, type Subject } from '../../../functions/core/serde/subject-catalog.js';
 import { CliError } from '../cli-error.js';
 import { ROOT } from '../../local/paths.js';
 import { hasErrors, type SchemaFinding } from './findings.js';

@@ -1,5 +1,6 @@
 import { CreateSchemaCommand, GetSchemaVersionCommand } from '@aws-sdk/client-glue';
-import { GlueSchemaRegistryClient, SchemaRegistrationError } from '../../../functions/core/serde/glue-schema-registry-client.js';
+import { SchemaRegistrationError } from '../../../functions/core/serde/errors.js';
+import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
 import type { Subject } from '../../../functions/core/serde/subject-catalog.js';
 import { CliError } from '../cli-error.js';
 import type { SubjectComparison } from './published-comparison.js';

@@ -9,8 +9,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
-import { UnsupportedSchemaError } from '../../../functions/core/serde/avsc-schema.js';
-import { canRead, InvalidSchemaError } from '../../../functions/core/serde/compatibility.js';
+import { canRead } from '../../../functions/core/serde/compatibility.js';
+import { InvalidSchemaError, UnsupportedSchemaError } from '../../../functions/core/serde/errors.js';
 import { recordConformance } from '../harness/report.js';
 import { judgeWithAvroJava } from './avro-java-judge.js';
 import type { AvroJavaVerdict } from './avro-java-judge.js';

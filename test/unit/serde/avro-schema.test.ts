@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapedNamesOf, parseAvroSchema, withDefaults } from '../../../functions/core/serde/avro-schema.js';
 import { escapeNames, restoreNames, type AvscNames } from '../../../functions/core/serde/avsc-names.js';
-import { UnsupportedSchemaError } from '../../../functions/core/serde/avsc-schema.js';
-import { SchemaValidationError } from '../../../functions/core/serde/errors.js';
-import { SchemaParseError } from '../../../functions/core/serde/schema-parser.js';
+import { DecodeError, JsonSyntaxError, SchemaParseError, SchemaValidationError, UnsupportedSchemaError } from '../../../functions/core/serde/errors.js';
 
 const decimal = (precision: number, scale: number, underlying: object = { type: 'bytes' }) =>
   parseAvroSchema({ ...underlying, logicalType: 'decimal', precision, scale } as never);
@@ -253,6 +251,12 @@ describe('aliases', () => {
     expect(parsing).toThrow(message);
   });
 
+  it('refuses text that is not JSON with a JsonSyntaxError naming where', () => {
+    const parsing = (): unknown => parseAvroSchema('{"type": "record",');
+    expect(parsing).toThrow(JsonSyntaxError);
+    expect(parsing).toThrow('a malformed string at position 18 of the JSON text');
+  });
+
   it('takes aliases given as arrays of names, on types and fields', () => {
     const type = parseAvroSchema({ type: 'record', name: 'R', aliases: ['Old'], fields: [{ name: 'a', type: 'int', aliases: ['b'] }] } as never);
     expect(type.toBuffer({ a: 1 })).toEqual(Buffer.from([2]));
@@ -295,6 +299,7 @@ describe('schemas Avro Java accepts and avsc alone would refuse', () => {
     expect(type.fromBuffer(type.toBuffer({ none: [] }))).toEqual({ none: [] });
     // One item of the empty union: block count 1 (zig-zag 2), a branch index 0, then the end of the array.
     expect((): unknown => type.fromBuffer(Buffer.from([2, 0, 0]))).toThrow(/empty union/);
+    expect((): unknown => type.fromBuffer(Buffer.from([2, 0, 0]))).toThrow(DecodeError);
   });
 
   it('reads {"type": "Name"} as a reference to Name, as Avro Java does', () => {

@@ -6,8 +6,6 @@ import {
   CompatibilityMode,
   CompatibilityRule,
   formatViolation,
-  InvalidSchemaError,
-  InvalidSchemaErrorReason,
   isCompatibilityMode,
 } from '../../../functions/core/serde/compatibility.js';
 import type {
@@ -15,6 +13,7 @@ import type {
   CompatibilityDirection,
   CompatibilityViolation,
 } from '../../../functions/core/serde/compatibility.js';
+import { InvalidSchemaError, InvalidSchemaErrorReason, SerdeArgumentError } from '../../../functions/core/serde/errors.js';
 
 // --- schema builders --------------------------------------------------------
 
@@ -551,7 +550,7 @@ describe('checkCompatibility against several prior versions', () => {
   });
 
   it('rejects a firstVersionNumber below 1', () => {
-    expect(() => checkCompatibility(CompatibilityMode.BACKWARD, v1, [v1], { firstVersionNumber: 0 })).toThrow(RangeError);
+    expect(() => checkCompatibility(CompatibilityMode.BACKWARD, v1, [v1], { firstVersionNumber: 0 })).toThrow(SerdeArgumentError);
   });
 });
 
@@ -820,6 +819,12 @@ describe('schema validity, as Avro Java 1.11.4 (the Glue Schema Registry) judges
     const message = refusal(withDefault({ type: 'fixed', name: 'F', size: 2 }, '3'));
     expect(message).toContain('3');
     expect(message).not.toContain('Buffer');
+  });
+
+  it('names the type a refused default must be a value of, as the issues of resolution name types', () => {
+    expect(refusal(withDefault({ type: 'array', items: 'int' }, '[1,"x"]'))).toContain(`the default of field 'f' of record 'R', [1,"x"], is not a valid array of int`);
+    expect(refusal(withDefault({ type: 'fixed', name: 'F', size: 2 }, '3'))).toContain("is not a valid fixed 'F' of 2 bytes");
+    expect(refusal(withDefault(['null', 'long'], '1'))).toContain('is not a valid union [null, long]');
   });
 
   it('accepts an enum whose default is null or not a string, as an enum without a default', () => {

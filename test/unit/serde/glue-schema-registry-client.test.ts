@@ -13,12 +13,14 @@ import {
 } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SchemaNotFoundError, SchemaRegistryUnavailableError, SerdeErrorReason } from '../../../functions/core/serde/errors.js';
 import {
-  GlueSchemaRegistryClient,
+  SchemaNotFoundError,
   SchemaRegistrationError,
   SchemaRegistrationErrorReason,
-} from '../../../functions/core/serde/glue-schema-registry-client.js';
+  SchemaRegistryUnavailableError,
+  SerdeErrorReason,
+} from '../../../functions/core/serde/errors.js';
+import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
 import { caught } from '../../helpers/caught.js';
 
 const VERSION_ID = 'b7b4a7f0-9c3e-4d5a-8f6e-2a1b3c4d5e6f';

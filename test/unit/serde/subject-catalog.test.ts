@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkCompatibility, formatViolation } from '../../../functions/core/serde/compatibility.js';
-import { loadSubjects, SubjectCatalogError } from '../../../functions/core/serde/subject-catalog.js';
+import { SubjectCatalogError } from '../../../functions/core/serde/errors.js';
+import { loadSubjects } from '../../../functions/core/serde/subject-catalog.js';
+import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 
 const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
@@ -67,5 +69,15 @@ describe('loadSubjects', () => {
   it('rejects a subject without subject.json', async () => {
     const root = await subjectDir({ 'v1.avsc': RECORD });
     await expect(loadSubjects(root)).rejects.toThrow(/subject\.json: cannot be read/);
+  });
+});
+
+describe('subjectSchema', () => {
+  it('reads the newest version of a subject, and refuses a subject folder without one', async () => {
+    const root = await subjectDir({ 'subject.json': '{"compatibility":"BACKWARD"}', 'v1.avsc': '"int"', 'v2.avsc': RECORD });
+    expect(subjectSchema('things', undefined, root)).toBe(RECORD);
+
+    const empty = await subjectDir({ 'subject.json': '{"compatibility":"BACKWARD"}' });
+    expect(() => subjectSchema('things', undefined, empty)).toThrow(SubjectCatalogError);
   });
 });

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readConfluentFrame, writeConfluentFrame } from '../../../functions/core/serde/confluent-wire-format.js';
-import { DecodeError } from '../../../functions/core/serde/errors.js';
+import { DecodeError, SerdeArgumentError } from '../../../functions/core/serde/errors.js';
 import {
   GlueCompression,
   MAX_INFLATED_BYTES,
@@ -98,8 +98,12 @@ describe('Confluent wire format', () => {
   });
 
   it('rejects ids outside the unsigned 32-bit range when writing', () => {
-    expect(() => writeConfluentFrame(-1, BODY)).toThrow(RangeError);
-    expect(() => writeConfluentFrame(2 ** 32, BODY)).toThrow(RangeError);
+    expect(() => writeConfluentFrame(-1, BODY)).toThrow(SerdeArgumentError);
+    expect(() => writeConfluentFrame(2 ** 32, BODY)).toThrow(SerdeArgumentError);
+  });
+
+  it('rejects a Glue schema version id that is not a UUID when writing', () => {
+    expect(() => writeGlueFrame('orders-v1', BODY)).toThrow(SerdeArgumentError);
   });
 });
 
