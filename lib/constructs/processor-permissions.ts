@@ -19,7 +19,7 @@ export const STATE_TABLE_ACTIONS = [
   'dynamodb:DeleteItem',
 ] as const;
 
-/** SendMessage(Batch) of the dead-letter writer, the FIFO emitter and the mapping's on-failure destination. */
+/** SendMessage(Batch) of the dead-letter writer and the FIFO emitter; SqsDlq grants the same three on the mappings' on-failure queue. */
 export const SEND_MESSAGE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const;
 
 /** SQS, DynamoDB and S3 call KMS with the caller's credentials for these on a customer managed key. */

@@ -11,8 +11,10 @@ import {
   aws_lambda as lambda,
   aws_lambda_nodejs as nodejs,
   aws_logs as logs,
+  aws_sqs as sqs,
   type aws_s3 as s3,
 } from 'aws-cdk-lib';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
@@ -234,13 +236,15 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     this.logGroup.grantWrite(this.role);
     grantKeyUse(this.role, this.key);
     grantStateTable(this.role, this.table);
-    grantSendMessages(this.role, [this.deadLetterQueue, this.onFailureQueue, this.alertsQueue]);
+    // The on-failure queue's grant comes with the mappings' destination (onFailureQueueDestination).
+    grantSendMessages(this.role, [this.deadLetterQueue, this.alertsQueue]);
     grantPutObjects(this.role, this.deadLetterBucket);
     grantSchemaRegistry(this.role, stack, props.registryName, registryArn);
 
+    const onFailure = onFailureQueueDestination(this, this.onFailureQueue);
     this.eventSources = names.inputs.map(({ topic, consumerGroupId }) => {
       props.kafka.grantEventSourceMapping(this.role, [topic], consumerGroupId);
-      const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, registryArn);
+      const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, onFailure, registryArn);
       return { topic, consumerGroupId, mapping };
     });
     const [first] = this.eventSources;
@@ -262,9 +266,9 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     consumerGroupId: string,
     settings: ProcessorSettings,
     kafka: KafkaClusterAccess,
+    onFailure: lambda.IEventSourceDlq,
     registryArn: string,
   ): lambda.EventSourceMapping {
-    const onFailureQueueArn = this.onFailureQueue.queueArn;
     const mapping = new lambda.EventSourceMapping(this, `Mapping-${topic}`, {
       target: this.function,
       eventSourceArn: kafka.clusterArn,
@@ -281,7 +285,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       ...(settings.bisectBatchOnError ? { bisectBatchOnError: true } : {}),
       // The handlers answer with partial batch responses (functions/core/msk/batch-response.ts).
       reportBatchItemFailures: true,
-      onFailure: { bind: () => ({ destination: onFailureQueueArn }) },
+      onFailure,
       ...(settings.provisionedPollers === undefined
         ? {}
         : { provisionedPollerConfig: { minimumPollers: settings.provisionedPollers.minimum, maximumPollers: settings.provisionedPollers.maximum } }),
@@ -352,7 +356,35 @@ function inputPartitions(config: EnvironmentConfig, processorName: string, setti
   return count;
 }
 
-/** The mapping validates values with the Glue registry and hands over the source bytes with schema metadata. */
+/**
+ * The on-failure destination of a processor's mappings: CDK's SqsDlq, which
+ * grants the function's role sqs:SendMessage, GetQueueAttributes and
+ * GetQueueUrl on the queue as it binds. It is handed the queue by ARN alone,
+ * without its key: handed the queue itself, Queue.grantSendMessages would
+ * also grant kms:ReEncrypt* and kms:GenerateDataKey* on the processor's key,
+ * wildcard actions the role does without (it uses the key with the exact
+ * actions of grantKeyUse, which the mapping needs to send to the encrypted
+ * queue). One per processor: `scope` gets the child `OnFailureDestination`.
+ */
+function onFailureQueueDestination(scope: Construct, queue: sqs.IQueue): lambda.IEventSourceDlq {
+  return new SqsDlq(sqs.Queue.fromQueueArn(scope, 'OnFailureDestination', queue.queueArn));
+}
+
+/**
+ * The mapping validates values with the Glue registry and hands over the
+ * source bytes with schema metadata.
+ *
+ * Written out rather than CDK's aws_lambda_event_sources.GlueSchemaRegistry,
+ * which renders the same SchemaRegistryConfig but cannot take this
+ * registry: given `schemaRegistryArn`, it matches the ARN against
+ * /^arn:[^:]+:glue:[^:]+:[^:]+:registry\/([^/]+)$/ at bind and throws on
+ * anything else, which the app's ARN is (a reference to the schemas stack's
+ * registry, an Fn::ImportValue token); its other form takes the registry's
+ * glue.CfnRegistry, which the processing stack is not given. It would also
+ * add glue:GetRegistry and glue:GetSchemaVersion statements on the registry
+ * and its schemas that grantSchemaRegistry already makes (with
+ * GetSchemaVersion on `*`, which lookups by version id need).
+ */
 function glueSourceFormat(registryArn: string): lambda.ISchemaRegistry {
   return {
     bind: () => ({
