@@ -11,11 +11,8 @@ import {
   aws_lambda as lambda,
   aws_lambda_nodejs as nodejs,
   aws_logs as logs,
-  aws_sqs as sqs,
   type aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { RemovalPolicyName } from '../config/pipeline-config.js';
@@ -25,6 +22,7 @@ import { deployedProcessorResources } from '../config/resource-names.js';
 import { allowCloudWatchLogs } from './encrypted-logs.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import { PROCESSOR_BUNDLING, processorEsbuildArgs } from './processor-bundling.js';
+import { addProcessorMapping, onFailureQueueDestination, type ProcessorEventSource, type ProcessorSettings } from './processor-mapping.js';
 import {
   grantKeyUse,
   grantPutObjects,
@@ -32,11 +30,10 @@ import {
   grantSendMessages,
   grantStateTable,
   grantVpcAccess,
+  suppressServiceWildcards,
 } from './processor-permissions.js';
 import { ProcessorQueues } from './processor-queues.js';
 import { ProcessorTable } from './processor-table.js';
-
-type ProcessorSettings = EnvironmentConfig['processors'][string];
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -84,13 +81,6 @@ export interface StreamProcessorProps {
    * @default the repository's schemas/
    */
   readonly schemasDir?: string;
-}
-
-/** One mapping per input topic: a Kafka event source mapping reads exactly one topic. */
-export interface ProcessorEventSource {
-  readonly topic: string;
-  readonly consumerGroupId: string;
-  readonly mapping: lambda.EventSourceMapping;
 }
 
 /**
@@ -243,8 +233,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
 
     const onFailure = onFailureQueueDestination(this, this.onFailureQueue);
     this.eventSources = names.inputs.map(({ topic, consumerGroupId }) => {
-      props.kafka.grantEventSourceMapping(this.role, [topic], consumerGroupId);
-      const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, onFailure, registryArn);
+      const mapping = addProcessorMapping(this, { function: this.function, role: this.role, kafka: props.kafka, topic, consumerGroupId, settings, onFailure, registryArn });
       return { topic, consumerGroupId, mapping };
     });
     const [first] = this.eventSources;
@@ -253,84 +242,12 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     this.eventSourceMappingId = first.mapping.eventSourceMappingId;
     this.inputs = this.eventSources.map((s) => ({ topic: s.topic, consumerGroupId: s.consumerGroupId, eventSourceMappingId: s.mapping.eventSourceMappingId }));
 
-    this.suppressServiceWildcards();
+    suppressServiceWildcards(this.role);
   }
 
   /** The processor as the alarms and the dashboard see it. */
   public get monitored(): MonitoredProcessor {
     return this;
-  }
-
-  private addMapping(
-    topic: string,
-    consumerGroupId: string,
-    settings: ProcessorSettings,
-    kafka: KafkaClusterAccess,
-    onFailure: lambda.IEventSourceDlq,
-    registryArn: string,
-  ): lambda.EventSourceMapping {
-    const mapping = new lambda.EventSourceMapping(this, `Mapping-${topic}`, {
-      target: this.function,
-      eventSourceArn: kafka.clusterArn,
-      kafkaTopic: topic,
-      // Stable on purpose: a new group id starts over from startingPosition.
-      kafkaConsumerGroupId: consumerGroupId,
-      startingPosition: lambda.StartingPosition[settings.startingPosition],
-      ...(settings.startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp: settings.startingPositionTimestamp }),
-      batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-      retryAttempts: settings.retryAttempts,
-      // -1 / false are the service defaults; leaving them out keeps on-demand mappings valid.
-      ...(settings.maxRecordAgeSeconds === -1 ? {} : { maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds) }),
-      ...(settings.bisectBatchOnError ? { bisectBatchOnError: true } : {}),
-      // The handlers answer with partial batch responses (functions/core/msk/batch-response.ts).
-      reportBatchItemFailures: true,
-      onFailure,
-      ...(settings.provisionedPollers === undefined
-        ? {}
-        : { provisionedPollerConfig: { minimumPollers: settings.provisionedPollers.minimum, maximumPollers: settings.provisionedPollers.maximum } }),
-      ...(settings.schemaRegistryIntegration ? { schemaRegistryConfig: glueSourceFormat(registryArn) } : {}),
-      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
-    });
-    // The mapping checks its role and its topic when it is created.
-    mapping.node.addDependency(this.role);
-    mapping.node.addDependency(kafka.topicsReady);
-    return mapping;
-  }
-
-  /** CloudWatch Logs encrypts the log group with the key only if the key policy lets it. */
-
-
-  private suppressServiceWildcards(): void {
-    NagSuppressions.addResourceSuppressions(
-      this.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'Only where the service demands it: EC2 authorizes the network-interface calls of a VPC function on `*`; ' +
-            'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; Glue authorizes GetSchemaVersion by ' +
-            'schema version id only on `*` (awslabs/aws-glue-schema-registry#68). Every other statement names its ARNs.',
-          appliesTo: ['Resource::*'],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'The registry\'s schemas (schema/<registry>/*): the decoder reads any subject of its own registry and no other.',
-          appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:schema\\/.*\\/\\*$/g' }],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'Dead-letter payloads are written under generated keys of this processor\'s own bucket; s3:PutObject only.',
-          appliesTo: [{ regex: '/^Resource::<.*DeadLetterPayloads.*\\.Arn>\\/\\*$/g' }],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'The state table\'s indexes (table/<name>/index/*): the engine queries its open-windows index.',
-          appliesTo: [{ regex: '/^Resource::<.*State.*\\.Arn>\\/index\\/\\*$/g' }],
-        },
-      ],
-      true,
-    );
   }
 }
 
@@ -354,45 +271,6 @@ function inputPartitions(config: EnvironmentConfig, processorName: string, setti
     );
   }
   return count;
-}
-
-/**
- * The on-failure destination of a processor's mappings: CDK's SqsDlq, which
- * grants the function's role sqs:SendMessage, GetQueueAttributes and
- * GetQueueUrl on the queue as it binds. It is handed the queue by ARN alone,
- * without its key: handed the queue itself, Queue.grantSendMessages would
- * also grant kms:ReEncrypt* and kms:GenerateDataKey* on the processor's key,
- * wildcard actions the role does without (it uses the key with the exact
- * actions of grantKeyUse, which the mapping needs to send to the encrypted
- * queue). One per processor: `scope` gets the child `OnFailureDestination`.
- */
-function onFailureQueueDestination(scope: Construct, queue: sqs.IQueue): lambda.IEventSourceDlq {
-  return new SqsDlq(sqs.Queue.fromQueueArn(scope, 'OnFailureDestination', queue.queueArn));
-}
-
-/**
- * The mapping validates values with the Glue registry and hands over the
- * source bytes with schema metadata.
- *
- * Written out rather than CDK's aws_lambda_event_sources.GlueSchemaRegistry,
- * which renders the same SchemaRegistryConfig but cannot take this
- * registry: given `schemaRegistryArn`, it matches the ARN against
- * /^arn:[^:]+:glue:[^:]+:[^:]+:registry\/([^/]+)$/ at bind and throws on
- * anything else, which the app's ARN is (a reference to the schemas stack's
- * registry, an Fn::ImportValue token); its other form takes the registry's
- * glue.CfnRegistry, which the processing stack is not given. It would also
- * add glue:GetRegistry and glue:GetSchemaVersion statements on the registry
- * and its schemas that grantSchemaRegistry already makes (with
- * GetSchemaVersion on `*`, which lookups by version id need).
- */
-function glueSourceFormat(registryArn: string): lambda.ISchemaRegistry {
-  return {
-    bind: () => ({
-      schemaRegistryUri: registryArn,
-      eventRecordFormat: lambda.EventRecordFormat.SOURCE,
-      schemaValidationConfigs: [{ attribute: lambda.KafkaSchemaValidationAttribute.VALUE }],
-    }),
-  };
 }
 
 /** Ships schemas/ beside the bundle, where SCHEMAS_DIR points. */
