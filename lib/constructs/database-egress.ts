@@ -1,6 +1,6 @@
 import { Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import type { DatabaseSourceConfig } from '../config/cdc-config.js';
 
 /** The IPv4 prefix lengths a database range may have: a subnet or one address, never a /0 to /7 that would open the port to the internet. */
 const MIN_PREFIX = 8;

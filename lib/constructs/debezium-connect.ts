@@ -27,7 +27,7 @@ import {
   envReference,
   type CdcConnector,
 } from '../cdc/debezium-connector-config.js';
-import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import type { DatabaseSourceConfig } from '../config/cdc-config.js';
 import { allowDatabaseEgress } from './database-egress.js';
 import { LogsKey, encryptedLogGroup } from './encrypted-logs.js';
 import { suppressProviderFrameworkFindings } from './provider-nag.js';

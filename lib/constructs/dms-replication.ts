@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, aws_dms as dms, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import type { DatabaseSourceConfig } from '../config/pipeline-config.js';
+import type { DatabaseSourceConfig } from '../config/cdc-config.js';
 import { allowDatabaseEgress } from './database-egress.js';
 import { DmsAccountRoles } from './dms-account-roles.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';

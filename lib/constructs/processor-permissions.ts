@@ -1,5 +1,6 @@
 import type { Stack} from 'aws-cdk-lib';
 import { aws_iam as iam, type aws_dynamodb as dynamodb, type aws_kms as kms, type aws_s3 as s3, type aws_sqs as sqs } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
 
 /**
  * The action lists a processor's execution role is granted, in one place.
@@ -19,7 +20,7 @@ export const STATE_TABLE_ACTIONS = [
   'dynamodb:DeleteItem',
 ] as const;
 
-/** SendMessage(Batch) of the dead-letter writer, the FIFO emitter and the mapping's on-failure destination. */
+/** SendMessage(Batch) of the dead-letter writer and the FIFO emitter; SqsDlq grants the same three on the mappings' on-failure queue. */
 export const SEND_MESSAGE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const;
 
 /** SQS, DynamoDB and S3 call KMS with the caller's credentials for these on a customer managed key. */
@@ -86,4 +87,41 @@ export function grantSchemaRegistry(grantee: iam.IGrantable, scope: Stack, regis
 
 export function grantVpcAccess(grantee: iam.IGrantable): iam.Grant {
   return iam.Grant.addToPrincipal({ grantee, actions: [...VPC_ACCESS_ACTIONS], resourceArns: ['*'] });
+}
+
+/**
+ * The cdk-nag AwsSolutions-IAM5 findings the grants above leave on a
+ * processor's role, each with the reason its wildcard is needed; any other
+ * wildcard on the role is still a finding.
+ */
+export function suppressServiceWildcards(role: iam.IRole): void {
+  NagSuppressions.addResourceSuppressions(
+    role,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Only where the service demands it: EC2 authorizes the network-interface calls of a VPC function on `*`; ' +
+          'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; Glue authorizes GetSchemaVersion by ' +
+          'schema version id only on `*` (awslabs/aws-glue-schema-registry#68). Every other statement names its ARNs.',
+        appliesTo: ['Resource::*'],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'The registry\'s schemas (schema/<registry>/*): the decoder reads any subject of its own registry and no other.',
+        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:schema\\/.*\\/\\*$/g' }],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'Dead-letter payloads are written under generated keys of this processor\'s own bucket; s3:PutObject only.',
+        appliesTo: [{ regex: '/^Resource::<.*DeadLetterPayloads.*\\.Arn>\\/\\*$/g' }],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'The state table\'s indexes (table/<name>/index/*): the engine queries its open-windows index.',
+        appliesTo: [{ regex: '/^Resource::<.*State.*\\.Arn>\\/index\\/\\*$/g' }],
+      },
+    ],
+    true,
+  );
 }

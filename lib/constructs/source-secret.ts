@@ -1,4 +1,4 @@
-import { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Arn, ArnFormat, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /**
@@ -7,7 +7,8 @@ import type { Construct } from 'constructs';
  * the ARN is partial, and IAM statements must match any suffix.
  */
 export function importSourceSecret(scope: Construct, arn: string): secretsmanager.ISecret {
-  const name = arn.split(':secret:')[1] ?? '';
+  // CDK's ARN parser, which refuses a string that is not an ARN; a token's name is unknown, so it is taken as partial.
+  const name = Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
   return /-[A-Za-z0-9]{6}$/.test(name)
     ? secretsmanager.Secret.fromSecretCompleteArn(scope, 'SourceSecret', arn)
     : secretsmanager.Secret.fromSecretPartialArn(scope, 'SourceSecret', arn);

@@ -13,7 +13,6 @@ import {
   aws_logs as logs,
   type aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { RemovalPolicyName } from '../config/pipeline-config.js';
@@ -23,6 +22,7 @@ import { deployedProcessorResources } from '../config/resource-names.js';
 import { allowCloudWatchLogs } from './encrypted-logs.js';
 import type { MonitoredInput, MonitoredProcessor } from './monitored-processor.js';
 import { PROCESSOR_BUNDLING, processorEsbuildArgs } from './processor-bundling.js';
+import { addProcessorMapping, onFailureQueueDestination, type ProcessorEventSource, type ProcessorSettings } from './processor-mapping.js';
 import {
   grantKeyUse,
   grantPutObjects,
@@ -30,11 +30,10 @@ import {
   grantSendMessages,
   grantStateTable,
   grantVpcAccess,
+  suppressServiceWildcards,
 } from './processor-permissions.js';
 import { ProcessorQueues } from './processor-queues.js';
 import { ProcessorTable } from './processor-table.js';
-
-type ProcessorSettings = EnvironmentConfig['processors'][string];
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -82,13 +81,6 @@ export interface StreamProcessorProps {
    * @default the repository's schemas/
    */
   readonly schemasDir?: string;
-}
-
-/** One mapping per input topic: a Kafka event source mapping reads exactly one topic. */
-export interface ProcessorEventSource {
-  readonly topic: string;
-  readonly consumerGroupId: string;
-  readonly mapping: lambda.EventSourceMapping;
 }
 
 /**
@@ -234,13 +226,14 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     this.logGroup.grantWrite(this.role);
     grantKeyUse(this.role, this.key);
     grantStateTable(this.role, this.table);
-    grantSendMessages(this.role, [this.deadLetterQueue, this.onFailureQueue, this.alertsQueue]);
+    // The on-failure queue's grant comes with the mappings' destination (onFailureQueueDestination).
+    grantSendMessages(this.role, [this.deadLetterQueue, this.alertsQueue]);
     grantPutObjects(this.role, this.deadLetterBucket);
     grantSchemaRegistry(this.role, stack, props.registryName, registryArn);
 
+    const onFailure = onFailureQueueDestination(this, this.onFailureQueue);
     this.eventSources = names.inputs.map(({ topic, consumerGroupId }) => {
-      props.kafka.grantEventSourceMapping(this.role, [topic], consumerGroupId);
-      const mapping = this.addMapping(topic, consumerGroupId, settings, props.kafka, registryArn);
+      const mapping = addProcessorMapping(this, { function: this.function, role: this.role, kafka: props.kafka, topic, consumerGroupId, settings, onFailure, registryArn });
       return { topic, consumerGroupId, mapping };
     });
     const [first] = this.eventSources;
@@ -249,84 +242,12 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     this.eventSourceMappingId = first.mapping.eventSourceMappingId;
     this.inputs = this.eventSources.map((s) => ({ topic: s.topic, consumerGroupId: s.consumerGroupId, eventSourceMappingId: s.mapping.eventSourceMappingId }));
 
-    this.suppressServiceWildcards();
+    suppressServiceWildcards(this.role);
   }
 
   /** The processor as the alarms and the dashboard see it. */
   public get monitored(): MonitoredProcessor {
     return this;
-  }
-
-  private addMapping(
-    topic: string,
-    consumerGroupId: string,
-    settings: ProcessorSettings,
-    kafka: KafkaClusterAccess,
-    registryArn: string,
-  ): lambda.EventSourceMapping {
-    const onFailureQueueArn = this.onFailureQueue.queueArn;
-    const mapping = new lambda.EventSourceMapping(this, `Mapping-${topic}`, {
-      target: this.function,
-      eventSourceArn: kafka.clusterArn,
-      kafkaTopic: topic,
-      // Stable on purpose: a new group id starts over from startingPosition.
-      kafkaConsumerGroupId: consumerGroupId,
-      startingPosition: lambda.StartingPosition[settings.startingPosition],
-      ...(settings.startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp: settings.startingPositionTimestamp }),
-      batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-      retryAttempts: settings.retryAttempts,
-      // -1 / false are the service defaults; leaving them out keeps on-demand mappings valid.
-      ...(settings.maxRecordAgeSeconds === -1 ? {} : { maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds) }),
-      ...(settings.bisectBatchOnError ? { bisectBatchOnError: true } : {}),
-      // The handlers answer with partial batch responses (functions/core/msk/batch-response.ts).
-      reportBatchItemFailures: true,
-      onFailure: { bind: () => ({ destination: onFailureQueueArn }) },
-      ...(settings.provisionedPollers === undefined
-        ? {}
-        : { provisionedPollerConfig: { minimumPollers: settings.provisionedPollers.minimum, maximumPollers: settings.provisionedPollers.maximum } }),
-      ...(settings.schemaRegistryIntegration ? { schemaRegistryConfig: glueSourceFormat(registryArn) } : {}),
-      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
-    });
-    // The mapping checks its role and its topic when it is created.
-    mapping.node.addDependency(this.role);
-    mapping.node.addDependency(kafka.topicsReady);
-    return mapping;
-  }
-
-  /** CloudWatch Logs encrypts the log group with the key only if the key policy lets it. */
-
-
-  private suppressServiceWildcards(): void {
-    NagSuppressions.addResourceSuppressions(
-      this.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'Only where the service demands it: EC2 authorizes the network-interface calls of a VPC function on `*`; ' +
-            'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; Glue authorizes GetSchemaVersion by ' +
-            'schema version id only on `*` (awslabs/aws-glue-schema-registry#68). Every other statement names its ARNs.',
-          appliesTo: ['Resource::*'],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'The registry\'s schemas (schema/<registry>/*): the decoder reads any subject of its own registry and no other.',
-          appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:schema\\/.*\\/\\*$/g' }],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'Dead-letter payloads are written under generated keys of this processor\'s own bucket; s3:PutObject only.',
-          appliesTo: [{ regex: '/^Resource::<.*DeadLetterPayloads.*\\.Arn>\\/\\*$/g' }],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'The state table\'s indexes (table/<name>/index/*): the engine queries its open-windows index.',
-          appliesTo: [{ regex: '/^Resource::<.*State.*\\.Arn>\\/index\\/\\*$/g' }],
-        },
-      ],
-      true,
-    );
   }
 }
 
@@ -350,17 +271,6 @@ function inputPartitions(config: EnvironmentConfig, processorName: string, setti
     );
   }
   return count;
-}
-
-/** The mapping validates values with the Glue registry and hands over the source bytes with schema metadata. */
-function glueSourceFormat(registryArn: string): lambda.ISchemaRegistry {
-  return {
-    bind: () => ({
-      schemaRegistryUri: registryArn,
-      eventRecordFormat: lambda.EventRecordFormat.SOURCE,
-      schemaValidationConfigs: [{ attribute: lambda.KafkaSchemaValidationAttribute.VALUE }],
-    }),
-  };
 }
 
 /** Ships schemas/ beside the bundle, where SCHEMAS_DIR points. */

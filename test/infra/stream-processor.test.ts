@@ -104,6 +104,18 @@ describe('StreamProcessor', () => {
       });
     });
 
+    it('lets its role send to the on-failure queue, and use the queue key with exact actions only', () => {
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+      );
+      const on = (resource: RegExp, action: string): boolean =>
+        statements.some((s) => [s.Action].flat().includes(action) && [s.Resource].flat().some((r) => resource.test(JSON.stringify(r))));
+      for (const action of ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']) expect(on(/OnFailureQueue.*"Arn"/, action), action).toBe(true);
+      for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) expect(on(/OrderAnalyticsKey.*"Arn"/, action), action).toBe(true);
+      const keyActions = statements.filter((s) => [s.Resource].flat().some((r) => /OrderAnalyticsKey/.test(JSON.stringify(r)))).flatMap((s) => [s.Action].flat());
+      expect(keyActions.filter((a) => a.includes('*'))).toEqual([]);
+    });
+
     it('runs provisioned pollers and counts events', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 9 },
