@@ -82,6 +82,7 @@ export function createDeadLetter(input: CreateDeadLetterInput): DeadLetter {
     key: record.key ?? null,
     value: record.value ?? null,
     headers: record.headers ?? [],
+    // The envelope is a wire format: a field it does not have is absent, not null or undefined.
     ...(schemaVersionId === undefined ? {} : { schemaVersionId }),
     ...(input.eventSourceArn === undefined ? {} : { eventSourceArn: input.eventSourceArn }),
     failedAt: (input.now ?? new Date()).toISOString(),

@@ -209,7 +209,7 @@ function writeError(options: {
   return new DeadLetterWriteError(`${summary}: ${firstFailure.code}: ${firstFailure.message}`, {
     ...rest,
     firstFailure,
-    ...(cause === undefined ? {} : { cause }),
+    cause,
   });
 }
 

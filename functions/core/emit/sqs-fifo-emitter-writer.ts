@@ -109,6 +109,6 @@ function emitError(
     unsentCount,
     totalCount,
     firstFailure,
-    ...(cause === undefined ? {} : { cause }),
+    cause,
   });
 }

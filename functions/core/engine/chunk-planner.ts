@@ -76,7 +76,7 @@ function planOnce(chunk: readonly [PreparedRecord, ...PreparedRecord[]], reads: 
     state: reads.state,
     readKeys: reads.readKeys,
     now: planning.now(),
-    ...(planning.panePartBytes === undefined ? {} : { panePartBytes: planning.panePartBytes }),
+    panePartBytes: planning.panePartBytes,
   });
 }
 

@@ -59,8 +59,8 @@ function writeOf(entry: Working): ItemWrite {
     id: entry.id,
     expectedRev: entry.rev,
     body: entry.body,
-    ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }),
-    ...(entry.expiresAt === undefined ? {} : { expiresAt: entry.expiresAt }),
+    closesAt: entry.closesAt,
+    expiresAt: entry.expiresAt,
   };
 }
 
@@ -73,7 +73,7 @@ function paneChainWrites(chain: Working[], throughOffset: number): ItemWrite[] {
     // A part followed by a newer one holds records only through the last it took: should the chain stop
     // after it, the records after that are applied again, to the newer part.
     const applied = at === chain.length - 1 ? throughOffset : (entry.lastOffset ?? body.applied);
-    return { id: entry.id, expectedRev: entry.rev, body: { ...body, applied }, ...(entry.closesAt === undefined ? {} : { closesAt: entry.closesAt }) };
+    return { id: entry.id, expectedRev: entry.rev, body: { ...body, applied }, closesAt: entry.closesAt };
   });
 }
 

@@ -63,8 +63,8 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
       result = await closeDueWindows({
         definition,
         store: deps.store,
-        ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
-        ...(deps.now === undefined ? {} : { now: deps.now }),
+        emitter: deps.emitter,
+        now: deps.now,
         budgetMs: deps.closeBudgetMs ?? 5_000,
         seen,
       });
@@ -82,15 +82,15 @@ export function createEngineProcessor(definition: ProcessorDefinition, deps: Eng
         store: deps.store,
         deadLetter: input.deadLetter,
         cache,
-        ...(deps.now === undefined ? {} : { now: deps.now }),
-        ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
-        ...(deps.onCommit === undefined ? {} : { onCommit: deps.onCommit }),
-        ...(deps.panePartBytes === undefined ? {} : { panePartBytes: deps.panePartBytes }),
+        now: deps.now,
+        sleep: deps.sleep,
+        onCommit: deps.onCommit,
+        panePartBytes: deps.panePartBytes,
       });
       deps.onPartition?.(result);
       return {
         rejected: result.rejected,
-        ...(result.retryFromOffset === undefined ? {} : { retryFromOffset: result.retryFromOffset }),
+        retryFromOffset: result.retryFromOffset,
       };
     },
     afterBatch,

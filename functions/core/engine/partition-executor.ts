@@ -186,7 +186,7 @@ class PartitionRun {
       cached: this.cached,
       batchEnd: { lastPending: (pending.at(-1) as PreparedRecord).record.offset, lastOffset: this.input.lastOffset },
       now: this.now,
-      ...(panePartBytes === undefined ? {} : { panePartBytes }),
+      panePartBytes,
       fail: (record, error) => this.fail(record, error),
     });
   }

@@ -32,8 +32,8 @@ export function prepareRecord(definition: ProcessorDefinition, record: DecodedRe
     );
     return {
       record,
-      ...(eventTime === undefined ? {} : { eventTime }),
-      ...(eventId === undefined ? {} : { eventId }),
+      eventTime,
+      eventId,
       perView,
     };
   } catch (error) {

@@ -59,11 +59,11 @@ export async function closeDueWindows(deps: WindowCloserDeps, options: { waterma
   const panes = await closeDuePanes(dueItems.filter(isWindowPane), watermark, {
     definition,
     store,
-    ...(deps.emitter === undefined ? {} : { emitter: deps.emitter }),
+    emitter: deps.emitter,
     checkpoints,
     now,
     outOfTime,
-    ...(deps.seen === undefined ? {} : { seen: deps.seen }),
+    seen: deps.seen,
   });
   const keys = await closeKeyItems(dueItems.filter((id) => !isWindowPane(id)), { deps, watermark, closedAt: now, outOfTime });
   return { watermark, windowsClosed: panes.closed + keys.closed, emitted: panes.emitted + keys.emitted };

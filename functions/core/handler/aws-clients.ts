@@ -81,7 +81,7 @@ export function createAwsAdapters(
       sqs: sqsClient(tracer),
       queueUrl: env.DEAD_LETTER_QUEUE_URL,
       ...(env.DEAD_LETTER_BUCKET === undefined ? {} : { s3: s3Client(tracer), offloadBucket: env.DEAD_LETTER_BUCKET }),
-      ...(env.DEAD_LETTER_MAX_MESSAGE_BYTES === undefined ? {} : { maxMessageBytes: env.DEAD_LETTER_MAX_MESSAGE_BYTES }),
+      maxMessageBytes: env.DEAD_LETTER_MAX_MESSAGE_BYTES,
     }),
   };
 }

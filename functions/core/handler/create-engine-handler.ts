@@ -39,7 +39,7 @@ export function createEngineHandler(definition: ProcessorDefinition, props: Engi
     ...props,
     processorName: definition.name,
     observability,
-    ...(definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema }),
+    readerSchema: definition.input.readerSchema,
     processPartition: engine.processPartition,
     afterBatch: engine.afterBatch,
   });

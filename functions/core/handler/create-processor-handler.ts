@@ -45,7 +45,7 @@ export function createProcessorHandler(props: ProcessorHandlerProps): ProcessorH
   const { registry, deadLetters } = resolveAdapters(props, observability);
   const decoder = new RecordDecoder({
     registry,
-    ...(props.readerSchema === undefined ? {} : { readerSchema: props.readerSchema }),
+    readerSchema: props.readerSchema,
   });
 
   return middy<KafkaEvent, KafkaBatchResponse, Error, Context>()
@@ -59,8 +59,8 @@ export function createProcessorHandler(props: ProcessorHandlerProps): ProcessorH
         deadLetters,
         logger,
         metrics,
-        ...(props.processPartition === undefined ? {} : { processPartition: props.processPartition }),
-        ...(props.afterBatch === undefined ? {} : { afterBatch: props.afterBatch }),
+        processPartition: props.processPartition,
+        afterBatch: props.afterBatch,
       }),
     );
 }

@@ -49,7 +49,7 @@ async function decodeRecord(source: KafkaEventRecord, decoder: RecordDecoder): P
     key: source.key === undefined || source.key === null ? null : Buffer.from(source.key, 'base64'),
     headers: toRecordHeaders(source.headers),
     format: decoded.format,
-    ...(decoded.schemaVersionId === undefined ? {} : { schemaVersionId: decoded.schemaVersionId }),
+    schemaVersionId: decoded.schemaVersionId,
     value: decoded.value,
     source,
   };
@@ -61,7 +61,7 @@ function toPoison(source: KafkaEventRecord, error: unknown): PoisonRecord {
       offset: source.offset,
       reason: error.reason,
       error,
-      ...(error.schemaVersionId === undefined ? {} : { schemaVersionId: error.schemaVersionId }),
+      schemaVersionId: error.schemaVersionId,
       source,
     };
   }

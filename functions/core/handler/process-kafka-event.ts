@@ -69,7 +69,7 @@ export async function processKafkaEvent(payload: unknown, deps: KafkaEventProces
       offset: letter.offset,
       reason: letter.reason,
       error: letter.error,
-      ...(letter.schemaVersionId === undefined ? {} : { schemaVersionId: letter.schemaVersionId }),
+      schemaVersionId: letter.schemaVersionId,
     });
   }
   if (deps.afterBatch !== undefined) {
@@ -131,8 +131,8 @@ function deadLetterOf(deps: KafkaEventProcessingDeps, eventSourceArn: string | u
       reason,
       error,
       record: source,
-      ...(schemaVersionId === undefined ? {} : { schemaVersionId }),
-      ...(eventSourceArn === undefined ? {} : { eventSourceArn }),
+      schemaVersionId,
+      eventSourceArn,
       ...(deps.now === undefined ? {} : { now: deps.now() }),
     });
 }

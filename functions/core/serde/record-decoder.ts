@@ -104,7 +104,7 @@ export class RecordDecoder {
       compiled = {
         writer,
         isWholeBody,
-        ...(resolver === undefined ? {} : { resolver }),
+        resolver,
         ...(names === undefined ? {} : { restoreNames: (value: unknown) => restoreNames(decodedAs, value, names) }),
       };
     } catch (error) {

@@ -83,7 +83,7 @@ export async function loadSubject(dir: string, name: string): Promise<Subject> {
   return {
     name,
     compatibility: parsed.data.compatibility,
-    ...(parsed.data.description === undefined ? {} : { description: parsed.data.description }),
+    description: parsed.data.description,
     topic: parsed.data.topic ?? name,
     versions,
   };

@@ -136,7 +136,7 @@ export class DynamoDbStateStore implements StateStore {
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': pk },
             ConsistentRead: true,
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+            ExclusiveStartKey: start,
           }),
         ),
       );
@@ -183,7 +183,7 @@ export class DynamoDbStateStore implements StateStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.send(() =>
-        this.documents.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) })),
+        this.documents.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start })),
       );
       for (const item of page.Items ?? []) found.push(toStored(item));
       start = page.LastEvaluatedKey;
@@ -229,7 +229,7 @@ function toItem(write: ItemWrite): Record<string, unknown> {
     sk: write.id.sk,
     rev: write.expectedRev + 1,
     ...(write.closesAt === undefined ? {} : { openShard: openWindowShard(write.id), closesAt: write.closesAt }),
-    ...(write.expiresAt === undefined ? {} : { [TTL_ATTRIBUTE]: write.expiresAt }),
+    [TTL_ATTRIBUTE]: write.expiresAt,
   };
 }
 

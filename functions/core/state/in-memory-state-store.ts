@@ -51,7 +51,7 @@ export class InMemoryStateStore implements StateStore {
           id: write.id,
           rev: write.expectedRev + 1,
           body: structuredClone(write.body),
-          ...(write.closesAt === undefined ? {} : { closesAt: write.closesAt }),
+          closesAt: write.closesAt,
         });
       }
     }
