@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addressOf, readStackState, stackDown, stackStatus, stackUp, superviseStack, SUPERVISOR_LOG } from '../local/stack-supervisor.js';
+import { RETAIL_DATABASE } from '../local/retail-database.js';
 import { STACK_SERVICES, wipeStackData, type StackService } from '../local/stack.js';
 import { CliError } from './cli-error.js';
 
@@ -78,6 +79,6 @@ export function registerLocalCommands(program: Command): void {
     .command('supervise', { hidden: true })
     .option('--fresh')
     .action(async (options: { fresh?: boolean }) => {
-      await superviseStack({ fresh: options.fresh === true });
+      await superviseStack({ fresh: options.fresh === true, database: RETAIL_DATABASE });
     });
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
-/** The retail demo schema, one file per step: `NNNN_what.sql`, applied in name order. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./postgres/migrations/', import.meta.url));
+/**
+ * A database schema as a folder of migrations, one file per step:
+ * `NNNN_what.sql`, applied in name order. The folder is the caller's: this
+ * file knows how to apply one, not what any holds.
+ */
 
 /** Why the schema could not be brought up to date. */
 export const MigrationErrorReason = {
@@ -38,11 +40,6 @@ export interface MigrationResult {
   readonly skipped: readonly string[];
 }
 
-export interface MigrateOptions {
-  /** @default MIGRATIONS_DIR */
-  readonly directory?: string;
-}
-
 const FILE_NAME = /^\d{4}_[a-z0-9_]+\.sql$/;
 // Any constant will do; it only has to be the same for every migrate() against the database.
 const MIGRATION_LOCK = 7_311_001;
@@ -53,8 +50,7 @@ const MIGRATION_LOCK = 7_311_001;
  * record, so a failure leaves neither half. Safe to call again, and from two
  * processes at once (they take turns on an advisory lock).
  */
-export async function migrate(connectionString: string, options: MigrateOptions = {}): Promise<MigrationResult> {
-  const directory = options.directory ?? MIGRATIONS_DIR;
+export async function migrate(connectionString: string, directory: string): Promise<MigrationResult> {
   const files = await migrationFiles(directory);
   const client = new pg.Client({ connectionString });
   client.on('error', () => undefined); // the server going away surfaces as the failed query instead

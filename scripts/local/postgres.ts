@@ -18,9 +18,9 @@ export interface LocalPostgres {
   readonly port: number;
   readonly user: string;
   readonly password: string;
-  /** The demo database, `retail`. */
+  /** The database asked for in `database`, which the server was made to have. */
   readonly database: string;
-  /** `postgresql://…@127.0.0.1:<port>/retail` */
+  /** `postgresql://…@127.0.0.1:<port>/<database>` */
   readonly connectionString: string;
   /** The postmaster's pid. */
   readonly pid: number | undefined;
@@ -38,6 +38,8 @@ export interface StartPostgresOptions {
   readonly dataDir?: string;
   /** Delete the data folder (and its placement outside the project) first, so the cluster is initialised anew. @default false (state survives restarts) */
   readonly fresh?: boolean;
+  /** The database to connect to, created on start if it is missing. @default `postgres`, the one initdb creates */
+  readonly database?: string;
   /** @default 30 000 ms, after initdb */
   readonly startTimeoutMs?: number;
   readonly onProgress?: (line: string) => void;
@@ -46,7 +48,8 @@ export interface StartPostgresOptions {
 /** The superuser initdb creates. It has REPLICATION, which Debezium needs; fixed at initdb, so changing it needs `fresh`. */
 export const POSTGRES_USER = 'rtp';
 export const POSTGRES_PASSWORD = 'rtp';
-export const RETAIL_DATABASE = 'retail';
+/** initdb's own database, always there. */
+const DEFAULT_DATABASE = 'postgres';
 export const DEFAULT_DATA_DIR = join(STATE_DIR, 'postgres', 'data');
 export const POSTGRES_LOG = join(LOG_DIR, 'postgres.log');
 
@@ -79,7 +82,7 @@ const INITDB_TIMEOUT_MS = 120_000;
 
 /**
  * Initialises the cluster on first start, starts it, and resolves once
- * `retail` exists and a client can `SELECT 1`. As root, initdb and the server
+ * the database asked for exists and a client can `SELECT 1`. As root, initdb and the server
  * run as the postgres account, with data and binaries where it can reach
  * them (postgres-placement.ts).
  */
@@ -177,7 +180,7 @@ async function startOnPort(placement: PostgresPlacement, port: number, options: 
   });
   const url = (database: string): string => `postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@127.0.0.1:${port}/${database}`;
   try {
-    await waitUntil(() => answers(url('postgres'), dataDir), { what: `Postgres on 127.0.0.1:${port}`, timeoutMs: options.startTimeoutMs ?? 30_000, process: server });
+    await waitUntil(() => answers(url(DEFAULT_DATABASE), dataDir), { what: `Postgres on 127.0.0.1:${port}`, timeoutMs: options.startTimeoutMs ?? 30_000, process: server });
   } catch (error) {
     await stopServer(server);
     const output = (await readFile(POSTGRES_LOG)).subarray(logStart).toString('utf8');
@@ -186,21 +189,22 @@ async function startOnPort(placement: PostgresPlacement, port: number, options: 
     }
     throw error;
   }
+  const database = options.database ?? DEFAULT_DATABASE;
   try {
-    await ensureDatabase(url('postgres'), RETAIL_DATABASE);
+    await ensureDatabase(url(DEFAULT_DATABASE), database);
   } catch (error) {
     await stopServer(server);
     throw error;
   }
-  options.onProgress?.(`Postgres: ${url(RETAIL_DATABASE).replace(/:[^:@/]*@/, ':***@')} (pid ${server.pid}) ready in ${Date.now() - started} ms, log ${shown(POSTGRES_LOG)}`);
+  options.onProgress?.(`Postgres: ${url(database).replace(/:[^:@/]*@/, ':***@')} (pid ${server.pid}) ready in ${Date.now() - started} ms, log ${shown(POSTGRES_LOG)}`);
 
   let stopping: Promise<void> | undefined;
   return {
     port,
     user: POSTGRES_USER,
     password: POSTGRES_PASSWORD,
-    database: RETAIL_DATABASE,
-    connectionString: url(RETAIL_DATABASE),
+    database,
+    connectionString: url(database),
     pid: server.pid,
     dataDir,
     logPath: POSTGRES_LOG,

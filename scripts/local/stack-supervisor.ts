@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { isAlive, isListening, logTail, stopPid } from './processes.js';
-import { startStack, STACK_SERVICES, type StackEndpoints, type StackService } from './stack.js';
+import { startStack, STACK_SERVICES, type StackDatabase, type StackEndpoints, type StackService } from './stack.js';
 
 /**
  * `rtp local up` runs the stack in a detached supervisor process, so the
@@ -59,7 +59,7 @@ function complete(recorded: RecordedStackState): StackState {
 }
 
 /** Runs inside the supervisor: start the stack, record it, and wait for SIGTERM or SIGINT. */
-export async function superviseStack(options: { fresh: boolean }): Promise<void> {
+export async function superviseStack(options: { fresh: boolean; database: StackDatabase }): Promise<void> {
   const progress = (line: string): void => {
     process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   };
@@ -79,7 +79,7 @@ export async function superviseStack(options: { fresh: boolean }): Promise<void>
   };
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
-  const stack = await startStack({ fresh: options.fresh, onProgress: progress });
+  const stack = await startStack({ fresh: options.fresh, database: options.database, onProgress: progress });
   running.stack = stack;
   if (stopping) {
     progress('stopping the local stack');

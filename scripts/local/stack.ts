@@ -33,7 +33,20 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The database the stack's Postgres serves its user: created if missing,
+ * and brought up to date with its migrations on every start. The caller's
+ * to name (the local stack knows no schema of its own).
+ */
+export interface StackDatabase {
+  readonly name: string;
+  /** A folder of `NNNN_name.sql` files (see postgres-migrations.ts). */
+  readonly migrationsDir: string;
+}
+
 export interface StartStackOptions {
+  /** The database `endpoints.postgres.connectionString` names. */
+  readonly database: StackDatabase;
   /** Wipe Kafka, Postgres and DynamoDB data first. @default false: state survives restarts */
   readonly fresh?: boolean;
   /** @default the fixed ports of `ports.ts`, moved by RTP_PORT_* variables */
@@ -55,13 +68,13 @@ export async function wipeStackData(onProgress?: (line: string) => void): Promis
 }
 
 /**
- * Starts the whole local stack: Postgres (with the retail schema migrated),
+ * Starts the whole local stack: Postgres (with `database` created and migrated),
  * Kafka, DynamoDB Local, moto and ElasticMQ side by side, then Kafka Connect on the
  * broker. Downloads happen first, one at a time, because Maven's local
  * repository is not safe for concurrent writers. If any service fails to
  * start, those already started are stopped before the error is thrown.
  */
-export async function startStack(options: StartStackOptions = {}): Promise<RunningStack> {
+export async function startStack(options: StartStackOptions): Promise<RunningStack> {
   const progress = options.onProgress ?? (() => undefined);
   const ports = options.ports ?? stackPorts();
   await ensureKafkaInstalled({ onProgress: progress });
@@ -77,7 +90,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
   };
   try {
     const started = await Promise.allSettled([
-      startPostgres({ port: ports.postgres, onProgress: progress }),
+      startPostgres({ port: ports.postgres, database: options.database.name, onProgress: progress }),
       startKafka({ port: ports.kafka, controllerPort: ports.kafkaController, onProgress: progress }),
       startDynamoDbLocal({ port: ports.dynamodb, inMemory: false, dataDir: DYNAMODB_DATA_DIR, onProgress: progress }),
       startMoto({ port: ports.moto, onProgress: progress }),
@@ -93,7 +106,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Runni
       Awaited<ReturnType<typeof startMoto>>,
       Awaited<ReturnType<typeof startElasticMq>>,
     ];
-    const applied = await migrate(postgres.connectionString);
+    const applied = await migrate(postgres.connectionString, options.database.migrationsDir);
     if (applied.applied.length > 0) progress(`postgres: migrations applied: ${applied.applied.join(', ')}`);
     const connect = await startKafkaConnect({ bootstrapServers: kafka.bootstrapServers, port: ports.kafkaConnect, onProgress: progress });
     stops.push(() => connect.stop());

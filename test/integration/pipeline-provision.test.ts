@@ -12,6 +12,7 @@ import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
 import type * as KafkaModule from '../../scripts/local/kafka.js';
 import type { TopicRecord } from '../../scripts/local/kafka.js';
 import type { ProvisionedPipeline } from '../../scripts/local/pipeline/provision.js';
+import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
 import type * as ProcessesModule from '../../scripts/local/processes.js';
 import type * as RepositoryModule from '../../scripts/local/retail-repository.js';
 import type { RunningStack } from '../../scripts/local/stack.js';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   const { freeStackPorts } = local.processes;
   const ports = await freeStackPorts();
   let started = Date.now();
-  stack = await startStack({ fresh: true, ports, onProgress: progress });
+  stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ports, onProgress: progress });
   timings.stack = Date.now() - started;
   started = Date.now();
   first = await provisionPipeline(stack.endpoints, { onProgress: progress });

@@ -13,6 +13,7 @@ import { parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envel
 import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
 import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/local/pipeline/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
+import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
 import type { RunningStack } from '../../scripts/local/stack.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
@@ -59,7 +60,7 @@ beforeAll(async () => {
   modules = { startProcessor, waitUntil };
 
   const ports = await freeStackPorts();
-  stack = await startStack({ ports, fresh: true, onProgress: (line) => void process.stderr.write(`${line}\n`) });
+  stack = await startStack({ ports, fresh: true, database: RETAIL_DATABASE, onProgress: (line) => void process.stderr.write(`${line}\n`) });
   const { endpoints } = stack;
 
   kafka = kafkaClient(endpoints.kafka.bootstrapServers, 'processor-runner-test');

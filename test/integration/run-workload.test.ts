@@ -8,6 +8,7 @@ import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { RTP } from '../../scripts/local/paths.js';
 import { migrate } from '../../scripts/local/postgres-migrations.js';
 import { removePostgresData, startPostgres, type LocalPostgres } from '../../scripts/local/postgres.js';
+import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
 import { stockBySkuLocation } from '../../scripts/local/retail-repository.js';
 import { runWorkload } from '../../scripts/local/pipeline/run-workload.js';
 import { planWorkload, type WorkloadStep } from '../../scripts/local/pipeline/workload.js';
@@ -24,8 +25,8 @@ describe('running the retail workload against Postgres', () => {
   let client: pg.Client;
 
   beforeAll(async () => {
-    postgres = await startPostgres({ dataDir, fresh: true });
-    await migrate(postgres.connectionString);
+    postgres = await startPostgres({ dataDir, fresh: true, database: RETAIL_DATABASE.name });
+    await migrate(postgres.connectionString, RETAIL_DATABASE.migrationsDir);
     client = new pg.Client({ connectionString: postgres.connectionString });
     await client.connect();
   }, 120_000);

@@ -12,6 +12,7 @@ import { orderAnalytics } from '../../../functions/order-analytics/definition.js
 import { LocalStackError, LocalStackErrorReason } from '../errors.js';
 import { kafkaClient } from '../kafka.js';
 import { awsEnvironment, LOCAL_AWS } from '../moto.js';
+import { RETAIL_DATABASE } from '../retail-database.js';
 import { revenueByStoreMinute, stockBySkuLocation } from '../retail-repository.js';
 import { readStackState } from '../stack-supervisor.js';
 import type { ServicePort } from '../ports.js';
@@ -78,7 +79,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   if (!Number.isInteger(instances) || instances < 1 || instances > partitions) {
     throw new LocalStackError(`instances must be a whole number from 1 to the ${partitions} partitions (a process without a partition has nothing to do), got ${instances}`, LocalStackErrorReason.INVALID_OPTION);
   }
-  const stack = await startStack({ fresh: true, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
+  const stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
   const processors: RunningProcessor[] = [];
   let alertsConsumer: { stop(): Promise<void> } | undefined;
   const postgres = new pg.Client({ connectionString: stack.endpoints.postgres.connectionString });
