@@ -11,7 +11,7 @@ import { registerProduceCommands } from './produce-command.js';
 import { registerReplayCommands } from './replay-command.js';
 import { registerSchemaCommands } from './schema-command.js';
 import { runDemo } from '../local/pipeline/demo.js';
-import { LocalStackError } from '../local/errors.js';
+import { LocalStackError } from '../devstack/errors.js';
 
 const program = new Command('rtp')
   .description('realtime-pipeline: run, inspect and operate the pipeline')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readStackState } from '../local/stack-supervisor.js';
+import { readStackState } from '../devstack/stack-supervisor.js';
 import { CliError } from './cli-error.js';
 import { confirmByTyping } from './dlq/confirm.js';
 import { resolveTarget } from './ops/pipeline-target.js';

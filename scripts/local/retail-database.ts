@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { StackDatabase } from './stack.js';
+import type { StackDatabase } from '../devstack/stack.js';
 
 /**
  * The retail reference pipeline's database: the one the local stack creates

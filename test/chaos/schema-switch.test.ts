@@ -29,7 +29,7 @@ import { parseAvroSchema } from '../../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { toCents } from '../../functions/order-analytics/definition.js';
-import { LOCAL_AWS } from '../../scripts/local/moto.js';
+import { LOCAL_AWS } from '../../scripts/devstack/moto.js';
 import { orderEventValue } from '../../scripts/local/pipeline/run-workload.js';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline, PARTITIONS } from './harness/chaos-pipeline.js';

@@ -16,7 +16,7 @@
 import { afterAll, describe, inject, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
-import { kafkaClient } from '../../scripts/local/kafka.js';
+import { kafkaClient } from '../../scripts/devstack/kafka.js';
 import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
 import { ChaosPipeline, ORDERS_TOPIC, PARTITIONS } from './harness/chaos-pipeline.js';
 import { orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';

@@ -1,4 +1,4 @@
-// Kafka Connect with the Debezium PostgreSQL connector (scripts/local/kafka-connect.ts)
+// Kafka Connect with the Debezium PostgreSQL connector (scripts/devstack/kafka-connect.ts)
 // against a real Postgres 18 with wal_level=logical: what the CDC half of the
 // pipeline relies on (ARCHITECTURE.md §4.5) — one event per committed change,
 // op c/u/d, a tombstone after each delete, and the change's LSN in `source`.
@@ -6,9 +6,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackError, LocalStackErrorReason } from '../../scripts/local/errors.js';
-import { kafkaClient, readTopic, startKafka } from '../../scripts/local/kafka.js';
-import type { LocalKafka, TopicRecord } from '../../scripts/local/kafka.js';
+import { LocalStackError, LocalStackErrorReason } from '../../scripts/devstack/errors.js';
+import { kafkaClient, readTopic, startKafka } from '../../scripts/devstack/kafka.js';
+import type { LocalKafka, TopicRecord } from '../../scripts/devstack/kafka.js';
 import {
   deleteConnector,
   LOCAL_TOPIC_CREATION,
@@ -16,12 +16,12 @@ import {
   registerConnector,
   startKafkaConnect,
   waitForConnectorRunning,
-} from '../../scripts/local/kafka-connect.js';
-import type { LocalKafkaConnect } from '../../scripts/local/kafka-connect.js';
-import { RTP } from '../../scripts/local/paths.js';
-import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
-import type { LocalPostgres } from '../../scripts/local/postgres.js';
-import { waitUntil } from '../../scripts/local/processes.js';
+} from '../../scripts/devstack/kafka-connect.js';
+import type { LocalKafkaConnect } from '../../scripts/devstack/kafka-connect.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
+import type { LocalPostgres } from '../../scripts/devstack/postgres.js';
+import { waitUntil } from '../../scripts/devstack/processes.js';
 import { caught } from '../helpers/caught.js';
 
 // Per run: two runs of this file at once would otherwise wipe each other's broker and database with `fresh`.

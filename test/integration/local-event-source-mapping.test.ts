@@ -16,8 +16,8 @@ import {
   type KafkaLambdaHandler,
   type LocalEventSourceMappingProps,
 } from '../../scripts/local/esm/local-event-source-mapping.js';
-import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/local/kafka.js';
-import { RTP } from '../../scripts/local/paths.js';
+import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/devstack/kafka.js';
+import { RTP } from '../../scripts/devstack/paths.js';
 
 const DATA_DIR = join(RTP, 'test-kafka-esm');
 // The first run fetches Kafka with Maven.

@@ -6,11 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTP } from '../../scripts/local/paths.js';
-import { migrate } from '../../scripts/local/postgres-migrations.js';
-import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
-import type { LocalPostgres } from '../../scripts/local/postgres.js';
-import { isAlive } from '../../scripts/local/processes.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { migrate } from '../../scripts/devstack/postgres-migrations.js';
+import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
+import type { LocalPostgres } from '../../scripts/devstack/postgres.js';
+import { isAlive } from '../../scripts/devstack/processes.js';
 import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
 import {
   insertStockMovement,

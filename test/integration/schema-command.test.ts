@@ -10,7 +10,7 @@ import { CreateRegistryCommand, GetSchemaCommand } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTarget, type PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import { schemaCheckCommand, schemaRegisterCommand } from '../../scripts/cli/schema-command.js';
-import { startMoto, type Moto } from '../../scripts/local/moto.js';
+import { startMoto, type Moto } from '../../scripts/devstack/moto.js';
 import { LOCAL_REGISTRY_NAME } from '../../scripts/local/pipeline/provision.js';
 
 const COLD_START_TIMEOUT_MS = 10 * 60_000;

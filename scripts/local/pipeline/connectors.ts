@@ -1,6 +1,6 @@
 import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES } from '../../../lib/config/reference-pipeline.js';
 import { connectorNames, debeziumConnectorConfig, type CdcConnector, type ConnectorNames } from '../../../lib/cdc/debezium-connector-config.js';
-import { LOCAL_TOPIC_CREATION } from '../kafka-connect.js';
+import { LOCAL_TOPIC_CREATION } from '../../devstack/kafka-connect.js';
 
 /**
  * The retail pipeline's two Debezium connectors (ARCHITECTURE.md section 7),

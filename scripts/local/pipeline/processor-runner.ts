@@ -11,9 +11,9 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LocalStackError, LocalStackErrorReason } from '../errors.js';
-import { LOG_DIR, ROOT } from '../paths.js';
-import { logTail } from '../processes.js';
+import { LocalStackError, LocalStackErrorReason } from '../../devstack/errors.js';
+import { LOG_DIR, ROOT } from '../../devstack/paths.js';
+import { logTail } from '../../devstack/processes.js';
 import type { InvokeLine, RunnerLine } from './run-processor.js';
 
 export type { InvokeLine } from './run-processor.js';

@@ -3,12 +3,12 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { createStateTable } from '../../../functions/core/state/dynamodb-state-store-client.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb-local.js';
-import { kafkaClient } from '../kafka.js';
-import { registerConnector, waitForConnectorRunning } from '../kafka-connect.js';
-import { LOCAL_AWS } from '../moto.js';
-import { waitUntil } from '../processes.js';
-import type { StackEndpoints } from '../stack.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../devstack/dynamodb-local.js';
+import { kafkaClient } from '../../devstack/kafka.js';
+import { registerConnector, waitForConnectorRunning } from '../../devstack/kafka-connect.js';
+import { LOCAL_AWS } from '../../devstack/moto.js';
+import { waitUntil } from '../../devstack/processes.js';
+import type { StackEndpoints } from '../../devstack/stack.js';
 import {
   CONNECTOR_NAMES,
   ORDERS_OUTBOX_CONNECTOR,

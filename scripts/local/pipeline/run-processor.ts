@@ -24,7 +24,7 @@ import { z } from 'zod';
 import type { KafkaEvent } from '../../../functions/core/msk/types.js';
 import { LocalEventSourceMapping, StartingPosition, type InvocationSummary, type KafkaLambdaHandler } from '../esm/local-event-source-mapping.js';
 import type { OnFailureRecord } from '../esm/msk-event.js';
-import { kafkaClient } from '../kafka.js';
+import { kafkaClient } from '../../devstack/kafka.js';
 
 export const RunProcessorErrorReason = {
   INVALID_ENVIRONMENT: 'INVALID_ENVIRONMENT',

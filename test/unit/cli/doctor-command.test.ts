@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doctorChecks, formatChecks } from '../../../scripts/cli/doctor-command.js';
-import { DEFAULT_PORTS, stackPorts } from '../../../scripts/local/ports.js';
+import { DEFAULT_PORTS, stackPorts } from '../../../scripts/devstack/ports.js';
 
 describe('rtp doctor', () => {
   const saved = { ...process.env };

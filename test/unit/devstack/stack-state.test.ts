@@ -28,7 +28,7 @@ const service = (port: number) => ({ endpoint: `http://127.0.0.1:${port}`, port,
 describe('the recorded local stack', () => {
   it('names what a stack started by an earlier version lacks, and still stops it', async () => {
     // Prepare: a stack.json from before ElasticMQ was a service.
-    const { readStackState, stackDown, STACK_FILE } = await import('../../../scripts/local/stack-supervisor.js');
+    const { readStackState, stackDown, STACK_FILE } = await import('../../../scripts/devstack/stack-supervisor.js');
     expect(STACK_FILE.startsWith(dir)).toBe(true);
     await writeFile(
       STACK_FILE,

@@ -9,7 +9,7 @@ import { logTail, requireTool, runToLog, withLock } from './processes.js';
 
 /**
  * The local stack's one Python virtual environment, `.rtp/venv`, holding
- * whatever `scripts/local/python/requirements.txt` lists (moto, and any
+ * whatever `scripts/devstack/python/requirements.txt` lists (moto, and any
  * other Python tool the stack needs: add it to that file, not a second venv).
  */
 export interface PythonVenv {

@@ -150,7 +150,7 @@ async function startOnPort(java: string, install: KafkaConnectInstall, port: num
 function workerProperties(install: KafkaConnectInstall, port: number, options: StartKafkaConnectOptions): string {
   const group = options.groupId ?? 'rtp-local-connect';
   const lines = [
-    '# Written by scripts/local/kafka-connect.ts on every start; edits are overwritten.',
+    '# Written by scripts/devstack/kafka-connect.ts on every start; edits are overwritten.',
     `bootstrap.servers=${options.bootstrapServers}`,
     `group.id=${group}`,
     `config.storage.topic=${group}-configs`,

@@ -255,7 +255,7 @@ async function startOnPorts(java: string, install: MavenInstall, at: Placement, 
 /** Combined broker + controller, loopback only, sized for one node. */
 function serverProperties(at: Placement): string {
   const lines = [
-    '# Written by scripts/local/kafka.ts on every start; edits are overwritten.',
+    '# Written by scripts/devstack/kafka.ts on every start; edits are overwritten.',
     'process.roles=broker,controller',
     'node.id=1',
     // A dynamic quorum (formatted with --standalone), which refuses controller.quorum.voters.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startOnFreePort } from '../../../scripts/local/processes.js';
+import { startOnFreePort } from '../../../scripts/devstack/processes.js';
 import { caught } from '../../helpers/caught.js';
 
 class PortTaken extends Error {}

@@ -22,7 +22,7 @@ export interface StackEndpoints {
   readonly dynamodb: { readonly endpoint: string; readonly port: number; readonly pid: number; readonly logPath: string };
   /** The Glue Schema Registry and S3. */
   readonly moto: { readonly endpoint: string; readonly port: number; readonly pid: number; readonly logPath: string };
-  /** SQS: moto's FIFO sends slow to seconds as a queue grows, ElasticMQ's do not (scripts/local/README.md). */
+  /** SQS: moto's FIFO sends slow to seconds as a queue grows, ElasticMQ's do not (scripts/devstack/README.md). */
   readonly elasticmq: { readonly endpoint: string; readonly port: number; readonly pid: number; readonly logPath: string };
   readonly 'kafka-connect': { readonly restUrl: string; readonly port: number; readonly pid: number; readonly logPath: string };
 }

@@ -8,7 +8,7 @@ import {
   planPostgresPlacement,
   preparePostgresPlacement,
   removePostgresPlacement,
-} from '../../../scripts/local/postgres-placement.js';
+} from '../../../scripts/devstack/postgres-placement.js';
 import { caught } from '../../helpers/caught.js';
 
 const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined)) !== undefined;
