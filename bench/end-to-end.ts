@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { percentile } from '../scripts/local/pipeline/report.js';
 import { removeStateDir } from '../scripts/devstack/postgres.js';
-import type { InvokeLine } from '../scripts/local/pipeline/run-processor.js';
+import type { InvokeLine } from '../scripts/lambda-emulator/run-processor.js';
 import type { WorkloadStep } from '../scripts/local/pipeline/workload.js';
 import type { StackEndpoints } from '../scripts/devstack/stack.js';
 import type { EndToEndFigures, Measured, TableRow } from './figures.js';

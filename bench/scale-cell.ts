@@ -40,7 +40,7 @@ import { awsEnvironment, LOCAL_AWS, startMoto } from '../scripts/devstack/moto.j
 import { ORDERS_TOPIC } from '../scripts/local/pipeline/connectors.js';
 import { keyPartition, latenessRulesOf, plannedLateness } from '../scripts/local/pipeline/planned-lateness.js';
 import { consumeQueue } from '../scripts/local/pipeline/demo-results.js';
-import { startProcessor, type InvokeLine, type RunningProcessor } from '../scripts/local/pipeline/processor-runner.js';
+import { startProcessor, type InvokeLine, type RunningProcessor } from '../scripts/lambda-emulator/processor-runner.js';
 import { storeRevenueWindows, STORE_REVENUE_VIEW } from '../scripts/local/pipeline/reconcile.js';
 import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
 import { registerSubjects } from '../scripts/local/pipeline/schemas.js';

@@ -28,7 +28,7 @@ import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import type { ElasticMq } from '../../scripts/devstack/elasticmq.js';
 import type { LocalKafka } from '../../scripts/devstack/kafka.js';
 import type { Moto } from '../../scripts/devstack/moto.js';
-import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/local/pipeline/processor-runner.js';
+import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/lambda-emulator/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.js';
 import { storeRevenueWindows } from '../../scripts/local/pipeline/reconcile.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
@@ -76,7 +76,7 @@ beforeAll(async () => {
   const { startMoto, awsEnvironment, LOCAL_AWS } = await import('../../scripts/devstack/moto.js');
   const { startElasticMq } = await import('../../scripts/devstack/elasticmq.js');
   const { waitUntil } = await import('../../scripts/devstack/processes.js');
-  const { startProcessor } = await import('../../scripts/local/pipeline/processor-runner.js');
+  const { startProcessor } = await import('../../scripts/lambda-emulator/processor-runner.js');
   const { localTarget } = await import('../../scripts/cli/ops/pipeline-target.js');
   const { inspectQueue } = await import('../../scripts/cli/dlq/inspect.js');
   const { replayDeadLetters } = await import('../../scripts/cli/dlq/replay.js');

@@ -8,14 +8,14 @@ import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaEvent } from '../../functions/core/msk/partitions.js';
 import type { KafkaEvent } from '../../functions/core/msk/types.js';
-import type { OnFailureRecord } from '../../scripts/local/esm/msk-event.js';
+import type { OnFailureRecord } from '../../scripts/lambda-emulator/esm/msk-event.js';
 import {
   LocalEventSourceMapping,
   LocalEventSourceMappingError,
   type InvocationSummary,
   type KafkaLambdaHandler,
   type LocalEventSourceMappingProps,
-} from '../../scripts/local/esm/local-event-source-mapping.js';
+} from '../../scripts/lambda-emulator/esm/local-event-source-mapping.js';
 import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/devstack/kafka.js';
 import { RTP } from '../../scripts/devstack/paths.js';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envelope.js';
 import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
-import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/local/pipeline/processor-runner.js';
+import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/lambda-emulator/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.js';
 import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
 import type { RunningStack } from '../../scripts/devstack/stack.js';
@@ -56,7 +56,7 @@ beforeAll(async () => {
   const { freeStackPorts, waitUntil } = await import('../../scripts/devstack/processes.js');
   const { kafkaClient } = await import('../../scripts/devstack/kafka.js');
   const { awsEnvironment, LOCAL_AWS } = await import('../../scripts/devstack/moto.js');
-  const { startProcessor } = await import('../../scripts/local/pipeline/processor-runner.js');
+  const { startProcessor } = await import('../../scripts/lambda-emulator/processor-runner.js');
   modules = { startProcessor, waitUntil };
 
   const ports = await freeStackPorts();

@@ -2,7 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Admin } from 'kafkajs';
 import { createStateTable } from '../../../functions/core/state/dynamodb-state-store-client.js';
 import { awsEnvironment } from '../../devstack/moto.js';
-import { startProcessor, type InvokeLine, type RunningProcessor } from '../../local/pipeline/processor-runner.js';
+import { startProcessor, type InvokeLine, type RunningProcessor } from '../../lambda-emulator/processor-runner.js';
 import { ALERTS_QUEUE_NAME, DEAD_LETTER_BUCKET, PROCESSORS, type PipelineProcessor } from '../../local/pipeline/provision.js';
 import { CliError } from '../cli-error.js';
 import type { PipelineTarget } from '../ops/pipeline-target.js';

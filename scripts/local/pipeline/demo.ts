@@ -20,13 +20,13 @@ import { startStack, type StackEndpoints } from '../../devstack/stack.js';
 import { TokenBucket } from '../../cli/produce/token-bucket.js';
 import { isAlive } from '../../devstack/processes.js';
 import { consumeQueue, consumerLag, lateEventIdOf, readDeadLetters } from './demo-results.js';
-import { startProcessor, type RunningProcessor } from './processor-runner.js';
+import { startProcessor, type RunningProcessor } from '../../lambda-emulator/processor-runner.js';
 import { PIPELINE_TOPIC_PARTITIONS } from './connectors.js';
 import { provisionPipeline, type ProvisionedPipeline } from './provision.js';
 import { reconcile } from './reconcile.js';
 import { formatReport, percentile } from './report.js';
 import { runWorkload } from './run-workload.js';
-import type { InvokeLine } from './run-processor.js';
+import type { InvokeLine } from '../../lambda-emulator/run-processor.js';
 import { latenessRulesOf } from './planned-lateness.js';
 import { plannedLateOrders, planWorkload, type OrderSchemaVersion, type WorkloadStep } from './workload.js';
 

@@ -19,7 +19,7 @@ import { kafkaClient, startKafka, type LocalKafka } from '../../../scripts/devst
 import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../../scripts/devstack/moto.js';
 import { LOG_DIR, STATE_DIR } from '../../../scripts/devstack/paths.js';
 import { isAlive } from '../../../scripts/devstack/processes.js';
-import { startProcessor, type InvokeLine, type RunningProcessor } from '../../../scripts/local/pipeline/processor-runner.js';
+import { startProcessor, type InvokeLine, type RunningProcessor } from '../../../scripts/lambda-emulator/processor-runner.js';
 import { registerSubjects } from '../../../scripts/local/pipeline/schemas.js';
 import { FaultProxy, type FaultDecision, type ProxiedRequest } from './fault-proxy.js';
 import type { OrderSchemaIds } from './orders-ledger.js';

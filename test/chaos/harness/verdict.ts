@@ -27,7 +27,7 @@ import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state
 import { orderAnalytics, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/devstack/dynamodb-local.js';
 import { LOCAL_AWS } from '../../../scripts/devstack/moto.js';
-import type { OnFailureRecord } from '../../../scripts/local/esm/msk-event.js';
+import type { OnFailureRecord } from '../../../scripts/lambda-emulator/esm/msk-event.js';
 import { drainQueue, lateEventIdOf, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
 import { latenessRulesOf, plannedLateness } from '../../../scripts/local/pipeline/planned-lateness.js';
 import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';

@@ -11,17 +11,16 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LocalStackError, LocalStackErrorReason } from '../../devstack/errors.js';
-import { LOG_DIR, ROOT } from '../../devstack/paths.js';
-import { logTail } from '../../devstack/processes.js';
+import { LocalStackError, LocalStackErrorReason } from '../devstack/errors.js';
+import { LOG_DIR, ROOT } from '../devstack/paths.js';
+import { logTail } from '../devstack/processes.js';
 import type { InvokeLine, RunnerLine } from './run-processor.js';
 
 export type { InvokeLine } from './run-processor.js';
 
-export type ProcessorName = 'inventory-projector' | 'order-analytics';
-
 export interface StartProcessorOptions {
-  readonly processor: ProcessorName;
+  /** A folder of functions/ whose handler.ts to run, such as `order-analytics` (run-processor.ts checks it is there). */
+  readonly processor: string;
   /**
    * Everything the handler and the mapping read: the RTP_* mapping settings
    * (see run-processor.ts) and the handler's own variables. Nothing else of

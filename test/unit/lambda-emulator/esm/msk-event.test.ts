@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseKafkaEvent, partitionsOf } from '../../../functions/core/msk/partitions.js';
+import { parseKafkaEvent, partitionsOf } from '../../../../functions/core/msk/partitions.js';
 import {
   MskEventError,
   MskEventErrorReason,
@@ -11,7 +11,7 @@ import {
   toMskEvent,
   toMskRecord,
   type KafkaMessageLike,
-} from '../../../scripts/local/esm/msk-event.js';
+} from '../../../../scripts/lambda-emulator/esm/msk-event.js';
 
 const SOURCE = {
   eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/retail/abcd1234-0000-0000-0000-000000000000-1',

@@ -21,10 +21,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import type { KafkaEvent } from '../../../functions/core/msk/types.js';
-import { LocalEventSourceMapping, StartingPosition, type InvocationSummary, type KafkaLambdaHandler } from '../esm/local-event-source-mapping.js';
-import type { OnFailureRecord } from '../esm/msk-event.js';
-import { kafkaClient } from '../../devstack/kafka.js';
+import type { KafkaEvent } from '../../functions/core/msk/types.js';
+import { LocalEventSourceMapping, StartingPosition, type InvocationSummary, type KafkaLambdaHandler } from './esm/local-event-source-mapping.js';
+import type { OnFailureRecord } from './esm/msk-event.js';
+import { kafkaClient } from '../devstack/kafka.js';
 
 export const RunProcessorErrorReason = {
   INVALID_ENVIRONMENT: 'INVALID_ENVIRONMENT',
@@ -104,7 +104,7 @@ export type RunnerLine = InvokeLine | StartedLine;
 
 /** Imports the handler module; only once the environment is in place, since handler modules read it at import. */
 async function loadHandler(processor: string, handlerModule: string | undefined): Promise<KafkaLambdaHandler> {
-  const url = handlerModule === undefined ? new URL(`../../../functions/${processor}/handler.ts`, import.meta.url) : pathToFileURL(resolve(handlerModule));
+  const url = handlerModule === undefined ? new URL(`../../functions/${processor}/handler.ts`, import.meta.url) : pathToFileURL(resolve(handlerModule));
   const where = handlerModule ?? `functions/${processor}/handler.ts`;
   try {
     await access(fileURLToPath(url));

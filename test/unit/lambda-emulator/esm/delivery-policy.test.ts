@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KafkaEventRecord } from '../../../functions/core/msk/types.js';
-import { kafkaBatchResponse } from '../../../functions/core/msk/batch-response.js';
+import type { KafkaEventRecord } from '../../../../functions/core/msk/types.js';
+import { kafkaBatchResponse } from '../../../../functions/core/msk/batch-response.js';
 import {
   InvocationResult,
   MAX_PAYLOAD_BYTES,
@@ -16,7 +16,7 @@ import {
   type BatchLimits,
   type DeliveryPolicy,
   type WaitingPartition,
-} from '../../../scripts/local/esm/delivery-policy.js';
+} from '../../../../scripts/lambda-emulator/esm/delivery-policy.js';
 
 const NOW = 1_767_225_600_000;
 const POLICY: DeliveryPolicy = { retryAttempts: -1, maximumRecordAgeMs: -1, bisectBatchOnFunctionError: false, reportBatchItemFailures: true };
