@@ -16,10 +16,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { percentile } from '../scripts/local/pipeline/report.js';
+import { percentile } from '../scripts/reference/report.js';
 import { removeStateDir } from '../scripts/devstack/postgres.js';
 import type { InvokeLine } from '../scripts/lambda-emulator/run-processor.js';
-import type { WorkloadStep } from '../scripts/local/pipeline/workload.js';
+import type { WorkloadStep } from '../scripts/reference/workload.js';
 import type { StackEndpoints } from '../scripts/devstack/stack.js';
 import type { EndToEndFigures, Measured, TableRow } from './figures.js';
 
@@ -229,9 +229,9 @@ async function runMeasurement(config: ChildConfig): Promise<Measured<EndToEndFig
   const started = Date.now();
   // Loaded only now: RTP_STATE_DIR is already this run's own directory.
   const { freeStackPorts } = await import('../scripts/devstack/processes.js');
-  const { runDemo } = await import('../scripts/local/pipeline/demo.js');
-  const { planWorkload } = await import('../scripts/local/pipeline/workload.js');
-  const { ORDERS_TOPIC } = await import('../scripts/local/pipeline/connectors.js');
+  const { runDemo } = await import('../scripts/reference/demo.js');
+  const { planWorkload } = await import('../scripts/reference/workload.js');
+  const { ORDERS_TOPIC } = await import('../scripts/reference/connectors.js');
   const ports = await freeStackPorts();
   // The demo plans by business events; a step count near rate × time needs their ratio, which the seed fixes.
   const wantedSteps = Math.round(config.ratePerSec * (WARM_UP_SECONDS + config.seconds));

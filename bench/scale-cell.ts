@@ -37,14 +37,14 @@ import { DYNAMODB_DATA_DIR, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal 
 import { startElasticMq } from '../scripts/devstack/elasticmq.js';
 import { kafkaClient, startKafka } from '../scripts/devstack/kafka.js';
 import { awsEnvironment, LOCAL_AWS, startMoto } from '../scripts/devstack/moto.js';
-import { ORDERS_TOPIC } from '../scripts/local/pipeline/connectors.js';
-import { keyPartition, latenessRulesOf, plannedLateness } from '../scripts/local/pipeline/planned-lateness.js';
-import { consumeQueue } from '../scripts/local/pipeline/demo-results.js';
+import { ORDERS_TOPIC } from '../scripts/reference/connectors.js';
+import { keyPartition, latenessRulesOf, plannedLateness } from '../scripts/reference/planned-lateness.js';
+import { consumeQueue } from '../scripts/reference/demo-results.js';
 import { startProcessor, type InvokeLine, type RunningProcessor } from '../scripts/lambda-emulator/processor-runner.js';
-import { storeRevenueWindows, STORE_REVENUE_VIEW } from '../scripts/local/pipeline/reconcile.js';
-import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
-import { registerSubjects } from '../scripts/local/pipeline/schemas.js';
-import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.js';
+import { storeRevenueWindows, STORE_REVENUE_VIEW } from '../scripts/reference/reconcile.js';
+import { orderEventValue } from '../scripts/reference/run-workload.js';
+import { registerSubjects } from '../scripts/reference/schemas.js';
+import { planOrders, type OrderStep } from '../scripts/reference/workload.js';
 import type { ScaleCell } from './figures.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
 import {

@@ -10,7 +10,7 @@ import { registerLocalCommands } from './local-command.js';
 import { registerProduceCommands } from './produce-command.js';
 import { registerReplayCommands } from './replay-command.js';
 import { registerSchemaCommands } from './schema-command.js';
-import { runDemo } from '../local/pipeline/demo.js';
+import { runDemo } from '../reference/demo.js';
 import { LocalStackError } from '../devstack/errors.js';
 
 const program = new Command('rtp')

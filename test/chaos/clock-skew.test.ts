@@ -32,7 +32,7 @@ import type { Message } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store-client.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/devstack/dynamodb-local.js';
-import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../scripts/reference/seeded-random.js';
 import { ChaosPipeline, PARTITIONS } from './harness/chaos-pipeline.js';
 import { orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
 import { CHAOS_SCALE, ScenarioLog, sized } from './harness/scenario.js';

@@ -1,5 +1,5 @@
 import { kafkaClient, readTopic, type TopicRecord } from '../../scripts/devstack/kafka.js';
-import { consumerLag } from '../../scripts/local/pipeline/demo-results.js';
+import { consumerLag } from '../../scripts/reference/demo-results.js';
 import { waitUntil } from '../../scripts/devstack/processes.js';
 
 /**

@@ -30,7 +30,7 @@ import type { LocalKafka } from '../../scripts/devstack/kafka.js';
 import type { Moto } from '../../scripts/devstack/moto.js';
 import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/lambda-emulator/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.js';
-import { storeRevenueWindows } from '../../scripts/local/pipeline/reconcile.js';
+import { storeRevenueWindows } from '../../scripts/reference/reconcile.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 

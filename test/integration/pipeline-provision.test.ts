@@ -11,10 +11,10 @@ import { parseAvroSchema } from '../../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
 import type * as KafkaModule from '../../scripts/devstack/kafka.js';
 import type { TopicRecord } from '../../scripts/devstack/kafka.js';
-import type { ProvisionedPipeline } from '../../scripts/local/pipeline/provision.js';
-import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
+import type { ProvisionedPipeline } from '../../scripts/reference/provision.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
 import type * as ProcessesModule from '../../scripts/devstack/processes.js';
-import type * as RepositoryModule from '../../scripts/local/retail-repository.js';
+import type * as RepositoryModule from '../../scripts/reference/retail-repository.js';
 import type { RunningStack } from '../../scripts/devstack/stack.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
 import { removeStackState } from '../helpers/stack-state.js';
@@ -38,11 +38,11 @@ const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 beforeAll(async () => {
   const { startStack } = await import('../../scripts/devstack/stack.js');
-  const { provisionPipeline } = await import('../../scripts/local/pipeline/provision.js');
+  const { provisionPipeline } = await import('../../scripts/reference/provision.js');
   local = {
     kafka: await import('../../scripts/devstack/kafka.js'),
     processes: await import('../../scripts/devstack/processes.js'),
-    repository: await import('../../scripts/local/retail-repository.js'),
+    repository: await import('../../scripts/reference/retail-repository.js'),
   };
   const { freeStackPorts } = local.processes;
   const ports = await freeStackPorts();

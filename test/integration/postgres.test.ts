@@ -11,7 +11,7 @@ import { migrate } from '../../scripts/devstack/postgres-migrations.js';
 import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
 import type { LocalPostgres } from '../../scripts/devstack/postgres.js';
 import { isAlive } from '../../scripts/devstack/processes.js';
-import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
 import {
   insertStockMovement,
   placeOrder,
@@ -19,8 +19,8 @@ import {
   RetailRepositoryErrorReason,
   revenueByStoreMinute,
   stockBySkuLocation,
-} from '../../scripts/local/retail-repository.js';
-import type { Order, StockMovement } from '../../scripts/local/retail-repository.js';
+} from '../../scripts/reference/retail-repository.js';
+import type { Order, StockMovement } from '../../scripts/reference/retail-repository.js';
 import { caught } from '../helpers/caught.js';
 
 const DATA_DIR = join(RTP, 'test-postgres', 'data');
@@ -94,7 +94,7 @@ describe('the local Postgres', () => {
     expect(second).toEqual({ applied: [], skipped: MIGRATIONS });
     const { rows } = await client.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows.map((row) => row.version)).toEqual(MIGRATIONS);
-    expect(RETAIL_DATABASE.migrationsDir).toMatch(/scripts\/local\/postgres\/migrations\/$/);
+    expect(RETAIL_DATABASE.migrationsDir).toMatch(/scripts\/reference\/migrations\/$/);
   });
 
   it('decodes a committed insert through a pgoutput slot and a publication for the tables', async () => {

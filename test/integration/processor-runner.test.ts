@@ -13,7 +13,7 @@ import { parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envel
 import { DynamoDbStateStore, createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
 import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/lambda-emulator/processor-runner.js';
 import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.js';
-import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
 import type { RunningStack } from '../../scripts/devstack/stack.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 

@@ -8,10 +8,10 @@ import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { RTP } from '../../scripts/devstack/paths.js';
 import { migrate } from '../../scripts/devstack/postgres-migrations.js';
 import { removePostgresData, startPostgres, type LocalPostgres } from '../../scripts/devstack/postgres.js';
-import { RETAIL_DATABASE } from '../../scripts/local/retail-database.js';
-import { stockBySkuLocation } from '../../scripts/local/retail-repository.js';
-import { runWorkload } from '../../scripts/local/pipeline/run-workload.js';
-import { planWorkload, type WorkloadStep } from '../../scripts/local/pipeline/workload.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
+import { stockBySkuLocation } from '../../scripts/reference/retail-repository.js';
+import { runWorkload } from '../../scripts/reference/run-workload.js';
+import { planWorkload, type WorkloadStep } from '../../scripts/reference/workload.js';
 
 const SCHEMA_IDS = new Map([
   [1, '11111111-1111-4111-8111-111111111111'],

@@ -20,7 +20,7 @@ import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../../script
 import { LOG_DIR, STATE_DIR } from '../../../scripts/devstack/paths.js';
 import { isAlive } from '../../../scripts/devstack/processes.js';
 import { startProcessor, type InvokeLine, type RunningProcessor } from '../../../scripts/lambda-emulator/processor-runner.js';
-import { registerSubjects } from '../../../scripts/local/pipeline/schemas.js';
+import { registerSubjects } from '../../../scripts/reference/schemas.js';
 import { FaultProxy, type FaultDecision, type ProxiedRequest } from './fault-proxy.js';
 import type { OrderSchemaIds } from './orders-ledger.js';
 

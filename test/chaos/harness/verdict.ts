@@ -28,9 +28,9 @@ import { orderAnalytics, type StoreRevenue } from '../../../functions/order-anal
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/devstack/dynamodb-local.js';
 import { LOCAL_AWS } from '../../../scripts/devstack/moto.js';
 import type { OnFailureRecord } from '../../../scripts/lambda-emulator/esm/msk-event.js';
-import { drainQueue, lateEventIdOf, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
-import { latenessRulesOf, plannedLateness } from '../../../scripts/local/pipeline/planned-lateness.js';
-import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';
+import { drainQueue, lateEventIdOf, readDeadLetters } from '../../../scripts/reference/demo-results.js';
+import { latenessRulesOf, plannedLateness } from '../../../scripts/reference/planned-lateness.js';
+import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/reference/reconcile.js';
 import { PARTITIONS, type ChaosPipeline } from './chaos-pipeline.js';
 import type { OrdersLedger } from './orders-ledger.js';
 

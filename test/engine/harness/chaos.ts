@@ -2,7 +2,7 @@ import type { CheckpointBody } from '../../../functions/core/state/state-items.j
 import { StateStoreUnavailableError, type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } from '../../../functions/core/state/state-store.js';
 import type { ItemId } from '../../../functions/core/state/table-layout.js';
 
-export { seededRandom as random } from '../../../scripts/local/pipeline/seeded-random.js';
+export { seededRandom as random } from '../../../scripts/reference/seeded-random.js';
 
 /** The invocation is dead: every later call fails, as if the sandbox were gone. */
 export class InvocationCrashed extends Error {

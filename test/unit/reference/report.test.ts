@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatReport, percentile, type DemoFigures } from '../../../scripts/local/pipeline/report.js';
+import { formatReport, percentile, type DemoFigures } from '../../../scripts/reference/report.js';
 
 const figures = (backlog: DemoFigures['backlog']): DemoFigures => ({
   produced: 20_000,

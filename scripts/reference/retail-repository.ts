@@ -4,7 +4,7 @@ import { ORDER_PLACED } from '../../functions/order-analytics/definition.js';
 
 /**
  * The retail demo's writes and the reconciliation's reads, over the schema in
- * postgres/migrations. Used by the workload generator and the end-of-run
+ * migrations/. Used by the workload generator and the end-of-run
  * reconciliation; SQL stays here.
  */
 

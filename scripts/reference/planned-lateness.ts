@@ -1,5 +1,5 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import type { ProcessorDefinition } from '../../../functions/core/engine/definition.js';
+import type { ProcessorDefinition } from '../../functions/core/engine/definition.js';
 
 /**
  * Which records of a planned stream are late, and for which window views,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StateBody } from '../../../functions/core/state/state-items.js';
-import { reconcile } from '../../../scripts/local/pipeline/reconcile.js';
+import { reconcile } from '../../../scripts/reference/reconcile.js';
 
 const MINUTE = Date.parse('2026-11-22T09:00:00.000Z');
 const rollup = (sku: string, location: string, quantity: number, partition = 0): StateBody => ({

@@ -1,10 +1,10 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
-import { isOffloaded, parseDeadLetter, type DeadLetter } from '../../../functions/core/dlq/envelope.js';
-import { resolveDeadLetter } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
-import type { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
-import type { OrderEventEnvelope } from '../../../functions/order-analytics/definition.js';
+import { isOffloaded, parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envelope.js';
+import { resolveDeadLetter } from '../../functions/core/dlq/sqs-dead-letter-writer.js';
+import type { RecordDecoder } from '../../functions/core/serde/record-decoder.js';
+import type { OrderEventEnvelope } from '../../functions/order-analytics/definition.js';
 
 /** Drains a queue: every message received, then deleted. */
 export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { Channel, MovementType, Order, StockMovement } from '../retail-repository.js';
+import type { Channel, MovementType, Order, StockMovement } from './retail-repository.js';
 import { keyPartition, plannedLateness, type LatenessRules, type PlannedRecord } from './planned-lateness.js';
 import type { PlannedLateOrder } from './reconcile.js';
 import { seededRandom } from './seeded-random.js';

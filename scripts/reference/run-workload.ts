@@ -1,10 +1,10 @@
 import type { ClientBase } from 'pg';
 import type { Producer } from 'kafkajs';
-import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
-import { GlueCompression, writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
-import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
-import { ORDER_PLACED } from '../../../functions/order-analytics/definition.js';
-import { deleteStockMovement, insertStockMovement, placeOrder, republishOrderEvent, updateStockMovement } from '../retail-repository.js';
+import { parseAvroSchema } from '../../functions/core/serde/avro-schema.js';
+import { GlueCompression, writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
+import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
+import { ORDER_PLACED } from '../../functions/order-analytics/definition.js';
+import { deleteStockMovement, insertStockMovement, placeOrder, republishOrderEvent, updateStockMovement } from './retail-repository.js';
 import type { OrderSchemaVersion, WorkloadStep } from './workload.js';
 
 export interface WorkloadTarget {

@@ -1,6 +1,6 @@
-import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES } from '../../../lib/config/reference-pipeline.js';
-import { connectorNames, debeziumConnectorConfig, type CdcConnector, type ConnectorNames } from '../../../lib/cdc/debezium-connector-config.js';
-import { LOCAL_TOPIC_CREATION } from '../../devstack/kafka-connect.js';
+import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES } from '../../lib/config/reference-pipeline.js';
+import { connectorNames, debeziumConnectorConfig, type CdcConnector, type ConnectorNames } from '../../lib/cdc/debezium-connector-config.js';
+import { LOCAL_TOPIC_CREATION } from '../devstack/kafka-connect.js';
 
 /**
  * The retail pipeline's two Debezium connectors (ARCHITECTURE.md section 7),
@@ -18,7 +18,7 @@ export const PIPELINE_TOPIC_PARTITIONS = 3;
 
 export const STOCK_MOVEMENTS_CONNECTOR = 'stock-movements-cdc';
 export const ORDERS_OUTBOX_CONNECTOR = 'orders-outbox';
-export { OUTBOX_HEARTBEAT_MS } from '../../../lib/cdc/debezium-connector-config.js';
+export { OUTBOX_HEARTBEAT_MS } from '../../lib/cdc/debezium-connector-config.js';
 
 type LocalConnectorName = typeof STOCK_MOVEMENTS_CONNECTOR | typeof ORDERS_OUTBOX_CONNECTOR;
 

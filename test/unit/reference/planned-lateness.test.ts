@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { orderAnalytics } from '../../../functions/order-analytics/definition.js';
-import { keyPartition, latenessRulesOf, plannedLateness, type LatenessRules, type PlannedRecord } from '../../../scripts/local/pipeline/planned-lateness.js';
+import { keyPartition, latenessRulesOf, plannedLateness, type LatenessRules, type PlannedRecord } from '../../../scripts/reference/planned-lateness.js';
 
 // order-analytics' rules, written out: 5 s out-of-orderness; 1-minute revenue
 // windows with 30 s allowed lateness; 5-minute risk windows sliding by a

@@ -2,13 +2,13 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
-import { createStateTable } from '../../../functions/core/state/dynamodb-state-store-client.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../devstack/dynamodb-local.js';
-import { kafkaClient } from '../../devstack/kafka.js';
-import { registerConnector, waitForConnectorRunning } from '../../devstack/kafka-connect.js';
-import { LOCAL_AWS } from '../../devstack/moto.js';
-import { waitUntil } from '../../devstack/processes.js';
-import type { StackEndpoints } from '../../devstack/stack.js';
+import { createStateTable } from '../../functions/core/state/dynamodb-state-store-client.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../devstack/dynamodb-local.js';
+import { kafkaClient } from '../devstack/kafka.js';
+import { registerConnector, waitForConnectorRunning } from '../devstack/kafka-connect.js';
+import { LOCAL_AWS } from '../devstack/moto.js';
+import { waitUntil } from '../devstack/processes.js';
+import type { StackEndpoints } from '../devstack/stack.js';
 import {
   CONNECTOR_NAMES,
   ORDERS_OUTBOX_CONNECTOR,

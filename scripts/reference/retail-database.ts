@@ -9,5 +9,5 @@ import type { StackDatabase } from '../devstack/stack.js';
  */
 export const RETAIL_DATABASE: StackDatabase = {
   name: 'retail',
-  migrationsDir: fileURLToPath(new URL('./postgres/migrations/', import.meta.url)),
+  migrationsDir: fileURLToPath(new URL('./migrations/', import.meta.url)),
 };

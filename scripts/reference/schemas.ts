@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { CreateRegistryCommand, CreateSchemaCommand, GlueClient } from '@aws-sdk/client-glue';
-import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
-import { loadSubjects, type Subject } from '../../../functions/core/serde/subject-catalog.js';
-import { LOCAL_AWS } from '../../devstack/moto.js';
-import { ROOT } from '../../devstack/paths.js';
+import { GlueSchemaRegistryClient } from '../../functions/core/serde/glue-schema-registry-client.js';
+import { loadSubjects, type Subject } from '../../functions/core/serde/subject-catalog.js';
+import { LOCAL_AWS } from '../devstack/moto.js';
+import { ROOT } from '../devstack/paths.js';
 
 /**
  * Puts the subjects of schemas/ into a Glue Schema Registry (moto's locally):

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planWorkload, type WorkloadStep } from '../../../scripts/local/pipeline/workload.js';
+import { planWorkload, type WorkloadStep } from '../../../scripts/reference/workload.js';
 
 const START = Date.parse('2026-11-22T09:00:00.000Z');
 type Kind = WorkloadStep['kind'];

@@ -1,10 +1,10 @@
-import { orderAnalytics, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
-import { stockGroup } from '../../../functions/inventory-projector/definition.js';
-import { openWindowResults } from '../../../functions/core/engine/open-windows.js';
-import type { StateBody } from '../../../functions/core/state/state-items.js';
-import { rollupTotals } from '../../../functions/core/state/rollup-totals.js';
-import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import type { StockLevel, StoreMinuteRevenue } from '../retail-repository.js';
+import { orderAnalytics, type StoreRevenue } from '../../functions/order-analytics/definition.js';
+import { stockGroup } from '../../functions/inventory-projector/definition.js';
+import { openWindowResults } from '../../functions/core/engine/open-windows.js';
+import type { StateBody } from '../../functions/core/state/state-items.js';
+import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
+import { finalWindowResults } from '../../functions/core/state/window-results.js';
+import type { StockLevel, StoreMinuteRevenue } from './retail-repository.js';
 
 /**
  * The demo's pass mark: the source of truth in Postgres against the views
