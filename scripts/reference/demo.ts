@@ -17,7 +17,7 @@ import { revenueByStoreMinute, stockBySkuLocation } from './retail-repository.js
 import { readStackState } from '../devstack/stack-supervisor.js';
 import type { ServicePort } from '../devstack/ports.js';
 import { startStack, type StackEndpoints } from '../devstack/stack.js';
-import { TokenBucket } from '../cli/produce/token-bucket.js';
+import { TokenBucket } from './token-bucket.js';
 import { isAlive } from '../devstack/processes.js';
 import { consumeQueue, consumerLag, lateEventIdOf, readDeadLetters } from './demo-results.js';
 import { startProcessor, type RunningProcessor } from '../lambda-emulator/processor-runner.js';

@@ -13,7 +13,7 @@ import { createProgress } from '../ops/progress.js';
 import { orderEvents } from './order-events.js';
 import { randomValueGenerator } from './random-value.js';
 import { registeredVersionId } from './registered-version.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../../reference/token-bucket.js';
 
 export interface ProduceOptions {
   readonly topic: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../../../scripts/cli/produce/token-bucket.js';
+import { TokenBucket } from '../../../scripts/reference/token-bucket.js';
 
 /** A clock that only moves when the bucket sleeps. */
 function fakeTime(): { clock: () => number; sleep: (ms: number) => Promise<void> } {
