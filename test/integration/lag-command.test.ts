@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureLag } from '../../scripts/cli/lag-command.js';
+import { measureLag } from '../../scripts/cli/lag/lag-command.js';
 import { LAG_PROBE_GROUP_PREFIX } from '../../scripts/cli/lag/record-timestamps.js';
 import { localTarget, type PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/devstack/kafka.js';

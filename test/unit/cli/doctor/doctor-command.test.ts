@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { doctorChecks, formatChecks } from '../../../scripts/cli/doctor-command.js';
-import { DEFAULT_PORTS, stackPorts } from '../../../scripts/devstack/ports.js';
+import { doctorChecks, formatChecks } from '../../../../scripts/cli/doctor/doctor-command.js';
+import { DEFAULT_PORTS, stackPorts } from '../../../../scripts/devstack/ports.js';
 
 describe('rtp doctor', () => {
   const saved = { ...process.env };

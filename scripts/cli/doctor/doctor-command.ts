@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import { freemem } from 'node:os';
-import { RTP } from '../devstack/paths.js';
-import { planPostgresPlacement } from '../devstack/postgres-placement.js';
-import { DEFAULT_DATA_DIR } from '../devstack/postgres.js';
-import { portVariable, stackPorts, type ServicePort } from '../devstack/ports.js';
-import { isListening } from '../devstack/processes.js';
+import { RTP } from '../../devstack/paths.js';
+import { planPostgresPlacement } from '../../devstack/postgres-placement.js';
+import { DEFAULT_DATA_DIR } from '../../devstack/postgres.js';
+import { portVariable, stackPorts, type ServicePort } from '../../devstack/ports.js';
+import { isListening } from '../../devstack/processes.js';
 
 export interface Check {
   readonly name: string;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { CliError } from './cli-error.js';
-import { resolveTarget, type PipelineTarget } from './ops/pipeline-target.js';
-import { checkReportLines } from './schema/check-report.js';
-import { formatFinding } from './schema/findings.js';
-import { checkSchemas, type CheckBaseline, type SchemaCheckOutcome, type SchemaCheckResult } from './schema/schema-check.js';
-import { registerNewVersions, type RegisteredVersion } from './schema/schema-registrar.js';
+import { CliError } from '../cli-error.js';
+import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { checkReportLines } from './check-report.js';
+import { formatFinding } from './findings.js';
+import { checkSchemas, type CheckBaseline, type SchemaCheckOutcome, type SchemaCheckResult } from './schema-check.js';
+import { registerNewVersions, type RegisteredVersion } from './schema-registrar.js';
 
 /** What the schema commands need of a target: its registry. */
 export type SchemaTarget = Pick<PipelineTarget, 'glue' | 'registryName' | 'label' | 'close'>;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Admin } from 'kafkajs';
-import { CliError } from './cli-error.js';
-import { measureProcessorLag, type InputLag, type MeasureLagOptions } from './lag/consumer-lag.js';
-import { formatLagReport, lagReport, type LagReport } from './lag/lag-report.js';
-import { resolveTarget, type PipelineTarget } from './ops/pipeline-target.js';
+import { CliError } from '../cli-error.js';
+import { measureProcessorLag, type InputLag, type MeasureLagOptions } from './consumer-lag.js';
+import { formatLagReport, lagReport, type LagReport } from './lag-report.js';
+import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
 
 export interface LagOptions extends MeasureLagOptions {
   /** One processor; @default every processor of the target */

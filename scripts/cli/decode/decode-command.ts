@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { GlueClient } from '@aws-sdk/client-glue';
-import { decodePartition } from '../../functions/core/handler/decode-partition.js';
-import { parseKafkaEvent, partitionsOf } from '../../functions/core/msk/partitions.js';
-import { CachedSchemaRegistry } from '../../functions/core/serde/cached-schema-registry.js';
-import { DirectorySchemaRegistry } from '../../functions/core/serde/directory-schema-registry.js';
-import { GlueSchemaRegistryClient } from '../../functions/core/serde/glue-schema-registry-client.js';
-import { RecordDecoder } from '../../functions/core/serde/record-decoder.js';
-import type { SchemaRegistry } from '../../functions/core/serde/schema-registry.js';
-import { CliError } from './cli-error.js';
-import { toPrintable } from './printable.js';
+import { decodePartition } from '../../../functions/core/handler/decode-partition.js';
+import { parseKafkaEvent, partitionsOf } from '../../../functions/core/msk/partitions.js';
+import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
+import { DirectorySchemaRegistry } from '../../../functions/core/serde/directory-schema-registry.js';
+import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';
+import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
+import type { SchemaRegistry } from '../../../functions/core/serde/schema-registry.js';
+import { CliError } from '../cli-error.js';
+import { toPrintable } from '../printable.js';
 
 export interface DecodeOptions {
   readonly event: string;

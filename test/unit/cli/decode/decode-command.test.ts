@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeCommand } from '../../../scripts/cli/decode-command.js';
-import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
-import { GlueCompression, writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
-import { FIXTURES_DIR, kafkaRecord, mskEvent } from '../../helpers/kafka-events.js';
-import { ORDERS_SCHEMA_IDS, orderEvent, subjectVersion } from '../../helpers/orders.js';
+import { decodeCommand } from '../../../../scripts/cli/decode/decode-command.js';
+import { parseAvroSchema } from '../../../../functions/core/serde/avro-schema.js';
+import { GlueCompression, writeGlueFrame } from '../../../../functions/core/serde/glue-wire-format.js';
+import { FIXTURES_DIR, kafkaRecord, mskEvent } from '../../../helpers/kafka-events.js';
+import { ORDERS_SCHEMA_IDS, orderEvent, subjectVersion } from '../../../helpers/orders.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const EVENT = `${FIXTURES_DIR}events/mixed-formats.json`;
 const REGISTRY = `${FIXTURES_DIR}registry`;
 
@@ -88,7 +88,7 @@ describe('rtp decode', () => {
   });
 
   it('prints longs that fit as numbers and larger ones as strings', async () => {
-    const { toPrintable } = await import('../../../scripts/cli/printable.js');
+    const { toPrintable } = await import('../../../../scripts/cli/printable.js');
     expect(toPrintable({ a: 42, b: 2n ** 60n, c: 7n, d: Buffer.from('hi') })).toEqual({ a: 42, b: '1152921504606846976', c: 7, d: 'aGk=' });
   });
 

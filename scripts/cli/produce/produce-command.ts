@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { CliError } from './cli-error.js';
-import { resolveTarget } from './ops/pipeline-target.js';
-import { produceLoad, type ProduceSummary } from './produce/load-generator.js';
+import { CliError } from '../cli-error.js';
+import { resolveTarget } from '../ops/pipeline-target.js';
+import { produceLoad, type ProduceSummary } from './load-generator.js';
 
 interface ProduceCliOptions {
   readonly subject?: string;

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { readStackState } from '../devstack/stack-supervisor.js';
-import { CliError } from './cli-error.js';
-import { confirmByTyping } from './dlq/confirm.js';
-import { resolveTarget } from './ops/pipeline-target.js';
-import { createProgress } from './ops/progress.js';
-import { STATE_VERSIONS_PATH } from './ops/state-versions.js';
-import { formatPlan } from './replay/format-plan.js';
-import { parseFrom, planReplay } from './replay/replay-plan.js';
-import { runLocalReplay } from './replay/run-local-replay.js';
+import { readStackState } from '../../devstack/stack-supervisor.js';
+import { CliError } from '../cli-error.js';
+import { confirmByTyping } from '../dlq/confirm.js';
+import { resolveTarget } from '../ops/pipeline-target.js';
+import { createProgress } from '../ops/progress.js';
+import { STATE_VERSIONS_PATH } from '../ops/state-versions.js';
+import { formatPlan } from './format-plan.js';
+import { parseFrom, planReplay } from './replay-plan.js';
+import { runLocalReplay } from './run-local-replay.js';
 
 interface ReplayCliOptions {
   readonly from: string;

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../../functions/core/dlq/reasons.js';
-import { CliError } from './cli-error.js';
-import { confirmByTyping } from './dlq/confirm.js';
-import { formatInspect, formatPurge, formatReplay } from './dlq/format.js';
-import { inspectQueue } from './dlq/inspect.js';
-import { purgeQueue } from './dlq/purge.js';
-import { DLQ_QUEUES, DlqQueue } from './dlq/queue-messages.js';
-import { replayDeadLetters } from './dlq/replay.js';
-import { kafkaReplayProducer } from './dlq/replay-producer.js';
-import { resolveTarget, type PipelineTarget } from './ops/pipeline-target.js';
-import { createProgress } from './ops/progress.js';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
+import { CliError } from '../cli-error.js';
+import { confirmByTyping } from './confirm.js';
+import { formatInspect, formatPurge, formatReplay } from './format.js';
+import { inspectQueue } from './inspect.js';
+import { purgeQueue } from './purge.js';
+import { DLQ_QUEUES, DlqQueue } from './queue-messages.js';
+import { replayDeadLetters } from './replay.js';
+import { kafkaReplayProducer } from './replay-producer.js';
+import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { createProgress } from '../ops/progress.js';
 
 interface CommonOptions {
   readonly env?: string;
