@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { GlueClient } from '@aws-sdk/client-glue';
+import type { Command } from 'commander';
 import { decodePartition } from '../../../functions/core/handler/decode-partition.js';
 import { parseKafkaEvent, partitionsOf } from '../../../functions/core/msk/partitions.js';
 import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
@@ -15,6 +16,20 @@ export interface DecodeOptions {
   readonly registry?: string;
   readonly registryName?: string;
   readonly reader?: string;
+}
+
+/** `rtp decode`: one MSK event file, decoded as a processor would. */
+export function registerDecodeCommand(program: Command): void {
+  program
+    .command('decode')
+    .description('Decode an MSK event file exactly as a processor would; one JSON line per record')
+    .requiredOption('--event <file.json>', 'the MSK event, as Lambda delivers it')
+    .option('--registry <dir>', 'resolve writer schemas from <schemaVersionId>.avsc files in this folder (offline)')
+    .option('--registry-name <name>', 'the Glue registry to ask (default: $SCHEMA_REGISTRY_NAME)')
+    .option('--reader <file.avsc>', 'resolve each record to this reader schema')
+    .action(async (options: DecodeOptions) => {
+      await decodeCommand(options, (line) => process.stdout.write(`${line}\n`));
+    });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import { freemem } from 'node:os';
+import type { Command } from 'commander';
 import { RTP } from '../../devstack/paths.js';
 import { planPostgresPlacement } from '../../devstack/postgres-placement.js';
 import { DEFAULT_DATA_DIR } from '../../devstack/postgres.js';
@@ -46,6 +47,20 @@ function versionCheck(name: string, found: ToolRun, pattern: RegExp, minimum: nu
   return major >= minimum
     ? { name, ok: true, detail: firstLine(found.output) }
     : { name, ok: false, detail: `${firstLine(found.output)} (need ${minimum}+)`, fix };
+}
+
+/** `rtp doctor`: what the local stack needs from this machine. */
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('Check what the local stack needs from this machine, and say how to get what is missing')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const checks = await doctorChecks();
+      if (options.json === true) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+      else for (const line of formatChecks(checks)) process.stdout.write(`${line}\n`);
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
+    });
 }
 
 /**
