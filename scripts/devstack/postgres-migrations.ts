@@ -25,7 +25,7 @@ export class MigrationError extends Error {
   public constructor(
     message: string,
     public readonly reason: MigrationErrorReason,
-    /** The migration file, e.g. `0002_orders.sql`. */
+    /** The migration file, e.g. `0002_add_index.sql`. */
     public readonly migration: string,
     options?: { cause?: unknown },
   ) {
