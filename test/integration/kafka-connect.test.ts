@@ -33,6 +33,8 @@ const SLOT = 'rtp_test_stock_slot';
 const PUBLICATION = 'rtp_test_stock_publication';
 const TOPIC_PREFIX = 'rtptest';
 const TABLE = 'public.cdc_stock';
+// A database of the test's own, which startPostgres creates.
+const DATABASE = 'cdc_test';
 const TOPIC = `${TOPIC_PREFIX}.${TABLE}`;
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -44,7 +46,7 @@ let db: pg.Client;
 beforeAll(async () => {
   [kafka, postgres] = await Promise.all([
     startKafka({ dataDir: join(TEST_DIR, 'kafka'), fresh: true, onProgress: progress }),
-    startPostgres({ dataDir: join(TEST_DIR, 'postgres'), fresh: true, onProgress: progress }),
+    startPostgres({ dataDir: join(TEST_DIR, 'postgres'), fresh: true, database: DATABASE, onProgress: progress }),
   ]);
   connect = await startKafkaConnect({ bootstrapServers: kafka.bootstrapServers, onProgress: progress });
   db = new pg.Client({ connectionString: postgres.connectionString });
@@ -146,7 +148,7 @@ describe('Kafka Connect with Debezium PostgreSQL', () => {
     expect(del).toMatchObject({ op: 'd', before: { sku: 'sku-2' }, after: null });
     expect(tombstone).toBeNull();
     for (const event of [insert, update, del]) {
-      expect(event?.source).toMatchObject({ connector: 'postgresql', version: '3.7.0.Final', db: 'retail', schema: 'public', table: 'cdc_stock', snapshot: 'false' });
+      expect(event?.source).toMatchObject({ connector: 'postgresql', version: '3.7.0.Final', db: DATABASE, schema: 'public', table: 'cdc_stock', snapshot: 'false' });
     }
     // The LSN orders a row's changes: what the projection engine compares before applying one.
     const lsns = [insert, update, del].map((event) => event?.source.lsn ?? 0);
