@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addressOf, readStackState, stackDown, stackStatus, stackUp, superviseStack, SUPERVISOR_LOG } from '../../devstack/stack-supervisor.js';
-import { RETAIL_DATABASE } from '../../reference/retail-database.js';
 import { STACK_SERVICES, wipeStackData, type StackService } from '../../devstack/stack.js';
+import { RETAIL_DATABASE } from '../../reference/retail-database.js';
 import { CliError } from '../cli-error.js';
 
 const out = (line: string): void => {
