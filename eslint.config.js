@@ -1,5 +1,6 @@
 // Lint rules for the whole repository: type-aware TypeScript rules, plus the
-// house rule that AWS SDK clients are only imported by adapters.
+// house rules that AWS SDK clients are only imported by adapters and that
+// imports flow one way between layers (functions/core, scripts/).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -47,6 +48,49 @@ export default tseslint.config(
             { group: ['**/handler/*'], message: 'The engine, its state and the partition contract do not depend on the handler that calls them.' },
           ],
         },
+      ],
+    },
+  },
+  // scripts/ is layered by job, and imports flow cli -> reference ->
+  // lambda-emulator -> devstack: a layer may import any layer after it in
+  // that order, never one before it. The local stack knows no pipeline, the
+  // Lambda emulator runs any processor, and the retail reference pipeline is
+  // driven by the CLI, not the other way round.
+  {
+    files: ['scripts/devstack/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/lambda-emulator/**'], message: 'devstack runs the local services and knows nothing above them: not the Lambda emulator.' },
+            { group: ['**/reference/**'], message: 'devstack runs the local services and knows nothing above them: not the reference pipeline (the caller passes what it needs, such as the database).' },
+            { group: ['**/cli/**'], message: 'devstack runs the local services and knows nothing above them: not the rtp CLI.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['scripts/lambda-emulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/reference/**'], message: 'The Lambda emulator runs any processor: it does not depend on the reference pipeline.' },
+            { group: ['**/cli/**'], message: 'The Lambda emulator does not depend on the rtp CLI that drives it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['scripts/reference/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/**'], message: 'The reference pipeline does not depend on the rtp CLI that drives it; move what both need down into reference/ or below.' }] },
       ],
     },
   },

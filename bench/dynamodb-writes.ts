@@ -19,8 +19,8 @@ import { createStateTable } from '../functions/core/state/dynamodb-state-table.j
 import { itemIds } from '../functions/core/state/table-layout.js';
 import { finalWindowResults } from '../functions/core/state/window-results.js';
 import { ORDER_PLACED, orderAnalytics, toCents, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../scripts/local/dynamodb-local.js';
-import { storeRevenueWindows } from '../scripts/local/pipeline/reconcile.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../scripts/devstack/dynamodb-local.js';
+import { storeRevenueWindows } from '../scripts/reference/reconcile.js';
 import type { DeployedWriteFigures, DynamoDbWriteFigures, Measured, TableRow, WriteCountFigures } from './figures.js';
 import { countDynamoDbWrites, type WriteTally } from './request-counter.js';
 import { fmt, ratio } from './stats.js';

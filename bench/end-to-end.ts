@@ -16,11 +16,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { percentile } from '../scripts/local/pipeline/report.js';
-import { removeStateDir } from '../scripts/local/postgres.js';
-import type { InvokeLine } from '../scripts/local/pipeline/run-processor.js';
-import type { WorkloadStep } from '../scripts/local/pipeline/workload.js';
-import type { StackEndpoints } from '../scripts/local/stack.js';
+import { percentile } from '../scripts/reference/report.js';
+import { removeStateDir } from '../scripts/devstack/postgres.js';
+import type { InvokeLine } from '../scripts/lambda-emulator/run-processor.js';
+import type { WorkloadStep } from '../scripts/reference/workload.js';
+import type { StackEndpoints } from '../scripts/devstack/stack.js';
 import type { EndToEndFigures, Measured, TableRow } from './figures.js';
 
 export const EndToEndErrorReason = {
@@ -228,10 +228,10 @@ function round2(value: number): number {
 async function runMeasurement(config: ChildConfig): Promise<Measured<EndToEndFigures>> {
   const started = Date.now();
   // Loaded only now: RTP_STATE_DIR is already this run's own directory.
-  const { freeStackPorts } = await import('../scripts/local/processes.js');
-  const { runDemo } = await import('../scripts/local/pipeline/demo.js');
-  const { planWorkload } = await import('../scripts/local/pipeline/workload.js');
-  const { ORDERS_TOPIC } = await import('../scripts/local/pipeline/connectors.js');
+  const { freeStackPorts } = await import('../scripts/devstack/processes.js');
+  const { runDemo } = await import('../scripts/reference/demo.js');
+  const { planWorkload } = await import('../scripts/reference/workload.js');
+  const { ORDERS_TOPIC } = await import('../scripts/reference/connectors.js');
   const ports = await freeStackPorts();
   // The demo plans by business events; a step count near rate × time needs their ratio, which the seed fixes.
   const wantedSteps = Math.round(config.ratePerSec * (WARM_UP_SECONDS + config.seconds));
@@ -275,7 +275,7 @@ async function runMeasurement(config: ChildConfig): Promise<Measured<EndToEndFig
 
 /** Every record of `topic` up to its end now, with its Kafka timestamp; keys as strings. */
 async function readWithTimestamps(bootstrapServers: string, topic: string): Promise<Array<{ partition: number; offset: number; key: string; timestamp: number }>> {
-  const { readTopic } = await import('../scripts/local/kafka.js');
+  const { readTopic } = await import('../scripts/devstack/kafka.js');
   const records = await readTopic(bootstrapServers, topic);
   return records
     .map((r) => ({ partition: r.partition, offset: Number(r.offset), key: r.key?.toString() ?? '', timestamp: r.timestamp }))

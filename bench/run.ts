@@ -10,7 +10,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startDynamoDbLocal } from '../scripts/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../scripts/devstack/dynamodb-local.js';
 import { measureBundles } from './bundles.js';
 import { measureDecode } from './decode.js';
 import { measureDynamoDbWrites } from './dynamodb-writes.js';

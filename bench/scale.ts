@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { removeStateDir } from '../scripts/local/postgres.js';
+import { removeStateDir } from '../scripts/devstack/postgres.js';
 import type { BenchResults, ScaleCell } from './figures.js';
 import type { ScaleChildConfig, ScaleChildMessage } from './scale-cell.js';
 import {

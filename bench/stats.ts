@@ -1,4 +1,4 @@
-/** Small statistics the benchmarks share; percentiles are the demo report's (scripts/local/pipeline/report.ts). */
+/** Small statistics the benchmarks share; percentiles are the demo report's (scripts/reference/report.ts). */
 
 /** The middle value, or the mean of the two middle values; NaN for no values. */
 export function median(values: readonly number[]): number {

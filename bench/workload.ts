@@ -23,10 +23,10 @@ import { writeGlueFrame } from '../functions/core/serde/glue-wire-format.js';
 import { SchemaNotFoundError } from '../functions/core/serde/errors.js';
 import type { SchemaRegistry } from '../functions/core/serde/schema-registry.js';
 import { subjectSchema } from '../functions/core/serde/subject-schema.js';
-import { PIPELINE_TOPIC_PARTITIONS } from '../scripts/local/pipeline/connectors.js';
-import { keyPartition } from '../scripts/local/pipeline/planned-lateness.js';
-import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
-import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.js';
+import { PIPELINE_TOPIC_PARTITIONS } from '../scripts/reference/connectors.js';
+import { keyPartition } from '../scripts/reference/planned-lateness.js';
+import { orderEventValue } from '../scripts/reference/run-workload.js';
+import { planOrders, type OrderStep } from '../scripts/reference/workload.js';
 
 export const BENCH_TOPIC = 'orders';
 /** The reference processors' batch size in every environment's config. */

@@ -6,7 +6,7 @@
 // The offset fence must absorb the redeliveries and the event-id dedup the
 // repeats.
 import { afterAll, describe, inject, it } from 'vitest';
-import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../scripts/reference/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
 import { orderMessage, OrdersLedger, planOrders, withProducerRetries } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';

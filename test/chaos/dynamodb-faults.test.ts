@@ -12,7 +12,7 @@
 // retried until they land, or the batch redelivered, and nothing lost.
 // Orders stream in with the faults on; they stay on through the drain.
 import { afterAll, describe, inject, it } from 'vitest';
-import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../scripts/reference/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
 import { PASS, type AwsErrorAnswer, type FaultDecision, type ProxiedRequest } from './harness/fault-proxy.js';
 import { orderMessage, OrdersLedger, planOrders, withProducerRetries } from './harness/orders-ledger.js';

@@ -5,7 +5,7 @@
 // so every batch since is delivered again; the offset fence must make the
 // second delivery a no-op.
 import { afterAll, describe, inject, it } from 'vitest';
-import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../scripts/reference/seeded-random.js';
 import { ChaosPipeline } from './harness/chaos-pipeline.js';
 import { orderMessage, OrdersLedger, planOrders, withProducerRetries } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';

@@ -16,8 +16,8 @@
 import { afterAll, describe, inject, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
-import { kafkaClient } from '../../scripts/local/kafka.js';
-import { seededRandom } from '../../scripts/local/pipeline/seeded-random.js';
+import { kafkaClient } from '../../scripts/devstack/kafka.js';
+import { seededRandom } from '../../scripts/reference/seeded-random.js';
 import { ChaosPipeline, ORDERS_TOPIC, PARTITIONS } from './harness/chaos-pipeline.js';
 import { orderMessage, OrdersLedger, planOrders, type OrderStep } from './harness/orders-ledger.js';
 import { ScenarioLog, sized } from './harness/scenario.js';

@@ -1,6 +1,6 @@
-import { kafkaClient, readTopic, type TopicRecord } from '../../scripts/local/kafka.js';
-import { consumerLag } from '../../scripts/local/pipeline/demo-results.js';
-import { waitUntil } from '../../scripts/local/processes.js';
+import { kafkaClient, readTopic, type TopicRecord } from '../../scripts/devstack/kafka.js';
+import { consumerLag } from '../../scripts/reference/demo-results.js';
+import { waitUntil } from '../../scripts/devstack/processes.js';
 
 /**
  * What Debezium does after an unclean Kafka Connect restart: it streams

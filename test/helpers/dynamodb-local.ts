@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/dynamodb-local.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/devstack/dynamodb-local.js';
 
 export { OPEN_WINDOWS_INDEX } from '../../functions/core/state/table-layout.js';
 export { TTL_ATTRIBUTE } from '../../functions/core/state/table-layout.js';

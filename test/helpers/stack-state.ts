@@ -16,6 +16,6 @@ export function useStackStateDir(stateDir: string): () => void {
 export async function removeStackState(stateDir: string): Promise<void> {
   // Imported here, not at the top: the scripts read RTP_STATE_DIR when they
   // load, and tests set it before their own first import of them.
-  const { removeStateDir } = await import('../../scripts/local/postgres.js');
+  const { removeStateDir } = await import('../../scripts/devstack/postgres.js');
   await removeStateDir(stateDir);
 }

@@ -17,8 +17,8 @@ describe('rtp demo', () => {
     // first load, so it is set before any of them is imported (paths.js included).
     const stateDir = fileURLToPath(new URL(`../../.rtp/test-demo-${process.pid}`, import.meta.url));
     const restoreStateDir = useStackStateDir(stateDir);
-    const { freeStackPorts } = await import('../../scripts/local/processes.js');
-    const { runDemo } = await import('../../scripts/local/pipeline/demo.js');
+    const { freeStackPorts } = await import('../../scripts/devstack/processes.js');
+    const { runDemo } = await import('../../scripts/reference/demo.js');
     const ports = await freeStackPorts();
     const lines: string[] = [];
     let redelivered = 0;

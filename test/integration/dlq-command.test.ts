@@ -26,12 +26,12 @@ import type { InspectReport, inspectQueue as inspectQueueFn } from '../../script
 import type { ReplayReport, replayDeadLetters as replayDeadLettersFn } from '../../scripts/cli/dlq/replay.js';
 import type { kafkaReplayProducer as kafkaReplayProducerFn } from '../../scripts/cli/dlq/replay-producer.js';
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
-import type { ElasticMq } from '../../scripts/local/elasticmq.js';
-import type { LocalKafka } from '../../scripts/local/kafka.js';
-import type { Moto } from '../../scripts/local/moto.js';
-import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/local/pipeline/processor-runner.js';
-import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
-import { storeRevenueWindows } from '../../scripts/local/pipeline/reconcile.js';
+import type { ElasticMq } from '../../scripts/devstack/elasticmq.js';
+import type { LocalKafka } from '../../scripts/devstack/kafka.js';
+import type { Moto } from '../../scripts/devstack/moto.js';
+import type { RunningProcessor, startProcessor as startProcessorFn } from '../../scripts/lambda-emulator/processor-runner.js';
+import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.js';
+import { storeRevenueWindows } from '../../scripts/reference/reconcile.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
@@ -69,15 +69,15 @@ let v3Id: string;
 const runners: RunningProcessor[] = [];
 
 beforeAll(async () => {
-  // Before any scripts/local module loads (so all of them are imported here):
+  // Before any scripts/devstack module loads (so all of them are imported here):
   // paths.ts reads it once, at import, and the processor's log goes under it.
   restoreStateDir = useStackStateDir(STATE_DIR);
   const { dynamoDbClient, uniqueTableName } = await import('../helpers/dynamodb-local.js');
-  const { startKafka } = await import('../../scripts/local/kafka.js');
-  const { startMoto, awsEnvironment, LOCAL_AWS } = await import('../../scripts/local/moto.js');
-  const { startElasticMq } = await import('../../scripts/local/elasticmq.js');
-  const { waitUntil } = await import('../../scripts/local/processes.js');
-  const { startProcessor } = await import('../../scripts/local/pipeline/processor-runner.js');
+  const { startKafka } = await import('../../scripts/devstack/kafka.js');
+  const { startMoto, awsEnvironment, LOCAL_AWS } = await import('../../scripts/devstack/moto.js');
+  const { startElasticMq } = await import('../../scripts/devstack/elasticmq.js');
+  const { waitUntil } = await import('../../scripts/devstack/processes.js');
+  const { startProcessor } = await import('../../scripts/lambda-emulator/processor-runner.js');
   const { localTarget } = await import('../../scripts/cli/ops/pipeline-target.js');
   const { inspectQueue } = await import('../../scripts/cli/dlq/inspect.js');
   const { replayDeadLetters } = await import('../../scripts/cli/dlq/replay.js');

@@ -16,8 +16,8 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startElasticMq, type ElasticMq } from '../../scripts/local/elasticmq.js';
-import { LOCAL_AWS } from '../../scripts/local/moto.js';
+import { startElasticMq, type ElasticMq } from '../../scripts/devstack/elasticmq.js';
+import { LOCAL_AWS } from '../../scripts/devstack/moto.js';
 
 // The first run fetches ElasticMQ with Maven.
 const COLD_START_TIMEOUT_MS = 10 * 60_000;

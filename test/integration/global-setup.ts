@@ -3,10 +3,10 @@
 // ElasticMQ is only fetched here; tests and stacks start their own.
 import type { TestProject } from 'vitest/node';
 import { join } from 'node:path';
-import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.js';
-import { ensureElasticMqInstalled } from '../../scripts/local/elasticmq.js';
-import { RTP } from '../../scripts/local/paths.js';
-import { listPlacements } from '../../scripts/local/postgres-placement.js';
+import { startDynamoDbLocal } from '../../scripts/devstack/dynamodb-local.js';
+import { ensureElasticMqInstalled } from '../../scripts/devstack/elasticmq.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { listPlacements } from '../../scripts/devstack/postgres-placement.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
 import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/dynamodb-local.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/devstack/dynamodb-local.js';
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { lambdaContext } from '../helpers/handler-harness.js';
 import { kafkaRecord, mskEvent } from '../helpers/kafka-events.js';

@@ -1,4 +1,4 @@
-// Kafka Connect with the Debezium PostgreSQL connector (scripts/local/kafka-connect.ts)
+// Kafka Connect with the Debezium PostgreSQL connector (scripts/devstack/kafka-connect.ts)
 // against a real Postgres 18 with wal_level=logical: what the CDC half of the
 // pipeline relies on (ARCHITECTURE.md §4.5) — one event per committed change,
 // op c/u/d, a tombstone after each delete, and the change's LSN in `source`.
@@ -6,9 +6,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackError, LocalStackErrorReason } from '../../scripts/local/errors.js';
-import { kafkaClient, readTopic, startKafka } from '../../scripts/local/kafka.js';
-import type { LocalKafka, TopicRecord } from '../../scripts/local/kafka.js';
+import { LocalStackError, LocalStackErrorReason } from '../../scripts/devstack/errors.js';
+import { kafkaClient, readTopic, startKafka } from '../../scripts/devstack/kafka.js';
+import type { LocalKafka, TopicRecord } from '../../scripts/devstack/kafka.js';
 import {
   deleteConnector,
   LOCAL_TOPIC_CREATION,
@@ -16,12 +16,12 @@ import {
   registerConnector,
   startKafkaConnect,
   waitForConnectorRunning,
-} from '../../scripts/local/kafka-connect.js';
-import type { LocalKafkaConnect } from '../../scripts/local/kafka-connect.js';
-import { RTP } from '../../scripts/local/paths.js';
-import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
-import type { LocalPostgres } from '../../scripts/local/postgres.js';
-import { waitUntil } from '../../scripts/local/processes.js';
+} from '../../scripts/devstack/kafka-connect.js';
+import type { LocalKafkaConnect } from '../../scripts/devstack/kafka-connect.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
+import type { LocalPostgres } from '../../scripts/devstack/postgres.js';
+import { waitUntil } from '../../scripts/devstack/processes.js';
 import { caught } from '../helpers/caught.js';
 
 // Per run: two runs of this file at once would otherwise wipe each other's broker and database with `fresh`.
@@ -33,6 +33,8 @@ const SLOT = 'rtp_test_stock_slot';
 const PUBLICATION = 'rtp_test_stock_publication';
 const TOPIC_PREFIX = 'rtptest';
 const TABLE = 'public.cdc_stock';
+// A database of the test's own, which startPostgres creates.
+const DATABASE = 'cdc_test';
 const TOPIC = `${TOPIC_PREFIX}.${TABLE}`;
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -44,7 +46,7 @@ let db: pg.Client;
 beforeAll(async () => {
   [kafka, postgres] = await Promise.all([
     startKafka({ dataDir: join(TEST_DIR, 'kafka'), fresh: true, onProgress: progress }),
-    startPostgres({ dataDir: join(TEST_DIR, 'postgres'), fresh: true, onProgress: progress }),
+    startPostgres({ dataDir: join(TEST_DIR, 'postgres'), fresh: true, database: DATABASE, onProgress: progress }),
   ]);
   connect = await startKafkaConnect({ bootstrapServers: kafka.bootstrapServers, onProgress: progress });
   db = new pg.Client({ connectionString: postgres.connectionString });
@@ -146,7 +148,7 @@ describe('Kafka Connect with Debezium PostgreSQL', () => {
     expect(del).toMatchObject({ op: 'd', before: { sku: 'sku-2' }, after: null });
     expect(tombstone).toBeNull();
     for (const event of [insert, update, del]) {
-      expect(event?.source).toMatchObject({ connector: 'postgresql', version: '3.7.0.Final', db: 'retail', schema: 'public', table: 'cdc_stock', snapshot: 'false' });
+      expect(event?.source).toMatchObject({ connector: 'postgresql', version: '3.7.0.Final', db: DATABASE, schema: 'public', table: 'cdc_stock', snapshot: 'false' });
     }
     // The LSN orders a row's changes: what the projection engine compares before applying one.
     const lsns = [insert, update, del].map((event) => event?.source.lsn ?? 0);

@@ -1,5 +1,5 @@
 // The KafkaTopics custom resource's handler against a real broker (the local
-// one from scripts/local/kafka.ts): what it plans, Kafka accepts, and a
+// one from scripts/devstack/kafka.ts): what it plans, Kafka accepts, and a
 // refused change leaves the cluster exactly as it was. Locally there is no
 // IAM listener, so the injectable admin factory hands it a plain client.
 import { rm } from 'node:fs/promises';
@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TopicPlanError, TopicPlanErrorReason } from '../../functions/kafka-topics/errors.js';
 import { createTopicsResourceHandler } from '../../functions/kafka-topics/topics-resource.js';
 import type { TopicsSpec } from '../../functions/kafka-topics/topic-spec.js';
-import { kafkaClient, startKafka } from '../../scripts/local/kafka.js';
-import type { LocalKafka } from '../../scripts/local/kafka.js';
-import { RTP } from '../../scripts/local/paths.js';
+import { kafkaClient, startKafka } from '../../scripts/devstack/kafka.js';
+import type { LocalKafka } from '../../scripts/devstack/kafka.js';
+import { RTP } from '../../scripts/devstack/paths.js';
 import { caught } from '../helpers/caught.js';
 
 const DATA_DIR = join(RTP, 'test-kafka-topics', String(process.pid));

@@ -1,4 +1,4 @@
-// The local Kafka broker (scripts/local/kafka.ts) against what the pipeline
+// The local Kafka broker (scripts/devstack/kafka.ts) against what the pipeline
 // relies on from MSK: records round-trip with keys and headers, each partition
 // keeps its order, and a broker restart under load loses nothing an
 // idempotent, acks=all producer was told was written.
@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaClient, readTopic, startKafka } from '../../scripts/local/kafka.js';
-import type { LocalKafka, TopicRecord } from '../../scripts/local/kafka.js';
-import { RTP } from '../../scripts/local/paths.js';
+import { kafkaClient, readTopic, startKafka } from '../../scripts/devstack/kafka.js';
+import type { LocalKafka, TopicRecord } from '../../scripts/devstack/kafka.js';
+import { RTP } from '../../scripts/devstack/paths.js';
 
 // Per run: two runs of this file at once (two terminals, or two people on one
 // checkout) would otherwise wipe each other's broker with `fresh`.

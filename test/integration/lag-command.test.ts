@@ -7,12 +7,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureLag } from '../../scripts/cli/lag-command.js';
+import { measureLag } from '../../scripts/cli/lag/lag-command.js';
 import { LAG_PROBE_GROUP_PREFIX } from '../../scripts/cli/lag/record-timestamps.js';
 import { localTarget, type PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
-import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/local/kafka.js';
-import { RTP } from '../../scripts/local/paths.js';
-import { waitUntil } from '../../scripts/local/processes.js';
+import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/devstack/kafka.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { waitUntil } from '../../scripts/devstack/processes.js';
 
 const DATA_DIR = join(RTP, 'test-kafka', `lag-${process.pid}`);
 const FIRST_START_TIMEOUT_MS = 10 * 60_000;

@@ -8,16 +8,16 @@ import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaEvent } from '../../functions/core/msk/partitions.js';
 import type { KafkaEvent } from '../../functions/core/msk/types.js';
-import type { OnFailureRecord } from '../../scripts/local/esm/msk-event.js';
+import type { OnFailureRecord } from '../../scripts/lambda-emulator/esm/msk-event.js';
 import {
   LocalEventSourceMapping,
   LocalEventSourceMappingError,
   type InvocationSummary,
   type KafkaLambdaHandler,
   type LocalEventSourceMappingProps,
-} from '../../scripts/local/esm/local-event-source-mapping.js';
-import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/local/kafka.js';
-import { RTP } from '../../scripts/local/paths.js';
+} from '../../scripts/lambda-emulator/esm/local-event-source-mapping.js';
+import { kafkaClient, startKafka, type LocalKafka } from '../../scripts/devstack/kafka.js';
+import { RTP } from '../../scripts/devstack/paths.js';
 
 const DATA_DIR = join(RTP, 'test-kafka-esm');
 // The first run fetches Kafka with Maven.

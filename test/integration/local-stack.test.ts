@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaClient } from '../../scripts/local/kafka.js';
-import { ROOT, RTP } from '../../scripts/local/paths.js';
-import { freePort, isAlive } from '../../scripts/local/processes.js';
+import { kafkaClient } from '../../scripts/devstack/kafka.js';
+import { ROOT, RTP } from '../../scripts/devstack/paths.js';
+import { freePort, isAlive } from '../../scripts/devstack/processes.js';
 
 const run = promisify(execFile);
 const stateDir = join(RTP, `test-stack-${process.pid}`);

@@ -16,7 +16,7 @@ import { SqsFifoEmitter } from '../../functions/core/emit/sqs-fifo-emitter-write
 import type { WindowEmission } from '../../functions/core/emit/window-emitter.js';
 import { SchemaNotFoundError, SchemaRegistrationError, SchemaRegistrationErrorReason } from '../../functions/core/serde/errors.js';
 import { GlueSchemaRegistryClient } from '../../functions/core/serde/glue-schema-registry-client.js';
-import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../scripts/local/moto.js';
+import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../scripts/devstack/moto.js';
 import { caught } from '../helpers/caught.js';
 import { kafkaRecord } from '../helpers/kafka-events.js';
 import { subjectVersion } from '../helpers/orders.js';

@@ -9,16 +9,17 @@ import { fromDebezium } from '../../functions/core/cdc/debezium.js';
 import { ChangeOperation, PositionKind } from '../../functions/core/cdc/change-event.js';
 import { parseAvroSchema } from '../../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
-import type * as KafkaModule from '../../scripts/local/kafka.js';
-import type { TopicRecord } from '../../scripts/local/kafka.js';
-import type { ProvisionedPipeline } from '../../scripts/local/pipeline/provision.js';
-import type * as ProcessesModule from '../../scripts/local/processes.js';
-import type * as RepositoryModule from '../../scripts/local/retail-repository.js';
-import type { RunningStack } from '../../scripts/local/stack.js';
+import type * as KafkaModule from '../../scripts/devstack/kafka.js';
+import type { TopicRecord } from '../../scripts/devstack/kafka.js';
+import type { ProvisionedPipeline } from '../../scripts/reference/provision.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
+import type * as ProcessesModule from '../../scripts/devstack/processes.js';
+import type * as RepositoryModule from '../../scripts/reference/retail-repository.js';
+import type { RunningStack } from '../../scripts/devstack/stack.js';
 import { orderEvent, subjectVersion } from '../helpers/orders.js';
 import { removeStackState } from '../helpers/stack-state.js';
 
-// Set before any scripts/local module is imported: paths.ts reads it at import.
+// Set before any scripts/devstack module is imported: paths.ts reads it at import.
 const STATE_DIR = join(process.cwd(), '.rtp', `test-provision-${process.pid}`);
 process.env.RTP_STATE_DIR = STATE_DIR;
 
@@ -36,17 +37,17 @@ const timings: Record<string, number> = {};
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 beforeAll(async () => {
-  const { startStack } = await import('../../scripts/local/stack.js');
-  const { provisionPipeline } = await import('../../scripts/local/pipeline/provision.js');
+  const { startStack } = await import('../../scripts/devstack/stack.js');
+  const { provisionPipeline } = await import('../../scripts/reference/provision.js');
   local = {
-    kafka: await import('../../scripts/local/kafka.js'),
-    processes: await import('../../scripts/local/processes.js'),
-    repository: await import('../../scripts/local/retail-repository.js'),
+    kafka: await import('../../scripts/devstack/kafka.js'),
+    processes: await import('../../scripts/devstack/processes.js'),
+    repository: await import('../../scripts/reference/retail-repository.js'),
   };
   const { freeStackPorts } = local.processes;
   const ports = await freeStackPorts();
   let started = Date.now();
-  stack = await startStack({ fresh: true, ports, onProgress: progress });
+  stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ports, onProgress: progress });
   timings.stack = Date.now() - started;
   started = Date.now();
   first = await provisionPipeline(stack.endpoints, { onProgress: progress });

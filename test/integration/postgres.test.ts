@@ -6,11 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTP } from '../../scripts/local/paths.js';
-import { migrate, MIGRATIONS_DIR } from '../../scripts/local/postgres-migrations.js';
-import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
-import type { LocalPostgres } from '../../scripts/local/postgres.js';
-import { isAlive } from '../../scripts/local/processes.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { migrate } from '../../scripts/devstack/postgres-migrations.js';
+import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
+import type { LocalPostgres } from '../../scripts/devstack/postgres.js';
+import { isAlive } from '../../scripts/devstack/processes.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
 import {
   insertStockMovement,
   placeOrder,
@@ -18,8 +19,8 @@ import {
   RetailRepositoryErrorReason,
   revenueByStoreMinute,
   stockBySkuLocation,
-} from '../../scripts/local/retail-repository.js';
-import type { Order, StockMovement } from '../../scripts/local/retail-repository.js';
+} from '../../scripts/reference/retail-repository.js';
+import type { Order, StockMovement } from '../../scripts/reference/retail-repository.js';
 import { caught } from '../helpers/caught.js';
 
 const DATA_DIR = join(RTP, 'test-postgres', 'data');
@@ -57,7 +58,7 @@ function order(orderId: string, overrides: Partial<Order> = {}): Order {
 }
 
 beforeAll(async () => {
-  postgres = await startPostgres({ dataDir: DATA_DIR, fresh: true });
+  postgres = await startPostgres({ dataDir: DATA_DIR, fresh: true, database: RETAIL_DATABASE.name });
   client = await connect(postgres);
 });
 
@@ -86,14 +87,14 @@ describe('the local Postgres', () => {
   });
 
   it('applies the migrations in order once; a second run applies nothing', async () => {
-    const first = await migrate(postgres.connectionString);
-    const second = await migrate(postgres.connectionString);
+    const first = await migrate(postgres.connectionString, RETAIL_DATABASE.migrationsDir);
+    const second = await migrate(postgres.connectionString, RETAIL_DATABASE.migrationsDir);
 
     expect(first).toEqual({ applied: MIGRATIONS, skipped: [] });
     expect(second).toEqual({ applied: [], skipped: MIGRATIONS });
     const { rows } = await client.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows.map((row) => row.version)).toEqual(MIGRATIONS);
-    expect(MIGRATIONS_DIR).toMatch(/scripts\/local\/postgres\/migrations\/$/);
+    expect(RETAIL_DATABASE.migrationsDir).toMatch(/scripts\/reference\/migrations\/$/);
   });
 
   it('decodes a committed insert through a pgoutput slot and a publication for the tables', async () => {
@@ -188,13 +189,13 @@ describe('the local Postgres', () => {
     await client.end();
     await postgres.stop();
 
-    postgres = await startPostgres({ dataDir: DATA_DIR });
+    postgres = await startPostgres({ dataDir: DATA_DIR, database: RETAIL_DATABASE.name });
     client = await connect(postgres);
 
     expect(before).toBe(5);
     expect(await count('orders')).toBe(before);
     expect(await count('stock_movements WHERE sku = $1', ['rec-1'])).toBe(3);
-    expect(await migrate(postgres.connectionString)).toEqual({ applied: [], skipped: MIGRATIONS });
+    expect(await migrate(postgres.connectionString, RETAIL_DATABASE.migrationsDir)).toEqual({ applied: [], skipped: MIGRATIONS });
   });
 
   it('leaves no process of its own running after stop', async () => {

@@ -10,10 +10,10 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../scripts/local/paths.js';
-import { PLACEMENT_BASE, placementDirFor, placementRecordPath } from '../../scripts/local/postgres-placement.js';
-import { removePostgresData, startPostgres } from '../../scripts/local/postgres.js';
-import { freePort, isAlive } from '../../scripts/local/processes.js';
+import { ROOT } from '../../scripts/devstack/paths.js';
+import { PLACEMENT_BASE, placementDirFor, placementRecordPath } from '../../scripts/devstack/postgres-placement.js';
+import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
+import { freePort, isAlive } from '../../scripts/devstack/processes.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;

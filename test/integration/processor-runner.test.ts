@@ -12,9 +12,10 @@ import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envelope.js';
 import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
 import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
-import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/local/pipeline/processor-runner.js';
-import type { waitUntil as waitUntilFn } from '../../scripts/local/processes.js';
-import type { RunningStack } from '../../scripts/local/stack.js';
+import type { InvokeLine, RunningProcessor, StartProcessorOptions } from '../../scripts/lambda-emulator/processor-runner.js';
+import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
+import type { RunningStack } from '../../scripts/devstack/stack.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-runner-${process.pid}`, import.meta.url));
@@ -50,17 +51,17 @@ const runners: RunningProcessor[] = [];
 const invocations: InvokeLine[] = [];
 
 beforeAll(async () => {
-  // Before any scripts/local module loads: paths.ts reads it once, at import.
+  // Before any scripts/devstack module loads: paths.ts reads it once, at import.
   restoreStateDir = useStackStateDir(STATE_DIR);
-  const { startStack } = await import('../../scripts/local/stack.js');
-  const { freeStackPorts, waitUntil } = await import('../../scripts/local/processes.js');
-  const { kafkaClient } = await import('../../scripts/local/kafka.js');
-  const { awsEnvironment, LOCAL_AWS } = await import('../../scripts/local/moto.js');
-  const { startProcessor } = await import('../../scripts/local/pipeline/processor-runner.js');
+  const { startStack } = await import('../../scripts/devstack/stack.js');
+  const { freeStackPorts, waitUntil } = await import('../../scripts/devstack/processes.js');
+  const { kafkaClient } = await import('../../scripts/devstack/kafka.js');
+  const { awsEnvironment, LOCAL_AWS } = await import('../../scripts/devstack/moto.js');
+  const { startProcessor } = await import('../../scripts/lambda-emulator/processor-runner.js');
   modules = { startProcessor, waitUntil };
 
   const ports = await freeStackPorts();
-  stack = await startStack({ ports, fresh: true, onProgress: (line) => void process.stderr.write(`${line}\n`) });
+  stack = await startStack({ ports, fresh: true, database: RETAIL_DATABASE, onProgress: (line) => void process.stderr.write(`${line}\n`) });
   const { endpoints } = stack;
 
   kafka = kafkaClient(endpoints.kafka.bootstrapServers, 'processor-runner-test');

@@ -17,11 +17,11 @@ import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { CliError } from '../../scripts/cli/cli-error.js';
 import { localTarget, type PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
 import { produceLoad } from '../../scripts/cli/produce/load-generator.js';
-import { kafkaClient, readTopic, startKafka, type LocalKafka, type TopicRecord } from '../../scripts/local/kafka.js';
-import { LOCAL_AWS, startMoto, type Moto } from '../../scripts/local/moto.js';
-import { RTP } from '../../scripts/local/paths.js';
-import { LOCAL_REGISTRY_NAME } from '../../scripts/local/pipeline/provision.js';
-import { registerSubjects, type RegisteredSubjects } from '../../scripts/local/pipeline/schemas.js';
+import { kafkaClient, readTopic, startKafka, type LocalKafka, type TopicRecord } from '../../scripts/devstack/kafka.js';
+import { LOCAL_AWS, startMoto, type Moto } from '../../scripts/devstack/moto.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { LOCAL_REGISTRY_NAME } from '../../scripts/reference/provision.js';
+import { registerSubjects, type RegisteredSubjects } from '../../scripts/reference/schemas.js';
 import { caught } from '../helpers/caught.js';
 
 const DATA_DIR = join(RTP, 'test-kafka', `produce-${process.pid}`);

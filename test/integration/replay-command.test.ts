@@ -14,9 +14,9 @@ import { rollupTotals } from '../../functions/core/state/rollup-totals.js';
 import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
 import { createStateTable } from '../../functions/core/state/dynamodb-state-table.js';
 import type { PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
-import type { ElasticMq } from '../../scripts/local/elasticmq.js';
-import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/local/kafka.js';
-import type { Moto } from '../../scripts/local/moto.js';
+import type { ElasticMq } from '../../scripts/devstack/elasticmq.js';
+import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/devstack/kafka.js';
+import type { Moto } from '../../scripts/devstack/moto.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-replay-${process.pid}`, import.meta.url));
@@ -49,11 +49,11 @@ let startKafka: typeof startKafkaFn;
 const base = Date.now() - 3_600_000;
 
 beforeAll(async () => {
-  // Before any scripts/local module loads: paths.ts reads it once, at import (logs and state versions go there).
+  // Before any scripts/devstack module loads: paths.ts reads it once, at import (logs and state versions go there).
   restoreStateDir = useStackStateDir(STATE_DIR);
-  const kafkaModule = await import('../../scripts/local/kafka.js');
-  const { startMoto, LOCAL_AWS } = await import('../../scripts/local/moto.js');
-  const { startElasticMq } = await import('../../scripts/local/elasticmq.js');
+  const kafkaModule = await import('../../scripts/devstack/kafka.js');
+  const { startMoto, LOCAL_AWS } = await import('../../scripts/devstack/moto.js');
+  const { startElasticMq } = await import('../../scripts/devstack/elasticmq.js');
   const { localTarget } = await import('../../scripts/cli/ops/pipeline-target.js');
   startKafka = kafkaModule.startKafka;
   [kafka, moto, elasticMq] = await Promise.all([

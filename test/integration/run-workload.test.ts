@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../functions/core/serde/avro-schema.js';
 import { readGlueFrame } from '../../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
-import { RTP } from '../../scripts/local/paths.js';
-import { migrate } from '../../scripts/local/postgres-migrations.js';
-import { removePostgresData, startPostgres, type LocalPostgres } from '../../scripts/local/postgres.js';
-import { stockBySkuLocation } from '../../scripts/local/retail-repository.js';
-import { runWorkload } from '../../scripts/local/pipeline/run-workload.js';
-import { planWorkload, type WorkloadStep } from '../../scripts/local/pipeline/workload.js';
+import { RTP } from '../../scripts/devstack/paths.js';
+import { migrate } from '../../scripts/devstack/postgres-migrations.js';
+import { removePostgresData, startPostgres, type LocalPostgres } from '../../scripts/devstack/postgres.js';
+import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
+import { stockBySkuLocation } from '../../scripts/reference/retail-repository.js';
+import { runWorkload } from '../../scripts/reference/run-workload.js';
+import { planWorkload, type WorkloadStep } from '../../scripts/reference/workload.js';
 
 const SCHEMA_IDS = new Map([
   [1, '11111111-1111-4111-8111-111111111111'],
@@ -24,8 +25,8 @@ describe('running the retail workload against Postgres', () => {
   let client: pg.Client;
 
   beforeAll(async () => {
-    postgres = await startPostgres({ dataDir, fresh: true });
-    await migrate(postgres.connectionString);
+    postgres = await startPostgres({ dataDir, fresh: true, database: RETAIL_DATABASE.name });
+    await migrate(postgres.connectionString, RETAIL_DATABASE.migrationsDir);
     client = new pg.Client({ connectionString: postgres.connectionString });
     await client.connect();
   }, 120_000);

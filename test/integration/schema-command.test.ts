@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { CreateRegistryCommand, GetSchemaCommand } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTarget, type PipelineTarget } from '../../scripts/cli/ops/pipeline-target.js';
-import { schemaCheckCommand, schemaRegisterCommand } from '../../scripts/cli/schema-command.js';
-import { startMoto, type Moto } from '../../scripts/local/moto.js';
-import { LOCAL_REGISTRY_NAME } from '../../scripts/local/pipeline/provision.js';
+import { schemaCheckCommand, schemaRegisterCommand } from '../../scripts/cli/schema/schema-command.js';
+import { startMoto, type Moto } from '../../scripts/devstack/moto.js';
+import { LOCAL_REGISTRY_NAME } from '../../scripts/reference/provision.js';
 
 const COLD_START_TIMEOUT_MS = 10 * 60_000;
 const REPOSITORY_SCHEMAS = fileURLToPath(new URL('../../schemas/', import.meta.url));

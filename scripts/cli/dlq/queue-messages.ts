@@ -22,7 +22,7 @@ export interface OnFailureRange {
   readonly lastTimestamp: string;
 }
 
-/** What Lambda sends to an on-failure destination for a Kafka mapping (scripts/local/esm/msk-event.ts OnFailureRecord), as read back. */
+/** What Lambda sends to an on-failure destination for a Kafka mapping (scripts/lambda-emulator/esm/msk-event.ts OnFailureRecord), as read back. */
 export interface OnFailureEntry {
   readonly condition: string;
   readonly requestId: string;

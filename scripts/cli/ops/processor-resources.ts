@@ -1,7 +1,7 @@
 import type { ProcessorResources } from '../../../lib/config/resource-names.js';
 import { currentStateVersion, STATE_VERSIONS_PATH, versionedResources } from './state-versions.js';
 
-/** The names the local stack's provisioning (scripts/local/pipeline/provision.ts) and processor runner (run-processor.ts) use: version 1 of the state. */
+/** The names the local stack's provisioning (scripts/reference/provision.ts) and processor runner (scripts/lambda-emulator/run-processor.ts) use: version 1 of the state. */
 export function baseLocalProcessorResources(processor: string, topics: readonly string[]): ProcessorResources {
   return {
     processor,

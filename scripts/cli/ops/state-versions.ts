@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ProcessorResources } from '../../../lib/config/resource-names.js';
-import { STATE_VERSIONS_FILE } from '../../local/paths.js';
+import { STATE_VERSIONS_FILE } from '../../devstack/paths.js';
 import { CliError } from '../cli-error.js';
 
 /**

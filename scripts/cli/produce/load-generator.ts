@@ -6,14 +6,14 @@ import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { GlueCompression, writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
 import { loadSubjects, type Subject } from '../../../functions/core/serde/subject-catalog.js';
 import { schemasDir } from '../../../functions/core/serde/subject-schema.js';
-import { seededRandom } from '../../local/pipeline/seeded-random.js';
+import { seededRandom } from '../../reference/seeded-random.js';
 import { CliError } from '../cli-error.js';
 import type { PipelineTarget } from '../ops/pipeline-target.js';
 import { createProgress } from '../ops/progress.js';
 import { orderEvents } from './order-events.js';
 import { randomValueGenerator } from './random-value.js';
 import { registeredVersionId } from './registered-version.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../../reference/token-bucket.js';
 
 export interface ProduceOptions {
   readonly topic: string;

@@ -1,5 +1,5 @@
-import { orderEventValue } from '../../local/pipeline/run-workload.js';
-import { planWorkload, type WorkloadStep } from '../../local/pipeline/workload.js';
+import { orderEventValue } from '../../reference/run-workload.js';
+import { planWorkload, type WorkloadStep } from '../../reference/workload.js';
 
 /**
  * Realistic order events for load: the demo workload's orders (its stores,

@@ -1,9 +1,9 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Admin } from 'kafkajs';
 import { createStateTable } from '../../../functions/core/state/dynamodb-state-table.js';
-import { awsEnvironment } from '../../local/moto.js';
-import { startProcessor, type InvokeLine, type RunningProcessor } from '../../local/pipeline/processor-runner.js';
-import { ALERTS_QUEUE_NAME, DEAD_LETTER_BUCKET, PROCESSORS, type PipelineProcessor } from '../../local/pipeline/provision.js';
+import { awsEnvironment } from '../../devstack/moto.js';
+import { startProcessor, type InvokeLine, type RunningProcessor } from '../../lambda-emulator/processor-runner.js';
+import { ALERTS_QUEUE_NAME, DEAD_LETTER_BUCKET, PROCESSORS, type PipelineProcessor } from '../../reference/provision.js';
 import { CliError } from '../cli-error.js';
 import type { PipelineTarget } from '../ops/pipeline-target.js';
 import type { Progress } from '../ops/progress.js';
@@ -152,7 +152,7 @@ function localProcessor(name: string): PipelineProcessor {
   return found;
 }
 
-/** What scripts/local/pipeline/demo.ts gives the processor, with the new table, group and starting position. */
+/** What scripts/reference/demo.ts gives the processor, with the new table, group and starting position. */
 async function processorEnvironment(target: PipelineTarget, plan: ReplayPlan, groupId: string, options: LocalReplayOptions): Promise<Record<string, string>> {
   const { endpoints } = options;
   return {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { SubjectCatalogError } from '../../../functions/core/serde/errors.js';
 import { loadSubjects, type Subject } from '../../../functions/core/serde/subject-catalog.js';
 import { CliError } from '../cli-error.js';
-import { ROOT } from '../../local/paths.js';
+import { ROOT } from '../../devstack/paths.js';
 import { hasErrors, type SchemaFinding } from './findings.js';
 import { loadSubjectsAtRef } from './git-schemas.js';
 import { comparePublished, type PublishedSubject, type SubjectComparison } from './published-comparison.js';

@@ -12,12 +12,12 @@ import type { Message } from 'kafkajs';
 import { parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { writeGlueFrame } from '../../../functions/core/serde/glue-wire-format.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
-import { keyPartition } from '../../../scripts/local/pipeline/planned-lateness.js';
-import { orderEventValue } from '../../../scripts/local/pipeline/run-workload.js';
-import type { OrderStep } from '../../../scripts/local/pipeline/workload.js';
+import { keyPartition } from '../../../scripts/reference/planned-lateness.js';
+import { orderEventValue } from '../../../scripts/reference/run-workload.js';
+import type { OrderStep } from '../../../scripts/reference/workload.js';
 import { PARTITIONS } from './chaos-pipeline.js';
 
-export { planOrders, type OrderStep } from '../../../scripts/local/pipeline/workload.js';
+export { planOrders, type OrderStep } from '../../../scripts/reference/workload.js';
 
 /** What an order must add to its store's 1-minute revenue window. */
 export interface LedgerOrder {

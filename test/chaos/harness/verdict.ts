@@ -25,12 +25,12 @@ import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
 import { subjectSchema } from '../../../functions/core/serde/subject-schema.js';
 import { DynamoDbStateStore } from '../../../functions/core/state/dynamodb-state-store.js';
 import { orderAnalytics, type StoreRevenue } from '../../../functions/order-analytics/definition.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/local/dynamodb-local.js';
-import { LOCAL_AWS } from '../../../scripts/local/moto.js';
-import type { OnFailureRecord } from '../../../scripts/local/esm/msk-event.js';
-import { drainQueue, lateEventIdOf, readDeadLetters } from '../../../scripts/local/pipeline/demo-results.js';
-import { latenessRulesOf, plannedLateness } from '../../../scripts/local/pipeline/planned-lateness.js';
-import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/local/pipeline/reconcile.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../scripts/devstack/dynamodb-local.js';
+import { LOCAL_AWS } from '../../../scripts/devstack/moto.js';
+import type { OnFailureRecord } from '../../../scripts/lambda-emulator/esm/msk-event.js';
+import { drainQueue, lateEventIdOf, readDeadLetters } from '../../../scripts/reference/demo-results.js';
+import { latenessRulesOf, plannedLateness } from '../../../scripts/reference/planned-lateness.js';
+import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../../../scripts/reference/reconcile.js';
 import { PARTITIONS, type ChaosPipeline } from './chaos-pipeline.js';
 import type { OrdersLedger } from './orders-ledger.js';
 

@@ -4,7 +4,7 @@
  * source-file mode (no compile step to go stale), one JSON line per pair.
  */
 import { fileURLToPath } from 'node:url';
-import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/local/maven.js';
+import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/devstack/maven.js';
 import { runJavaProcess } from '../harness/java-process.js';
 import type { SchemaPair } from './schema-pairs.js';
 

@@ -9,7 +9,7 @@ import { InMemoryStateStore } from '../../../functions/core/state/in-memory-stat
 import { quietObservability, RecordingDeadLetterWriter } from '../../helpers/handler-harness.js';
 import { InMemorySchemaRegistry } from '../../helpers/in-memory-schema-registry.js';
 import { kafkaRecord, mskEvent } from '../../helpers/kafka-events.js';
-import { seededRandom } from '../../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../../scripts/reference/seeded-random.js';
 import type { FinalWindow, WindowResults, Workload, WorkloadRecord } from './workload.js';
 
 /**

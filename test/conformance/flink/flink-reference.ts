@@ -5,8 +5,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureMavenInstall, javaCommand, STACK_JVM_FLAGS, type MavenInstall } from '../../../scripts/local/maven.js';
-import { LOG_DIR, RTP } from '../../../scripts/local/paths.js';
+import { ensureMavenInstall, javaCommand, STACK_JVM_FLAGS, type MavenInstall } from '../../../scripts/devstack/maven.js';
+import { LOG_DIR, RTP } from '../../../scripts/devstack/paths.js';
 import type { FinalWindow, WindowResults, Workload } from './workload.js';
 
 /**

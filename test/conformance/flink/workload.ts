@@ -12,7 +12,7 @@
  * the slowest partition's watermark trails the others'.
  */
 
-import { seededRandom } from '../../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../../scripts/reference/seeded-random.js';
 
 export type WindowShape =
   | { readonly type: 'tumbling'; readonly sizeMs: number }

@@ -3,7 +3,7 @@ import { type CommitOutcome, type ItemWrite, type StateStore, type StoredItem } 
 import { StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
 import type { ItemId } from '../../../functions/core/state/table-layout.js';
 
-export { seededRandom as random } from '../../../scripts/local/pipeline/seeded-random.js';
+export { seededRandom as random } from '../../../scripts/reference/seeded-random.js';
 
 /** The invocation is dead: every later call fails, as if the sandbox were gone. */
 export class InvocationCrashed extends Error {

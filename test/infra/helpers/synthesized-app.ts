@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentName } from '../../../lib/config/environments.js';
 import { buildPipelineApp } from '../../../lib/pipeline-app.js';
-import { ensurePythonVenv } from '../../../scripts/local/python-venv.js';
+import { ensurePythonVenv } from '../../../scripts/devstack/python-venv.js';
 import { subjects } from './unbundled-app.js';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EndToEndError, summarise, type EndToEndObservations } from '../../../bench/end-to-end.js';
-import type { InvokeLine } from '../../../scripts/local/pipeline/run-processor.js';
+import type { InvokeLine } from '../../../scripts/lambda-emulator/run-processor.js';
 
 function invoke(partitions: string[], latenciesMs: number[], result: InvokeLine['result'] = 'SUCCESS'): InvokeLine {
   return { type: 'invoke', functionName: 'f', requestId: 'r', invokeCount: 1, records: latenciesMs.length, partitions, durationMs: 1, result, latenciesMs };

@@ -10,7 +10,7 @@ import {
   schemaHistoryTopic,
 } from '../../../lib/cdc/debezium-connector-config.js';
 import { REFERENCE_CONNECTORS } from '../../../lib/config/reference-pipeline.js';
-import { ordersOutboxConnector, postgresConnection, stockMovementsConnector } from '../../../scripts/local/pipeline/connectors.js';
+import { ordersOutboxConnector, postgresConnection, stockMovementsConnector } from '../../../scripts/reference/connectors.js';
 
 const [STOCK_MOVEMENTS, ORDERS_OUTBOX] = REFERENCE_CONNECTORS;
 const POSTGRES = { engine: 'postgres', hostname: 'db.internal', port: 5432, database: 'retail', user: 'cdc', password: 'pw' } as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../../../functions/core/serde/avro-schema.js';
 import { subjectSchema } from '../../../../functions/core/serde/subject-schema.js';
-import { seededRandom } from '../../../../scripts/local/pipeline/seeded-random.js';
+import { seededRandom } from '../../../../scripts/reference/seeded-random.js';
 import { randomValueGenerator } from '../../../../scripts/cli/produce/random-value.js';
 
 const BASE_TIME = Date.parse('2026-03-01T12:00:00.000Z');

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { schemaCheckCommand } from '../../../../scripts/cli/schema-command.js';
+import { schemaCheckCommand } from '../../../../scripts/cli/schema/schema-command.js';
 import { caught } from '../../../helpers/caught.js';
 import { capture, CHANNEL_WITH_DEFAULT, QUANTITY, schemaFolder, SKU, stockMovement, type SchemaFolder } from './schema-fixtures.js';
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { schemaCheckCommand } from '../../../../scripts/cli/schema-command.js';
+import { schemaCheckCommand } from '../../../../scripts/cli/schema/schema-command.js';
 import { CliError } from '../../../../scripts/cli/cli-error.js';
 import { caught } from '../../../helpers/caught.js';
 import { capture, CHANNEL_WITH_DEFAULT, QUANTITY, schemaFolder, SKU, stockMovement, type SchemaFolder } from './schema-fixtures.js';

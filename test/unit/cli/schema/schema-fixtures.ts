@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SchemaCommandIo } from '../../../../scripts/cli/schema-command.js';
+import type { SchemaCommandIo } from '../../../../scripts/cli/schema/schema-command.js';
 
 /** A schemas/ folder in a temporary directory, written by the test that uses it. */
 export interface SchemaFolder {

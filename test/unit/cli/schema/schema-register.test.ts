@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { schemaCheckCommand, schemaRegisterCommand, type SchemaTarget } from '../../../../scripts/cli/schema-command.js';
+import { schemaCheckCommand, schemaRegisterCommand, type SchemaTarget } from '../../../../scripts/cli/schema/schema-command.js';
 import { normalizeDefinition } from '../../../../scripts/cli/schema/normalized-definition.js';
 import { caught } from '../../../helpers/caught.js';
 import { capture, CHANNEL_WITH_DEFAULT, QUANTITY, schemaFolder, SKU, stockMovement, type SchemaFolder } from './schema-fixtures.js';

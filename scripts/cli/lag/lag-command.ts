@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import type { Admin } from 'kafkajs';
+import { CliError } from '../cli-error.js';
+import { measureProcessorLag, type InputLag, type MeasureLagOptions } from './consumer-lag.js';
+import { formatLagReport, lagReport, type LagReport } from './lag-report.js';
+import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+
+export interface LagOptions extends MeasureLagOptions {
+  /** One processor; @default every processor of the target */
+  readonly processor?: string;
+  /** Exit 1 when the total offset lag is above it. */
+  readonly maxLag?: number;
+}
+
+/** One measurement of the lag of the target's processors (or the one named). */
+export async function measureLag(target: PipelineTarget, options: LagOptions = {}): Promise<LagReport> {
+  const admin = target.kafka.admin();
+  await admin.connect();
+  try {
+    return await measureWith(target, admin, options);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function measureWith(target: PipelineTarget, admin: Admin, options: LagOptions): Promise<LagReport> {
+  const names = options.processor === undefined ? target.processorNames : [options.processor];
+  // Resolved first, so an unknown name fails before any Kafka call.
+  const processors = names.map((name) => target.processor(name));
+  const inputs: InputLag[] = [];
+  for (const p of processors) inputs.push(...(await measureProcessorLag(target.kafka, admin, p.processor, p.inputs, options)));
+  return lagReport(target.label, inputs, new Date((options.now ?? Date.now)()), options.maxLag);
+}
+
+interface LagCliOptions {
+  readonly env?: string;
+  readonly json?: boolean;
+  readonly watch?: string;
+  readonly maxLag?: string;
+}
+
+export function registerLagCommands(program: Command): void {
+  program
+    .command('lag')
+    .description("Consumer lag of each processor's consumer groups: per partition committed offset, end offset, offset lag and time lag")
+    .argument('[processor]', 'one processor (default: all)')
+    .option('--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack')
+    .option('--json', 'print the report as JSON (one line per round with --watch)')
+    .option('--watch <seconds>', 'measure again every <seconds> until interrupted')
+    .option('--max-lag <records>', 'exit 1 when the total offset lag is above <records> (with --watch: in the last round)')
+    .action(async (processor: string | undefined, options: LagCliOptions) => {
+      const watchMs = options.watch === undefined ? undefined : positiveNumber(options.watch, '--watch') * 1_000;
+      const maxLag = options.maxLag === undefined ? undefined : nonNegativeInteger(options.maxLag, '--max-lag');
+      const target = await resolveTarget(options.env === undefined ? {} : { env: options.env });
+      try {
+        const lagOptions: LagOptions = { ...(processor === undefined ? {} : { processor }), ...(maxLag === undefined ? {} : { maxLag }) };
+        const write = (text: string): void => void process.stdout.write(text);
+        const report = watchMs === undefined ? await once(target, lagOptions, options.json === true, write) : await watch(target, lagOptions, options.json === true, watchMs, write);
+        if (report?.exceeded === true) process.exitCode = 1;
+      } finally {
+        target.close();
+      }
+    });
+}
+
+async function once(target: PipelineTarget, options: LagOptions, json: boolean, write: (text: string) => void): Promise<LagReport> {
+  const report = await measureLag(target, options);
+  write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLagReport(report).join('\n')}\n`);
+  return report;
+}
+
+/** Rounds until SIGINT/SIGTERM; the last report decides the exit code. */
+async function watch(target: PipelineTarget, options: LagOptions, json: boolean, intervalMs: number, write: (text: string) => void): Promise<LagReport | undefined> {
+  const admin = target.kafka.admin();
+  await admin.connect();
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const stop = (): void => {
+    stopped = true;
+    wake();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let last: LagReport | undefined;
+  try {
+    while (!stopped) {
+      last = await measureWith(target, admin, options);
+      if (json) write(`${JSON.stringify(last)}\n`);
+      else write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : '\n'}${formatLagReport(last).join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await admin.disconnect();
+  }
+  return last;
+}
+
+function positiveNumber(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new CliError(`${option} must be a positive number of seconds, got '${text}'`);
+  return value;
+}
+
+function nonNegativeInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new CliError(`${option} must be a whole number of records (0 or more), got '${text}'`);
+  return value;
+}
