@@ -32,6 +32,8 @@ export default tseslint.config(
     rules: {
       // Type-only imports make no calls, so pure code may name SDK shapes.
       'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE }] }],
+      // A client loaded on first use is still an SDK call.
+      'no-restricted-syntax': ['error', { selector: "ImportExpression[source.value=/^@aws-sdk\\//]", message: ADAPTER_MESSAGE }],
     },
   },
   {

@@ -2,7 +2,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
 import { isOffloaded, parseDeadLetter, type DeadLetter } from '../../functions/core/dlq/envelope.js';
-import { resolveDeadLetter } from '../../functions/core/dlq/offloaded-payload-client.js';
+import { resolveDeadLetter } from '../../functions/core/dlq/s3-offloaded-payloads.js';
 import type { RecordDecoder } from '../../functions/core/serde/record-decoder.js';
 import type { OrderEventEnvelope } from '../../functions/order-analytics/definition.js';
 

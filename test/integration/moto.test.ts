@@ -10,7 +10,7 @@ import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, Re
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isOffloaded, parseDeadLetter, createDeadLetter, type DeadLetter } from '../../functions/core/dlq/envelope.js';
 import { DeadLetterReason } from '../../functions/core/dlq/reasons.js';
-import { resolveDeadLetter } from '../../functions/core/dlq/offloaded-payload-client.js';
+import { resolveDeadLetter } from '../../functions/core/dlq/s3-offloaded-payloads.js';
 import { SqsDeadLetterWriter } from '../../functions/core/dlq/sqs-dead-letter-writer.js';
 import { SqsFifoEmitter } from '../../functions/core/emit/sqs-fifo-emitter-writer.js';
 import type { WindowEmission } from '../../functions/core/emit/window-emitter.js';

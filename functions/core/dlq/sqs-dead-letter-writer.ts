@@ -9,7 +9,7 @@ import { SqsBatchWriter, type SqsBatchWriterProps, type SqsMessage } from '../sq
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { offloadKey, serializeDeadLetter, toOffloadedDeadLetter, type DeadLetter } from './envelope.js';
 import { DeadLetterWriteError, DeadLetterWriteErrorReason, DeadLetterWriterConfigError, type DeadLetterFailure } from './errors.js';
-import { storePayloads, type OffloadedPayload } from './offloaded-payload-client.js';
+import { storePayloads, type OffloadedPayload } from './s3-offloaded-payloads.js';
 
 export type { DeadLetterWriter };
 

@@ -1,4 +1,4 @@
-import { resolveDeadLetter } from '../../../functions/core/dlq/offloaded-payload-client.js';
+import { resolveDeadLetter } from '../../../functions/core/dlq/s3-offloaded-payloads.js';
 import { isOffloaded } from '../../../functions/core/dlq/envelope.js';
 import { CachedSchemaRegistry } from '../../../functions/core/serde/cached-schema-registry.js';
 import { GlueSchemaRegistryClient } from '../../../functions/core/serde/glue-schema-registry-client.js';

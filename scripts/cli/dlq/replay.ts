@@ -1,6 +1,6 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { isOffloaded, type DeadLetter, type OffloadedDeadLetter } from '../../../functions/core/dlq/envelope.js';
-import { resolveDeadLetter } from '../../../functions/core/dlq/offloaded-payload-client.js';
+import { resolveDeadLetter } from '../../../functions/core/dlq/s3-offloaded-payloads.js';
 import type { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import type { PipelineTarget } from '../ops/pipeline-target.js';
 import type { Progress } from '../ops/progress.js';

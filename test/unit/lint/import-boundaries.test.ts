@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 // The import boundaries of eslint.config.js, checked by linting planted
 // imports as if they were the text of real files of each layer. Only the
-// import rule runs, and without a TypeScript program: it needs no types, and
+// import rules run, and without a TypeScript program: it needs no types, and
 // building one for the whole project would take the best part of a minute.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -14,7 +14,7 @@ beforeAll(() => {
   eslint = new ESLint({
     cwd: ROOT,
     overrideConfig: { languageOptions: { parserOptions: { projectService: false, project: null } } },
-    ruleFilter: ({ ruleId }) => ruleId === 'no-restricted-imports',
+    ruleFilter: ({ ruleId }) => ruleId === 'no-restricted-imports' || ruleId === 'no-restricted-syntax',
   });
 });
 
@@ -72,5 +72,36 @@ describe('import boundaries in functions/core (handler -> engine -> state)', () 
 
     // Assess
     expect(messages).toEqual([]);
+  });
+});
+
+describe('AWS SDK calls in functions/ (adapters only, named after their service)', () => {
+  it.each([
+    ['a static import', 'import { SQSClient } from \'@aws-sdk/client-sqs\';\nexport const used = SQSClient;\n', 'no-restricted-imports'],
+    ['a client loaded on first use', 'export const sqs = () => import(\'@aws-sdk/client-sqs\');\n', 'no-restricted-syntax'],
+  ])('refuses %s of the SDK in the engine', async (_what, code, ruleId) => {
+    // Act
+    const [result] = await eslint.lintText(code, { filePath: 'functions/core/engine/window-closer.ts' });
+
+    // Assess
+    expect(result?.messages.map((m) => ({ ruleId: m.ruleId, message: m.message }))).toEqual([
+      { ruleId, message: expect.stringContaining('AWS SDK calls belong in an adapter named after its service') as string },
+    ]);
+  });
+
+  it('lets an adapter named after its service call the SDK', async () => {
+    // Act
+    const [result] = await eslint.lintText('export const sqs = () => import(\'@aws-sdk/client-sqs\');\n', { filePath: 'functions/core/sqs/sqs-batch-writer.ts' });
+
+    // Assess
+    expect(result?.messages).toEqual([]);
+  });
+
+  it('lets pure code name SDK types', async () => {
+    // Act
+    const [result] = await eslint.lintText('import type { SQSClient } from \'@aws-sdk/client-sqs\';\nexport type Client = SQSClient;\n', { filePath: 'functions/core/engine/window-closer.ts' });
+
+    // Assess
+    expect(result?.messages).toEqual([]);
   });
 });

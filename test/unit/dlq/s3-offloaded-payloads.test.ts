@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeadLetter, isOffloaded, parseDeadLetter, serializeDeadLetter, toOffloadedDeadLetter } from '../../../functions/core/dlq/envelope.js';
 import { DeadLetterResolveError, DeadLetterWriteError, DeadLetterWriteErrorReason } from '../../../functions/core/dlq/errors.js';
-import { resolveDeadLetter } from '../../../functions/core/dlq/offloaded-payload-client.js';
+import { resolveDeadLetter } from '../../../functions/core/dlq/s3-offloaded-payloads.js';
 import { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 import { caught } from '../../helpers/caught.js';
