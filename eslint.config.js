@@ -7,6 +7,11 @@ import tseslint from 'typescript-eslint';
 /** Files under functions/ that may call AWS: each is named after the service it calls. */
 const ADAPTERS = 'functions/**/{dynamodb,sqs,s3,glue,kafka}-*.ts';
 const ADAPTER_MESSAGE = 'AWS SDK calls belong in an adapter named after its service (dynamodb-*, sqs-*, s3-*, glue-*, kafka-*).';
+/** What the runtime never imports: it is bundled into Lambdas, which carry neither the CDK app nor the tooling. */
+const RUNTIME_ONLY = [
+  { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'], message: 'The runtime is bundled into Lambdas: it does not import the CDK.' },
+  { group: ['**/lib/**', '**/scripts/**', '**/test/**', '**/bench/**'], message: 'The runtime imports only the runtime: not the CDK app, the tooling, tests or benchmarks.' },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', '.rtp/**', 'coverage/**', 'scripts/rtp.mjs'] },
@@ -31,7 +36,7 @@ export default tseslint.config(
     ignores: [ADAPTERS, 'functions/**/aws-clients.ts'],
     rules: {
       // Type-only imports make no calls, so pure code may name SDK shapes.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE }, ...RUNTIME_ONLY] }],
       // A client loaded on first use is still an SDK call.
       'no-restricted-syntax': ['error', { selector: "ImportExpression[source.value=/^@aws-sdk\\//]", message: ADAPTER_MESSAGE }],
     },
@@ -48,10 +53,15 @@ export default tseslint.config(
           patterns: [
             { group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE },
             { group: ['**/handler/*'], message: 'The engine, its state and the partition contract do not depend on the handler that calls them.' },
+            ...RUNTIME_ONLY,
           ],
         },
       ],
     },
+  },
+  {
+    files: [ADAPTERS, 'functions/**/aws-clients.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: RUNTIME_ONLY }] },
   },
   // scripts/ is layered by job, and imports flow cli -> reference ->
   // lambda-emulator -> devstack: a layer may import any layer after it in

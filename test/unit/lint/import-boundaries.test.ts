@@ -66,6 +66,18 @@ describe('import boundaries in functions/core (handler -> engine -> state)', () 
     expect(messages).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('do not depend on the handler') as string }]);
   });
 
+  it.each([
+    ['the engine', 'the CDK app', 'functions/core/engine/window-closer.ts', '../../../lib/config/pipeline-config.js'],
+    ['an adapter', 'the tooling', 'functions/core/state/dynamodb-state-store.ts', '../../../scripts/devstack/ports.js'],
+    ['a processor', 'the CDK', 'functions/order-analytics/definition.ts', 'aws-cdk-lib'],
+  ])('refuses %s importing %s', async (_from, _to, filePath, importPath) => {
+    // Act
+    const messages = await lintImport(filePath, importPath);
+
+    // Assess
+    expect(messages).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('The runtime') as string }]);
+  });
+
   it('lets the engine import the partition contract below it', async () => {
     // Act
     const messages = await lintImport('functions/core/engine/engine-processor.ts', '../processing/partition-contract.js');
