@@ -41,7 +41,7 @@ export function buildPipelineApp(app: App, props: PipelineAppProps): PipelineSta
   const config = loadEnvironmentConfig(app.node.tryGetContext('env'), props.configs ?? ENVIRONMENT_CONFIGS);
   const prefix = `realtime-pipeline-${config.name}`;
   const env: Environment | undefined = stackEnvironment(config);
-  const common = { ...(env === undefined ? {} : { env }) };
+  const common = { env };
   const describe = (part: string): string => `realtime-pipeline (${config.name}): ${part}`;
 
   const network = new NetworkStack(app, `${prefix}-network`, { ...common, config, description: describe('VPC, subnets, flow logs and endpoints') });
@@ -88,7 +88,7 @@ export function buildPipelineApp(app: App, props: PipelineAppProps): PipelineSta
     description: describe('alarms, alarm topic and dashboard'),
   });
 
-  const stacks = { config, network, streaming, schemas, ...(cdc === undefined ? {} : { cdc }), processing, observability };
+  const stacks = { config, network, streaming, schemas, cdc, processing, observability };
   for (const stack of [network, streaming, schemas, cdc, processing, observability]) {
     if (stack === undefined) continue;
     Tags.of(stack).add('project', 'realtime-pipeline');

@@ -59,6 +59,6 @@ export function encryptedLogGroup(scope: Construct, id: string, props: Encrypted
     encryptionKey: props.encryptionKey,
     retention: props.retention,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    ...(props.logGroupName === undefined ? {} : { logGroupName: props.logGroupName }),
+    logGroupName: props.logGroupName,
   });
 }

@@ -45,7 +45,7 @@ export class GlueSchemas extends Construct {
         dataFormat: 'AVRO',
         compatibility: subject.compatibility,
         schemaDefinition: first.definition,
-        ...(subject.description === undefined ? {} : { description: subject.description }),
+        description: subject.description,
       });
       // Each version depends on the one before, so Glue sees them in order.
       let previous: glue.CfnSchema | glue.CfnSchemaVersion = schema;

@@ -150,7 +150,7 @@ function topicsSpec(props: KafkaTopicsProps): TopicsSpec {
       ...(isTiered(props, t)
         ? {
             localRetentionHours: t.localRetentionHours ?? DEFAULT_LOCAL_RETENTION_HOURS,
-            ...(t.localRetentionBytes === undefined ? {} : { localRetentionBytes: t.localRetentionBytes }),
+            localRetentionBytes: t.localRetentionBytes,
           }
         : {}),
     };

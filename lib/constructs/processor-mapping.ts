@@ -52,7 +52,7 @@ export function addProcessorMapping(scope: Construct, props: ProcessorMappingPro
     kafkaTopic: topic,
     kafkaConsumerGroupId: consumerGroupId,
     startingPosition: lambda.StartingPosition[settings.startingPosition],
-    ...(settings.startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp: settings.startingPositionTimestamp }),
+    startingPositionTimestamp: settings.startingPositionTimestamp,
     batchSize: settings.batchSize,
     maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
     retryAttempts: settings.retryAttempts,

@@ -162,7 +162,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     this.deadLetterBucket = new DeadLetterBucket(this, 'DeadLetterPayloads', {
       encryptionKey: this.key,
       removalPolicy,
-      ...(props.serverAccessLogsBucket === undefined ? {} : { serverAccessLogsBucket: props.serverAccessLogsBucket }),
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
     }).bucket;
 
     // Our own role without AWS managed policies: AWSLambdaVPCAccessExecutionRole
@@ -188,7 +188,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memoryMiB,
       timeout: this.timeout,
-      ...(settings.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: settings.reservedConcurrency }),
+      reservedConcurrentExecutions: settings.reservedConcurrency,
       role: this.role,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

@@ -9,8 +9,8 @@ import type { EnvironmentConfig } from '../config/environments.js';
 export function stackEnvironment(config: EnvironmentConfig): Environment | undefined {
   if (config.account === undefined && config.region === undefined) return undefined;
   return {
-    ...(config.account === undefined ? {} : { account: config.account }),
-    ...(config.region === undefined ? {} : { region: config.region }),
+    account: config.account,
+    region: config.region,
   };
 }
 

@@ -38,7 +38,7 @@ export class NetworkStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: NetworkStackProps) {
     const env = props.env ?? stackEnvironment(props.config);
-    super(scope, id, { ...props, ...(env === undefined ? {} : { env }) });
+    super(scope, id, { ...props, env });
     this.vpcConfig = props.config.vpc;
     const config = props.config.vpc;
     if (config.kind === 'existing') {

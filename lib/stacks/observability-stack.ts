@@ -99,8 +99,8 @@ export class ObservabilityStack extends Stack {
       clusterName: props.clusterName,
       thresholds: props.config.alarms,
       action: new actions.SnsAction(this.alarmTopic),
-      ...(props.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: props.datapointsToAlarm }),
-      ...(props.runbookBaseUrl === undefined ? {} : { runbookBaseUrl: props.runbookBaseUrl }),
+      datapointsToAlarm: props.datapointsToAlarm,
+      runbookBaseUrl: props.runbookBaseUrl,
     });
 
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {

@@ -51,7 +51,7 @@ export class ProcessingStack extends Stack {
           vpc: props.vpc,
           kafka: props.kafka,
           registryName: props.registryName,
-          ...(props.registryArn === undefined ? {} : { registryArn: props.registryArn }),
+          registryArn: props.registryArn,
           serverAccessLogsBucket: accessLogs,
         }),
     );

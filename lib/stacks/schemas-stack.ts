@@ -24,7 +24,7 @@ export class SchemasStack extends Stack {
     this.schemas = new GlueSchemas(this, 'Schemas', {
       registryName: `realtime-pipeline-${props.environmentName}`,
       subjects: props.subjects,
-      ...(props.removalPolicy === undefined ? {} : { removalPolicy: props.removalPolicy }),
+      removalPolicy: props.removalPolicy,
     });
   }
 }

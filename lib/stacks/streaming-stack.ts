@@ -31,7 +31,7 @@ export class StreamingStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: StreamingStackProps) {
     const env = props.env ?? stackEnvironment(props.config);
-    super(scope, id, { ...props, ...(env === undefined ? {} : { env }) });
+    super(scope, id, { ...props, env });
     const { config } = props;
     const removalPolicy = dataRemovalPolicy(config);
     const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };

@@ -73,7 +73,7 @@ export async function ensureDynamoDbLocalInstalled(options: { onProgress?: (line
       const source = wanted === undefined ? undefined : (await readdir(join(staging, 'lib'))).find((f) => f.startsWith(`${wanted.artifact}-`));
       if (wanted !== undefined && source !== undefined) await copyFile(join(staging, 'lib', source), join(native, wanted.fileName));
     },
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    onProgress: options.onProgress,
   });
   return { ...install, libraryPath: join(install.dir, 'native') };
 }

@@ -53,7 +53,7 @@ export function ensureElasticMqInstalled(options: { onProgress?: (line: string) 
       }
       return Promise.resolve();
     },
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    onProgress: options.onProgress,
   });
 }
 

@@ -83,7 +83,7 @@ export async function ensureKafkaConnectInstalled(options: { onProgress?: (line:
         throw new LocalStackError(`${archive} did not hold debezium-connector-postgres/debezium-connector-postgres-*.jar.`, LocalStackErrorReason.FETCH_FAILED);
       }
     },
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    onProgress: options.onProgress,
   });
   return { ...install, pluginPath: join(install.dir, 'plugins') };
 }

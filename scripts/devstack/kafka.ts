@@ -78,7 +78,7 @@ export function ensureKafkaInstalled(options: { onProgress?: (line: string) => v
       }
       return Promise.resolve();
     },
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    onProgress: options.onProgress,
   });
 }
 

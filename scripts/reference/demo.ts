@@ -79,7 +79,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   if (!Number.isInteger(instances) || instances < 1 || instances > partitions) {
     throw new LocalStackError(`instances must be a whole number from 1 to the ${partitions} partitions (a process without a partition has nothing to do), got ${instances}`, LocalStackErrorReason.INVALID_OPTION);
   }
-  const stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ...(options.ports === undefined ? {} : { ports: options.ports }), onProgress: (line) => write(`  ${line}`) });
+  const stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ports: options.ports, onProgress: (line) => write(`  ${line}`) });
   const processors: RunningProcessor[] = [];
   let alertsConsumer: { stop(): Promise<void> } | undefined;
   const postgres = new pg.Client({ connectionString: stack.endpoints.postgres.connectionString });
@@ -122,7 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
     }
 
     const events = options.events ?? 20_000;
-    const steps = planWorkload({ events, seed: options.seed ?? 1, startAt: Date.now() - 60_000, ...(options.eventsPerSecond === undefined ? {} : { eventsPerSecond: options.eventsPerSecond }) });
+    const steps = planWorkload({ events, seed: options.seed ?? 1, startAt: Date.now() - 60_000, eventsPerSecond: options.eventsPerSecond });
     const kafka = kafkaClient(stack.endpoints.kafka.bootstrapServers, 'rtp-demo');
     const producer = kafka.producer({ idempotent: true });
     const admin = kafka.admin();

@@ -81,7 +81,7 @@ async function registerSubject(glue: GlueClient, registry: GlueSchemaRegistryCli
           DataFormat: 'AVRO',
           Compatibility: subject.compatibility,
           SchemaDefinition: first.definition,
-          ...(subject.description === undefined ? {} : { Description: subject.description }),
+          Description: subject.description,
         }),
       ),
     `schema ${subject.name}`,

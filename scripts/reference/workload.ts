@@ -162,7 +162,14 @@ export type OrderStep = Extract<WorkloadStep, { kind: 'order' }>;
 export function planOrders(count: number, options: Omit<WorkloadOptions, 'events'>): OrderStep[] {
   // Orders are a share of the planner's events; plan generously and keep the first `count`.
   const events = Math.ceil((count / (options.orderShare ?? 0.4)) * 1.5) + 20;
-  const steps = planWorkload({ duplicateRate: 0, lateRate: 0, poisonRate: 0, correctionRate: 0, ...options, events });
+  const steps = planWorkload({
+    ...options,
+    duplicateRate: options.duplicateRate ?? 0,
+    lateRate: options.lateRate ?? 0,
+    poisonRate: options.poisonRate ?? 0,
+    correctionRate: options.correctionRate ?? 0,
+    events,
+  });
   const orders = steps.filter((s): s is OrderStep => s.kind === 'order').slice(0, count);
   if (orders.length < count) throw new RangeError(`the workload planner gave ${orders.length} orders, fewer than the ${count} asked for`);
   return orders;

@@ -42,7 +42,7 @@ export async function decodeCommand(options: DecodeOptions, write: (line: string
   const readerSchema = options.reader === undefined ? undefined : await readTextFile(options.reader, '--reader');
   let decoder: RecordDecoder;
   try {
-    decoder = new RecordDecoder({ registry: registryFor(options), ...(readerSchema === undefined ? {} : { readerSchema }) });
+    decoder = new RecordDecoder({ registry: registryFor(options), readerSchema });
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`--reader ${options.reader ?? ''}: not a valid Avro schema (${(error as Error).message})`);
@@ -57,7 +57,7 @@ export async function decodeCommand(options: DecodeOptions, write: (line: string
           partition: r.partition,
           offset: r.offset,
           format: r.format,
-          ...(r.schemaVersionId === undefined ? {} : { schemaVersionId: r.schemaVersionId }),
+          schemaVersionId: r.schemaVersionId,
           value: toPrintable(r.value),
         },
       })),

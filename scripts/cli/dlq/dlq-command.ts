@@ -67,8 +67,8 @@ export function registerDlqCommands(program: Command): void {
       await withTarget(options, async (target) => {
         const progress = createProgress(options.dryRun === true ? 'reading dead letters' : 'replaying', { unit: 'messages', quiet: options.json === true });
         const report = await replayDeadLetters(target, processor, {
-          ...(reason === undefined ? {} : { reason }),
-          ...(limit === undefined ? {} : { limit }),
+          reason,
+          limit,
           dryRun: options.dryRun === true,
           openProducer: () => kafkaReplayProducer(target.kafka),
           progress,

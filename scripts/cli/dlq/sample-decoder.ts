@@ -23,7 +23,7 @@ export async function printValue(letter: DeadLetter, decoder: RecordDecoder): Pr
     return {
       decoded: true,
       format: decoded.format,
-      ...(decoded.schemaVersionId === undefined ? {} : { schemaVersionId: decoded.schemaVersionId }),
+      schemaVersionId: decoded.schemaVersionId,
       value: toPrintable(decoded.value),
     };
   } catch (error) {

@@ -53,7 +53,7 @@ export function registerLagCommands(program: Command): void {
       const maxLag = options.maxLag === undefined ? undefined : nonNegativeInteger(options.maxLag, '--max-lag');
       const target = await resolveTarget(options.env === undefined ? {} : { env: options.env });
       try {
-        const lagOptions: LagOptions = { ...(processor === undefined ? {} : { processor }), ...(maxLag === undefined ? {} : { maxLag }) };
+        const lagOptions: LagOptions = { processor, maxLag };
         const write = (text: string): void => void process.stdout.write(text);
         const report = watchMs === undefined ? await once(target, lagOptions, options.json === true, write) : await watch(target, lagOptions, options.json === true, watchMs, write);
         if (report?.exceeded === true) process.exitCode = 1;

@@ -127,7 +127,7 @@ export async function produceLoad(target: PipelineTarget, options: ProduceOption
     keyField: keyField ?? null,
     records,
     errors,
-    ...(firstError === undefined ? {} : { firstError }),
+    firstError,
     elapsedMs,
     requestedRate: options.rate,
     achievedRate: elapsedMs === 0 ? records : Math.round((records / elapsedMs) * 1_000 * 10) / 10,

@@ -41,10 +41,10 @@ export function registerProduceCommands(program: Command): void {
           count,
           quiet: json,
           onWarning: (line) => void process.stderr.write(`${line}\n`),
-          ...(options.subject === undefined ? {} : { subject: options.subject }),
-          ...(version === undefined ? {} : { version }),
-          ...(options.keyField === undefined ? {} : { keyField: options.keyField }),
-          ...(seed === undefined ? {} : { seed }),
+          subject: options.subject,
+          version,
+          keyField: options.keyField,
+          seed,
         });
         process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary).join('\n')}\n`);
         if (summary.errors > 0) process.exitCode = 1;

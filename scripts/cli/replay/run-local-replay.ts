@@ -81,7 +81,7 @@ export async function runLocalReplay(target: PipelineTarget, plan: ReplayPlan, o
     if (!exited) return;
     const again = runner !== undefined;
     try {
-      runner = await startProcessor({ processor, env, appendLog: true, startTimeoutMs: 30_000, stopGraceMs: 30_000, ...(options.onInvoke === undefined ? {} : { onInvoke: options.onInvoke }) });
+      runner = await startProcessor({ processor, env, appendLog: true, startTimeoutMs: 30_000, stopGraceMs: 30_000, onInvoke: options.onInvoke });
       exited = false;
       if (again) restarts += 1;
       const current = runner;

@@ -101,7 +101,7 @@ export async function schemaRegisterCommand(options: SchemaRegisterCommandOption
     const onRegistered = options.json === true ? undefined : (v: RegisteredVersion): void => io.write(registeredLine(v, dryRun, target.registryName));
     const registered = await registerNewVersions(target, outcome.subjects, outcome.result.subjects, outcome.registrySubjects, {
       dryRun,
-      ...(onRegistered === undefined ? {} : { onRegistered }),
+      onRegistered,
     });
     if (options.json === true) {
       io.write(JSON.stringify({ ok: true, dryRun, registry: target.registryName, target: target.label, registered, check: jsonResult(outcome.result) }, null, 2));
@@ -120,8 +120,8 @@ export async function schemaRegisterCommand(options: SchemaRegisterCommandOption
 function runCheck(options: { schemas?: string; subject?: string }, baseline: CheckBaseline): Promise<SchemaCheckOutcome> {
   return checkSchemas({
     baseline,
-    ...(options.schemas === undefined ? {} : { schemasDir: options.schemas }),
-    ...(options.subject === undefined ? {} : { subject: options.subject }),
+    schemasDir: options.schemas,
+    subject: options.subject,
   });
 }
 

@@ -97,7 +97,7 @@ async function createSchema(registry: RegistryRef, subject: Subject, definition:
         DataFormat: 'AVRO',
         Compatibility: subject.compatibility,
         SchemaDefinition: definition,
-        ...(subject.description === undefined ? {} : { Description: subject.description }),
+        Description: subject.description,
       }),
     );
   } catch (error) {

@@ -233,7 +233,7 @@ export class LocalEventSourceMapping {
     const { functionName, onInvoke } = this.props;
     const summary = { functionName, requestId, invokeCount: attempt.invokeCount + 1, records: attempt.records.length, partitions, durationMs: Date.now() - started };
     try {
-      onInvoke?.({ ...summary, result: decision.result, ...(decision.detail === undefined ? {} : { detail: decision.detail }) });
+      onInvoke?.({ ...summary, result: decision.result, detail: decision.detail });
     } catch (error) {
       this.report('onInvoke threw', LocalEventSourceMappingErrorReason.REPORTER_FAILED, error);
     }
