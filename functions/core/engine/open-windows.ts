@@ -1,5 +1,6 @@
 import type { StateBody, WindowPaneBody } from '../state/state-items.js';
-import { finalWindowResults, type WindowResult } from '../state/window-results.js';
+import type { WindowResult } from '../state/state-items.js';
+import { finalWindowResults } from '../state/window-results.js';
 import type { ProcessorDefinition } from './definition.js';
 import { byPlace, isSliced, windowsOfSlice, type SlicedWindowView } from './window-slices.js';
 

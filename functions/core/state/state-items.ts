@@ -62,15 +62,20 @@ export interface KeyWindowsBody {
   readonly closedThrough: number | null;
 }
 
-/** A closed window's result, written once. */
-export interface FinalWindowBody {
-  readonly kind: 'final-window';
+/** One window's result: what a closed window holds, for a key of a view. */
+export interface WindowResult {
   readonly view: string;
   readonly key: string;
   readonly start: number;
   readonly end: number;
   readonly result: Json;
+  /** Records folded into the window. */
   readonly count: number;
+}
+
+/** A closed window's result, written once. */
+export interface FinalWindowBody extends WindowResult {
+  readonly kind: 'final-window';
   readonly closedAt: number;
 }
 

@@ -1,4 +1,4 @@
-import type { Json, StateBody } from './state-items.js';
+import type { Json, StateBody, WindowResult } from './state-items.js';
 
 /**
  * Reading window views back from a processor's items, whichever way a view
@@ -7,16 +7,6 @@ import type { Json, StateBody } from './state-items.js';
  * item per closed window holding every key). For serving reads,
  * reconciliation and tests.
  */
-
-export interface WindowResult {
-  readonly view: string;
-  readonly key: string;
-  readonly start: number;
-  readonly end: number;
-  readonly result: Json;
-  /** Records folded into the window. */
-  readonly count: number;
-}
 
 /** Every closed window's result, one entry per view, key and window; a window whose parts are not all written yet is not closed. */
 export function finalWindowResults(items: readonly StateBody[]): WindowResult[] {
