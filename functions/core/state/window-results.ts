@@ -1,4 +1,4 @@
-import type { Json, StateBody, WindowResult } from './state-items.js';
+import type { StateBody, WindowResult } from './state-items.js';
 
 /**
  * Reading window views back from a processor's items, whichever way a view
