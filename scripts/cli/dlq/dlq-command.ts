@@ -8,7 +8,7 @@ import { purgeQueue } from './purge.js';
 import { DLQ_QUEUES, DlqQueue } from './queue-messages.js';
 import { replayDeadLetters } from './replay.js';
 import { kafkaReplayProducer } from './replay-producer.js';
-import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
 import { createProgress } from '../ops/progress.js';
 import { integerOption } from '../option-parsers.js';
 
@@ -17,7 +17,7 @@ interface CommonOptions {
   readonly json?: boolean;
 }
 
-const ENV_OPTION = ['--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack'] as const;
+const ENV_DESCRIPTION = 'a deployed environment; default: the local stack';
 const queueOption = (): Option => new Option('--queue <queue>', 'which queue').choices(DLQ_QUEUES).default(DlqQueue.DEAD_LETTERS);
 
 export function registerDlqCommands(program: Command): void {
@@ -30,7 +30,7 @@ export function registerDlqCommands(program: Command): void {
     .addOption(queueOption())
     .addOption(new Option('--samples <n>', 'sample messages to show in full').argParser(integerOption({ min: 0 })).default(3))
     .addOption(new Option('--max-messages <n>', 'read at most <n> messages (counts are partial past it)').argParser(integerOption({ min: 1 })).default(10_000))
-    .option(...ENV_OPTION)
+    .addOption(envOption(ENV_DESCRIPTION))
     .option('--json', 'print the report as JSON')
     .action(async (processor: string, options: CommonOptions & { queue: DlqQueue; samples: number; maxMessages: number }) => {
       const { queue, samples, maxMessages } = options;
@@ -51,7 +51,7 @@ export function registerDlqCommands(program: Command): void {
     .option('--dry-run', 'list what would be replayed; produce and delete nothing')
     .addOption(new Option('--limit <n>', 'replay at most <n> letters').argParser(integerOption({ min: 1 })))
     .addOption(queueOption())
-    .option(...ENV_OPTION)
+    .addOption(envOption(ENV_DESCRIPTION))
     .option('--json', 'print the report as JSON')
     .action(async (processor: string, options: CommonOptions & { reason?: DeadLetterReason; dryRun?: boolean; limit?: number; queue: DlqQueue }) => {
       if (options.queue === DlqQueue.ON_FAILURE) {
@@ -82,7 +82,7 @@ export function registerDlqCommands(program: Command): void {
     .argument('<processor>', 'the processor whose queue to purge')
     .addOption(queueOption())
     .option('--yes', 'do not ask (required when stdin is not a terminal)')
-    .option(...ENV_OPTION)
+    .addOption(envOption(ENV_DESCRIPTION))
     .option('--json', 'print the report as JSON')
     .action(async (processor: string, options: CommonOptions & { queue: DlqQueue; yes?: boolean }) => {
       const { queue } = options;

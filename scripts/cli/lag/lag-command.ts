@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { measureProcessorLag, type InputLag, type MeasureLagOptions } from './consumer-lag.js';
 import { formatLagReport, lagReport, type LagReport } from './lag-report.js';
-import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
 import { durationOption, integerOption } from '../option-parsers.js';
 
 export interface LagOptions extends MeasureLagOptions {
@@ -45,7 +45,7 @@ export function registerLagCommands(program: Command): void {
     .command('lag')
     .description("Consumer lag of each processor's consumer groups: per partition committed offset, end offset, offset lag and time lag")
     .argument('[processor]', 'one processor (default: all)')
-    .option('--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack')
+    .addOption(envOption('a deployed environment; default: the local stack'))
     .option('--json', 'print the report as JSON (one line per round with --watch)')
     .addOption(new Option('--watch <seconds>', 'measure again every <seconds> until interrupted').argParser(durationOption('seconds')))
     .addOption(new Option('--max-lag <records>', 'exit 1 when the total offset lag is above <records> (with --watch: in the last round)').argParser(integerOption({ min: 0 })))

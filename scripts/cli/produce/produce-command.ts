@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { integerOption, numberOption } from '../option-parsers.js';
-import { resolveTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget } from '../ops/pipeline-target.js';
 import { produceLoad, type ProduceSummary } from './load-generator.js';
 
 interface ProduceCliOptions {
@@ -25,7 +25,7 @@ export function registerProduceCommands(program: Command): void {
     .addOption(new Option('--version <v>', 'the schema version to write with (default: the newest in schemas/); it must be registered').argParser(integerOption({ min: 1 })))
     .option('--key-field <path>', 'dotted path of the field used as the record key (default for orders: payload.order_id; else no key)')
     .addOption(new Option('--seed <x>', 'seed of the generator: the same seed writes the same records (default: random, printed)').argParser(integerOption({ min: 0, max: 2 ** 32 - 1 })))
-    .option('--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack')
+    .addOption(envOption('a deployed environment; default: the local stack'))
     .option('--json', 'print the summary as JSON, and no progress bar')
     .action(async (topic: string, options: ProduceCliOptions) => {
       const { rate, count, version, seed } = options;

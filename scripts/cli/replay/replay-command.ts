@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { readStackState } from '../../devstack/stack-supervisor.js';
 import { CliError } from '../cli-error.js';
 import { confirmByTyping } from '../dlq/confirm.js';
-import { resolveTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget } from '../ops/pipeline-target.js';
 import { createProgress } from '../ops/progress.js';
 import { durationOption, timestampOption } from '../option-parsers.js';
 import { STATE_VERSIONS_PATH } from '../ops/state-versions.js';
@@ -33,7 +33,7 @@ export function registerReplayCommands(program: Command): void {
         .argParser(timestampOption({ notInFuture: true }))
         .makeOptionMandatory(),
     )
-    .option('--env <name>', 'a deployed environment (dev, staging, prod): prints the plan as deploy steps; default: the local stack')
+    .addOption(envOption('a deployed environment: prints the plan as deploy steps; default: the local stack'))
     .option('--dry-run', 'print the plan only')
     .option('--yes', 'run without asking (needed when stdin is not a terminal)')
     .addOption(new Option('--timeout <minutes>', 'give up, without switching, if the new version has not caught up by then').argParser(durationOption('minutes')).default(60 * 60_000, '60'))

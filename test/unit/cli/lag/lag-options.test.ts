@@ -16,4 +16,10 @@ describe('rtp lag options', () => {
     );
     expect((await refusedParse(registerLagCommands, ['lag', '--max-lag', '-1'])).error.message).toContain("option '--max-lag <records>' argument '-1' is invalid");
   });
+
+  it('refuses an --env that is not a deployed environment, listing them, before any AWS call', async () => {
+    const { error } = await refusedParse(registerLagCommands, ['lag', '--env', 'qa']);
+    expect(error.code).toBe('commander.invalidArgument');
+    expect(error.message).toContain("option '--env <name>' argument 'qa' is invalid. Allowed choices are dev, staging, prod.");
+  });
 });
