@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runDemo } from '../../reference/demo.js';
-import { CliError } from '../cli-error.js';
+import { integerOption, numberOption } from '../option-parsers.js';
 
 /**
  * The demo's defaults: a rate the local stack keeps up with on 2 cores, so
@@ -16,17 +16,15 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Run the reference pipeline locally end to end on a fresh stack and print its report; exits 1 unless reconciliation finds no difference')
-    .option('--events <n>', 'business events the retail workload writes', positiveWholeNumber, DEMO_EVENTS)
+    .option('--events <n>', 'business events the retail workload writes', integerOption({ min: 1 }), DEMO_EVENTS)
     .option('--rate <n|max>', 'workload steps written per second; max writes as fast as Postgres takes them, which measures a backlog', demoRate, DEMO_RATE_PER_SEC)
-    .option('--seed <n>', 'seed of the workload, for a run that repeats exactly', '1')
-    .option('--partitions <n>', 'partitions of each input topic', positiveWholeNumber, 3)
-    .option('--instances <n>', 'processes of each processor in one consumer group (at most --partitions)', positiveWholeNumber, 1)
-    .action(async (options: { events: number; rate: number | 'max'; seed: string; partitions: number; instances: number }) => {
-      const seed = Number(options.seed);
-      if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${options.seed}'`);
+    .option('--seed <n>', 'seed of the workload, for a run that repeats exactly', integerOption(), 1)
+    .option('--partitions <n>', 'partitions of each input topic', integerOption({ min: 1 }), 3)
+    .option('--instances <n>', 'processes of each processor in one consumer group (at most --partitions)', integerOption({ min: 1 }), 1)
+    .action(async (options: { events: number; rate: number | 'max'; seed: number; partitions: number; instances: number }) => {
       const { differences } = await runDemo({
         events: options.events,
-        seed,
+        seed: options.seed,
         partitions: options.partitions,
         instances: options.instances,
         ...(options.rate === 'max' ? {} : { ratePerSec: options.rate }),
@@ -36,16 +34,14 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
+const stepsPerSecond = numberOption({ above: 0 });
+
+/** --rate: steps per second, or 'max'. */
 function demoRate(value: string): number | 'max' {
   if (value === 'max') return 'max';
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected steps per second above 0, or 'max', got '${value}'`);
-  return n;
-}
-
-/** commander's parser for a count: a clear error naming the option, before anything starts. */
-function positiveWholeNumber(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got '${value}'`);
-  return n;
+  try {
+    return stepsPerSecond(value);
+  } catch {
+    throw new InvalidArgumentError(`must be a number of steps per second above 0, or 'max', got '${value}'`);
+  }
 }

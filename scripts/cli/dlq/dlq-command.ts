@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import { CliError } from '../cli-error.js';
 import { confirmByTyping } from './confirm.js';
@@ -8,16 +8,17 @@ import { purgeQueue } from './purge.js';
 import { DLQ_QUEUES, DlqQueue } from './queue-messages.js';
 import { replayDeadLetters } from './replay.js';
 import { kafkaReplayProducer } from './replay-producer.js';
-import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
 import { createProgress } from '../ops/progress.js';
+import { integerOption } from '../option-parsers.js';
 
 interface CommonOptions {
   readonly env?: string;
   readonly json?: boolean;
 }
 
-const ENV_OPTION = ['--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack'] as const;
-const QUEUE_OPTION = ['--queue <queue>', `which queue: ${DLQ_QUEUES.join(' or ')}`, DlqQueue.DEAD_LETTERS] as const;
+const ENV_DESCRIPTION = 'a deployed environment; default: the local stack';
+const queueOption = (): Option => new Option('--queue <queue>', 'which queue').choices(DLQ_QUEUES).default(DlqQueue.DEAD_LETTERS);
 
 export function registerDlqCommands(program: Command): void {
   const dlq = program.command('dlq').description("Inspect, replay and purge a processor's dead letters (its DLQ and the mapping's on-failure queue)");
@@ -26,15 +27,13 @@ export function registerDlqCommands(program: Command): void {
     .command('inspect')
     .description('Counts by reason, topic and partition, and sample records decoded; reads without consuming (nothing is deleted)')
     .argument('<processor>', 'the processor whose queue to read')
-    .option(...QUEUE_OPTION)
-    .option('--samples <n>', 'sample messages to show in full', '3')
-    .option('--max-messages <n>', 'read at most <n> messages (counts are partial past it)', '10000')
-    .option(...ENV_OPTION)
+    .addOption(queueOption())
+    .addOption(new Option('--samples <n>', 'sample messages to show in full').argParser(integerOption({ min: 0 })).default(3))
+    .addOption(new Option('--max-messages <n>', 'read at most <n> messages (counts are partial past it)').argParser(integerOption({ min: 1 })).default(10_000))
+    .addOption(envOption(ENV_DESCRIPTION))
     .option('--json', 'print the report as JSON')
-    .action(async (processor: string, options: CommonOptions & { queue: string; samples: string; maxMessages: string }) => {
-      const queue = queueOption(options.queue);
-      const samples = wholeNumber(options.samples, '--samples', 0);
-      const maxMessages = wholeNumber(options.maxMessages, '--max-messages', 1);
+    .action(async (processor: string, options: CommonOptions & { queue: DlqQueue; samples: number; maxMessages: number }) => {
+      const { queue, samples, maxMessages } = options;
       await withTarget(options, async (target) => {
         const progress = createProgress(`reading ${queue}`, { unit: 'messages', quiet: options.json === true });
         const report = await inspectQueue(target, processor, { queue, samples, maxMessages, progress });
@@ -48,22 +47,21 @@ export function registerDlqCommands(program: Command): void {
       'Re-produce dead letters (original key, value, headers, partition and timestamp) to their source topic with an idempotent acks=all producer, deleting each only after Kafka acknowledged it',
     )
     .argument('<processor>', 'the processor whose dead letters to replay')
-    .option('--reason <reason>', `only letters of this reason (${DEAD_LETTER_REASONS.join(', ')}); the others stay`)
+    .addOption(new Option('--reason <reason>', 'only letters of this reason; the others stay').choices(DEAD_LETTER_REASONS))
     .option('--dry-run', 'list what would be replayed; produce and delete nothing')
-    .option('--limit <n>', 'replay at most <n> letters')
-    .option(...QUEUE_OPTION)
-    .option(...ENV_OPTION)
+    .addOption(new Option('--limit <n>', 'replay at most <n> letters').argParser(integerOption({ min: 1 })))
+    .addOption(queueOption())
+    .addOption(envOption(ENV_DESCRIPTION))
     .option('--json', 'print the report as JSON')
-    .action(async (processor: string, options: CommonOptions & { reason?: string; dryRun?: boolean; limit?: string; queue: string }) => {
-      if (queueOption(options.queue) === DlqQueue.ON_FAILURE) {
+    .action(async (processor: string, options: CommonOptions & { reason?: DeadLetterReason; dryRun?: boolean; limit?: number; queue: DlqQueue }) => {
+      if (options.queue === DlqQueue.ON_FAILURE) {
         throw new CliError(
           'On-failure messages carry no records, only the topic-partition and offset range the mapping gave up on (see them with `rtp dlq inspect ' +
             `${processor} --queue on-failure\`). Those records are still in the topic while its retention holds them: reprocess them with \`rtp replay ${processor} --from <firstRecordTimestamp>\`, ` +
             'or see docs/runbooks/dlq-growing.md; then purge the on-failure queue.',
         );
       }
-      const reason = options.reason === undefined ? undefined : reasonOption(options.reason);
-      const limit = options.limit === undefined ? undefined : wholeNumber(options.limit, '--limit', 1);
+      const { reason, limit } = options;
       await withTarget(options, async (target) => {
         const progress = createProgress(options.dryRun === true ? 'reading dead letters' : 'replaying', { unit: 'messages', quiet: options.json === true });
         const report = await replayDeadLetters(target, processor, {
@@ -82,12 +80,12 @@ export function registerDlqCommands(program: Command): void {
     .command('purge')
     .description('Delete every message of the queue (PurgeQueue) and the S3 payloads of offloaded letters; asks for the processor name first')
     .argument('<processor>', 'the processor whose queue to purge')
-    .option(...QUEUE_OPTION)
+    .addOption(queueOption())
     .option('--yes', 'do not ask (required when stdin is not a terminal)')
-    .option(...ENV_OPTION)
+    .addOption(envOption(ENV_DESCRIPTION))
     .option('--json', 'print the report as JSON')
-    .action(async (processor: string, options: CommonOptions & { queue: string; yes?: boolean }) => {
-      const queue = queueOption(options.queue);
+    .action(async (processor: string, options: CommonOptions & { queue: DlqQueue; yes?: boolean }) => {
+      const { queue } = options;
       if (options.yes !== true && process.stdin.isTTY !== true) {
         throw new CliError('Refusing to purge without confirmation: stdin is not a terminal. Pass --yes to purge from a script.');
       }
@@ -117,20 +115,4 @@ async function withTarget(options: CommonOptions, run: (target: PipelineTarget) 
 
 function print(options: CommonOptions, report: unknown, lines: readonly string[]): void {
   process.stdout.write(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`);
-}
-
-function queueOption(value: string): DlqQueue {
-  if ((DLQ_QUEUES as readonly string[]).includes(value)) return value as DlqQueue;
-  throw new CliError(`--queue must be ${DLQ_QUEUES.join(' or ')}, got '${value}'`);
-}
-
-function reasonOption(value: string): DeadLetterReason {
-  if ((DEAD_LETTER_REASONS as readonly string[]).includes(value)) return value as DeadLetterReason;
-  throw new CliError(`--reason must be one of ${DEAD_LETTER_REASONS.join(', ')}, got '${value}'`);
-}
-
-function wholeNumber(value: string, option: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`${option} must be a whole number of at least ${min}, got '${value}'`);
-  return n;
 }

@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Admin } from 'kafkajs';
-import { CliError } from '../cli-error.js';
 import { measureProcessorLag, type InputLag, type MeasureLagOptions } from './consumer-lag.js';
 import { formatLagReport, lagReport, type LagReport } from './lag-report.js';
-import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { durationOption, integerOption } from '../option-parsers.js';
 
 export interface LagOptions extends MeasureLagOptions {
   /** One processor; @default every processor of the target */
@@ -35,8 +35,9 @@ async function measureWith(target: PipelineTarget, admin: Admin, options: LagOpt
 interface LagCliOptions {
   readonly env?: string;
   readonly json?: boolean;
-  readonly watch?: string;
-  readonly maxLag?: string;
+  /** --watch, in milliseconds */
+  readonly watch?: number;
+  readonly maxLag?: number;
 }
 
 export function registerLagCommands(program: Command): void {
@@ -44,13 +45,12 @@ export function registerLagCommands(program: Command): void {
     .command('lag')
     .description("Consumer lag of each processor's consumer groups: per partition committed offset, end offset, offset lag and time lag")
     .argument('[processor]', 'one processor (default: all)')
-    .option('--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack')
+    .addOption(envOption('a deployed environment; default: the local stack'))
     .option('--json', 'print the report as JSON (one line per round with --watch)')
-    .option('--watch <seconds>', 'measure again every <seconds> until interrupted')
-    .option('--max-lag <records>', 'exit 1 when the total offset lag is above <records> (with --watch: in the last round)')
+    .addOption(new Option('--watch <seconds>', 'measure again every <seconds> until interrupted').argParser(durationOption('seconds')))
+    .addOption(new Option('--max-lag <records>', 'exit 1 when the total offset lag is above <records> (with --watch: in the last round)').argParser(integerOption({ min: 0 })))
     .action(async (processor: string | undefined, options: LagCliOptions) => {
-      const watchMs = options.watch === undefined ? undefined : positiveNumber(options.watch, '--watch') * 1_000;
-      const maxLag = options.maxLag === undefined ? undefined : nonNegativeInteger(options.maxLag, '--max-lag');
+      const { watch: watchMs, maxLag } = options;
       const target = await resolveTarget(options.env === undefined ? {} : { env: options.env });
       try {
         const lagOptions: LagOptions = { processor, maxLag };
@@ -101,16 +101,4 @@ async function watch(target: PipelineTarget, options: LagOptions, json: boolean,
     await admin.disconnect();
   }
   return last;
-}
-
-function positiveNumber(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new CliError(`${option} must be a positive number of seconds, got '${text}'`);
-  return value;
-}
-
-function nonNegativeInteger(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new CliError(`${option} must be a whole number of records (0 or more), got '${text}'`);
-  return value;
 }

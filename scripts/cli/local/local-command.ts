@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import { addressOf, readStackState, stackDown, stackStatus, stackUp, superviseStack, SUPERVISOR_LOG } from '../../devstack/stack-supervisor.js';
 import { STACK_SERVICES, wipeStackData, type StackService } from '../../devstack/stack.js';
 import { RETAIL_DATABASE } from '../../reference/retail-database.js';
 import { CliError } from '../cli-error.js';
+import { integerOption } from '../option-parsers.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -57,17 +58,15 @@ export function registerLocalCommands(program: Command): void {
   local
     .command('logs')
     .description("Print the last lines of a service's log (or the supervisor's)")
-    .argument('[service]', `one of ${STACK_SERVICES.join(', ')}; the supervisor's log when omitted`)
-    .option('-n, --lines <n>', 'how many lines', '40')
-    .action(async (service: string | undefined, options: { lines: string }) => {
-      const lines = Number(options.lines);
-      if (!Number.isInteger(lines) || lines < 1) throw new CliError(`--lines must be a positive whole number, got '${options.lines}'`);
+    .addArgument(new Argument('[service]', "the service whose log to print; the supervisor's when omitted").choices(STACK_SERVICES))
+    .addOption(new Option('-n, --lines <n>', 'how many lines').argParser(integerOption({ min: 1 })).default(40))
+    .action(async (service: StackService | undefined, options: { lines: number }) => {
+      const { lines } = options;
       let path = SUPERVISOR_LOG;
       if (service !== undefined) {
-        if (!(STACK_SERVICES as readonly string[]).includes(service)) throw new CliError(`Unknown service '${service}': one of ${STACK_SERVICES.join(', ')}`);
         const state = await readStackState();
         if (state === undefined) throw new CliError('The local stack is not running, so there is no service log to show; see `rtp local logs` for the supervisor log');
-        path = state.endpoints[service as StackService].logPath;
+        path = state.endpoints[service].logPath;
       }
       const text = await readFile(path, 'utf8').catch(() => {
         throw new CliError(`No log at ${path}`);

@@ -2,8 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Option } from 'commander';
 import type { Kafka } from 'kafkajs';
-import { ENVIRONMENT_CONFIGS, environmentName, validateEnvironmentConfig } from '../../../lib/config/environments.js';
+import { ENVIRONMENT_CONFIGS, ENVIRONMENT_NAMES, environmentName, validateEnvironmentConfig } from '../../../lib/config/environments.js';
 import { LOCAL_REGISTRY_NAME } from '../../reference/provision.js';
 import { STOCK_MOVEMENTS_TOPIC, ORDERS_TOPIC } from '../../reference/connectors.js';
 import { kafkaClient } from '../../devstack/kafka.js';
@@ -48,6 +49,11 @@ const LOCAL_PROCESSOR_TOPICS: Readonly<Record<string, readonly string[]>> = {
   'inventory-projector': [STOCK_MOVEMENTS_TOPIC],
   'order-analytics': [ORDERS_TOPIC],
 };
+
+/** `--env <name>`: one of the deployed environments, which commander lists in help and checks while parsing. */
+export function envOption(description: string): Option {
+  return new Option('--env <name>', description).choices(ENVIRONMENT_NAMES);
+}
 
 /** The target the command line names: `--env <name>` for AWS, else the running local stack. */
 export async function resolveTarget(options: TargetOptions): Promise<PipelineTarget> {

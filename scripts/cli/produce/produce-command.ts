@@ -1,15 +1,15 @@
-import type { Command } from 'commander';
-import { CliError } from '../cli-error.js';
-import { resolveTarget } from '../ops/pipeline-target.js';
+import { Option, type Command } from 'commander';
+import { integerOption, numberOption } from '../option-parsers.js';
+import { envOption, resolveTarget } from '../ops/pipeline-target.js';
 import { produceLoad, type ProduceSummary } from './load-generator.js';
 
 interface ProduceCliOptions {
   readonly subject?: string;
-  readonly rate: string;
-  readonly count: string;
-  readonly version?: string;
+  readonly rate: number;
+  readonly count: number;
+  readonly version?: number;
   readonly keyField?: string;
-  readonly seed?: string;
+  readonly seed?: number;
   readonly env?: string;
   readonly json?: boolean;
 }
@@ -20,18 +20,15 @@ export function registerProduceCommands(program: Command): void {
     .description('Load generator: random valid records of a subject, in the Glue wire format, at a given rate (idempotent, acks=all)')
     .argument('<topic>', 'the topic to write to')
     .option('--subject <name>', 'the schemas/ subject of the records (default: the one governing the topic)')
-    .requiredOption('--rate <n>', 'records per second, at most')
-    .requiredOption('--count <m>', 'records to write')
-    .option('--version <v>', 'the schema version to write with (default: the newest in schemas/); it must be registered')
+    .addOption(new Option('--rate <n>', 'records per second, at most').argParser(numberOption({ above: 0 })).makeOptionMandatory())
+    .addOption(new Option('--count <m>', 'records to write').argParser(integerOption({ min: 1 })).makeOptionMandatory())
+    .addOption(new Option('--version <v>', 'the schema version to write with (default: the newest in schemas/); it must be registered').argParser(integerOption({ min: 1 })))
     .option('--key-field <path>', 'dotted path of the field used as the record key (default for orders: payload.order_id; else no key)')
-    .option('--seed <x>', 'seed of the generator: the same seed writes the same records (default: random, printed)')
-    .option('--env <name>', 'a deployed environment (dev, staging, prod); default: the local stack')
+    .addOption(new Option('--seed <x>', 'seed of the generator: the same seed writes the same records (default: random, printed)').argParser(integerOption({ min: 0, max: 2 ** 32 - 1 })))
+    .addOption(envOption('a deployed environment; default: the local stack'))
     .option('--json', 'print the summary as JSON, and no progress bar')
     .action(async (topic: string, options: ProduceCliOptions) => {
-      const rate = positive(options.rate, '--rate', false);
-      const count = positive(options.count, '--count', true);
-      const version = options.version === undefined ? undefined : positive(options.version, '--version', true);
-      const seed = options.seed === undefined ? undefined : wholeNumber(options.seed, '--seed');
+      const { rate, count, version, seed } = options;
       const json = options.json === true;
       const target = await resolveTarget(options.env === undefined ? {} : { env: options.env });
       try {
@@ -60,18 +57,4 @@ export function formatSummary(s: ProduceSummary): string[] {
     `key ${s.keyField ?? 'none'}, seed ${s.seed} (pass --seed ${s.seed} to write the same records again)`,
     s.errors === 0 ? 'errors: none' : `errors: ${s.errors} records not acknowledged; first: ${s.firstError ?? '?'}`,
   ];
-}
-
-function positive(text: string, option: string, integer: boolean): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new CliError(`${option} must be a positive ${integer ? 'whole ' : ''}number, got '${text}'`);
-  }
-  return value;
-}
-
-function wholeNumber(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** 32) throw new CliError(`${option} must be a whole number from 0 to 2^32-1, got '${text}'`);
-  return value;
 }

@@ -1,21 +1,24 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readStackState } from '../../devstack/stack-supervisor.js';
 import { CliError } from '../cli-error.js';
 import { confirmByTyping } from '../dlq/confirm.js';
-import { resolveTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget } from '../ops/pipeline-target.js';
 import { createProgress } from '../ops/progress.js';
+import { durationOption, timestampOption } from '../option-parsers.js';
 import { STATE_VERSIONS_PATH } from '../ops/state-versions.js';
 import { formatPlan } from './format-plan.js';
-import { parseFrom, planReplay } from './replay-plan.js';
+import { planReplay } from './replay-plan.js';
 import { runLocalReplay } from './run-local-replay.js';
 
 interface ReplayCliOptions {
-  readonly from: string;
+  /** --from, in epoch milliseconds */
+  readonly from: number;
   readonly env?: string;
   readonly dryRun?: boolean;
   readonly yes?: boolean;
   readonly json?: boolean;
-  readonly timeout: string;
+  /** --timeout, in milliseconds */
+  readonly timeout: number;
 }
 
 export function registerReplayCommands(program: Command): void {
@@ -25,16 +28,18 @@ export function registerReplayCommands(program: Command): void {
       "Kappa-style reprocessing: rebuild a processor's state as a new version (new table, new consumer group from --from) while the current one serves, then switch. Prints the plan first; runs it on the local stack, prints the deploy steps for --env",
     )
     .argument('<processor>', 'the processor to reprocess')
-    .requiredOption('--from <timestamp>', 'reprocess records from this time: ISO-8601 (2026-11-22T06:00:00Z) or epoch milliseconds')
-    .option('--env <name>', 'a deployed environment (dev, staging, prod): prints the plan as deploy steps; default: the local stack')
+    .addOption(
+      new Option('--from <timestamp>', 'reprocess records from this time: ISO-8601 (2026-11-22T06:00:00Z) or epoch milliseconds')
+        .argParser(timestampOption({ notInFuture: true }))
+        .makeOptionMandatory(),
+    )
+    .addOption(envOption('a deployed environment: prints the plan as deploy steps; default: the local stack'))
     .option('--dry-run', 'print the plan only')
     .option('--yes', 'run without asking (needed when stdin is not a terminal)')
-    .option('--timeout <minutes>', 'give up, without switching, if the new version has not caught up by then', '60')
+    .addOption(new Option('--timeout <minutes>', 'give up, without switching, if the new version has not caught up by then').argParser(durationOption('minutes')).default(60 * 60_000, '60'))
     .option('--json', 'print the plan and the outcome as JSON')
     .action(async (processor: string, options: ReplayCliOptions) => {
-      const fromMs = parseFrom(options.from);
-      const timeoutMinutes = Number(options.timeout);
-      if (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0) throw new CliError(`--timeout must be a positive number of minutes, got '${options.timeout}'`);
+      const { from: fromMs, timeout: timeoutMs } = options;
       const json = options.json === true;
       const write = (text: string): void => void process.stdout.write(`${text}\n`);
       const target = await resolveTarget(options.env === undefined ? {} : { env: options.env });
@@ -56,7 +61,7 @@ export function registerReplayCommands(program: Command): void {
         try {
           const outcome = await runLocalReplay(target, plan, {
             endpoints: state.endpoints,
-            timeoutMs: timeoutMinutes * 60_000,
+            timeoutMs,
             progress,
             log: (line) => void process.stderr.write(`${line}\n`),
           });

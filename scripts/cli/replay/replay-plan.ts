@@ -46,15 +46,6 @@ export interface ReplayPlan {
   readonly warnings: readonly string[];
 }
 
-/** `--from`: an ISO-8601 time or epoch milliseconds; not in the future. */
-export function parseFrom(value: string, now: number = Date.now()): number {
-  const text = value.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (!Number.isSafeInteger(ms)) throw new CliError(`--from must be an ISO-8601 time (2026-11-22T06:00:00Z) or epoch milliseconds, got '${value}'`);
-  if (ms > now) throw new CliError(`--from ${new Date(ms).toISOString()} is in the future: there is nothing to reprocess yet`);
-  return ms;
-}
-
 export interface PlanOptions {
   /** @default the local stack's state-versions.json */
   readonly versionsPath?: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
+import { envOption, resolveTarget, type PipelineTarget } from '../ops/pipeline-target.js';
 import { checkReportLines } from './check-report.js';
 import { formatFinding } from './findings.js';
 import { checkSchemas, type CheckBaseline, type SchemaCheckOutcome, type SchemaCheckResult } from './schema-check.js';
@@ -50,7 +50,7 @@ export function registerSchemaCommands(program: Command): void {
     .option('--against <registry|git-ref>', "compare with the target's registry, or with schemas/ at a git ref (e.g. origin/main)")
     .option('--schemas <dir>', 'the schemas folder (default: the repository\'s schemas/)')
     .option('--subject <name>', 'only this subject')
-    .option('--env <name>', 'with --against registry: a deployed environment (dev, staging, prod); default the local stack')
+    .addOption(envOption('with --against registry: a deployed environment; default the local stack'))
     .option('--json', 'print the result as JSON')
     .action(async (options: SchemaCheckCommandOptions) => {
       process.exitCode = await schemaCheckCommand(options, { write });
@@ -62,7 +62,7 @@ export function registerSchemaCommands(program: Command): void {
     .option('--subject <name>', 'only this subject')
     .option('--dry-run', 'check and print what would be registered, register nothing')
     .option('--schemas <dir>', 'the schemas folder (default: the repository\'s schemas/)')
-    .option('--env <name>', 'a deployed environment (dev, staging, prod); default the local stack')
+    .addOption(envOption('a deployed environment; default the local stack'))
     .option('--json', 'print the result as JSON')
     .action(async (options: SchemaRegisterCommandOptions) => {
       process.exitCode = await schemaRegisterCommand(options, { write });

@@ -8,13 +8,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../../../scripts/cli/cli-error.js';
 import type { PipelineTarget } from '../../../../scripts/cli/ops/pipeline-target.js';
 import { baseLocalProcessorResources, localProcessorResources } from '../../../../scripts/cli/ops/processor-resources.js';
 import { formatPlan } from '../../../../scripts/cli/replay/format-plan.js';
-import { parseFrom, planReplay } from '../../../../scripts/cli/replay/replay-plan.js';
+import { planReplay } from '../../../../scripts/cli/replay/replay-plan.js';
 
-const NOW = Date.parse('2026-11-22T06:00:00Z');
 const FROM = Date.parse('2026-11-22T05:00:00Z');
 
 interface FakeLog {
@@ -71,19 +69,6 @@ beforeEach(async () => {
   versionsPath = join(dir, 'state-versions.json');
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
-
-describe('parseFrom', () => {
-  it('reads ISO-8601 and epoch milliseconds', () => {
-    expect(parseFrom('2026-11-22T05:00:00Z', NOW)).toBe(FROM);
-    expect(parseFrom(String(FROM), NOW)).toBe(FROM);
-  });
-
-  it('refuses a future time and what is not a time', () => {
-    expect(() => parseFrom('2026-11-22T07:00:00Z', NOW)).toThrow(/in the future/);
-    expect(() => parseFrom('yesterday', NOW)).toThrow(CliError);
-    expect(() => parseFrom('2026-13-45T00:00:00Z', NOW)).toThrow(/ISO-8601/);
-  });
-});
 
 describe('planReplay', () => {
   it('starts each partition at its first record at or after --from, or at its end when none is that new', async () => {
