@@ -1,7 +1,7 @@
 /**
  * Kafka Connect configurations of the Debezium connectors a pipeline runs,
  * built from `config.cdc.connectors` and the database they read. One builder
- * for every place a connector runs: the local stack (scripts/local/pipeline)
+ * for every place a connector runs: the local stack (scripts/reference)
  * and Debezium on Fargate (lib/constructs/debezium-connect.ts), so what is
  * tested locally is what is deployed; only the database address, the
  * credentials (clear locally, `${env:…}` references on AWS), topic creation
@@ -9,6 +9,8 @@
  *
  * No aws-cdk-lib here: the local stack imports this file too.
  */
+
+import { ConnectorConfigError } from '../errors.js';
 
 export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
 export const MYSQL_CONNECTOR_CLASS = 'io.debezium.connector.mysql.MySqlConnector';
@@ -109,12 +111,12 @@ export interface ConnectorNames {
  */
 export function connectorNames(connectorName: string): ConnectorNames {
   if (!/^[a-z][a-z0-9-]*$/.test(connectorName)) {
-    throw new RangeError(`Connector name must be lower-case letters, digits and '-', starting with a letter; got '${connectorName}'`);
+    throw new ConnectorConfigError(`Connector name must be lower-case letters, digits and '-', starting with a letter; got '${connectorName}'`);
   }
   const base = connectorName.replace(/-cdc$/, '');
   const slot = `rtp_${base.replace(/-/g, '_')}`;
   // Postgres truncates identifiers at 63 bytes, which would make two long names share a slot.
-  if (slot.length > 63) throw new RangeError(`Connector name '${connectorName}' gives slot '${slot}', longer than Postgres' 63 characters`);
+  if (slot.length > 63) throw new ConnectorConfigError(`Connector name '${connectorName}' gives slot '${slot}', longer than Postgres' 63 characters`);
   return { slot, publication: slot, topicPrefix: `rtp-${base}` };
 }
 
@@ -182,7 +184,7 @@ function postgresSource(connector: CdcConnector, source: DebeziumSource, names: 
  */
 function mysqlSource(connector: CdcConnector, source: DebeziumSource, names: ConnectorNames, options: DebeziumConnectorOptions): ConnectorConfig {
   if (options.bootstrapServers === undefined) {
-    throw new RangeError(`Connector '${connector.name}': a MySQL source needs options.bootstrapServers for its schema history topic`);
+    throw new ConnectorConfigError(`Connector '${connector.name}': a MySQL source needs options.bootstrapServers for its schema history topic`);
   }
   const security = options.kafkaClientSecurity ?? {};
   const prefixed = (prefix: string): Record<string, string> => Object.fromEntries(Object.entries(security).map(([key, value]) => [`${prefix}${key}`, value]));
@@ -221,7 +223,7 @@ function mysqlSource(connector: CdcConnector, source: DebeziumSource, names: Con
  *   the same key, for compaction; `fromDebezium` skips it.
  */
 function changes(connector: CdcConnector, names: ConnectorNames): ConnectorConfig {
-  if (connector.topic === undefined) throw new RangeError(`Connector '${connector.name}': a 'changes' connector needs a topic`);
+  if (connector.topic === undefined) throw new ConnectorConfigError(`Connector '${connector.name}': a 'changes' connector needs a topic`);
   const [schema, table] = splitTable(connector);
   return {
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
@@ -281,7 +283,7 @@ function outbox(): ConnectorConfig {
 
 function splitTable(connector: CdcConnector): [string, string] {
   const match = /^([^.]+)\.([^.]+)$/.exec(connector.table);
-  if (match === null) throw new RangeError(`Connector '${connector.name}': table must be 'schema.table'; got '${connector.table}'`);
+  if (match === null) throw new ConnectorConfigError(`Connector '${connector.name}': table must be 'schema.table'; got '${connector.table}'`);
   return [match[1] as string, match[2] as string];
 }
 

@@ -3,6 +3,7 @@ import { dev } from './dev.js';
 import { pipelineConfigSchema, type PipelineConfig } from './pipeline-config.js';
 import { prod } from './prod.js';
 import { staging } from './staging.js';
+import { PipelineAppError } from '../errors.js';
 
 /** The environments the app deploys, chosen with `-c env=<name>`. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -29,7 +30,8 @@ export interface ConfigProblem {
   readonly received: unknown;
 }
 
-export class EnvironmentConfigError extends Error {
+/** An environment's config that breaks a rule: synth fails naming each key. */
+export class EnvironmentConfigError extends PipelineAppError {
   public override readonly name = 'EnvironmentConfigError';
   public constructor(
     message: string,

@@ -33,6 +33,7 @@ import { LogsKey, encryptedLogGroup } from './encrypted-logs.js';
 import { suppressProviderFrameworkFindings } from './provider-nag.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { importSourceSecret } from './source-secret.js';
+import { ConstructPropsError } from '../errors.js';
 
 export const CONNECT_REST_PORT = 8083;
 const IMAGE_DIR = fileURLToPath(new URL('../../docker/debezium-connect/', import.meta.url));
@@ -297,9 +298,9 @@ function workerEnvironment(bootstrap: string, groupId: string, internalTopics: r
  */
 function validate(props: DebeziumConnectProps): void {
   const cpus = [512, 1024, 2048, 4096];
-  if (!cpus.includes(props.cpu)) throw new RangeError(`DebeziumConnect: cpu must be one of ${cpus.join(', ')}; got ${props.cpu}`);
-  if (!Number.isInteger(props.workers) || props.workers < 1 || props.workers > 10) throw new RangeError(`DebeziumConnect: workers must be 1 to 10; got ${props.workers}`);
-  if (props.connectors.length === 0) throw new RangeError('DebeziumConnect: connectors must list at least one connector');
+  if (!cpus.includes(props.cpu)) throw new ConstructPropsError(`DebeziumConnect: cpu must be one of ${cpus.join(', ')}; got ${props.cpu}`);
+  if (!Number.isInteger(props.workers) || props.workers < 1 || props.workers > 10) throw new ConstructPropsError(`DebeziumConnect: workers must be 1 to 10; got ${props.workers}`);
+  if (props.connectors.length === 0) throw new ConstructPropsError('DebeziumConnect: connectors must list at least one connector');
   const missing = props.connectors.find((c) => c.topic !== undefined && !(c.topic in props.topicPartitions));
-  if (missing !== undefined) throw new RangeError(`DebeziumConnect: connector '${missing.name}' writes to topic '${missing.topic}', which is not in topicPartitions`);
+  if (missing !== undefined) throw new ConstructPropsError(`DebeziumConnect: connector '${missing.name}' writes to topic '${missing.topic}', which is not in topicPartitions`);
 }

@@ -7,6 +7,7 @@ import { DmsAccountRoles } from './dms-account-roles.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import type { ScramClient } from './msk-cluster.js';
 import { importSourceSecret } from './source-secret.js';
+import { ConstructPropsError } from '../errors.js';
 
 /** DMS Serverless capacity units it accepts. */
 const CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
@@ -182,12 +183,12 @@ export function dmsTableMappings(tables: readonly string[]): { rules: Record<str
 
 function validate(props: DmsReplicationProps): void {
   for (const key of ['minCapacityUnits', 'maxCapacityUnits'] as const) {
-    if (!CAPACITY_UNITS.includes(props[key])) throw new RangeError(`DmsReplication: ${key} must be one of ${CAPACITY_UNITS.join(', ')}; got ${props[key]}`);
+    if (!CAPACITY_UNITS.includes(props[key])) throw new ConstructPropsError(`DmsReplication: ${key} must be one of ${CAPACITY_UNITS.join(', ')}; got ${props[key]}`);
   }
   if (props.minCapacityUnits > props.maxCapacityUnits) {
-    throw new RangeError(`DmsReplication: minCapacityUnits must not exceed maxCapacityUnits; got ${props.minCapacityUnits} > ${props.maxCapacityUnits}`);
+    throw new ConstructPropsError(`DmsReplication: minCapacityUnits must not exceed maxCapacityUnits; got ${props.minCapacityUnits} > ${props.maxCapacityUnits}`);
   }
-  if (props.tables.length === 0) throw new RangeError('DmsReplication: tables must list at least one table');
+  if (props.tables.length === 0) throw new ConstructPropsError('DmsReplication: tables must list at least one table');
   const bad = props.tables.find((t) => !/^[^.]+\.[^.]+$/.test(t));
-  if (bad !== undefined) throw new RangeError(`DmsReplication: tables must be 'schema.table'; got '${bad}'`);
+  if (bad !== undefined) throw new ConstructPropsError(`DmsReplication: tables must be 'schema.table'; got '${bad}'`);
 }

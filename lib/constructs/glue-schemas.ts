@@ -1,6 +1,7 @@
 import { RemovalPolicies, RemovalPolicy, aws_glue as glue } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Subject } from '../../functions/core/serde/subject-catalog.js';
+import { ConstructPropsError } from '../errors.js';
 
 export interface GlueSchemasProps {
   /** The registry's name, unique per account and region. */
@@ -38,7 +39,7 @@ export class GlueSchemas extends Construct {
     const schemas = new Map<string, glue.CfnSchema>();
     for (const subject of props.subjects) {
       const [first, ...later] = subject.versions;
-      if (first === undefined) throw new Error(`GlueSchemas: subject '${subject.name}' has no versions`);
+      if (first === undefined) throw new ConstructPropsError(`GlueSchemas: subject '${subject.name}' has no versions`);
       const schema = new glue.CfnSchema(this, `Schema-${subject.name}`, {
         name: subject.name,
         registry: { arn: this.registry.attrArn },

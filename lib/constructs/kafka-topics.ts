@@ -18,6 +18,7 @@ import { isTiered, type TopicsSpec } from '../../functions/kafka-topics/topic-sp
 import { encryptedLogGroup } from './encrypted-logs.js';
 import { suppressProviderFrameworkFindings } from './provider-nag.js';
 import type { MskCluster } from './msk-cluster.js';
+import { ConstructPropsError } from '../errors.js';
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/kafka-topics/handler.ts', import.meta.url));
 /**
@@ -162,7 +163,7 @@ function validate(props: KafkaTopicsProps): void {
   if (props.clusterKind !== 'serverless') return;
   for (const [name, t] of Object.entries(props.topics)) {
     if (!Token.isUnresolved(t.minInSyncReplicas) && t.minInSyncReplicas !== SERVERLESS_MIN_ISR) {
-      throw new Error(`KafkaTopics: topics.${name}.minInSyncReplicas must be ${SERVERLESS_MIN_ISR} on MSK Serverless, which fixes it; got ${t.minInSyncReplicas}`);
+      throw new ConstructPropsError(`KafkaTopics: topics.${name}.minInSyncReplicas must be ${SERVERLESS_MIN_ISR} on MSK Serverless, which fixes it; got ${t.minInSyncReplicas}`);
     }
   }
 }

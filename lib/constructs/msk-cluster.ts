@@ -17,6 +17,7 @@ import type { EnvironmentConfig } from '../config/environments.js';
 import { encryptedLogGroup } from './encrypted-logs.js';
 import type { KafkaClusterAccess } from './kafka-cluster-access.js';
 import { MskActions, MskResourceArns } from './msk-iam-arns.js';
+import { ConstructPropsError } from '../errors.js';
 
 /** MSK's port for IAM-authenticated clients (SASL/IAM over TLS). */
 export const MSK_IAM_PORT = 9098;
@@ -91,7 +92,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
   public constructor(scope: Construct, id: string, props: MskClusterProps) {
     super(scope, id);
     if (!Token.isUnresolved(props.clusterName) && !/^[A-Za-z0-9-]{1,64}$/.test(props.clusterName)) {
-      throw new Error(`MskCluster: clusterName must be 1 to 64 letters, digits or '-'; got '${props.clusterName}'`);
+      throw new ConstructPropsError(`MskCluster: clusterName must be 1 to 64 letters, digits or '-'; got '${props.clusterName}'`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets).subnetIds;
@@ -119,7 +120,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
     this.clusterSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Lambda event source mapping pollers to Lambda and STS');
 
     if (props.scram === true && props.msk.kind !== 'provisioned') {
-      throw new Error("MskCluster: scram needs msk.kind 'provisioned'; MSK Serverless accepts IAM authentication only");
+      throw new ConstructPropsError("MskCluster: scram needs msk.kind 'provisioned'; MSK Serverless accepts IAM authentication only");
     }
     let scramSecret: secretsmanager.Secret | undefined;
     if (props.msk.kind === 'provisioned') {
@@ -164,7 +165,7 @@ export class MskCluster extends Construct implements KafkaClusterAccess {
 
   /** The SASL/SCRAM user and brokers; only when the cluster was built with `scram`. */
   public scramClient(): ScramClient {
-    if (this.scram === undefined) throw new Error('MskCluster: scramClient() needs the cluster built with scram: true');
+    if (this.scram === undefined) throw new ConstructPropsError('MskCluster: scramClient() needs the cluster built with scram: true');
     return this.scram;
   }
 
@@ -343,13 +344,13 @@ function brokerProperties(replication: number): string {
 
 function validateProvisioned(config: ProvisionedMsk, subnetIds: readonly string[]): void {
   if (subnetIds.length < 2) {
-    throw new Error(`MskCluster: vpcSubnets must select at least 2 subnets in different zones; got ${subnetIds.length}`);
+    throw new ConstructPropsError(`MskCluster: vpcSubnets must select at least 2 subnets in different zones; got ${subnetIds.length}`);
   }
   if (config.brokerCount % subnetIds.length !== 0) {
-    throw new Error(`MskCluster: msk.brokerCount must be a multiple of the ${subnetIds.length} subnets of vpcSubnets (one per zone); got ${config.brokerCount}`);
+    throw new ConstructPropsError(`MskCluster: msk.brokerCount must be a multiple of the ${subnetIds.length} subnets of vpcSubnets (one per zone); got ${config.brokerCount}`);
   }
   // https://docs.aws.amazon.com/msk/latest/developerguide/msk-tiered-storage.html
   if (config.tieredStorage && /^kafka\.t3\./.test(config.instanceType)) {
-    throw new Error(`MskCluster: msk.tieredStorage needs a broker type other than kafka.t3; got '${config.instanceType}'`);
+    throw new ConstructPropsError(`MskCluster: msk.tieredStorage needs a broker type other than kafka.t3; got '${config.instanceType}'`);
   }
 }

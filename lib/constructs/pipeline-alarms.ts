@@ -18,6 +18,7 @@ import { Annotations, Duration, Token, aws_cloudwatch as cloudwatch } from 'aws-
 import { Construct } from 'constructs';
 import type { MonitoredProcessor } from './monitored-processor.js';
 import { LambdaMetrics, MskConsumerLagMetrics, ProcessorMetrics, QueueMetrics, TableMetrics } from './pipeline-metrics.js';
+import { ConstructPropsError } from '../errors.js';
 
 /** The runbook each alarm links, under docs/runbooks/. */
 export const Runbook = {
@@ -105,7 +106,7 @@ export class PipelineAlarms extends Construct {
       const alarms = specs.map((spec) => {
         const description = `${spec.meaning} Runbook: ${runbookBase}/${spec.runbook}`;
         if (description.length > MAX_DESCRIPTION_LENGTH) {
-          throw new Error(`PipelineAlarms: the description of '${spec.slug}' exceeds ${MAX_DESCRIPTION_LENGTH} characters; shorten runbookBaseUrl (got ${runbookBase.length} characters)`);
+          throw new ConstructPropsError(`PipelineAlarms: the description of '${spec.slug}' exceeds ${MAX_DESCRIPTION_LENGTH} characters; shorten runbookBaseUrl (got ${runbookBase.length} characters)`);
         }
         return new cloudwatch.Alarm(scopeOf, spec.slug, {
           alarmName: `${props.namePrefix}-${processor.processorName}-${spec.slug}`,
@@ -289,17 +290,17 @@ function validate(props: PipelineAlarmsProps, evaluation: number, datapoints: nu
   const checkInt = (name: string, value: number, min: number, max: number): void => {
     if (Token.isUnresolved(value)) return;
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`PipelineAlarms: ${name} must be a whole number from ${min} to ${max}; got ${value}`);
+      throw new ConstructPropsError(`PipelineAlarms: ${name} must be a whole number from ${min} to ${max}; got ${value}`);
     }
   };
   checkInt('thresholds.evaluationMinutes', evaluation, 1, MAX_EVALUATION_MINUTES);
   checkInt('thresholds.durationPercentOfTimeout', props.thresholds.durationPercentOfTimeout, 1, 100);
   if (!Token.isUnresolved(datapoints) && !Token.isUnresolved(evaluation) && (!Number.isInteger(datapoints) || datapoints < 1 || datapoints > evaluation)) {
-    throw new Error(`PipelineAlarms: datapointsToAlarm must be a whole number from 1 to the evaluation periods (thresholds.evaluationMinutes = ${evaluation}); got ${datapoints}`);
+    throw new ConstructPropsError(`PipelineAlarms: datapointsToAlarm must be a whole number from 1 to the evaluation periods (thresholds.evaluationMinutes = ${evaluation}); got ${datapoints}`);
   }
   const seen = new Set<string>();
   for (const p of props.processors) {
-    if (seen.has(p.processorName)) throw new Error(`PipelineAlarms: processors must have unique names; '${p.processorName}' repeats`);
+    if (seen.has(p.processorName)) throw new ConstructPropsError(`PipelineAlarms: processors must have unique names; '${p.processorName}' repeats`);
     seen.add(p.processorName);
   }
 }

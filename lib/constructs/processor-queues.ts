@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy, aws_sqs as sqs, type aws_kms as kms } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { ConstructPropsError } from '../errors.js';
 
 export interface ProcessorQueuesProps {
   /** Prefix of every queue name, `<env>-<processor>`. */
@@ -43,7 +44,7 @@ export class ProcessorQueues extends Construct {
     super(scope, id);
     const alertsMaxReceiveCount = props.alertsMaxReceiveCount ?? 5;
     if (!Number.isInteger(alertsMaxReceiveCount) || alertsMaxReceiveCount < 1 || alertsMaxReceiveCount > 1000) {
-      throw new Error(`ProcessorQueues: alertsMaxReceiveCount must be an integer from 1 to 1000, got ${alertsMaxReceiveCount}`);
+      throw new ConstructPropsError(`ProcessorQueues: alertsMaxReceiveCount must be an integer from 1 to 1000, got ${alertsMaxReceiveCount}`);
     }
     const common = {
       encryption: sqs.QueueEncryption.KMS,

@@ -1,5 +1,6 @@
 import { CfnResource, Stack, type aws_logs as logs } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { ConstructPropsError } from '../errors.js';
 
 /**
  * Sends the logs of a CDK-internal custom resource provider (the kind
@@ -14,7 +15,7 @@ export function routeProviderLogs(scope: IConstruct, providerId: string, logGrou
   const stack = Stack.of(scope);
   const handler = stack.node.tryFindChild(providerId)?.node.tryFindChild('Handler');
   if (!(handler instanceof CfnResource) || handler.cfnResourceType !== 'AWS::Lambda::Function') {
-    throw new Error(`routeProviderLogs: no custom resource provider '${providerId}' with a Handler function in stack ${stack.stackName}`);
+    throw new ConstructPropsError(`routeProviderLogs: no custom resource provider '${providerId}' with a Handler function in stack ${stack.stackName}`);
   }
   handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
   handler.node.addDependency(logGroup);

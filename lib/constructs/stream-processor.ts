@@ -34,6 +34,7 @@ import {
 } from './processor-permissions.js';
 import { ProcessorQueues } from './processor-queues.js';
 import { ProcessorTable } from './processor-table.js';
+import { ConstructPropsError } from '../errors.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -122,7 +123,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
     const schemasDir = props.schemasDir ?? join(REPOSITORY_ROOT, 'schemas');
     const entry = join(functionsDir, processorName, 'handler.ts');
     if (!existsSync(entry)) {
-      throw new Error(`StreamProcessor: processorName must name a folder of functions/ with a handler.ts; '${entry}' does not exist`);
+      throw new ConstructPropsError(`StreamProcessor: processorName must name a folder of functions/ with a handler.ts; '${entry}' does not exist`);
     }
     const functionName = `realtime-pipeline-${config.name}-${processorName}`;
     const names = deployedProcessorResources(config.name, processorName, settings.topics);
@@ -237,7 +238,7 @@ export class StreamProcessor extends Construct implements MonitoredProcessor {
       return { topic, consumerGroupId, mapping };
     });
     const [first] = this.eventSources;
-    if (first === undefined) throw new Error(`StreamProcessor: processors.${processorName}.topics must name at least one topic`);
+    if (first === undefined) throw new ConstructPropsError(`StreamProcessor: processors.${processorName}.topics must name at least one topic`);
     this.consumerGroupId = first.consumerGroupId;
     this.eventSourceMappingId = first.mapping.eventSourceMappingId;
     this.inputs = this.eventSources.map((s) => ({ topic: s.topic, consumerGroupId: s.consumerGroupId, eventSourceMappingId: s.mapping.eventSourceMappingId }));
@@ -255,7 +256,7 @@ function processorSettings(config: EnvironmentConfig, processorName: string): Pr
   const settings = config.processors[processorName];
   if (settings === undefined) {
     const known = Object.keys(config.processors).join(', ');
-    throw new Error(`StreamProcessor: processorName must be a key of config.processors (${known}); got '${processorName}'`);
+    throw new ConstructPropsError(`StreamProcessor: processorName must be a key of config.processors (${known}); got '${processorName}'`);
   }
   return settings;
 }
@@ -265,7 +266,7 @@ function inputPartitions(config: EnvironmentConfig, processorName: string, setti
   const counts = new Set(settings.topics.map((t) => config.topics[t]?.partitions));
   const [count] = counts;
   if (counts.size !== 1 || count === undefined) {
-    throw new Error(
+    throw new ConstructPropsError(
       `StreamProcessor: processors.${processorName}.topics must all be keys of topics with the same partition count (INPUT_PARTITIONS); ` +
         `got ${settings.topics.map((t) => `${t}=${config.topics[t]?.partitions ?? 'unknown'}`).join(', ')}`,
     );
@@ -276,7 +277,7 @@ function inputPartitions(config: EnvironmentConfig, processorName: string, setti
 /** Ships schemas/ beside the bundle, where SCHEMAS_DIR points. */
 function schemasHook(schemasDir: string, projectRoot: string): nodejs.ICommandHooks {
   const fromRoot = relative(projectRoot, schemasDir);
-  if (fromRoot.startsWith('..')) throw new Error(`StreamProcessor: schemasDir must be inside the project root ${projectRoot}; got '${schemasDir}'`);
+  if (fromRoot.startsWith('..')) throw new ConstructPropsError(`StreamProcessor: schemasDir must be inside the project root ${projectRoot}; got '${schemasDir}'`);
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],

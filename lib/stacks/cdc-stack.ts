@@ -5,6 +5,7 @@ import type { EnvironmentConfig } from '../config/environments.js';
 import { DebeziumConnect } from '../constructs/debezium-connect.js';
 import { DmsReplication, type DmsKafkaTarget } from '../constructs/dms-replication.js';
 import type { KafkaClusterAccess } from '../constructs/kafka-cluster-access.js';
+import { ConstructPropsError } from '../errors.js';
 
 export interface CdcStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -39,7 +40,7 @@ export class CdcStack extends Stack {
     const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const cdc = config.cdc;
     if (cdc.engine === 'none') {
-      throw new Error(`CdcStack: cdc.engine is 'none' in environment '${config.name}'; create the stack only when CdcStack.isNeeded(config)`);
+      throw new ConstructPropsError(`CdcStack: cdc.engine is 'none' in environment '${config.name}'; create the stack only when CdcStack.isNeeded(config)`);
     }
     if (cdc.engine === 'debezium') {
       this.debezium = new DebeziumConnect(this, 'Debezium', {
@@ -58,10 +59,10 @@ export class CdcStack extends Stack {
       return;
     }
     if (config.msk.kind === 'serverless') {
-      throw new Error("CdcStack: cdc.engine 'dms' needs msk.kind 'provisioned' with SASL/SCRAM: MSK Serverless accepts IAM authentication only, which DMS cannot use");
+      throw new ConstructPropsError("CdcStack: cdc.engine 'dms' needs msk.kind 'provisioned' with SASL/SCRAM: MSK Serverless accepts IAM authentication only, which DMS cannot use");
     }
     if (props.dmsTarget === undefined) {
-      throw new Error("CdcStack: props.dmsTarget is required when cdc.engine is 'dms': DMS writes to MSK with SASL/SCRAM, not IAM");
+      throw new ConstructPropsError("CdcStack: props.dmsTarget is required when cdc.engine is 'dms': DMS writes to MSK with SASL/SCRAM, not IAM");
     }
     this.dms = new DmsReplication(this, 'Dms', {
       namePrefix,
