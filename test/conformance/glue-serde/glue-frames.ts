@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/local/maven.js';
 import { runJavaProcess } from '../harness/java-process.js';
-import type { AvroJson } from './avro-contract.js';
+import type { AvroJson } from './avro-java-value.js';
 
 /** The POM naming AWS's serde, and the program that writes frames with it. */
 const POM = fileURLToPath(new URL('./pom.xml', import.meta.url));
