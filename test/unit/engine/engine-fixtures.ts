@@ -4,9 +4,11 @@ import type { DecodedRecord, RejectedRecord } from '../../../functions/core/proc
 import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
 import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
 import { defineProcessor, type Aggregate, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
-import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
+import type { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
+import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
+import { finalWindowResults } from '../../../functions/core/state/window-results.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 
 /** Processing time the engine tests run at, epoch millis. */
@@ -267,3 +269,11 @@ export class RecordingEmitter implements WindowEmitter {
   }
 }
 
+/** Every final window result in the store, as [key, start, end, result, count], by start then key. */
+export const windowResults = (store: InMemoryStateStore): Array<[string, number, number, unknown, number]> =>
+  finalWindowResults(store.snapshot().map((i) => i.body))
+    .map((w): [string, number, number, unknown, number] => [w.key, w.start, w.end, w.result, w.count])
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+
+/** Every window pane in the store. */
+export const windowPanes = (store: InMemoryStateStore): WindowPaneBody[] => store.snapshot().flatMap((i) => (i.body.kind === 'window-pane' ? [i.body] : []));
