@@ -49,9 +49,10 @@ import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.j
 import type { ScaleCell } from './figures.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
 import {
-  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, drainLowWater, nextDrainStep, pacedKeptUp, pacedPhase, redeliveredPartitions, summariseCell,
-  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type RevenueCheck, type ScaleSizing,
-} from './scale-plan.js';
+  checkRevenue, drainCpu, failedCell, pacedKeptUp, redeliveredPartitions, summariseCell,
+  type CellObservation, type PartitionStatsLine, type ProbeSample, type Revenue, type RevenueCheck,
+} from './scale-figures.js';
+import { cellKey, drainLowWater, nextDrainStep, pacedPhase, SCALE_CHILD_CONFIG, type CellSpec, type ScaleSizing } from './scale-plan.js';
 import { fmt } from './stats.js';
 import { plannedRevenue } from './workload.js';
 

@@ -25,10 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { removeStateDir } from '../scripts/local/postgres.js';
 import type { BenchResults, ScaleCell } from './figures.js';
 import type { ScaleChildConfig, ScaleChildMessage } from './scale-cell.js';
-import {
-  drainTargetSeconds, FULL_SIZING, mergeScaleCells, parseScaleArguments, provenanceOf, QUICK_SIZING, saveAs, scaleGrid,
-  scaleTable, SCALE_CHILD_CONFIG, ScalePlanError,
-} from './scale-plan.js';
+import { drainTargetSeconds, FULL_SIZING, parseScaleArguments, QUICK_SIZING, scaleGrid, SCALE_CHILD_CONFIG, ScalePlanError } from './scale-plan.js';
+import { mergeScaleCells, provenanceOf, saveAs, scaleTable } from './scale-results.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
