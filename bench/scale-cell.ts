@@ -24,7 +24,7 @@
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Admin, Message } from 'kafkajs';
@@ -47,6 +47,7 @@ import { orderEventValue } from '../scripts/local/pipeline/run-workload.js';
 import { registerSubjects } from '../scripts/local/pipeline/schemas.js';
 import { planOrders, type OrderStep } from '../scripts/local/pipeline/workload.js';
 import type { ScaleCell } from './figures.js';
+import { createPowertoolsTables, powertoolsStoreRevenue } from './powertools-design.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
 import {
   checkRevenue, drainCpu, failedCell, pacedKeptUp, redeliveredPartitions, summariseCell,
@@ -188,19 +189,6 @@ async function recreateTopic(admin: Admin, partitions: number): Promise<void> {
   }
 }
 
-async function createKeyTable(client: DynamoDBClient, tableName: string, key: string, ttlAttribute?: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
-  if (ttlAttribute !== undefined) await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
-}
-
 /** The workload's orders as the outbox would publish them: keyed by order id, on the partition the key hashes to, Glue-framed by their writer's version. */
 function encodeOrders(orders: readonly OrderStep[], partitions: number, schemaIds: ReadonlyMap<number, string>, first: number): Message[] {
   const writers = new Map(([1, 2, 3] as const).map((v) => [v, parseAvroSchema(subjectSchema('orders', v))]));
@@ -234,10 +222,7 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
 
   await recreateTopic(stack.admin, spec.partitions);
   if (spec.design === 'ours') await createStateTable(stack.dynamodb, stateTable);
-  else {
-    await createKeyTable(stack.dynamodb, idempotencyTable, 'id', 'expiration');
-    await createKeyTable(stack.dynamodb, stateTable, 'pk');
-  }
+  else await createPowertoolsTables(stack.dynamodb, { stateTable, idempotencyTable });
 
   let phase: Phase = 'starting';
   const laps: Array<{ phase: string; seconds: number }> = [];
@@ -537,17 +522,7 @@ async function stateRevenue(client: DynamoDBClient, spec: CellSpec, tableName: s
     if (closedAndOpen.length > 0) throw new Error(`windows both closed and still open: ${closedAndOpen.slice(0, 3).join(', ')}`);
     return windows;
   }
-  const revenue = new Map<string, Revenue>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
-    for (const item of page.Items ?? []) {
-      const match = /^STORE#(.+)#(\d+)$/.exec(item.pk?.S ?? '');
-      if (match !== null) revenue.set(`${match[1]}@${match[2]}`, { orders: Number(item.orders?.N), revenueCents: Number(item.revenueCents?.N) });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return revenue;
+  return powertoolsStoreRevenue(client, tableName);
 }
 
 async function main(config: ScaleChildConfig): Promise<void> {
