@@ -12,17 +12,14 @@
  * removed by Lambda.
  */
 import { createRequire } from 'node:module';
-import { kafkaConsumer } from '@aws-lambda-powertools/kafka';
-import type { ConsumerRecord, MSKEvent } from '@aws-lambda-powertools/kafka/types';
-import type { Context } from 'aws-lambda';
+import type { MSKEvent } from '@aws-lambda-powertools/kafka/types';
 import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
 import type { ProcessorDefinition } from '../functions/core/engine/definition.js';
 import type { PartitionResult } from '../functions/core/engine/partition-executor.js';
-import type { KafkaEvent } from '../functions/core/msk/types.js';
-import { readGlueFrame } from '../functions/core/serde/glue-wire-format.js';
 import type { RecordDecoder } from '../functions/core/serde/record-decoder.js';
 import { InMemoryStateStore } from '../functions/core/state/in-memory-state-store.js';
 import { orderAnalytics, toCents, type OrderEventEnvelope } from '../functions/order-analytics/definition.js';
+import { asSourceFormat, avroJsParsedOnce, framedOutcome, powertoolsConsumer, runPowertools, unscaledDecimal, type AvroJs } from './decode-powertools.js';
 import type { DecodeFigures, Measured, TableRow } from './figures.js';
 import { median, significant } from './stats.js';
 import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder, type BenchWorkload } from './workload.js';
@@ -60,13 +57,8 @@ interface Fingerprint {
   readonly totalCents: bigint;
 }
 
-type PowertoolsRecord = MSKEvent['records'][string][number];
-type PowertoolsHandler = (event: MSKEvent, context: Context) => Promise<unknown>;
-
 // One run is 10 000 records: enough for the JIT, and Powertools' run takes seconds.
 const WARM_UP_RUNS = 1;
-// Neither decoder reads the Lambda context.
-const CONTEXT = {} as Context;
 
 export async function measureDecode(options: DecodeBenchOptions = {}): Promise<Measured<DecodeFigures>> {
   const rounds = options.rounds ?? 5;
@@ -134,50 +126,6 @@ export async function measureDecode(options: DecodeBenchOptions = {}): Promise<M
 }
 
 /**
- * What Lambda hands the function when the mapping validates records against
- * the registry and delivers them in SOURCE format: the schema metadata is
- * stripped from the value and described beside it.
- */
-function asSourceFormat(event: KafkaEvent): MSKEvent {
-  const records = Object.fromEntries(
-    Object.entries(event.records).map(([topicPartition, records]) => [
-      topicPartition,
-      records.map((record) => ({
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        timestamp: record.timestamp,
-        timestampType: record.timestampType,
-        key: record.key ?? null,
-        value: readGlueFrame(Buffer.from(record.value ?? '', 'base64')).body.toString('base64'),
-        headers: record.headers ?? [],
-        // Powertools' Avro path reads no schema metadata; its type wants both fields, Lambda sends them only for validated parts.
-      }) as PowertoolsRecord),
-    ]),
-  );
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn: event.eventSourceArn ?? '',
-    bootstrapServers: event.bootstrapServers ?? '',
-    records,
-  };
-}
-
-function powertoolsConsumer(schema: string, onRecord: (record: ConsumerRecord<unknown, unknown>) => void): PowertoolsHandler {
-  return kafkaConsumer<unknown, unknown>(
-    (event) => {
-      for (const record of event.records) onRecord(record);
-      return Promise.resolve();
-    },
-    { value: { type: 'avro', schema } },
-  );
-}
-
-interface AvroJs {
-  parse(schema: string): { fromBuffer(buffer: Buffer): unknown };
-}
-
-/**
  * Loads Powertools' Avro library up front: when it cannot load, Powertools'
  * own dynamic import of it fails in a way node also reports as an uncaught
  * error, which would take the whole bench down instead of this measurement.
@@ -190,46 +138,6 @@ function loadAvroJs(): AvroJs {
     const hint = /underscore/.test((error as Error).message) ? ' (avro-js 1.12.2 needs underscore installed beside it)' : '';
     throw new DecodeBenchError(`Powertools' Avro deserializer cannot load avro-js${hint}: ${(error as Error).message}`, DecodeBenchErrorReason.POWERTOOLS_UNAVAILABLE, { cause: error });
   }
-}
-
-/**
- * For scale, not a figure: avro-js (Powertools' Avro library) with the
- * schema parsed once, over the same bodies. Powertools 2.35 parses the
- * schema inside every value's deserialization, which is most of its cost.
- */
-function avroJsParsedOnce(avro: AvroJs, schema: string, events: readonly MSKEvent[]): number {
-  const type = avro.parse(schema);
-  const values = events.flatMap((event) => Object.values(event.records).flat().map((record) => record.value ?? ''));
-  const run = (): number => values.reduce((decoded, value) => (type.fromBuffer(Buffer.from(value, 'base64')) === null ? decoded : decoded + 1), 0);
-  run();
-  const started = performance.now();
-  const decoded = run();
-  return Math.round(decoded / ((performance.now() - started) / 1000));
-}
-
-/** What Powertools makes of values still in the Glue frame: checked, not assumed. */
-async function framedOutcome(workload: BenchWorkload): Promise<string> {
-  const event = workload.events[0];
-  if (event === undefined) return 'not checked (no events)';
-  const failures = new Map<string, number>();
-  let decoded = 0;
-  const consumer = powertoolsConsumer(workload.schema, (record) => {
-    try {
-      if (record.value !== undefined) decoded += 1;
-    } catch (error) {
-      const name = (error as Error).name;
-      failures.set(name, (failures.get(name) ?? 0) + 1);
-    }
-  });
-  // Our events carry the same fields Powertools reads; only the value is framed.
-  await consumer(event as unknown as MSKEvent, CONTEXT);
-  const total = decoded + [...failures.values()].reduce((a, b) => a + b, 0);
-  const thrown = [...failures].map(([name, n]) => `${name} on ${n}`).join(', ');
-  return `fed the Glue-framed values of the first batch, it ${thrown === '' ? 'throws on none' : `throws ${thrown}`} and returns a value for ${decoded} of ${total}`;
-}
-
-async function runPowertools(handler: PowertoolsHandler, events: readonly MSKEvent[]): Promise<void> {
-  for (const event of events) await handler(event, CONTEXT);
 }
 
 async function assertSameDecoding(workload: BenchWorkload, decoder: RecordDecoder, sourceEvents: readonly MSKEvent[]): Promise<void> {
@@ -278,13 +186,6 @@ function powertoolsFingerprint(value: unknown): Fingerprint {
     throw new DecodeBenchError('Powertools decoded a value that is not an OrderEventEnvelope', DecodeBenchErrorReason.DECODE_MISMATCH);
   }
   return { eventId: record.event_id, totalCents: unscaledDecimal(total) };
-}
-
-function unscaledDecimal(bytes: Buffer): bigint {
-  if (bytes.length === 0) return 0n;
-  const unsigned = BigInt(`0x${bytes.toString('hex')}`);
-  const negative = (bytes[0]! & 0x80) !== 0;
-  return negative ? unsigned - (1n << BigInt(bytes.length * 8)) : unsigned;
 }
 
 interface EngineRun {

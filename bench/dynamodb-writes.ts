@@ -6,9 +6,7 @@
  * middleware on its client, so a library's own writes count too.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateItemCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { defineProcessor, type ProcessorDefinition } from '../functions/core/engine/definition.js';
 import { createEngineProcessor } from '../functions/core/engine/engine-processor.js';
@@ -18,10 +16,11 @@ import { DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store
 import { createStateTable } from '../functions/core/state/dynamodb-state-table.js';
 import { itemIds } from '../functions/core/state/table-layout.js';
 import { finalWindowResults } from '../functions/core/state/window-results.js';
-import { ORDER_PLACED, orderAnalytics, toCents, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';
+import { orderAnalytics, type OrderEventEnvelope, type StoreRevenue } from '../functions/order-analytics/definition.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../scripts/devstack/dynamodb-local.js';
 import { storeRevenueWindows } from '../scripts/reference/reconcile.js';
 import type { DeployedWriteFigures, DynamoDbWriteFigures, Measured, TableRow, WriteCountFigures } from './figures.js';
+import { createPowertoolsTables, powertoolsOrderProcessor, powertoolsStoreRevenue } from './powertools-design.js';
 import { countDynamoDbWrites, type WriteTally } from './request-counter.js';
 import { fmt, ratio } from './stats.js';
 import { BENCH_BATCH_SIZE, BENCH_PARTITIONS, benchWorkload, decodedInvocations, workloadDecoder, type BenchWorkload } from './workload.js';
@@ -49,7 +48,6 @@ export class DynamoDbWriteBenchError extends Error {
 export const DEPLOYED_BATCH_SIZE = 1_000;
 /** What the engine as deployed must stay within, per 1,000 records: 20× fewer items and 10× fewer WCU than per-record idempotency's 4,000. */
 const ACCEPTANCE = { itemsPer1000: 200, wcuPer1000: 400 } as const;
-const MINUTE = 60_000;
 
 /** Orders and integer cents per `store@minuteStart`: what every run must agree on. */
 type StoreMinutes = Map<string, StoreRevenue>;
@@ -192,61 +190,19 @@ function viewOfItem(definition: ProcessorDefinition): (item: Record<string, Attr
   };
 }
 
-/** The key `storeRevenueWindows` gives a store's minute. */
-const storeMinute = (store: string, minuteStart: number): string => `${store}@${minuteStart}`;
-
-async function createTable(client: DynamoDBClient, tableName: string, key: string, ttlAttribute?: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
-  if (ttlAttribute !== undefined) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
-  }
-}
-
 /**
- * What a Powertools user writes for the same views without our engine:
- * makeIdempotent keyed on the event id around a per-record handler that
- * ADDs the order to its store-minute item and to its customer-minute item
- * (the 5-minute risk score is then the sum of five customer-minutes on
- * read). Partitions of an invocation run in parallel, records of a
- * partition in offset order, as the mapping delivers them.
+ * What a Powertools user writes for the same views without our engine
+ * (powertools-design.ts), in process. Partitions of an invocation run in
+ * parallel, records of a partition in offset order, as the mapping
+ * delivers them.
  */
 async function runPowertools(invocations: readonly Invocation[], client: DynamoDBClient): Promise<RunResult> {
   const started = performance.now();
   const suffix = randomUUID().slice(0, 8);
-  const stateTable = `bench-pt-state-${suffix}`;
-  const idempotencyTable = `bench-pt-idempotency-${suffix}`;
-  // The idempotency table as Powertools documents it: partition key `id`, TTL on `expiration`.
-  await createTable(client, idempotencyTable, 'id', 'expiration');
-  await createTable(client, stateTable, 'pk');
+  const tables = { stateTable: `bench-pt-state-${suffix}`, idempotencyTable: `bench-pt-idempotency-${suffix}` };
+  await createPowertoolsTables(client, tables);
   const tally = countDynamoDbWrites(client);
-
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'event_id' });
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: idempotencyTable, awsSdkV3Client: client });
-  const add = (pk: string, expression: string, values: Record<string, AttributeValue>): Promise<unknown> =>
-    client.send(new UpdateItemCommand({ TableName: stateTable, Key: { pk: { S: pk } }, UpdateExpression: expression, ExpressionAttributeValues: values }));
-  const processOrder = makeIdempotent(
-    async (order: OrderEventEnvelope): Promise<void> => {
-      if (order.event_type !== ORDER_PLACED) return;
-      const minute = Math.floor(order.occurred_at.getTime() / MINUTE) * MINUTE;
-      const cents = { N: String(toCents(order.payload.total)) };
-      await add(`STORE#${order.payload.store_id}#${minute}`, 'ADD orders :one, revenueCents :cents', { ':one': { N: '1' }, ':cents': cents });
-      await add(`CUSTOMER#${order.payload.customer_id}#${minute}`, 'ADD orders :one, totalCents :cents, promoOrders :promo, stores :store', {
-        ':one': { N: '1' },
-        ':cents': cents,
-        ':promo': { N: order.payload.promo_code === null ? '0' : '1' },
-        ':store': { SS: [order.payload.store_id] },
-      });
-    },
-    { persistenceStore, config },
-  );
+  const { config, processOrder } = powertoolsOrderProcessor(client, tables);
   // What the handler does first with its Lambda context, so in-progress records expire with the invocation.
   config.registerLambdaContext(lambdaContext());
 
@@ -258,17 +214,7 @@ async function runPowertools(invocations: readonly Invocation[], client: DynamoD
     );
   }
 
-  const revenue: StoreMinutes = new Map();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: stateTable, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
-    for (const item of page.Items ?? []) {
-      const match = /^STORE#(.+)#(\d+)$/.exec(item.pk?.S ?? '');
-      if (match === null) continue;
-      revenue.set(storeMinute(match[1] as string, Number(match[2])), { orders: Number(item.orders?.N), revenueCents: Number(item.revenueCents?.N) });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  const revenue: StoreMinutes = await powertoolsStoreRevenue(client, tables.stateTable);
   client.destroy();
   return { tally, revenue, closingItems: 0, recordCommits: 0, keysByView: {}, seconds: (performance.now() - started) / 1000 };
 }

@@ -5,16 +5,14 @@
  * both processors as local Lambdas, the retail workload, the
  * reconciliation), with the workload paced by a token bucket.
  *
- * The run happens in a node process of its own. The local stack's modules
- * fix their state directory (RTP_STATE_DIR) when they first load, and the
- * bench orchestrator may well have loaded them already for another
- * measurement, against the developer's `.rtp`; a fresh process is the only
- * way to be sure the demo's fresh stack wipes a directory of its own.
+ * The run happens in a node process of its own (measuring-process.ts).
+ * The local stack's modules fix their state directory (RTP_STATE_DIR) when
+ * they first load, and the bench orchestrator may well have loaded them
+ * already for another measurement, against the developer's `.rtp`; a fresh
+ * process is the only way to be sure the demo's fresh stack wipes a
+ * directory of its own.
  */
-import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { percentile } from '../scripts/reference/report.js';
 import { removeStateDir } from '../scripts/devstack/postgres.js';
@@ -22,6 +20,7 @@ import type { InvokeLine } from '../scripts/lambda-emulator/run-processor.js';
 import type { WorkloadStep } from '../scripts/reference/workload.js';
 import type { StackEndpoints } from '../scripts/devstack/stack.js';
 import type { EndToEndFigures, Measured, TableRow } from './figures.js';
+import { startMeasuringProcess } from './measuring-process.js';
 
 export const EndToEndErrorReason = {
   /** The reconciliation found differences: a latency figure from a run that lost data is worthless. */
@@ -56,7 +55,6 @@ export interface EndToEndOptions {
 /** Produced at the same rate before the measured window; its samples are discarded. */
 export const WARM_UP_SECONDS = 15;
 const SEED = 1;
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const CHILD_CONFIG = 'RTP_BENCH_END_TO_END';
 
@@ -75,29 +73,18 @@ export async function measureEndToEnd(options: EndToEndOptions = {}): Promise<Me
   const config: ChildConfig = { ratePerSec: options.ratePerSec ?? 100, seconds: options.seconds ?? 40 };
   if (!(config.ratePerSec > 0) || !(config.seconds > 0)) throw new RangeError(`rate and seconds must be positive, got ${config.ratePerSec}/s for ${config.seconds} s`);
   const write = options.write ?? (() => undefined);
-  const stateDir = join(ROOT, '.rtp', `bench-end-to-end-${process.pid}`);
-  const child = spawn(process.execPath, ['--import', 'tsx/esm', SELF], {
-    cwd: ROOT,
-    env: { ...process.env, RTP_STATE_DIR: stateDir, [CHILD_CONFIG]: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
+  const child = startMeasuringProcess({ name: 'end-to-end', script: SELF, configVariable: CHILD_CONFIG, config });
   let outcome: ChildMessage | undefined;
-  for await (const text of createInterface({ input: child.stdout })) {
+  for await (const text of child.lines) {
     const message = parseMessage(text);
     if (message === undefined) continue;
     if (message.type === 'line') write(message.line);
     else outcome = message;
   }
-  const code = await exited.finally(() => removeStateDir(stateDir));
+  const code = await child.exited.finally(() => removeStateDir(child.stateDir));
   if (outcome?.type === 'result') return outcome.measured;
   if (outcome?.type === 'error') throw new EndToEndError(outcome.message, outcome.reason);
-  throw new EndToEndError(`The end-to-end run exited with code ${code} and no result; its stderr ends: ${stderr.trim() || '(empty)'}`, EndToEndErrorReason.RUN_FAILED);
+  throw new EndToEndError(`The end-to-end run exited with code ${code} and no result; its stderr ends: ${child.stderrTail().trim() || '(empty)'}`, EndToEndErrorReason.RUN_FAILED);
 }
 
 function parseMessage(text: string): ChildMessage | undefined {

@@ -24,34 +24,24 @@
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand, UpdateTimeToLiveCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Admin, Message } from 'kafkajs';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStateStore } from '../functions/core/state/dynamodb-state-store.js';
 import { createStateTable } from '../functions/core/state/dynamodb-state-table.js';
-import { parseAvroSchema } from '../functions/core/serde/avro-schema.js';
-import { GlueCompression, writeGlueFrame } from '../functions/core/serde/glue-wire-format.js';
-import { subjectSchema } from '../functions/core/serde/subject-schema.js';
 import { orderAnalytics } from '../functions/order-analytics/definition.js';
-import { DYNAMODB_DATA_DIR, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../scripts/devstack/dynamodb-local.js';
-import { startElasticMq } from '../scripts/devstack/elasticmq.js';
-import { kafkaClient, startKafka } from '../scripts/devstack/kafka.js';
-import { awsEnvironment, LOCAL_AWS, startMoto } from '../scripts/devstack/moto.js';
+import { kafkaClient } from '../scripts/devstack/kafka.js';
+import { awsEnvironment } from '../scripts/devstack/moto.js';
 import { ORDERS_TOPIC } from '../scripts/reference/connectors.js';
 import { keyPartition, latenessRulesOf, plannedLateness } from '../scripts/reference/planned-lateness.js';
-import { consumeQueue } from '../scripts/reference/demo-results.js';
-import { startProcessor, type InvokeLine, type RunningProcessor } from '../scripts/lambda-emulator/processor-runner.js';
-import { storeRevenueWindows, STORE_REVENUE_VIEW } from '../scripts/reference/reconcile.js';
-import { orderEventValue } from '../scripts/reference/run-workload.js';
-import { registerSubjects } from '../scripts/reference/schemas.js';
-import { planOrders, type OrderStep } from '../scripts/reference/workload.js';
+import { type InvokeLine, type RunningProcessor, startProcessor } from '../scripts/lambda-emulator/processor-runner.js';
+import { STORE_REVENUE_VIEW, storeRevenueWindows } from '../scripts/reference/reconcile.js';
+import { type OrderStep, planOrders } from '../scripts/reference/workload.js';
 import type { ScaleCell } from './figures.js';
+import { createPowertoolsTables, powertoolsStoreRevenue } from './powertools-design.js';
+import { type CellObservation, checkRevenue, drainCpu, failedCell, pacedKeptUp, type PartitionStatsLine, type ProbeSample, redeliveredPartitions, type Revenue, type RevenueCheck, summariseCell } from './scale-figures.js';
+import { cellKey, type CellSpec, drainLowWater, nextDrainStep, pacedPhase, SCALE_CHILD_CONFIG, type ScaleSizing } from './scale-plan.js';
 import { parseProbeLine, PROBE_SIGNAL } from './scale-probe.js';
-import {
-  cellKey, checkRevenue, SCALE_CHILD_CONFIG, drainCpu, failedCell, drainLowWater, nextDrainStep, pacedKeptUp, pacedPhase, redeliveredPartitions, summariseCell,
-  type CellObservation, type CellSpec, type PartitionStatsLine, type ProbeSample, type Revenue, type RevenueCheck, type ScaleSizing,
-} from './scale-plan.js';
+import { BUCKET, REGISTRY, type ScaleStack, startScaleStack } from './scale-stack.js';
+import { encodeOrders, groupProgress, produceFast, producePaced, recreateTopic, waitDrained, waitGroupStable } from './scale-topic.js';
 import { fmt } from './stats.js';
 import { plannedRevenue } from './workload.js';
 
@@ -69,30 +59,14 @@ export type ScaleChildMessage =
   | { readonly type: 'cell'; readonly cell: ScaleCell; readonly notes: readonly string[] }
   | { readonly type: 'error'; readonly message: string };
 
-const REGISTRY = 'realtime-pipeline-scale';
-const BUCKET = 'realtime-pipeline-scale-dead-letters';
 const PROBE = fileURLToPath(new URL('./scale-probe.ts', import.meta.url));
 const POWERTOOLS_HANDLER = fileURLToPath(new URL('./scale-powertools-handler.ts', import.meta.url));
 /** A drain or paced phase that has not finished after this many times its expected length has failed. */
 const PHASE_TIMEOUT = { factor: 6, minMs: 180_000 } as const;
 /** A paced phase's backlog may take long to work off when the pipeline fell behind; past this the cell's check cannot pass. */
 const PACED_TIMEOUT_MS = 300_000;
-const PRODUCE_CHUNK = 500;
 /** Orders among the workload's events (planWorkload's default orderShare): orders per second of event time are this × eventsPerSecond. */
 const ORDER_SHARE = 0.4;
-
-interface ScaleStack {
-  readonly bootstrapServers: string;
-  readonly dynamodbEndpoint: string;
-  readonly motoEndpoint: string;
-  readonly sqsEndpoint: string;
-  /** orders v1..v3 → Glue schema version id. */
-  readonly orderSchemaIds: ReadonlyMap<number, string>;
-  readonly queues: { readonly deadLetter: string; readonly onFailure: string; readonly alerts: string };
-  readonly admin: Admin;
-  readonly dynamodb: DynamoDBClient;
-  stop(): Promise<void>;
-}
 
 function emit(message: ScaleChildMessage): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -101,117 +75,6 @@ function emit(message: ScaleChildMessage): void {
 const write = (line: string): void => emit({ type: 'line', line });
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const messageOf = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-
-async function startScaleStack(): Promise<ScaleStack> {
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
-  try {
-    const started = await Promise.allSettled([
-      startKafka({ fresh: true, onProgress: (l) => write(`  ${l}`) }),
-      // On disk, as the local stack runs it.
-      startDynamoDbLocal({ inMemory: false, dataDir: DYNAMODB_DATA_DIR, onProgress: (l) => write(`  ${l}`) }),
-      startMoto({ onProgress: (l) => write(`  ${l}`) }),
-      startElasticMq({ onProgress: (l) => write(`  ${l}`) }),
-    ]);
-    for (const outcome of started) if (outcome.status === 'fulfilled') stops.push(() => outcome.value.stop());
-    const failure = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failure !== undefined) throw failure.reason;
-    const [kafka, dynamodbLocal, moto, elasticMq] = started.map((o) => (o as PromiseFulfilledResult<unknown>).value) as [
-      Awaited<ReturnType<typeof startKafka>>,
-      Awaited<ReturnType<typeof startDynamoDbLocal>>,
-      Awaited<ReturnType<typeof startMoto>>,
-      Awaited<ReturnType<typeof startElasticMq>>,
-    ];
-    const subjects = await registerSubjects({ motoEndpoint: moto.endpoint, registryName: REGISTRY });
-    const orderSchemaIds = subjects.get('orders');
-    if (orderSchemaIds === undefined) throw new Error('schemas/ has no orders subject');
-    const sqs = new SQSClient({ endpoint: elasticMq.endpoint, ...LOCAL_AWS });
-    const queue = async (name: string, attributes: Record<string, string> = {}): Promise<string> => {
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-      if (QueueUrl === undefined) throw new Error(`ElasticMQ gave no URL for queue ${name}`);
-      return QueueUrl;
-    };
-    const queues = {
-      deadLetter: await queue('order-analytics-dlq'),
-      onFailure: await queue('order-analytics-on-failure'),
-      alerts: await queue('order-analytics-alerts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'false' }),
-    };
-    // Alerts are read as they come, as a consumer downstream would, so no cell sends to a queue
-    // that earlier cells left full.
-    const alertsReader = consumeQueue(sqs, queues.alerts, () => undefined, 500);
-    stops.push(async () => {
-      await alertsReader.stop();
-      sqs.destroy();
-    });
-    const s3 = new S3Client({ endpoint: moto.endpoint, ...LOCAL_AWS, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    s3.destroy();
-    const admin = kafkaClient(kafka.bootstrapServers, 'rtp-scale-admin').admin();
-    await admin.connect();
-    stops.push(() => admin.disconnect());
-    const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    stops.push(() => Promise.resolve(dynamodb.destroy()));
-    return {
-      bootstrapServers: kafka.bootstrapServers,
-      dynamodbEndpoint: dynamodbLocal.endpoint,
-      motoEndpoint: moto.endpoint,
-      sqsEndpoint: elasticMq.endpoint,
-      orderSchemaIds,
-      queues,
-      admin,
-      dynamodb,
-      stop: stopAll,
-    };
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
-}
-
-/** A fresh `orders` topic with `partitions`: the engine judges watermarks over the topic its definition names, so the name stays. */
-async function recreateTopic(admin: Admin, partitions: number): Promise<void> {
-  if ((await admin.listTopics()).includes(ORDERS_TOPIC)) await admin.deleteTopics({ topics: [ORDERS_TOPIC], timeout: 30_000 });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await admin.listTopics()).includes(ORDERS_TOPIC)) throw Object.assign(new Error('still being deleted'), { type: 'TOPIC_ALREADY_EXISTS' });
-      await admin.createTopics({ topics: [{ topic: ORDERS_TOPIC, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-      const metadata = await admin.fetchTopicMetadata({ topics: [ORDERS_TOPIC] });
-      if (metadata.topics[0]?.partitions.length === partitions) return;
-    } catch (error) {
-      if ((error as { type?: unknown }).type !== 'TOPIC_ALREADY_EXISTS' || Date.now() > deadline) throw error;
-    }
-    await sleep(250);
-  }
-}
-
-async function createKeyTable(client: DynamoDBClient, tableName: string, key: string, ttlAttribute?: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
-  if (ttlAttribute !== undefined) await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
-}
-
-/** The workload's orders as the outbox would publish them: keyed by order id, on the partition the key hashes to, Glue-framed by their writer's version. */
-function encodeOrders(orders: readonly OrderStep[], partitions: number, schemaIds: ReadonlyMap<number, string>, first: number): Message[] {
-  const writers = new Map(([1, 2, 3] as const).map((v) => [v, parseAvroSchema(subjectSchema('orders', v))]));
-  return orders.map((step, i) => {
-    const schemaVersionId = schemaIds.get(step.schemaVersion);
-    const writer = writers.get(step.schemaVersion);
-    if (schemaVersionId === undefined || writer === undefined) throw new Error(`no registered schema for orders v${step.schemaVersion}`);
-    // Every other one zlib-compressed, as the workload's producers do.
-    const value = writeGlueFrame(schemaVersionId, writer.toBuffer(orderEventValue(step)), (first + i) % 2 === 0 ? GlueCompression.NONE : GlueCompression.ZLIB);
-    return { key: step.order.orderId, value, partition: keyPartition(step.order.orderId, partitions) };
-  });
-}
 
 interface Observed {
   readonly line: InvokeLine;
@@ -233,10 +96,7 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
 
   await recreateTopic(stack.admin, spec.partitions);
   if (spec.design === 'ours') await createStateTable(stack.dynamodb, stateTable);
-  else {
-    await createKeyTable(stack.dynamodb, idempotencyTable, 'id', 'expiration');
-    await createKeyTable(stack.dynamodb, stateTable, 'pk');
-  }
+  else await createPowertoolsTables(stack.dynamodb, { stateTable, idempotencyTable });
 
   let phase: Phase = 'starting';
   const laps: Array<{ phase: string; seconds: number }> = [];
@@ -460,65 +320,6 @@ function span(observed: readonly Observed[]): { start: number; end: number } | u
   return { start: Math.min(...observed.map((o) => o.at - o.line.durationMs)), end: Math.max(...observed.map((o) => o.at)) };
 }
 
-async function produceFast(producer: ReturnType<ReturnType<typeof kafkaClient>['producer']>, messages: readonly Message[]): Promise<void> {
-  for (let from = 0; from < messages.length; from += PRODUCE_CHUNK) {
-    await producer.send({ topic: ORDERS_TOPIC, acks: -1, messages: messages.slice(from, from + PRODUCE_CHUNK) });
-  }
-}
-
-/** Sends each record at its due time (start + i / rate), those due together in one request; returns the rate achieved. */
-async function producePaced(producer: ReturnType<ReturnType<typeof kafkaClient>['producer']>, messages: readonly Message[], ratePerSec: number): Promise<number> {
-  const started = performance.now();
-  let sent = 0;
-  while (sent < messages.length) {
-    const due = Math.min(messages.length, Math.floor(((performance.now() - started) / 1000) * ratePerSec) + 1);
-    if (due > sent) {
-      await producer.send({ topic: ORDERS_TOPIC, acks: -1, messages: messages.slice(sent, due) });
-      sent = due;
-    }
-    await sleep(Math.max(1, Math.min(20, 1000 / ratePerSec)));
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return messages.length <= 1 || seconds <= 0 ? ratePerSec : (messages.length - 1) / seconds;
-}
-
-/** Records the group has committed and records on the topic, over its partitions. */
-async function groupProgress(admin: Admin, groupId: string): Promise<{ committed: number; end: number; lag: number }> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [ORDERS_TOPIC] });
-  const ends = await admin.fetchTopicOffsets(ORDERS_TOPIC);
-  const end = ends.reduce((n, p) => n + Number(p.high), 0);
-  const committed = ends.reduce((n, p) => n + Math.max(0, Number(offsets?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1')), 0);
-  const lag = ends.reduce((n, p) => n + Number(p.high) - Math.max(0, Number(offsets?.partitions.find((c) => c.partition === p.partition)?.offset ?? '-1')), 0);
-  return { committed, end, lag };
-}
-
-/** Until every partition's committed offset is its end, and the ends add up to the records produced. */
-async function waitDrained(admin: Admin, groupId: string, produced: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = { lag: -1, end: -1 };
-  while (Date.now() < deadline) {
-    const { lag, end } = await groupProgress(admin, groupId);
-    last = { lag, end };
-    if (lag === 0 && end === produced) return;
-    if (end > produced) throw new Error(`the topic holds ${end} records, ${produced} were produced`);
-    await sleep(100);
-  }
-  throw new Error(`not drained after ${Math.round(timeoutMs / 1000)} s: lag ${last.lag}, ${last.end} of ${produced} records on the topic`);
-}
-
-async function waitGroupStable(admin: Admin, groupId: string, members: number): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  let state = 'unknown';
-  while (Date.now() < deadline) {
-    const { groups } = await admin.describeGroups([groupId]);
-    const group = groups[0];
-    state = `${group?.state ?? 'none'} with ${group?.members.length ?? 0} members`;
-    if (group?.state === 'Stable' && group.members.length === members) return;
-    await sleep(250);
-  }
-  throw new Error(`consumer group ${groupId} not stable with ${members} members after 90 s (${state})`);
-}
-
 /** The plan's revenue per store-minute for the orders produced; the engine leaves out the orders the plan says are too late for the view. */
 function expectedRevenue(orders: readonly OrderStep[], spec: CellSpec): Map<string, Revenue> {
   if (spec.design !== 'ours') return plannedRevenue(orders);
@@ -536,22 +337,12 @@ async function stateRevenue(client: DynamoDBClient, spec: CellSpec, tableName: s
     if (closedAndOpen.length > 0) throw new Error(`windows both closed and still open: ${closedAndOpen.slice(0, 3).join(', ')}`);
     return windows;
   }
-  const revenue = new Map<string, Revenue>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
-    for (const item of page.Items ?? []) {
-      const match = /^STORE#(.+)#(\d+)$/.exec(item.pk?.S ?? '');
-      if (match !== null) revenue.set(`${match[1]}@${match[2]}`, { orders: Number(item.orders?.N), revenueCents: Number(item.revenueCents?.N) });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return revenue;
+  return powertoolsStoreRevenue(client, tableName);
 }
 
 async function main(config: ScaleChildConfig): Promise<void> {
   write(`starting Kafka, DynamoDB Local, moto and ElasticMQ for ${config.cells.length} cells`);
-  const stack = await startScaleStack();
+  const stack = await startScaleStack(write);
   try {
     for (const [index, spec] of config.cells.entries()) {
       const started = Date.now();

@@ -15,20 +15,17 @@
  * The stack and the cells run in a process of their own (scale-cell.ts),
  * with a state directory of its own, as the end-to-end section does.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { removeStateDir } from '../scripts/devstack/postgres.js';
 import type { BenchResults, ScaleCell } from './figures.js';
+import { startMeasuringProcess } from './measuring-process.js';
 import type { ScaleChildConfig, ScaleChildMessage } from './scale-cell.js';
-import {
-  drainTargetSeconds, FULL_SIZING, mergeScaleCells, parseScaleArguments, provenanceOf, QUICK_SIZING, saveAs, scaleGrid,
-  scaleTable, SCALE_CHILD_CONFIG, ScalePlanError,
-} from './scale-plan.js';
+import { drainTargetSeconds, FULL_SIZING, parseScaleArguments, QUICK_SIZING, scaleGrid, SCALE_CHILD_CONFIG, ScalePlanError } from './scale-plan.js';
+import { mergeScaleCells, provenanceOf, saveAs, scaleTable } from './scale-results.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -51,22 +48,11 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** Runs the cells in a measuring process; returns them and the notes each printed about its sizing. */
 async function measureCells(config: ScaleChildConfig): Promise<{ cells: ScaleCell[]; notes: string[] }> {
-  const stateDir = join(ROOT, '.rtp', `bench-scale-${process.pid}`);
-  const child = spawn(process.execPath, ['--import', 'tsx/esm', CHILD], {
-    cwd: ROOT,
-    env: { ...process.env, RTP_STATE_DIR: stateDir, [SCALE_CHILD_CONFIG]: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
+  const child = startMeasuringProcess({ name: 'scale', script: CHILD, configVariable: SCALE_CHILD_CONFIG, config });
   const cells: ScaleCell[] = [];
   const notes: string[] = [];
   let failure: string | undefined;
-  for await (const text of createInterface({ input: child.stdout })) {
+  for await (const text of child.lines) {
     if (!text.startsWith('{"type":')) continue;
     let message: ScaleChildMessage;
     try {
@@ -83,12 +69,12 @@ async function measureCells(config: ScaleChildConfig): Promise<{ cells: ScaleCel
       progress(`  ${c.design} ${c.partitions}×${c.processors} b${c.batchSize}: ${c.exact ? `${c.recordsPerSec} records/s` : `NOT EXACT${c.error === undefined ? '' : ` (${c.error})`}`}`);
     }
   }
-  const code = await exited;
+  const code = await child.exited;
   // Logs of a run with a failed or inexact cell stay, to be read.
-  if (failure === undefined && cells.length === config.cells.length && cells.every((c) => c.exact)) await removeStateDir(stateDir);
-  else progress(`scale: logs kept in ${stateDir}`);
+  if (failure === undefined && cells.length === config.cells.length && cells.every((c) => c.exact)) await removeStateDir(child.stateDir);
+  else progress(`scale: logs kept in ${child.stateDir}`);
   if (failure !== undefined) throw new Error(`the scale run failed: ${failure}`);
-  if (cells.length < config.cells.length) throw new Error(`the scale run exited with code ${code} after ${cells.length} of ${config.cells.length} cells; its stderr ends: ${stderr.trim() || '(empty)'}`);
+  if (cells.length < config.cells.length) throw new Error(`the scale run exited with code ${code} after ${cells.length} of ${config.cells.length} cells; its stderr ends: ${child.stderrTail().trim() || '(empty)'}`);
   return { cells, notes };
 }
 

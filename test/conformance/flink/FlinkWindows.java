@@ -1,31 +1,19 @@
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkOutputMultiplexer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.AggregateFunction;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,17 +22,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.Obje
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.DynamicEventTimeSessionWindows;
-import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
-import org.apache.flink.streaming.api.windowing.assigners.WindowAssigner;
-import org.apache.flink.streaming.api.windowing.triggers.EventTimeTrigger;
-import org.apache.flink.streaming.api.windowing.triggers.Trigger;
-import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
-import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -75,217 +53,15 @@ import org.apache.flink.util.OutputTag;
  * each assigned split (one that has sent nothing holds the minimum back), and
  * the source's periodic emission run after every record instead of on a
  * timer, so nothing depends on wall-clock time.
+ *
+ * The job's parts are classes of their own beside this one: WorkloadRecord
+ * (a record as the job sees it), PartitionWatermarks (the watermark),
+ * FixedWindowsOfWorkload (the tumbling and sliding assigner), SumCount and
+ * FiringLine (the window's aggregate and its output lines) and LineFileSink
+ * (where the lines go). flink-reference.ts compiles every .java file here.
  */
 public final class FlinkWindows {
     private FlinkWindows() {}
-
-    /** One record of one workload, as the job sees it: a Flink POJO, so public fields and a no-argument constructor. */
-    public static final class Rec {
-        public String workload;
-        public String id;
-        public int partition;
-        public int partitions;
-        public String key;
-        /** Event time moved by {@link #shift}. */
-        public long eventTime;
-        public long shift;
-        public long value;
-        public long sizeMs;
-        public long slideMs;
-        public long gapMs;
-        public long outOfOrdernessMs;
-
-        public Rec() {}
-    }
-
-    /** Per-partition bounded out-of-orderness, combined as the minimum over the partitions, after every record. */
-    static final class PartitionWatermarks implements WatermarkGenerator<Rec> {
-        private String workload;
-        private WatermarkOutputMultiplexer multiplexer;
-        private List<BoundedOutOfOrdernessWatermarks<Rec>> perPartition;
-        private long combined = Long.MIN_VALUE;
-        private long forwarded = Long.MIN_VALUE;
-
-        private final WatermarkOutput capture = new WatermarkOutput() {
-            @Override
-            public void emitWatermark(Watermark watermark) {
-                combined = watermark.getTimestamp();
-            }
-
-            @Override
-            public void markIdle() {}
-
-            @Override
-            public void markActive() {}
-        };
-
-        @Override
-        public void onEvent(Rec record, long timestamp, WatermarkOutput output) {
-            if (!record.workload.equals(workload)) {
-                // A new workload: its partitions start from nothing, as a fresh Kafka source's splits do.
-                workload = record.workload;
-                multiplexer = new WatermarkOutputMultiplexer(capture);
-                perPartition = new ArrayList<>();
-                combined = Long.MIN_VALUE;
-                for (int p = 0; p < record.partitions; p++) {
-                    multiplexer.registerNewOutput(String.valueOf(p));
-                    perPartition.add(new BoundedOutOfOrdernessWatermarks<>(Duration.ofMillis(record.outOfOrdernessMs)));
-                }
-            }
-            String split = String.valueOf(record.partition);
-            perPartition.get(record.partition).onEvent(record, timestamp, multiplexer.getImmediateOutput(split));
-            // The source's periodic step, here after every record.
-            for (int p = 0; p < perPartition.size(); p++) {
-                perPartition.get(p).onPeriodicEmit(multiplexer.getDeferredOutput(String.valueOf(p)));
-            }
-            multiplexer.onPeriodicEmit();
-            // The operator ignores a watermark that does not advance; skipping it here only saves the call.
-            if (combined > forwarded) {
-                forwarded = combined;
-                output.emitWatermark(new Watermark(combined));
-            }
-        }
-
-        @Override
-        public void onPeriodicEmit(WatermarkOutput output) {
-            // Everything is emitted on events; a timer would make the result depend on timing.
-        }
-    }
-
-    /** Flink's tumbling or sliding assigner for the workload's own size and slide; the operator settings stay per branch. */
-    static final class FixedWindowsOfWorkload extends WindowAssigner<Object, TimeWindow> {
-        private final boolean tumbling;
-        private transient Map<Long, WindowAssigner<Object, TimeWindow>> assigners;
-
-        FixedWindowsOfWorkload(boolean tumbling) {
-            this.tumbling = tumbling;
-        }
-
-        @Override
-        public Collection<TimeWindow> assignWindows(Object record, long timestamp, WindowAssignerContext context) {
-            Rec element = (Rec) record;
-            if (assigners == null) assigners = new HashMap<>();
-            WindowAssigner<Object, TimeWindow> assigner = assigners.computeIfAbsent(element.sizeMs * 1_000_003L + element.slideMs, (ignored) -> tumbling
-                ? TumblingEventTimeWindows.of(Duration.ofMillis(element.sizeMs))
-                : SlidingEventTimeWindows.of(Duration.ofMillis(element.sizeMs), Duration.ofMillis(element.slideMs)));
-            return assigner.assignWindows(element, timestamp, context);
-        }
-
-        @Override
-        public Trigger<Object, TimeWindow> getDefaultTrigger() {
-            return EventTimeTrigger.create();
-        }
-
-        @Override
-        public TypeSerializer<TimeWindow> getWindowSerializer(ExecutionConfig executionConfig) {
-            return new TimeWindow.Serializer();
-        }
-
-        @Override
-        public boolean isEventTime() {
-            return true;
-        }
-    }
-
-    /** Sum and count of the values. */
-    static final class SumCount implements AggregateFunction<Rec, Tuple2<Long, Long>, Tuple2<Long, Long>> {
-        @Override
-        public Tuple2<Long, Long> createAccumulator() {
-            return Tuple2.of(0L, 0L);
-        }
-
-        @Override
-        public Tuple2<Long, Long> add(Rec value, Tuple2<Long, Long> acc) {
-            return Tuple2.of(acc.f0 + value.value, acc.f1 + 1);
-        }
-
-        @Override
-        public Tuple2<Long, Long> getResult(Tuple2<Long, Long> acc) {
-            return acc;
-        }
-
-        @Override
-        public Tuple2<Long, Long> merge(Tuple2<Long, Long> a, Tuple2<Long, Long> b) {
-            return Tuple2.of(a.f0 + b.f0, a.f1 + b.f1);
-        }
-    }
-
-    /**
-     * One line per firing: W, workload, key, start, end, sum, count; and one per window whose state Flink
-     * clears (its cleanup time, end - 1 + allowed lateness, reached): C, workload, key, start, end. A session
-     * merged into a later one is never cleared under its own bounds, so the cleared windows are exactly the
-     * final ones, each with its last firing. Start and end are moved back to the workload's own time.
-     */
-    static final class FiringLine extends ProcessWindowFunction<Tuple2<Long, Long>, String, String, TimeWindow> {
-        private final Map<String, Long> shifts;
-        private final OutputTag<String> cleared;
-        private static final ValueStateDescriptor<String> KEY = new ValueStateDescriptor<>("workload-and-key", String.class);
-
-        FiringLine(Map<String, Long> shifts, OutputTag<String> cleared) {
-            this.shifts = shifts;
-            this.cleared = cleared;
-        }
-
-        private String window(String tag, String workloadAndKey, TimeWindow window) {
-            int bar = workloadAndKey.indexOf('\u0000');
-            String workload = workloadAndKey.substring(0, bar);
-            long shift = shifts.get(workload);
-            return String.join("\t", tag, workload, workloadAndKey.substring(bar + 1), Long.toString(window.getStart() - shift), Long.toString(window.getEnd() - shift));
-        }
-
-        @Override
-        public void process(String workloadAndKey, Context context, Iterable<Tuple2<Long, Long>> results, Collector<String> out) throws IOException {
-            Tuple2<Long, Long> result = results.iterator().next();
-            context.globalState().getState(KEY).update(workloadAndKey);
-            out.collect(window("W", workloadAndKey, context.window()) + "\t" + result.f0 + "\t" + result.f1);
-        }
-
-        @Override
-        public void clear(Context context) {
-            // The clear context has no key; every cleared window fired first, which left its key in the key's state.
-            try {
-                context.output(cleared, window("C", context.globalState().getState(KEY).value(), context.window()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    /**
-     * Writes the job's lines to a file, one writer at parallelism 1, so that lines keep the order each window
-     * operator emitted them in. A file rather than executeAndCollect: the collect client polls a MiniCluster
-     * that shuts down when the job ends, which it reports as possibly lost data; a file is complete once
-     * execute() returns.
-     */
-    static final class LineFileSink implements Sink<String> {
-        private final String path;
-
-        LineFileSink(String path) {
-            this.path = path;
-        }
-
-        @Override
-        public SinkWriter<String> createWriter(WriterInitContext context) throws IOException {
-            BufferedWriter file = Files.newBufferedWriter(Path.of(path), StandardCharsets.UTF_8);
-            return new SinkWriter<>() {
-                @Override
-                public void write(String line, Context lineContext) throws IOException {
-                    file.write(line);
-                    file.newLine();
-                }
-
-                @Override
-                public void flush(boolean endOfInput) throws IOException {
-                    file.flush();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    file.close();
-                }
-            };
-        }
-    }
 
     private static long gcd(long a, long b) {
         return b == 0 ? a : gcd(b, a % b);
@@ -316,7 +92,7 @@ public final class FlinkWindows {
                     if (window.has(field)) unit = unit / gcd(unit, window.get(field).asLong()) * window.get(field).asLong();
                 }
             }
-            List<Rec> records = new ArrayList<>();
+            List<WorkloadRecord> records = new ArrayList<>();
             long nextShift = unit;
             for (JsonNode workload : branch.getValue()) {
                 JsonNode window = workload.get("window");
@@ -330,7 +106,7 @@ public final class FlinkWindows {
                     long eventTime = r.get("eventTime").asLong();
                     if (eventTime < 0) throw new IllegalArgumentException("workload " + id + ": event times must be >= 0, got " + eventTime);
                     newest = Math.max(newest, eventTime);
-                    Rec rec = new Rec();
+                    WorkloadRecord rec = new WorkloadRecord();
                     rec.workload = id;
                     rec.id = r.get("id").asText();
                     rec.partition = r.get("partition").asInt();
@@ -351,16 +127,16 @@ public final class FlinkWindows {
             }
             if (records.isEmpty()) continue;
 
-            OutputTag<Rec> lateTag = new OutputTag<Rec>("late-" + branch.getKey()) {};
+            OutputTag<WorkloadRecord> lateTag = new OutputTag<WorkloadRecord>("late-" + branch.getKey()) {};
             OutputTag<String> clearedTag = new OutputTag<String>("cleared-" + branch.getKey()) {};
-            DataStream<Rec> timed = env.fromData(records, TypeInformation.of(Rec.class))
+            DataStream<WorkloadRecord> timed = env.fromData(records, TypeInformation.of(WorkloadRecord.class))
                 .name("workloads " + branch.getKey())
-                .assignTimestampsAndWatermarks(WatermarkStrategy.<Rec>forGenerator((context) -> new PartitionWatermarks()).withTimestampAssigner((rec, previous) -> rec.eventTime));
-            var keyed = timed.keyBy((Rec rec) -> rec.workload + '\u0000' + rec.key);
+                .assignTimestampsAndWatermarks(WatermarkStrategy.<WorkloadRecord>forGenerator((context) -> new PartitionWatermarks()).withTimestampAssigner((rec, previous) -> rec.eventTime));
+            var keyed = timed.keyBy((WorkloadRecord rec) -> rec.workload + '\u0000' + rec.key);
             var windowed = switch (kind) {
                 case "tumbling" -> keyed.window(new FixedWindowsOfWorkload(true));
                 case "hopping" -> keyed.window(new FixedWindowsOfWorkload(false));
-                case "session" -> keyed.window(DynamicEventTimeSessionWindows.<Rec>withDynamicGap((rec) -> rec.gapMs));
+                case "session" -> keyed.window(DynamicEventTimeSessionWindows.<WorkloadRecord>withDynamicGap((rec) -> rec.gapMs));
                 default -> throw new IllegalArgumentException("unknown window type " + kind);
             };
             SingleOutputStreamOperator<String> fired = windowed
@@ -369,7 +145,7 @@ public final class FlinkWindows {
                 .aggregate(new SumCount(), new FiringLine(new HashMap<>(shifts), clearedTag));
             outputs.add(fired);
             outputs.add(fired.getSideOutput(clearedTag));
-            outputs.add(fired.getSideOutput(lateTag).map((Rec rec) -> "L\t" + rec.workload + "\t" + rec.id).returns(String.class));
+            outputs.add(fired.getSideOutput(lateTag).map((WorkloadRecord rec) -> "L\t" + rec.workload + "\t" + rec.id).returns(String.class));
         }
 
         // Per workload: the last firing of each window (allowed lateness fires a window again), which windows

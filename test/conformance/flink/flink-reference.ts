@@ -1,23 +1,23 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureMavenInstall, javaCommand, STACK_JVM_FLAGS, type MavenInstall } from '../../../scripts/devstack/maven.js';
 import { LOG_DIR, RTP } from '../../../scripts/devstack/paths.js';
+import { ensureJavaCompiled } from '../harness/java-compile.js';
 import type { FinalWindow, WindowResults, Workload } from './workload.js';
 
 /**
  * Runs workloads through Apache Flink (the version test/conformance/flink/pom.xml
- * names) on a local MiniCluster: FlinkWindows.java, compiled once per version
- * of its source, in one JVM for all the workloads given.
+ * names) on a local MiniCluster: FlinkWindows and the classes beside it,
+ * compiled once per version of their sources, in one JVM for all the
+ * workloads given.
  */
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const POM = join(HERE, 'pom.xml');
-const SOURCE = join(HERE, 'FlinkWindows.java');
 const LOG_CONFIG = join(HERE, 'log4j2.properties');
 const WORK_DIR = join(RTP, 'conformance', 'flink');
 const RUN_TIMEOUT_MS = 10 * 60_000;
@@ -58,27 +58,6 @@ async function ensureFlinkInstalled(): Promise<MavenInstall> {
   return ensureMavenInstall({ name: 'flink-conformance', pom: POM, onProgress: (line) => console.log(line) });
 }
 
-/** The compiled FlinkWindows classes for this source and this Flink, compiled on first use and kept beside the jars. */
-async function ensureCompiled(install: MavenInstall, java: string): Promise<string> {
-  const source = await readFile(SOURCE);
-  const classes = join(install.dir, `classes-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
-  if (existsSync(join(classes, 'FlinkWindows.class'))) return classes;
-  const javac = java.includes('/') ? join(dirname(java), 'javac') : 'javac';
-  const staging = `${classes}.staging-${process.pid}-${randomUUID().slice(0, 8)}`;
-  try {
-    await mkdir(staging, { recursive: true });
-    await run(javac, ['-nowarn', '-d', staging, '-cp', install.classpath, SOURCE], { maxBuffer: 16 * 1024 * 1024 });
-    await rm(classes, { recursive: true, force: true });
-    await rename(staging, classes);
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`javac could not compile ${SOURCE} against Flink (a JDK 17, not only a JRE, is needed): ${stderr || String(error)}`);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return classes;
-}
-
 interface ReferenceOutput {
   readonly flinkVersion: string;
   readonly workloads: Record<string, { readonly windows: ReadonlyArray<readonly [string, number, number, number, number]>; readonly late: readonly string[] }>;
@@ -89,7 +68,7 @@ export async function runFlink(workloads: readonly Workload[]): Promise<FlinkRun
   const started = Date.now();
   const java = await javaCommand();
   const install = await ensureFlinkInstalled();
-  const classes = await ensureCompiled(install, java);
+  const classes = await ensureJavaCompiled({ install, java, sourceDir: HERE, mainClass: 'FlinkWindows', against: 'Flink' });
   await mkdir(WORK_DIR, { recursive: true });
   await mkdir(LOG_DIR, { recursive: true });
   const runId = `${process.pid}-${randomUUID().slice(0, 8)}`;

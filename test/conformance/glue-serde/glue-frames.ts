@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureMavenInstall, javaCommand, mainJarFirst, STACK_JVM_FLAGS } from '../../../scripts/devstack/maven.js';
+import { ensureJavaCompiled } from '../harness/java-compile.js';
 import { runJavaProcess } from '../harness/java-process.js';
-import type { AvroJson } from './avro-contract.js';
+import type { AvroJson } from './avro-java-value.js';
 
-/** The POM naming AWS's serde, and the program that writes frames with it. */
+/** The POM naming AWS's serde, and the folder of the program that writes frames with it (GlueFrames and its classes). */
 const POM = fileURLToPath(new URL('./pom.xml', import.meta.url));
-const GLUE_FRAMES_JAVA = fileURLToPath(new URL('./GlueFrames.java', import.meta.url));
+const JAVA_SOURCES = fileURLToPath(new URL('./', import.meta.url));
 
 /** One writer schema the oracle writes frames for, under the schema version id the frames carry. */
 export interface WriterSchema {
@@ -46,7 +48,11 @@ export function writerSchema(name: string, file: string): WriterSchema {
   return { name, schemaVersionId: schemaVersionIdFor(name), file, definition: readFileSync(file, 'utf8') };
 }
 
-/** Fetches AWS's serde with Maven (first run only) and returns the classpath GlueFrames.java runs on. */
+/**
+ * Fetches AWS's serde with Maven and compiles GlueFrames against it (first
+ * run only), and returns the classpath GlueFrames runs on: its classes, then
+ * the serde's jars.
+ */
 export async function glueSerdeClasspath(onProgress?: (line: string) => void): Promise<string> {
   const install = await ensureMavenInstall({
     name: 'glue-serde',
@@ -54,10 +60,11 @@ export async function glueSerdeClasspath(onProgress?: (line: string) => void): P
     order: mainJarFirst('schema-registry-serde-'),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
-  return install.classpath;
+  const classes = await ensureJavaCompiled({ install, java: await javaCommand(), sourceDir: JAVA_SOURCES, mainClass: 'GlueFrames', against: "AWS's Glue serde" });
+  return [classes, install.classpath].join(delimiter);
 }
 
-/** Runs GlueFrames.java (source-file mode) over the schemas and parses its lines. */
+/** Runs GlueFrames over the schemas and parses its lines. */
 export async function writeFramesWithAwsSerde(options: {
   readonly classpath: string;
   readonly seed: number;
@@ -71,13 +78,13 @@ export async function writeFramesWithAwsSerde(options: {
     '-XX:TieredStopAtLevel=1',
     '-cp',
     options.classpath,
-    GLUE_FRAMES_JAVA,
+    'GlueFrames',
     String(options.seed),
     String(options.randomRecordsPerSchema),
     ...options.schemas.map((schema) => `${schema.name}=${schema.schemaVersionId}=${schema.file}`),
   ];
   const { exitCode, stdout, stderr } = await runJavaProcess(java, args);
-  if (exitCode !== 0) throw new Error(`GlueFrames.java exited with ${exitCode}: ${stderr.slice(-4000)}`);
+  if (exitCode !== 0) throw new Error(`GlueFrames exited with ${exitCode}: ${stderr.slice(-4000)}`);
   return stdout
     .split('\n')
     .filter((line) => line !== '')

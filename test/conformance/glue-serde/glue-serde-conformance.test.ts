@@ -18,18 +18,9 @@ import { RecordDecoder } from '../../../functions/core/serde/record-decoder.js';
 import { WireFormat } from '../../../functions/core/serde/wire-format.js';
 import { InMemorySchemaRegistry } from '../../helpers/in-memory-schema-registry.js';
 import { recordConformance, REPORT_DIR } from '../harness/report.js';
-import {
-  type AvroType,
-  type Comparison,
-  compareWithAvroJava,
-  describeValue,
-  encoderInput,
-  mapOrderSurvivesObjects,
-  parseAvroType,
-  recordBranchesTaken,
-  timestampsBeyondDates,
-  unionSites,
-} from './avro-contract.js';
+import { type Comparison, compareWithAvroJava, describeValue, encoderInput } from './avro-contract.js';
+import { parseAvroType, type AvroType } from './avro-type.js';
+import { mapOrderSurvivesObjects, recordBranchesTaken, timestampsBeyondDates, unionSites } from './avro-value-walks.js';
 import { glueSerdeClasspath, type OracleFrame, writeFramesWithAwsSerde, writerSchema, type WriterSchema } from './glue-frames.js';
 
 const SUITE = 'glue-serde';

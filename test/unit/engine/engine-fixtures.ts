@@ -3,10 +3,12 @@ import { executePartition, type PartitionExecutorDeps, type PartitionResult } fr
 import type { DecodedRecord, RejectedRecord } from '../../../functions/core/processing/partition-contract.js';
 import { rollupKey, rollupTotals, type RollupTotal } from '../../../functions/core/state/rollup-totals.js';
 import type { WindowEmission, WindowEmitter } from '../../../functions/core/emit/window-emitter.js';
-import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
-import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody } from '../../../functions/core/state/state-items.js';
+import { defineProcessor, type Aggregate, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
+import type { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
+import type { CheckpointBody, FinalWindowBody, KeyWindowsBody, ProjectionBody, StateBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { CommitOutcome, ItemWrite, StateStore, StoredItem } from '../../../functions/core/state/state-store.js';
 import { idKey, itemIds, type ItemId } from '../../../functions/core/state/table-layout.js';
+import { finalWindowResults } from '../../../functions/core/state/window-results.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 
 /** Processing time the engine tests run at, epoch millis. */
@@ -183,23 +185,28 @@ export interface Sale {
 
 export const sale = (id: string, t: number, key = 'store-1'): Sale => ({ id, key, t });
 
-/** Sales counted per key in 1-second windows of topic 'sales', kept in panes (the aggregate merges); each id counted once with `dedup`. */
-export function countedPerSecond(options: { partitions?: number; dedup?: boolean } = {}): ProcessorDefinition {
-  return defineProcessor<Sale>({
-    name: 'store-sales',
+/**
+ * Sales of topic 'sales' in one view, 'per-second': 1-second tumbling
+ * windows per key, folded by `aggregate`; each id counted once within
+ * `dedupHorizonMs` when it is given.
+ */
+export function perSecondSales<TAcc, TSale extends Sale = Sale>(
+  aggregate: Aggregate<TSale, TAcc>,
+  options: { name?: string; partitions?: number; dedupHorizonMs?: number } = {},
+): ProcessorDefinition {
+  return defineProcessor<TSale>({
+    name: options.name ?? 'store-sales',
     input: { topics: [{ name: TOPIC, partitions: options.partitions ?? 1 }] },
     eventTime: (v) => v.t,
-    ...(options.dedup === true ? { dedup: { eventId: (v: Sale) => v.id, horizonMs: 60_000 } } : {}),
-    views: [
-      {
-        kind: 'window',
-        name: 'per-second',
-        key: (v) => v.key,
-        window: { type: 'tumbling', sizeMs: 1000 },
-        aggregate: { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b },
-      },
-    ],
+    ...(options.dedupHorizonMs === undefined ? {} : { dedup: { eventId: (v: TSale) => v.id, horizonMs: options.dedupHorizonMs } }),
+    views: [{ kind: 'window', name: 'per-second', key: (v) => v.key, window: { type: 'tumbling', sizeMs: 1000 }, aggregate }],
   });
+}
+
+/** Sales counted per key in 1-second windows of topic 'sales', kept in panes (the aggregate merges); each id counted once with `dedup`. */
+export function countedPerSecond(options: { partitions?: number; dedup?: boolean } = {}): ProcessorDefinition {
+  const counted = { initial: () => 0, add: (n: number) => n + 1, merge: (a: number, b: number) => a + b };
+  return perSecondSales(counted, { partitions: options.partitions, dedupHorizonMs: options.dedup === true ? 60_000 : undefined });
 }
 
 /**
@@ -261,3 +268,12 @@ export class RecordingEmitter implements WindowEmitter {
     return this.failing ? Promise.reject(new Error('SQS is down')) : Promise.resolve();
   }
 }
+
+/** Every final window result in the store, as [key, start, end, result, count], by start then key. */
+export const windowResults = (store: InMemoryStateStore): Array<[string, number, number, unknown, number]> =>
+  finalWindowResults(store.snapshot().map((i) => i.body))
+    .map((w): [string, number, number, unknown, number] => [w.key, w.start, w.end, w.result, w.count])
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+
+/** Every window pane in the store. */
+export const windowPanes = (store: InMemoryStateStore): WindowPaneBody[] => store.snapshot().flatMap((i) => (i.body.kind === 'window-pane' ? [i.body] : []));

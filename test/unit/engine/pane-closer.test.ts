@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcessor } from '../../../functions/core/engine/definition.js';
-import { FinalWindowsSeen } from '../../../functions/core/engine/final-windows-seen.js';
 import { closeDueWindows } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
-import type { FinalWindowsBody, WindowPaneBody } from '../../../functions/core/state/state-items.js';
+import type { FinalWindowsBody } from '../../../functions/core/state/state-items.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
-import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import { feeder, NOW, RecordingEmitter, sale, salesIdsPerSecond, ScriptedStore, type Sale } from './engine-fixtures.js';
+import { feeder, NOW, perSecondSales, RecordingEmitter, sale, salesIdsPerSecond, ScriptedStore, windowPanes, windowResults } from './engine-fixtures.js';
 
 const IDLE_MS = 60_000;
-
-const results = (store: InMemoryStateStore): Array<[string, number, number, unknown, number]> =>
-  finalWindowResults(store.snapshot().map((i) => i.body))
-    .map((w): [string, number, number, unknown, number] => [w.key, w.start, w.end, w.result, w.count])
-    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-
-const panes = (store: InMemoryStateStore): WindowPaneBody[] => store.snapshot().flatMap((i) => (i.body.kind === 'window-pane' ? [i.body] : []));
 
 describe('closing windows kept in per-partition panes', () => {
   it('writes each partition to its own pane, and merges every partition into one final item per window once the minimum watermark passes it', async () => {
@@ -28,7 +18,7 @@ describe('closing windows kept in per-partition panes', () => {
 
     // Act
     const early = await closeDueWindows({ definition, store, now: () => NOW });
-    const sharedPanes = panes(store).filter((p) => p.start === 1000).map((p) => [p.partition, Object.keys(p.keys).sort()]);
+    const sharedPanes = windowPanes(store).filter((p) => p.start === 1000).map((p) => [p.partition, Object.keys(p.keys).sort()]);
     await feed(1, [sale('e', 2000, 'store-2')]);
     const closed = await closeDueWindows({ definition, store, now: () => NOW });
 
@@ -36,14 +26,14 @@ describe('closing windows kept in per-partition panes', () => {
     expect([early.watermark, early.windowsClosed]).toEqual([1499, 0]);
     expect(sharedPanes).toEqual([[0, ['store-1', 'store-2']], [1, ['store-1']]]);
     expect([closed.watermark, closed.windowsClosed]).toEqual([1999, 1]);
-    expect(results(store)).toEqual([
+    expect(windowResults(store)).toEqual([
       ['store-1', 1000, 2000, ['a', 'd'], 2],
       ['store-2', 1000, 2000, ['b'], 1],
     ]);
     const finals = store.snapshot().flatMap((i) => (i.body.kind === 'final-windows' ? [i.body] : []));
     expect(finals).toEqual([expect.objectContaining<Partial<FinalWindowsBody>>({ view: 'per-second', start: 1000, end: 2000, part: 0, parts: 1, closedAt: NOW })]);
     // The closed window's panes are gone; the later ones stay.
-    expect(panes(store).map((p) => [p.partition, p.start]).sort()).toEqual([[0, 5000], [1, 2000]]);
+    expect(windowPanes(store).map((p) => [p.partition, p.start]).sort()).toEqual([[0, 5000], [1, 2000]]);
   });
 
   it('merges the slices of a hopping window, leaving out a partial that counts only towards later windows', async () => {
@@ -58,14 +48,14 @@ describe('closing windows kept in per-partition panes', () => {
     await closeDueWindows({ definition, store, now: () => NOW }, { watermark: Number.POSITIVE_INFINITY });
 
     // Assess
-    expect(results(store).filter(([key]) => key === 'store-1')).toEqual([
+    expect(windowResults(store).filter(([key]) => key === 'store-1')).toEqual([
       ['store-1', -1000, 2000, ['a'], 1],
       ['store-1', 0, 3000, ['a', 'b'], 2],
       ['store-1', 1000, 4000, ['a', 'b', 'c'], 3],
       ['store-1', 2000, 5000, ['b', 'c', 'late'], 3],
       ['store-1', 3000, 6000, ['c', 'late'], 2],
     ]);
-    expect(panes(store).filter((p) => Object.keys(p.keys).length > 0)).toEqual([]);
+    expect(windowPanes(store).filter((p) => Object.keys(p.keys).length > 0)).toEqual([]);
   });
 
   it("seals the panes of an idle partition behind the watermark, so a record it gets later for windows closed without it is LATE, while the other partitions' records are in them", async () => {
@@ -84,14 +74,14 @@ describe('closing windows kept in per-partition panes', () => {
 
     // Assess
     expect(closed.watermark).toBe(4999);
-    expect(results(store).filter(([key]) => key === 'store-1')).toEqual([
+    expect(windowResults(store).filter(([key]) => key === 'store-1')).toEqual([
       ['store-1', 0, 2000, ['old'], 1],
       ['store-1', 1000, 3000, ['a', 'old'], 2],
       ['store-1', 2000, 4000, ['a'], 1],
     ]);
     // [2000, 4000) closed without it: it was sealed out of every window of its slice that had closed.
     expect(straggler.deadLettered.map((r) => r.reason)).toEqual(['LATE_EVENT']);
-    const sealed = panes(store).find((p) => p.partition === 1 && p.start === 2000);
+    const sealed = windowPanes(store).find((p) => p.partition === 1 && p.start === 2000);
     expect(sealed).toMatchObject({ sealedThrough: 4000, keys: {} });
   });
 
@@ -111,7 +101,7 @@ describe('closing windows kept in per-partition panes', () => {
     ]);
 
     // Assess
-    expect(results(store)).toEqual([['store-1', 1000, 2000, ['a', 'b'], 2]]);
+    expect(windowResults(store)).toEqual([['store-1', 1000, 2000, ['a', 'b'], 2]]);
     expect(first.windowsClosed + second.windowsClosed).toBeGreaterThanOrEqual(1);
     const announced = emitter.calls.flat().map((e) => [e.deduplicationId, JSON.parse(e.body) as unknown]);
     expect(new Set(announced.map(([id]) => id)).size).toBe(1);
@@ -127,14 +117,14 @@ describe('closing windows kept in per-partition panes', () => {
 
     // Act
     const failed = await closeDueWindows({ definition, store, emitter, now: () => NOW }).catch((error: unknown) => error);
-    const afterFailure = results(store);
+    const afterFailure = windowResults(store);
     emitter.failing = false;
     await closeDueWindows({ definition, store, emitter, now: () => NOW });
 
     // Assess
     expect(failed).toBeInstanceOf(Error);
     expect(afterFailure).toEqual([]);
-    expect(results(store)).toEqual([['store-1', 1000, 2000, ['a'], 1]]);
+    expect(windowResults(store)).toEqual([['store-1', 1000, 2000, ['a'], 1]]);
     const [first, second] = emitter.calls.map((call) => call.map((e) => e.deduplicationId));
     expect(second).toEqual(first);
   });
@@ -142,20 +132,7 @@ describe('closing windows kept in per-partition panes', () => {
   it('splits a large window into result parts and counts it final only once part 0 is written, which it writes last', async () => {
     // Prepare: 30 keys of 12 KB results each, 360 KB in all (one pane holds them): two parts of at most 300 KB.
     const store = new InMemoryStateStore();
-    const definition = defineProcessor<Sale>({
-      name: 'wide',
-      input: { topics: [{ name: 'sales', partitions: 1 }] },
-      eventTime: (v) => v.t,
-      views: [
-        {
-          kind: 'window',
-          name: 'per-second',
-          key: (v) => v.key,
-          window: { type: 'tumbling', sizeMs: 1000 },
-          aggregate: { initial: () => '', add: (text: string) => text + 'x'.repeat(12_000), merge: (a: string, b: string) => a + b },
-        },
-      ],
-    });
+    const definition = perSecondSales({ initial: () => '', add: (text: string) => text + 'x'.repeat(12_000), merge: (a: string, b: string) => a + b }, { name: 'wide' });
     await feeder(definition, store)(0, [...Array.from({ length: 30 }, (_, i) => sale(`s${i}`, 1100, `k${String(i).padStart(2, '0')}`)), sale('push', 3000, 'other')]);
     const order: string[] = [];
     const crashing = new ScriptedStore(store, (_attempt, writes: readonly ItemWrite[]) => {
@@ -167,14 +144,14 @@ describe('closing windows kept in per-partition panes', () => {
 
     // Act
     const crashed = await closeDueWindows({ definition, store: crashing, now: () => NOW }).catch((error: unknown) => error);
-    const afterCrash = results(store);
+    const afterCrash = windowResults(store);
     await closeDueWindows({ definition, store: crashing, now: () => NOW });
 
     // Assess
     expect(crashed).toBeInstanceOf(Error);
     expect(afterCrash).toEqual([]);
     expect(order.slice(0, 2)).toEqual(['part 1 of 2', 'part 0 of 2']);
-    expect(results(store).map(([key, , , , count]) => [key, count])).toEqual(Array.from({ length: 30 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 1]));
+    expect(windowResults(store).map(([key, , , , count]) => [key, count])).toEqual(Array.from({ length: 30 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 1]));
   });
 
   it('keeps event ids in the pane, so a repeat at a later offset is a duplicate while its window is open, without an item per event', async () => {
@@ -190,7 +167,7 @@ describe('closing windows kept in per-partition panes', () => {
     // Assess
     expect(repeat.result.stats).toMatchObject({ applied: 1, duplicates: 1 });
     expect(store.snapshot().filter((i) => i.body.kind === 'dedup')).toEqual([]);
-    expect(panes(store).map((p) => p.ids)).toEqual([{ a: 0, b: 1, c: 3 }]);
+    expect(windowPanes(store).map((p) => p.ids)).toEqual([{ a: 0, b: 1, c: 3 }]);
   });
 });
 
@@ -258,118 +235,9 @@ describe('closing windows kept in panes, two closers racing', () => {
       byWindow.set(`${body.key}@${body.windowStart}`, (byWindow.get(`${body.key}@${body.windowStart}`) ?? new Set()).add(JSON.stringify(body.payload)));
     }
     expect([...byWindow.get('store-1@1000') ?? []]).toEqual([JSON.stringify({ ids: ['a', 'b'], count: 2 })]);
-    expect(results(store).filter(([key]) => key === 'store-1')).toEqual([
+    expect(windowResults(store).filter(([key]) => key === 'store-1')).toEqual([
       ['store-1', 0, 2000, ['a'], 1],
       ['store-1', 1000, 3000, ['a', 'b'], 2],
     ]);
-  });
-});
-
-describe('retiring panes', () => {
-  it('leaves the sealed empty panes of an idle partition out of the open-windows index, so they never crowd out what is due', async () => {
-    // Prepare: partition 1 never reports; partition 0 moves through many 1-second slices of 2-second windows.
-    const store = new InMemoryStateStore();
-    const definition = salesIdsPerSecond({ partitions: 2, idleTimeoutMs: IDLE_MS, window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
-    let now = NOW;
-    const feed = feeder(definition, store, () => now);
-    await feed(0, [sale('first', 1100)]);
-    now += 2 * IDLE_MS;
-
-    // Act: a record per slice, the closer after each.
-    for (let t = 1500; t < 12_000; t += 1000) {
-      await feed(0, [sale(`s${t}`, t)]);
-      await closeDueWindows({ definition, store, now: () => now });
-    }
-
-    // Assess: every due item in the index is a pane with something in it.
-    const due = await store.findDueKeyWindows(Number.POSITIVE_INFINITY, 1000);
-    const bodies = await store.read(due);
-    const empty = [...bodies.values()].filter((item) => item.body.kind === 'window-pane' && Object.keys(item.body.keys).length === 0);
-    expect(empty).toEqual([]);
-    expect(panes(store).filter((p) => p.partition === 1).length).toBeGreaterThan(0);
-  });
-
-  it('keeps a slice until every window spanning it is final, even when a later window closes first', async () => {
-    // Prepare: [1000, 3000) loses the race for its result on the first run (another closer would write it);
-    // [2000, 4000) closes. Both span the slice at 2000.
-    const inner = new InMemoryStateStore();
-    const definition = salesIdsPerSecond({ window: { type: 'hopping', sizeMs: 2000, slideMs: 1000 } });
-    await feeder(definition, inner)(0, [sale('a', 1500), sale('b', 2500), sale('c', 3500), sale('push', 5000, 'other')]);
-    let losing = true;
-    const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
-      write: (write: ItemWrite) => (losing && write.body?.kind === 'final-windows' && write.body.start === 1000 ? Promise.resolve(false) : inner.write(write)),
-    });
-
-    // Act: one process, whose memory of final windows must not take the lost write for a written one.
-    const seen = new FinalWindowsSeen();
-    await closeDueWindows({ definition, store, now: () => NOW, seen }, { watermark: 3999 });
-    const slice2000Kept = panes(inner).some((p) => p.start === 2000);
-    losing = false;
-    await closeDueWindows({ definition, store, now: () => NOW, seen }, { watermark: 3999 });
-
-    // Assess
-    expect(slice2000Kept).toBe(true);
-    expect(results(inner).filter(([key]) => key === 'store-1')).toEqual([
-      ['store-1', 0, 2000, ['a'], 1],
-      ['store-1', 1000, 3000, ['a', 'b'], 2],
-      ['store-1', 2000, 4000, ['b', 'c'], 2],
-    ]);
-  });
-
-  it('does not read again the results of windows it has seen final while their slices wait for later windows', async () => {
-    // Prepare: 3 s windows sliding by 1 s, so each slice waits for three windows; one record per second.
-    const inner = new InMemoryStateStore();
-    const definition = salesIdsPerSecond({ window: { type: 'hopping', sizeMs: 3000, slideMs: 1000 } });
-    const feed = feeder(definition, inner);
-    const finalReads: string[] = [];
-    const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
-      read: (ids: Parameters<StateStore['read']>[0]) => {
-        finalReads.push(...ids.filter((id) => id.pk.startsWith('FWS#')).map((id) => `${id.pk}/${id.sk}`));
-        return inner.read(ids);
-      },
-    });
-    const seen = new FinalWindowsSeen();
-
-    // Act: a record a second, the closer after each, as an invocation would.
-    for (let t = 500; t < 10_000; t += 1000) {
-      await feed(0, [sale(`s${t}`, t)]);
-      await closeDueWindows({ definition, store, now: () => NOW, seen });
-    }
-
-    // Assess: each window's result was looked for at most twice (before it closed, and once as it closed),
-    // not on every run while its slices stayed due; and the results are whole.
-    const perWindow = new Map<string, number>();
-    for (const read of finalReads) perWindow.set(read, (perWindow.get(read) ?? 0) + 1);
-    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(2);
-    expect(results(inner).filter(([key]) => key === 'store-1').slice(0, 3)).toEqual([
-      ['store-1', -2000, 1000, ['s500'], 1],
-      ['store-1', -1000, 2000, ['s1500', 's500'], 2],
-      ['store-1', 0, 3000, ['s1500', 's2500', 's500'], 3],
-    ]);
-  });
-
-  it('retires a slice in the same run when a racing closer wrote the window\'s result first', async () => {
-    // Prepare: another closer writes [1000, 2000)'s result just before this one does.
-    const inner = new InMemoryStateStore();
-    const definition = salesIdsPerSecond();
-    await feeder(definition, inner)(0, [sale('a', 1500), sale('push', 2500, 'other')]);
-    let raced = false;
-    const store: StateStore = Object.assign(Object.create(inner) as StateStore, {
-      write: async (write: ItemWrite) => {
-        if (!raced && write.body?.kind === 'final-windows' && write.body.start === 1000) {
-          raced = true;
-          await inner.write(write);
-        }
-        return inner.write(write);
-      },
-    });
-
-    // Act
-    await closeDueWindows({ definition, store, now: () => NOW }, { watermark: 1999 });
-
-    // Assess: the result stands once, and the slice is gone.
-    expect(raced).toBe(true);
-    expect(results(inner)).toEqual([['store-1', 1000, 2000, ['a'], 1]]);
-    expect(panes(inner).filter((p) => p.start === 1000)).toEqual([]);
   });
 });

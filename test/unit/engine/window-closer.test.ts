@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProcessorDefinition, WindowSpec } from '../../../functions/core/engine/definition.js';
+import { defineProcessor, type ProcessorDefinition, type WindowSpec } from '../../../functions/core/engine/definition.js';
 import { closeDueWindows, type WindowCloserDeps } from '../../../functions/core/engine/window-closer.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { FinalWindowBody } from '../../../functions/core/state/state-items.js';
@@ -19,6 +19,16 @@ const close = (deps: Omit<WindowCloserDeps, 'now'> & { now?: () => number }) => 
 
 function finalWindows(store: InMemoryStateStore): FinalWindowBody[] {
   return store.snapshot().flatMap((i) => (i.body.kind === 'final-window' ? [i.body] : []));
+}
+
+/** Records of topic 't' counted in 1-second windows of view 'w', all under key 'k'; `emit` gives a closed window's announcement. */
+function countedWindowsOfW(name: string, emit?: () => unknown): ProcessorDefinition {
+  return defineProcessor<unknown>({
+    name,
+    input: { topics: [{ name: 't', partitions: 1 }] },
+    eventTime: () => 0,
+    views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 }, ...(emit === undefined ? {} : { emit }) }],
+  });
 }
 
 describe('closeDueWindows', () => {
@@ -283,16 +293,7 @@ describe('closeDueWindows', () => {
 describe('announcements too large for SQS', () => {
   it('announces the window with where its result is instead of the payload, so closing never blocks', async () => {
     // Prepare: a view whose announcement carries a 300 KB payload
-    const { defineProcessor } = await import('../../../functions/core/engine/definition.js');
-    const { InMemoryStateStore } = await import('../../../functions/core/state/in-memory-state-store.js');
-    const { closeDueWindows } = await import('../../../functions/core/engine/window-closer.js');
-    const { itemIds } = await import('../../../functions/core/state/table-layout.js');
-    const definition = defineProcessor<unknown>({
-      name: 'big',
-      input: { topics: [{ name: 't', partitions: 1 }] },
-      eventTime: () => 0,
-      views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 }, emit: () => 'x'.repeat(300_000) }],
-    });
+    const definition = countedWindowsOfW('big', () => 'x'.repeat(300_000));
     const store = new InMemoryStateStore();
     await store.commit([{ id: itemIds.keyWindows('w', 'k'), expectedRev: 0, body: { kind: 'key-windows', view: 'w', key: 'k', windows: [{ start: 0, end: 1000, acc: 3, count: 3 }], closedThrough: null }, closesAt: 999 }]);
     const sent: string[] = [];
@@ -311,16 +312,7 @@ describe('announcements too large for SQS', () => {
 describe('closing within a time budget', () => {
   it('stops between batches once the budget is spent and leaves the rest due for the next run', async () => {
     // Prepare: 30 keys with a due window each, and a store whose commits take 20 ms
-    const { defineProcessor } = await import('../../../functions/core/engine/definition.js');
-    const { InMemoryStateStore } = await import('../../../functions/core/state/in-memory-state-store.js');
-    const { closeDueWindows } = await import('../../../functions/core/engine/window-closer.js');
-    const { itemIds } = await import('../../../functions/core/state/table-layout.js');
-    const definition = defineProcessor<unknown>({
-      name: 'budget',
-      input: { topics: [{ name: 't', partitions: 1 }] },
-      eventTime: () => 0,
-      views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 } }],
-    });
+    const definition = countedWindowsOfW('budget');
     const memory = new InMemoryStateStore();
     for (let k = 0; k < 30; k += 1) {
       await memory.commit([{ id: itemIds.keyWindows('w', `k${k}`), expectedRev: 0, body: { kind: 'key-windows', view: 'w', key: `k${k}`, windows: [{ start: 0, end: 1000, acc: 1, count: 1 }], closedThrough: null }, closesAt: 999 }]);
