@@ -1,7 +1,8 @@
 /**
- * What a Lambda Kafka event source mapping does with a batch: when to invoke,
- * and after an invocation which offsets to commit, what to redeliver and what
- * to give up. Pure: the clock comes in as `now`, the poller does the I/O.
+ * What a Lambda Kafka event source mapping does after an invocation: which
+ * offsets to commit, what to redeliver (retried, bisected) and what to give up
+ * to the on-failure destination. Pure: the clock comes in as `now`, the poller
+ * does the I/O. Gathering records into a batch is `batch-assembly.ts`.
  *
  * Facts this follows (AWS Lambda Developer Guide):
  * - kafka-retry-configurations.html: retries do not count the first
@@ -15,20 +16,15 @@
  *   partition resume from the lowest; a failed invocation is bisected
  *   whatever ReportBatchItemFailures says; a partial response with both on
  *   "is bisected at the returned sequence number", i.e. only the rest retries.
- * - API_EventSourceMappingConfiguration.html: a batch is capped by the 6 MB
- *   synchronous payload limit as well as by BatchSize; MaximumRetryAttempts
- *   discards records "after the specified number of retries", so retries are
- *   counted per record, which is how bisected halves inherit their count.
- * - msk-esm-parameters.html: BatchSize 100 (at most 10,000),
- *   MaximumBatchingWindowInSeconds 500 ms, BisectBatchOnFunctionError false,
- *   MaximumRetryAttempts and MaximumRecordAgeInSeconds -1; the API reference
- *   defines the window as the longest Lambda gathers records before invoking.
+ * - API_EventSourceMappingConfiguration.html: MaximumRetryAttempts discards
+ *   records "after the specified number of retries", so retries are counted
+ *   per record, which is how bisected halves inherit their count.
+ * - msk-esm-parameters.html: BisectBatchOnFunctionError false,
+ *   MaximumRetryAttempts and MaximumRecordAgeInSeconds -1.
  */
 import type { KafkaEventRecord } from '../../../functions/core/msk/types.js';
 import { OnFailureCondition, topicPartitionOf } from './msk-event.js';
 
-/** The synchronous invocation payload limit, which also caps a batch. */
-export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** What Lambda applies instead of infinite retries once an on-failure destination is set. */
 export const RETRIES_WITH_DESTINATION = 10;
 
@@ -264,79 +260,6 @@ export function bisect(attempt: Attempt): Attempt[] {
     { ...attempt, records: attempt.records.slice(0, middle) },
     { ...attempt, records: attempt.records.slice(middle) },
   ];
-}
-
-/** A record fetched and waiting for a batch. */
-export interface BufferedRecord {
-  readonly record: KafkaEventRecord;
-  /** Its share of the serialized event. */
-  readonly bytes: number;
-  readonly arrivedAt: number;
-}
-
-/** One partition's records waiting for a batch, oldest first. */
-export interface WaitingPartition {
-  readonly topicPartition: string;
-  readonly records: readonly BufferedRecord[];
-}
-
-export interface BatchLimits {
-  readonly batchSize: number;
-  readonly maximumBatchingWindowMs: number;
-  /** The serialized event without records. */
-  readonly envelopeBytes: number;
-  readonly maxPayloadBytes: number;
-}
-
-/**
- * When the next batch is due: at once when the waiting records fill a batch
- * (by count or payload), else when the oldest has waited the batching
- * window; undefined when nothing waits.
- */
-export function batchDueAt(waiting: readonly WaitingPartition[], limits: BatchLimits): number | undefined {
-  const all = waiting.flatMap((w) => w.records);
-  if (all.length === 0) return undefined;
-  const bytes = all.reduce((sum, r) => sum + r.bytes, limits.envelopeBytes);
-  if (all.length >= limits.batchSize || bytes >= limits.maxPayloadBytes) return Number.NEGATIVE_INFINITY;
-  return Math.min(...all.map((r) => r.arrivedAt)) + limits.maximumBatchingWindowMs;
-}
-
-export interface AssembledBatch {
-  readonly records: readonly KafkaEventRecord[];
-  /** Records taken per topic-partition, always a prefix of what waits. */
-  readonly taken: ReadonlyMap<string, number>;
-  /** One record that alone exceeds the payload limit. */
-  readonly oversized: boolean;
-}
-
-/**
- * The next batch: partitions that have waited longest first, each
- * contributing a prefix of its records, until the batch size or the payload
- * limit is reached.
- */
-export function assembleBatch(waiting: readonly WaitingPartition[], limits: BatchLimits): AssembledBatch {
-  const ordered = waiting
-    .filter((w) => w.records.length > 0)
-    .sort((a, b) => a.records[0]!.arrivedAt - b.records[0]!.arrivedAt);
-  const records: KafkaEventRecord[] = [];
-  const taken = new Map<string, number>();
-  let bytes = limits.envelopeBytes;
-  for (const { topicPartition, records: buffered } of ordered) {
-    // `"<key>":[` plus the separator between partitions.
-    const partitionBytes = Buffer.byteLength(JSON.stringify(topicPartition)) + 3;
-    for (const [index, { record, bytes: recordBytes }] of buffered.entries()) {
-      const cost = recordBytes + (index === 0 ? partitionBytes : 0);
-      if (records.length >= limits.batchSize) return { records, taken, oversized: false };
-      if (bytes + cost > limits.maxPayloadBytes) {
-        if (records.length > 0) return { records, taken, oversized: false };
-        return { records: [record], taken: new Map([[topicPartition, 1]]), oversized: true };
-      }
-      records.push(record);
-      taken.set(topicPartition, index + 1);
-      bytes += cost;
-    }
-  }
-  return { records, taken, oversized: false };
 }
 
 /** Per partition, the offset after the last of `records`. */

@@ -1,7 +1,8 @@
 /**
  * The local stand-in for a Lambda MSK event source mapping: a kafkajs
- * consumer that batches records, invokes a handler with the exact MSK event
- * and commits offsets only when the outcome allows (`delivery-policy.ts`).
+ * consumer that batches records (`batch-assembly.ts`), invokes a handler with
+ * the exact MSK event and commits offsets only when the outcome allows
+ * (`delivery-policy.ts`).
  * As the guide says of the managed one (with-kafka-configure.html), it reads
  * each partition in order, one payload may hold several partitions, and
  * offsets are committed after a batch is processed; an existing consumer
@@ -24,10 +25,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { backoffDelay } from '../../../functions/core/retry/backoff.js';
 import type { KafkaEvent } from '../../../functions/core/msk/types.js';
+import { assembleBatch, batchDueAt, MAX_PAYLOAD_BYTES, type BatchLimits, type BufferedRecord } from './batch-assembly.js';
 import {
-  admit, assembleBatch, batchDueAt, decide, effectiveRetryAttempts, MAX_PAYLOAD_BYTES, payloadTooLarge,
-  type Attempt, type BatchLimits, type BufferedRecord, type Decision, type DeliveryPolicy, type GiveUp, type InvocationOutcome,
-  type Step,
+  admit, decide, effectiveRetryAttempts, payloadTooLarge,
+  type Attempt, type Decision, type DeliveryPolicy, type GiveUp, type InvocationOutcome, type Step,
 } from './delivery-policy.js';
 import {
   lambdaContext, mskEventOf, onFailureRecord, recordPayloadBytes, toMskRecord, topicPartitionOf, type MskEventSource,
