@@ -162,7 +162,7 @@ async function bundle(name: string, spec: BundleSpec): Promise<string> {
       bundle: true,
       platform: 'node',
       target: 'node24',
-      ...(spec.format === undefined ? {} : { format: spec.format }),
+      format: spec.format,
       outfile,
       minify: true,
       sourcemap: spec.sourcemap,

@@ -68,7 +68,7 @@ interface RunResult {
 type Invocation = readonly PartitionInput[];
 
 export async function measureDynamoDbWrites(options: { endpoint: string; records?: number }): Promise<Measured<DynamoDbWriteFigures>> {
-  const sized = (batchSize: number): BenchWorkload => benchWorkload({ batchSize, ...(options.records === undefined ? {} : { records: options.records }) });
+  const sized = (batchSize: number): BenchWorkload => benchWorkload({ batchSize, records: options.records });
   const workload = sized(BENCH_BATCH_SIZE);
   const deployedWorkload = sized(DEPLOYED_BATCH_SIZE);
   const reference = orderAnalytics({ partitions: BENCH_PARTITIONS });

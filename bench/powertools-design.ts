@@ -75,7 +75,7 @@ export async function powertoolsStoreRevenue(client: DynamoDBClient, stateTable:
   const revenue = new Map<string, StoreRevenue>();
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: stateTable, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
+    const page = await client.send(new ScanCommand({ TableName: stateTable, ConsistentRead: true, ExclusiveStartKey: start }));
     for (const item of page.Items ?? []) {
       const match = /^STORE#(.+)#(\d+)$/.exec(item.pk?.S ?? '');
       if (match !== null) revenue.set(`${match[1]}@${Number(match[2])}`, { orders: Number(item.orders?.N), revenueCents: Number(item.revenueCents?.N) });

@@ -298,7 +298,7 @@ async function runCell(stack: ScaleStack, spec: CellSpec, index: number, config:
       pacedProductionSeconds: productionSeconds,
       pacedTailSeconds: pacedTail,
       exact: check.exact,
-      ...(unfinished === undefined ? {} : { error: unfinished }),
+      error: unfinished,
     };
     const cpu = drainCpu(observation);
     const lost = drainAfter.reduce((n, end) => n + end.dynamodb.failedRequests - (drainBefore.find((s) => s.pid === end.pid)?.dynamodb.failedRequests ?? 0), 0);

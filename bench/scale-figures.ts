@@ -136,7 +136,7 @@ export function summariseCell(o: CellObservation, provenance: { commit: string; 
     ...(o.pacedTailSeconds === null ? {} : { pacedTailSeconds: round1(o.pacedTailSeconds) }),
     commit: provenance.commit,
     measuredAt: provenance.measuredAt,
-    ...(o.error === undefined ? {} : { error: o.error }),
+    error: o.error,
   };
 }
 

@@ -117,7 +117,7 @@ function method(config: ScaleChildConfig, budgetWhy: string, notes: readonly str
 export async function runScaleBench(argv: readonly string[]): Promise<void> {
   const options = parseScaleArguments(argv);
   const sizing = options.quick ? QUICK_SIZING : FULL_SIZING;
-  const cells = scaleGrid(options.designs, { quick: options.quick, ...(options.only === undefined ? {} : { only: options.only }) });
+  const cells = scaleGrid(options.designs, { quick: options.quick, only: options.only });
   const target = drainTargetSeconds(cells, sizing, options.budgetMinutes * 60);
   if (!options.quick && !existsSync(RESULTS)) throw new ScalePlanError('bench/results.json does not exist: run `npm run bench` first; the scale cells are added to it');
   const loads = { before: load(), after: '' };

@@ -150,7 +150,7 @@ export class BenchWorkloadError extends Error {
 export function workloadDecoder(workload: BenchWorkload, definition: ProcessorDefinition): RecordDecoder {
   return new RecordDecoder({
     registry: new CachedSchemaRegistry(workload.registry),
-    ...(definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema }),
+    readerSchema: definition.input.readerSchema,
   });
 }
 

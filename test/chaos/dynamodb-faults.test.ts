@@ -135,7 +135,7 @@ function answer(kind: FaultKind, request: ProxiedRequest, rng: () => number): Fa
     status,
     type: `${DYNAMODB}${type}`,
     message,
-    ...(extra === undefined ? {} : { extra }),
+    extra,
   });
   switch (kind) {
     case 'throttling':

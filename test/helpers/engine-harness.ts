@@ -25,7 +25,7 @@ export class EngineHarness {
     registry: SchemaRegistry = new InMemorySchemaRegistry(),
     private readonly now: () => number = () => 1_800_000_000_000,
   ) {
-    this.decoder = new RecordDecoder({ registry, ...(definition.input.readerSchema === undefined ? {} : { readerSchema: definition.input.readerSchema }) });
+    this.decoder = new RecordDecoder({ registry, readerSchema: definition.input.readerSchema });
   }
 
   public async deliver(records: readonly KafkaEventRecord[]): Promise<KafkaBatchResponse> {

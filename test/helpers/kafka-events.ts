@@ -30,7 +30,7 @@ export function kafkaRecord(spec: RecordSpec): KafkaEventRecord {
     key: spec.key === undefined ? Buffer.from(`key-${spec.offset}`).toString('base64') : spec.key === null ? null : Buffer.from(spec.key).toString('base64'),
     value: spec.value === null ? null : Buffer.from(spec.value).toString('base64'),
     headers: spec.headers ?? [{ 'trace-id': [...Buffer.from(`t${spec.offset}`)] }],
-    ...(spec.valueSchemaMetadata === undefined ? {} : { valueSchemaMetadata: spec.valueSchemaMetadata }),
+    valueSchemaMetadata: spec.valueSchemaMetadata,
   };
 }
 

@@ -230,7 +230,7 @@ describe('PipelineAlarms validation', () => {
   function alarmsWith(props: { datapointsToAlarm?: number; evaluationMinutes?: number; durationPercentOfTimeout?: number; duplicate?: boolean; timeout?: Duration }): PipelineAlarms {
     const app = new App();
     const processors = buildMonitoredProcessors(app);
-    const first = { ...processors[0]!, ...(props.timeout === undefined ? {} : { timeout: props.timeout }) };
+    const first = { ...processors[0]!, timeout: props.timeout ?? processors[0]!.timeout };
     const stack = new Stack(app, 'alarms');
     const prod = loadEnvironmentConfig('prod').alarms;
     return new PipelineAlarms(stack, 'Alarms', {
@@ -239,11 +239,11 @@ describe('PipelineAlarms validation', () => {
       clusterName: CLUSTER,
       thresholds: {
         ...prod,
-        ...(props.evaluationMinutes === undefined ? {} : { evaluationMinutes: props.evaluationMinutes }),
-        ...(props.durationPercentOfTimeout === undefined ? {} : { durationPercentOfTimeout: props.durationPercentOfTimeout }),
+        evaluationMinutes: props.evaluationMinutes ?? prod.evaluationMinutes,
+        durationPercentOfTimeout: props.durationPercentOfTimeout ?? prod.durationPercentOfTimeout,
       },
       action: new actions.SnsAction(new sns.Topic(stack, 'Topic')),
-      ...(props.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: props.datapointsToAlarm }),
+      datapointsToAlarm: props.datapointsToAlarm,
     });
   }
 

@@ -20,7 +20,7 @@ function customConfig(overrides: Partial<PipelineConfig['processors'][string]> =
   const orderAnalytics = dev.processors['order-analytics']!;
   return validateEnvironmentConfig('dev', {
     ...dev,
-    ...(topics === undefined ? {} : { topics }),
+    topics: topics ?? dev.topics,
     processors: {
       'order-analytics': {
         ...orderAnalytics,

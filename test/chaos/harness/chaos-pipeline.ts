@@ -87,8 +87,8 @@ export class ChaosPipeline {
     const elasticMq = elasticMqStart.value;
     const dynamodbProxy = new FaultProxy({
       target: options.dynamodbEndpoint,
-      ...(options.dynamodbFaults === undefined ? {} : { decide: options.dynamodbFaults }),
-      ...(options.afterDynamoDb === undefined ? {} : { afterForward: options.afterDynamoDb }),
+      decide: options.dynamodbFaults,
+      afterForward: options.afterDynamoDb,
     });
     const sqsProxy = new FaultProxy({ target: elasticMq.endpoint });
     try {

@@ -88,7 +88,7 @@ export class ScenarioLog {
 
   private report(verdict?: ChaosVerdict): void {
     mkdirSync(REPORT_DIR, { recursive: true });
-    const record: ChaosRecord = { scenario: this.scenario, scale: CHAOS_SCALE, seed: this.seed, injected: this.injected, ...(verdict === undefined ? {} : { verdict }) };
+    const record: ChaosRecord = { scenario: this.scenario, scale: CHAOS_SCALE, seed: this.seed, injected: this.injected, verdict };
     writeFileSync(`${REPORT_DIR}chaos-${this.scenario}.json`, `${JSON.stringify(record)}\n`);
   }
 }

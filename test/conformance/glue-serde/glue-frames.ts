@@ -58,7 +58,7 @@ export async function glueSerdeClasspath(onProgress?: (line: string) => void): P
     name: 'glue-serde',
     pom: POM,
     order: mainJarFirst('schema-registry-serde-'),
-    ...(onProgress === undefined ? {} : { onProgress }),
+    onProgress,
   });
   const classes = await ensureJavaCompiled({ install, java: await javaCommand(), sourceDir: JAVA_SOURCES, mainClass: 'GlueFrames', against: "AWS's Glue serde" });
   return [classes, install.classpath].join(delimiter);

@@ -108,7 +108,7 @@ export async function simulate(scenario: Scenario, store: StateStore, options: S
       throttleRate: options.throttleRate,
       maxYields: 3,
       onAccepted: accepted,
-      ...(crashAfterCalls === undefined ? {} : { crashAfterCalls }),
+      crashAfterCalls,
     });
     const writer: DeadLetterWriter = {
       write: (letters) => {

@@ -20,7 +20,7 @@ const verdict = (over: Partial<ChaosVerdict> = {}): ChaosVerdict => ({
 });
 const report = (scenario: string, faults: number[], v?: ChaosVerdict): [string, ChaosRecord] => [
   scenario,
-  { scenario, scale: 'subset', seed: 1, injected: faults.map((n, i) => ({ what: `fault ${i}`, faults: n })), ...(v === undefined ? {} : { verdict: v }) },
+  { scenario, scale: 'subset', seed: 1, injected: faults.map((n, i) => ({ what: `fault ${i}`, faults: n })), verdict: v },
 ];
 
 describe('summarizeChaos', () => {

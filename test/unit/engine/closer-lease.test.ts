@@ -72,7 +72,7 @@ describe('createEngineProcessor, closing', () => {
     const store = new InMemoryStateStore();
     const closes: string[] = [];
     const engine = (name: string, closing?: 'every-process') =>
-      createEngineProcessor(perSecond, { store, now: () => NOW, onClose: () => closes.push(name), ...(closing === undefined ? {} : { closing }) });
+      createEngineProcessor(perSecond, { store, now: () => NOW, onClose: () => closes.push(name), closing });
     const [a, b, c] = [engine('a'), engine('b'), engine('c', 'every-process')];
 
     // Act

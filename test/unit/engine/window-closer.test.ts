@@ -27,7 +27,7 @@ function countedWindowsOfW(name: string, emit?: () => unknown): ProcessorDefinit
     name,
     input: { topics: [{ name: 't', partitions: 1 }] },
     eventTime: () => 0,
-    views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 }, ...(emit === undefined ? {} : { emit }) }],
+    views: [{ kind: 'window', name: 'w', key: () => 'k', window: { type: 'tumbling', sizeMs: 1000 }, aggregate: { initial: () => 0, add: (a: number) => a + 1 }, emit }],
   });
 }
 
