@@ -5,7 +5,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { ROOT, STATE_DIR } from './paths.js';
-import { startOnFreePort, spawnService, waitUntil } from './processes.js';
+import { loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
 
 export interface DynamoDbLocal {
   /** Always loopback, although the server itself listens on every interface (it has no bind option). */
@@ -85,7 +85,7 @@ export const DYNAMODB_DATA_DIR = join(STATE_DIR, 'dynamodb-local', 'data');
 export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = await javaCommand();
   const install = await ensureDynamoDbLocalInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  return startOnFreePort('DynamoDB Local', options, (error) => error instanceof LocalStackError && /BindException|Address already in use/.test(error.message), (port) => startOnPort(java, install, port, options));
+  return startOnFreePort((port) => startOnPort(java, install, port, options), { service: 'DynamoDB Local', port: options.port, onProgress: options.onProgress });
 }
 
 async function startOnPort(java: string, install: DynamoDbLocalInstall, port: number, options: StartDynamoDbLocalOptions): Promise<DynamoDbLocal> {
@@ -127,6 +127,7 @@ async function startOnPort(java: string, install: DynamoDbLocalInstall, port: nu
     );
   } catch (error) {
     await service.stop();
+    if (await loggedBindFailure(service.logPath)) throw portInUse(`DynamoDB Local could not listen on 127.0.0.1:${port}: the port is in use.`, error);
     throw error;
   } finally {
     client.destroy();

@@ -1,13 +1,12 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { BIND_FAILED } from './kafka.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOCAL_AWS } from './moto.js';
 import { ROOT, STATE_DIR } from './paths.js';
-import { startOnFreePort, isListening, spawnService, waitUntil } from './processes.js';
+import { isListening, loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
 
 /**
  * ElasticMQ: the local stack's SQS, on 127.0.0.1. moto serves SQS too, but
@@ -61,7 +60,7 @@ export function ensureElasticMqInstalled(options: { onProgress?: (line: string) 
 export async function startElasticMq(options: StartElasticMqOptions = {}): Promise<ElasticMq> {
   const java = await javaCommand();
   const install = await ensureElasticMqInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  return startOnFreePort('ElasticMQ', options, (error) => error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE, (port) => startOnPort(java, install, port, options));
+  return startOnFreePort((port) => startOnPort(java, install, port, options), { service: 'ElasticMQ', port: options.port, onProgress: options.onProgress });
 }
 
 /**
@@ -87,7 +86,7 @@ export function elasticMqConfig(port: number): string {
 async function startOnPort(java: string, install: MavenInstall, port: number, options: StartElasticMqOptions): Promise<ElasticMq> {
   // Otherwise the health check below could be answered by whatever holds the port while ours fails to bind.
   if (await isListening(port)) {
-    throw new LocalStackError(`ElasticMQ: 127.0.0.1:${port} is already in use by another process; stop it or choose another port.`, LocalStackErrorReason.PORT_IN_USE);
+    throw portInUse(`ElasticMQ: 127.0.0.1:${port} is already in use by another process; stop it or choose another port.`);
   }
   const configPath = join(STATE_DIR, 'elasticmq', `elasticmq-${port}.conf`);
   await mkdir(dirname(configPath), { recursive: true });
@@ -115,7 +114,7 @@ async function startOnPort(java: string, install: MavenInstall, port: number, op
     await waitUntil(
       async () => {
         // A failed bind is logged but does not end the JVM: stopping it ends the wait at once instead of at the timeout.
-        if (BIND_FAILED.test(await readFile(service.logPath, 'utf8').catch(() => ''))) {
+        if (await loggedBindFailure(service.logPath)) {
           await service.stop();
           return false;
         }
@@ -127,9 +126,7 @@ async function startOnPort(java: string, install: MavenInstall, port: number, op
   } catch (error) {
     await service.stop();
     await rm(configPath, { force: true });
-    if (BIND_FAILED.test(await readFile(service.logPath, 'utf8').catch(() => ''))) {
-      throw new LocalStackError(`ElasticMQ could not listen on 127.0.0.1:${port}: the port is in use.`, LocalStackErrorReason.PORT_IN_USE, { cause: error });
-    }
+    if (await loggedBindFailure(service.logPath)) throw portInUse(`ElasticMQ could not listen on 127.0.0.1:${port}: the port is in use.`, error);
     throw error;
   } finally {
     sqs.destroy();

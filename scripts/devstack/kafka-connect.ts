@@ -1,11 +1,11 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { BIND_FAILED, KAFKA_LOG4J_CONFIG } from './kafka.js';
+import { KAFKA_LOG4J_CONFIG } from './kafka.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { startOnFreePort, logTail, runToLog, spawnService, waitUntil } from './processes.js';
+import { loggedBindFailure, logTail, portInUse, runToLog, spawnService, startOnFreePort, waitUntil } from './processes.js';
 
 /**
  * A Kafka Connect worker in distributed mode (the mode Debezium runs in on
@@ -92,7 +92,7 @@ export async function ensureKafkaConnectInstalled(options: { onProgress?: (line:
 export async function startKafkaConnect(options: StartKafkaConnectOptions): Promise<LocalKafkaConnect> {
   const java = await javaCommand();
   const install = await ensureKafkaConnectInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  return startOnFreePort('Kafka Connect', options, (error) => error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE, (port) => startOnPort(java, install, port, options));
+  return startOnFreePort((port) => startOnPort(java, install, port, options), { service: 'Kafka Connect', port: options.port, onProgress: options.onProgress });
 }
 
 async function startOnPort(java: string, install: KafkaConnectInstall, port: number, options: StartKafkaConnectOptions): Promise<LocalKafkaConnect> {
@@ -134,9 +134,7 @@ async function startOnPort(java: string, install: KafkaConnectInstall, port: num
     await service.stop();
     await rm(propertiesPath, { force: true });
     // Jetty's `Failed to bind to /127.0.0.1:<port>` is followed by the worker's shutdown, out of the message's tail.
-    if (BIND_FAILED.test(await readFile(service.logPath, 'utf8').catch(() => ''))) {
-      throw new LocalStackError(`Kafka Connect could not listen on 127.0.0.1:${port}: the port is in use.`, LocalStackErrorReason.PORT_IN_USE, { cause: error });
-    }
+    if (await loggedBindFailure(service.logPath)) throw portInUse(`Kafka Connect could not listen on 127.0.0.1:${port}: the port is in use.`, error);
     throw error;
   }
   options.onProgress?.(`Kafka Connect: ${restUrl} (pid ${service.pid}) ready in ${Date.now() - started} ms, log ${relative(ROOT, service.logPath)}`);

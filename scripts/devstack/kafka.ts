@@ -7,7 +7,7 @@ import type { IHeaders, RetryOptions } from 'kafkajs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { freePort, isListening, logTail, runToLog, spawnService, waitUntil } from './processes.js';
+import { freePort, isListening, loggedBindFailure, logTail, portInUse, runToLog, spawnService, startOnFreePort, waitUntil } from './processes.js';
 
 /**
  * A single-node Kafka (KRaft, broker and controller in one JVM) on loopback,
@@ -49,9 +49,6 @@ const POM = fileURLToPath(new URL('./maven/kafka/pom.xml', import.meta.url));
 export const KAFKA_LOG4J_CONFIG = fileURLToPath(new URL('./kafka/log4j2.properties', import.meta.url));
 const MAIN_CLASS = 'kafka.Kafka';
 const STORAGE_TOOL = 'kafka.tools.StorageTool';
-const PORT_ATTEMPTS = 3;
-/** What the broker logs when a listener's port is taken: `Socket server failed to bind to …: Address already in use`. */
-export const BIND_FAILED = /java\.net\.BindException|Address already in use/;
 /** Ports and cluster id of the last start, so a restart keeps the address clients were given. */
 const STATE_FILE = 'local-kafka.json';
 // A clean shutdown moves partition leadership and flushes segments; killing it
@@ -95,19 +92,14 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
   const previous = await readState(dataDir);
   // The formatted storage is the truth; the state file only remembers the id if the log folder was deleted.
   const clusterId = (await formattedClusterId(dataDir)) ?? previous?.clusterId ?? newClusterId();
+  // A port asked for is tried once; otherwise the previous start's ports first, then free ones.
   const explicit = options.port !== undefined || options.controllerPort !== undefined;
-  const attempts = explicit ? 1 : PORT_ATTEMPTS;
-  for (let attempt = 1; ; attempt += 1) {
-    const [port, controllerPort] = await choosePorts(options, attempt === 1 ? previous : undefined);
-    try {
-      return await startOnPorts(java, install, { dataDir, clusterId, port, controllerPort, restart: previous !== undefined }, options);
-    } catch (error) {
-      // Another process can take a port between choosing it and Kafka's bind.
-      const portTaken = error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE;
-      if (!portTaken || attempt >= attempts) throw error;
-      options.onProgress?.(`Kafka: port ${port} or ${controllerPort} was taken, trying others`);
-    }
-  }
+  return startOnFreePort<LocalKafka, readonly [number, number]>(([port, controllerPort]) => startOnPorts(java, install, { dataDir, clusterId, port, controllerPort, restart: previous !== undefined }, options), {
+    service: 'Kafka',
+    choose: (attempt) => choosePorts(options, attempt === 1 ? previous : undefined),
+    ...(explicit ? { attempts: 1 } : {}),
+    onProgress: options.onProgress,
+  });
 }
 
 /**
@@ -240,10 +232,7 @@ async function startOnPorts(java: string, install: MavenInstall, at: Placement, 
   } catch (error) {
     await service.stop();
     // The bind error is followed by a hundred lines of shutdown, so the tail in the message does not show it.
-    const written = (await readFile(service.logPath).catch(() => Buffer.alloc(0))).subarray(logStart).toString();
-    if (BIND_FAILED.test(written)) {
-      throw new LocalStackError(`Kafka could not listen on 127.0.0.1:${at.port} or :${at.controllerPort}: the port is in use.`, LocalStackErrorReason.PORT_IN_USE, { cause: error });
-    }
+    if (await loggedBindFailure(service.logPath, logStart)) throw portInUse(`Kafka could not listen on 127.0.0.1:${at.port} or :${at.controllerPort}: the port is in use.`, error);
     throw error;
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -1,9 +1,8 @@
 import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ROOT } from './paths.js';
-import { startOnFreePort, isListening, spawnService, waitUntil } from './processes.js';
+import { isListening, loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
 import { ensurePythonVenv, venvEnvironment, type PythonVenv } from './python-venv.js';
 
 /**
@@ -73,14 +72,14 @@ export function awsEnvironment(endpoint: string, sqsEndpoint: string = endpoint)
 /** Starts moto's server, installing it first if needed, and resolves once it answers a real SQS call. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const venv = await ensurePythonVenv(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-  return startOnFreePort('moto', options, (error) => error instanceof LocalStackError && (error.reason === LocalStackErrorReason.PORT_IN_USE || /Address already in use/.test(error.message)), (port) => startOnPort(venv, port, options));
+  return startOnFreePort((port) => startOnPort(venv, port, options), { service: 'moto', port: options.port, onProgress: options.onProgress });
 }
 
 async function startOnPort(venv: PythonVenv, port: number, options: StartMotoOptions): Promise<Moto> {
   // Otherwise the health check below could be answered by whatever holds the
   // port (say a moto left behind by a killed run) while ours fails to bind.
   if (await isListening(port)) {
-    throw new LocalStackError(`moto: 127.0.0.1:${port} is already in use by another process; stop it or choose another port.`, LocalStackErrorReason.PORT_IN_USE);
+    throw portInUse(`moto: 127.0.0.1:${port} is already in use by another process; stop it or choose another port.`);
   }
   const started = Date.now();
   const service = await spawnService({
@@ -102,6 +101,7 @@ async function startOnPort(venv: PythonVenv, port: number, options: StartMotoOpt
     );
   } catch (error) {
     await service.stop();
+    if (await loggedBindFailure(service.logPath)) throw portInUse(`moto could not listen on 127.0.0.1:${port}: the port is in use.`, error);
     throw error;
   } finally {
     sqs.destroy();

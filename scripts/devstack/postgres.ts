@@ -1,6 +1,5 @@
 import { appendFile, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
@@ -12,7 +11,23 @@ import {
   removePostgresPlacement,
   type PostgresPlacement,
 } from './postgres-placement.js';
-import { freePort, isAlive, logTail, runToLog, spawnService, waitUntil, type ServiceProcess } from './processes.js';
+import {
+  childPids,
+  isAlive,
+  loggedBindFailure,
+  logTail,
+  portInUse,
+  procCommandLine,
+  procName,
+  procStat,
+  runToLog,
+  spawnService,
+  startOnFreePort,
+  stopPid,
+  waitUntil,
+  type ServiceProcess,
+  type StopStep,
+} from './processes.js';
 
 export interface LocalPostgres {
   readonly port: number;
@@ -76,7 +91,6 @@ const SERVER_SETTINGS: Readonly<Record<string, string>> = {
 const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C'];
 /** Written after initdb succeeds: a non-empty folder without it is refused rather than deleted. */
 const INIT_MARKER = 'rtp-initialised.json';
-const PORT_ATTEMPTS = 3;
 const STOP_GRACE_MS = 30_000;
 const INITDB_TIMEOUT_MS = 120_000;
 
@@ -95,18 +109,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const placement = await preparePostgresPlacement(await planPostgresPlacement(requested));
   if (placement.placementDir !== undefined) progress(`Postgres: running from ${placement.placementDir}: ${placement.reasons.join('; ')}`);
   await initialise(placement, progress);
-  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await freePort());
-    try {
-      return await startOnPort(placement, port, options);
-    } catch (error) {
-      // Another process can take the port between freePort() and the bind.
-      const portTaken = error instanceof LocalStackError && error.reason === LocalStackErrorReason.PORT_IN_USE;
-      if (!portTaken || attempt >= attempts) throw error;
-      progress(`Postgres: port ${port} was taken, trying another`);
-    }
-  }
+  return startOnFreePort((port) => startOnPort(placement, port, options), { service: 'Postgres', port: options.port, onProgress: options.onProgress });
 }
 
 /**
@@ -183,10 +186,7 @@ async function startOnPort(placement: PostgresPlacement, port: number, options: 
     await waitUntil(() => answers(url(DEFAULT_DATABASE), dataDir), { what: `Postgres on 127.0.0.1:${port}`, timeoutMs: options.startTimeoutMs ?? 30_000, process: server });
   } catch (error) {
     await stopServer(server);
-    const output = (await readFile(POSTGRES_LOG)).subarray(logStart).toString('utf8');
-    if (/Address already in use|could not create any TCP\/IP sockets/.test(output)) {
-      throw new LocalStackError(`Port ${port} on 127.0.0.1 is in use`, LocalStackErrorReason.PORT_IN_USE, { cause: error });
-    }
+    if (await loggedBindFailure(POSTGRES_LOG, logStart, /Address already in use|could not create any TCP\/IP sockets/)) throw portInUse(`Port ${port} on 127.0.0.1 is in use`, error);
     throw error;
   }
   const database = options.database ?? DEFAULT_DATABASE;
@@ -220,50 +220,25 @@ async function stopServer(server: ServiceProcess): Promise<void> {
   for (const survivor of children) await waitGone(survivor);
 }
 
-/** Waits for a process of ours to exit, escalating to SIGQUIT (immediate shutdown) and then SIGKILL. */
-async function waitGone(pid: number): Promise<void> {
+/** A forked Postgres process is given time to exit with its postmaster, then SIGQUIT (immediate shutdown), then SIGKILL. */
+const REAP_STEPS: readonly StopStep[] = [
+  { signal: undefined, graceMs: 5_000 },
+  { signal: 'SIGQUIT', graceMs: 5_000 },
+  { signal: 'SIGKILL', graceMs: 5_000 },
+];
+
+/** Waits for a process of ours to exit, escalating as REAP_STEPS (after `first`, if given) say. */
+function waitGone(pid: number, first?: StopStep): Promise<void> {
   // A zombie (exited, not reaped yet) still answers kill(pid, 0); a pid reused by
   // something that is not Postgres must never be signalled.
-  const gone = async (): Promise<boolean> => !isAlive(pid) || (await procStat(pid))?.state === 'Z' || !(await isPostgresProcess(pid));
-  for (const [sig, graceMs] of [[undefined, 5_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]] as const) {
-    if (sig !== undefined) signal(pid, sig);
-    const deadline = Date.now() + graceMs;
-    while (!(await gone()) && Date.now() < deadline) await delay(50);
-    if (await gone()) return;
-  }
-  throw new LocalStackError(`Postgres process ${pid} survived SIGKILL`, LocalStackErrorReason.START_FAILED);
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
+  const isGone = async (): Promise<boolean> => !isAlive(pid) || (await procStat(pid))?.state === 'Z' || !(await isPostgresProcess(pid));
+  return stopPid(pid, { steps: first === undefined ? REAP_STEPS : [first, ...REAP_STEPS.slice(1)], isGone, what: 'Postgres process' });
 }
 
 /** The postmaster runs the binary by its path; the processes it forks retitle themselves `postgres: <role>`. */
 async function isPostgresProcess(pid: number): Promise<boolean> {
-  const command = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
+  const command = (await procCommandLine(pid))[0] ?? '';
   return command.startsWith('postgres:') || command.endsWith('/postgres');
-}
-
-/** The pids whose parent is `pid`, from /proc (empty where there is none). */
-async function childPids(pid: number): Promise<number[]> {
-  const entries = await readdir('/proc').catch(() => [] as string[]);
-  const children: number[] = [];
-  for (const entry of entries.filter((name) => /^\d+$/.test(name))) {
-    const fields = await procStat(Number(entry));
-    if (fields?.ppid === pid) children.push(Number(entry));
-  }
-  return children;
-}
-
-async function procStat(pid: number): Promise<{ state: string; ppid: number } | undefined> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  // The command name is in parentheses and may itself hold spaces and parentheses.
-  const rest = text?.slice(text.lastIndexOf(')') + 2).split(' ');
-  return rest === undefined || rest.length < 2 ? undefined : { state: rest[0] ?? '', ppid: Number(rest[1]) };
 }
 
 /** Line 1 of postmaster.pid is the postmaster's pid, line 2 its data folder. */
@@ -286,17 +261,18 @@ async function stopLeftovers(requestedDataDir: string, onProgress: ((line: strin
 async function stopLeftover(dataDir: string, onProgress: ((line: string) => void) | undefined): Promise<void> {
   const pid = await postmasterPid(dataDir);
   if (pid === undefined || !isAlive(pid)) return;
-  const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  const cmdline = await procCommandLine(pid);
   if (!(await isPostgresProcess(pid)) || !cmdline.includes(dataDir)) return; // a reused pid, not our server
   const parent = (await procStat(pid))?.ppid;
-  const parentName = parent === undefined ? '' : (await readFile(`/proc/${parent}/comm`, 'utf8').catch(() => '')).trim();
+  const parentName = parent === undefined ? '' : await procName(parent);
   if (parent !== undefined && parent !== 1 && parentName === 'node') {
     throw new LocalStackError(`Postgres (pid ${pid}) is already running on ${dataDir}, started by process ${parent}; stop that first.`, LocalStackErrorReason.START_FAILED);
   }
   onProgress?.(`Postgres: stopping pid ${pid}, left running on ${shown(dataDir)} by an earlier run`);
   const children = await childPids(pid);
-  signal(pid, 'SIGINT');
-  for (const survivor of [pid, ...children]) await waitGone(survivor);
+  // SIGINT is a fast shutdown; the postmaster gets as long as a forked process would.
+  await waitGone(pid, { signal: 'SIGINT', graceMs: 5_000 });
+  for (const survivor of children) await waitGone(survivor);
 }
 
 /** Initialised by us: the marker is there. Empty or missing: not yet. Anything else is not ours to delete. */

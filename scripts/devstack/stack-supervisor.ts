@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { isAlive, isListening, logTail, stopPid } from './processes.js';
+import { isAlive, isListening, logTail, signalThenKill, stopPid } from './processes.js';
 import { startStack, STACK_SERVICES, type StackDatabase, type StackEndpoints, type StackService } from './stack.js';
 
 /**
@@ -174,10 +174,10 @@ export async function stackDown(): Promise<{ stopped: boolean }> {
   // As recorded, whichever version of rtp started it: stopping must not need the services added since.
   const state = await readRecordedState();
   if (state === undefined) return { stopped: false };
-  await stopPid(state.supervisorPid, 120_000);
+  await stopPid(state.supervisorPid, { steps: signalThenKill(120_000) });
   for (const service of [...STACK_SERVICES].reverse()) {
     const pid = state.endpoints[service]?.pid;
-    if (pid !== undefined) await stopPid(pid, 30_000);
+    if (pid !== undefined) await stopPid(pid, { steps: signalThenKill(30_000) });
   }
   await rm(STACK_FILE, { force: true });
   return { stopped: true };

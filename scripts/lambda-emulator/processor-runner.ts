@@ -2,18 +2,15 @@
  * The parent side of a processor process (`run-processor.ts`): starts it with
  * exactly the environment it is given, tees its output to
  * `.rtp/logs/processor-<name>.log`, and hands the JSON lines it prints per
- * invocation to `onInvoke`. Not `spawnService`, which sends stdout straight
- * to the log file where it could not be read line by line.
+ * invocation to `onInvoke`. It is supervised like the stack's services
+ * (`spawnService`: one live set, one exit hook, stopped by pid), with its
+ * stdout piped here to be read line by line; stderr goes to the log directly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from '../devstack/errors.js';
-import { LOG_DIR, ROOT } from '../devstack/paths.js';
-import { logTail } from '../devstack/processes.js';
+import { logTail, spawnService } from '../devstack/processes.js';
 import type { InvokeLine, RunnerLine } from './run-processor.js';
 
 export type { InvokeLine } from './run-processor.js';
@@ -58,33 +55,21 @@ const ENTRY = fileURLToPath(new URL('./run-processor.ts', import.meta.url));
 /** What a Node process needs of its environment to run at all; none of it configures the processor. */
 const BASE_ENVIRONMENT = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'] as const;
 
-const RUNNING = new Set<ChildProcess>();
-// As in processes.ts: a runner must not outlive the process that started it.
-process.once('exit', () => RUNNING.forEach((child) => child.kill('SIGKILL')));
-
 /** Starts a processor process and resolves once its mapping has joined the consumer group and holds partitions. */
 export async function startProcessor(options: StartProcessorOptions): Promise<RunningProcessor> {
-  await mkdir(LOG_DIR, { recursive: true });
-  const logPath = join(LOG_DIR, `processor-${options.processor}${options.instance === undefined ? '' : `-${options.instance}`}.log`);
-  if (options.appendLog !== true) await writeFile(logPath, '');
-  // Both writers append, so the child's stderr and the teed stdout never overwrite each other.
-  const stderrLog = await open(logPath, 'a');
   const base = Object.fromEntries(BASE_ENVIRONMENT.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
-  const child = spawn(process.execPath, ['--import', 'tsx/esm', ENTRY], {
-    cwd: ROOT,
+  const child = await spawnService({
+    logName: `processor-${options.processor}${options.instance === undefined ? '' : `-${options.instance}`}`,
+    what: `the ${options.processor} processor`,
+    command: process.execPath,
+    args: ['--import', 'tsx/esm', ENTRY],
     env: { ...base, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env, RTP_PROCESSOR: options.processor },
-    stdio: ['ignore', 'pipe', stderrLog.fd],
+    // Read line by line below, and teed to the log, which the child's stderr appends to.
+    stdout: 'pipe',
+    appendLog: options.appendLog === true,
+    stopGraceMs: options.stopGraceMs ?? 70_000,
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const spawnError = new Promise<Error>((resolve) => child.on('error', resolve));
-  await stderrLog.close(); // the child holds its own copy
-  if (child.pid === undefined) {
-    const cause = await spawnError;
-    throw new LocalStackError(`Could not run the ${options.processor} processor: ${cause.message}`, LocalStackErrorReason.START_FAILED, { cause });
-  }
-  const pid = child.pid;
-  RUNNING.add(child);
-  void exited.then(() => RUNNING.delete(child));
+  const { pid, logPath, exit: exited } = child;
 
   const tee = createWriteStream(logPath, { flags: 'a' });
   let started: () => void = () => undefined;
@@ -106,11 +91,7 @@ export async function startProcessor(options: StartProcessorOptions): Promise<Ru
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), options.stopGraceMs ?? 70_000);
-        await exited.finally(() => clearTimeout(timer));
-      }
+      await child.stop();
       await drained;
     })());
 
