@@ -1,18 +1,13 @@
 import { Option, type Command } from 'commander';
 import { integerOption, numberOption } from '../option-parsers.js';
 import { envOption, resolveTarget } from '../ops/pipeline-target.js';
-import { produceLoad, type ProduceSummary } from './load-generator.js';
+import { produceLoad, type ProduceOptions, type ProduceSummary } from './load-generator.js';
 
-interface ProduceCliOptions {
-  readonly subject?: string;
-  readonly rate: number;
-  readonly count: number;
-  readonly version?: number;
-  readonly keyField?: string;
-  readonly seed?: number;
+/** What the command line gives: the generator's own options, and where and how to report. */
+type ProduceCliOptions = Pick<ProduceOptions, 'subject' | 'rate' | 'count' | 'version' | 'keyField' | 'seed'> & {
   readonly env?: string;
   readonly json?: boolean;
-}
+};
 
 export function registerProduceCommands(program: Command): void {
   program
