@@ -84,7 +84,9 @@ type Step =
   /** Every record is decided, on a confirmed checkpoint. */
   | { readonly kind: 'done' }
   /** Try again after a pause, unless this was the last attempt. */
-  | { readonly kind: 'retry'; readonly cause: () => Error; readonly pauseScale: number };
+  | { readonly kind: 'retry'; readonly cause: () => Error; readonly pauseScale: number }
+  /** Hand the partition back now, from the first record not decided. */
+  | { readonly kind: 'give-up'; readonly cause: Error };
 
 const AGAIN: Step = { kind: 'again' };
 const DONE: Step = { kind: 'done' };
@@ -125,6 +127,7 @@ class PartitionRun {
       const step = await this.stepOrRetry();
       if (step.kind === 'done') return { stats: this.stats(undefined), rejected: this.returned };
       if (step.kind === 'again') continue;
+      if (step.kind === 'give-up') return this.giveUp(step.cause);
       if (++this.failures >= this.maxAttempts) return this.giveUp(step.cause());
       await this.sleep(backoff(this.failures) * step.pauseScale);
     }
@@ -143,7 +146,9 @@ class PartitionRun {
 
   /** Read the cursor, plan a chunk, dead-letter what it rejects, commit it, account for it. */
   private async step(): Promise<Step> {
-    const cursor = await this.readCursor();
+    const read = await this.readCursor();
+    if (read.kind === 'give-up') return read;
+    const { cursor } = read;
     const pending = this.pendingAbove(cursor);
     if (pending.length === 0) {
       // Skipping records acknowledges them: only on a confirmed checkpoint, never on one merely remembered.
@@ -158,14 +163,23 @@ class PartitionRun {
     return AGAIN;
   }
 
-  /** The cursor as known, or as read when not. */
-  private async readCursor(): Promise<PartitionCursor> {
+  /**
+   * The cursor as known, or as read when not. A read the store refuses for
+   * good (not merely unavailable, which is retried) hands the partition back
+   * at once: nothing can be decided without the checkpoint.
+   */
+  private async readCursor(): Promise<{ readonly kind: 'read'; readonly cursor: PartitionCursor } | Extract<Step, { kind: 'give-up' }>> {
     if (this.cursor === undefined) {
-      this.cursor = await readCursor(this.deps.store, this.input.topic, this.input.partition);
+      try {
+        this.cursor = await readCursor(this.deps.store, this.input.topic, this.input.partition);
+      } catch (error) {
+        if (error instanceof StateStoreUnavailableError) throw error;
+        return { kind: 'give-up', cause: error instanceof Error ? error : new PartitionCommitError(String(error)) };
+      }
       this.cursorConfirmed = true;
     }
     if (this.cursorConfirmed) this.confirmedFence = fenceOf(this.cursor);
-    return this.cursor;
+    return { kind: 'read', cursor: this.cursor };
   }
 
   /** The records above the checkpoint not decided yet, in offset order. */

@@ -229,7 +229,8 @@ function toItem(write: ItemWrite): Record<string, unknown> {
     sk: write.id.sk,
     rev: write.expectedRev + 1,
     ...(write.closesAt === undefined ? {} : { openShard: openWindowShard(write.id), closesAt: write.closesAt }),
-    [TTL_ATTRIBUTE]: write.expiresAt,
+    // After the body, and only when the write sets one: a write without a TTL of its own leaves the body's as it is.
+    ...(write.expiresAt === undefined ? {} : { [TTL_ATTRIBUTE]: write.expiresAt }),
   };
 }
 

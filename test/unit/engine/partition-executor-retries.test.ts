@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
-import { StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
+import { StateStoreError, StateStoreErrorReason, StateStoreUnavailableError } from '../../../functions/core/state/errors.js';
 import { checkpointOf, decoded, keyWindowsOf, runPartition, sale, ScriptedStore } from './engine-fixtures.js';
 import { idsIn, idsPerSecond, sales, salesPerKey, unavailable } from './partition-executor-fixtures.js';
 
@@ -89,6 +89,22 @@ describe('executePartition', () => {
     // Assess
     expect(result.retryFromOffset).toBe(10);
     expect(result.error).toBeInstanceOf(StateStoreUnavailableError);
+    expect(inner.snapshot()).toEqual([]);
+  });
+
+  it('hands the partition back at once, with what it decided, when the store refuses to read the checkpoint for good', async () => {
+    // Prepare
+    const inner = new InMemoryStateStore();
+    const store = new ScriptedStore(inner);
+    store.read = () => Promise.reject(new StateStoreError('access denied', StateStoreErrorReason.INVALID_REQUEST));
+
+    // Act
+    const { result } = await runPartition({ definition: idsPerSecond(), store, maxAttempts: 5 }, sales(3, 10));
+
+    // Assess
+    expect(result.retryFromOffset).toBe(10);
+    expect(result.error?.message).toBe('access denied');
+    expect(result.stats).toMatchObject({ received: 3, uncommitted: 3, commits: 0 });
     expect(inner.snapshot()).toEqual([]);
   });
 
