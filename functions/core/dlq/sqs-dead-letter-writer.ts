@@ -3,9 +3,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import { clientOf, type ClientSource } from '../aws/client-source.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes, SQS_MAX_MESSAGE_BYTES } from '../sqs/batch-packing.js';
-import { SqsBatchConfigError, SqsBatchSendError, SqsMessageTooLargeError } from '../sqs/errors.js';
+import { SqsBatchSendError, SqsMessageTooLargeError } from '../sqs/errors.js';
 import { describeFailure } from '../sqs/send-message-batch-results.js';
-import { SqsBatchWriter, type SqsBatchWriterProps, type SqsMessage } from '../sqs/sqs-batch-writer.js';
+import { batchWriterFor, type SqsBatchWriter, type SqsMessage } from '../sqs/sqs-batch-writer.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { offloadKey, serializeDeadLetter, toOffloadedDeadLetter, type DeadLetter } from './envelope.js';
 import { DeadLetterWriteError, DeadLetterWriteErrorReason, DeadLetterWriterConfigError, type DeadLetterFailure } from './errors.js';
@@ -85,7 +85,10 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     this.fifo = props.queueUrl.endsWith('.fifo');
     this.offload = props.s3 && props.offloadBucket ? { s3: clientOf(props.s3), bucket: props.offloadBucket } : undefined;
     const { sqs, queueUrl, maxAttempts, baseDelayMs, sleep } = props;
-    this.sender = batchWriter({ sqs, queueUrl, maxAttempts, baseDelayMs, sleep, maxBatchBytes: maxMessageBytes, concurrency: SEND_CONCURRENCY });
+    this.sender = batchWriterFor(
+      { sqs, queueUrl, maxAttempts, baseDelayMs, sleep, maxBatchBytes: maxMessageBytes, concurrency: SEND_CONCURRENCY },
+      (error) => new DeadLetterWriterConfigError(`SqsDeadLetterWriter: ${error.detail}`, error.prop, error.value),
+    );
   }
 
   public async write(letters: readonly DeadLetter[]): Promise<void> {
@@ -173,16 +176,6 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
       firstFailure: error.firstFailure,
       cause: error.cause,
     });
-  }
-}
-
-/** The batch writer, its prop errors reported as this writer's. */
-function batchWriter(props: SqsBatchWriterProps): SqsBatchWriter {
-  try {
-    return new SqsBatchWriter(props);
-  } catch (error) {
-    if (!(error instanceof SqsBatchConfigError)) throw error;
-    throw new DeadLetterWriterConfigError(`SqsDeadLetterWriter: ${error.detail}`, error.prop, error.value);
   }
 }
 

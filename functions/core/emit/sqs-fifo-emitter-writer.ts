@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ClientSource } from '../aws/client-source.js';
-import { SqsBatchConfigError, SqsBatchSendError, SqsMessageTooLargeError } from '../sqs/errors.js';
-import { SqsBatchWriter, type SqsBatchWriterProps } from '../sqs/sqs-batch-writer.js';
+import { SqsBatchSendError, SqsMessageTooLargeError } from '../sqs/errors.js';
+import { batchWriterFor, type SqsBatchWriter } from '../sqs/sqs-batch-writer.js';
 import { WindowEmitError, WindowEmitErrorReason, WindowEmitterConfigError, type WindowEmitFailure } from './errors.js';
 import type { WindowEmission, WindowEmitter } from './window-emitter.js';
 
@@ -52,7 +52,10 @@ export class SqsFifoEmitter implements WindowEmitter {
     }
     this.queueUrl = props.queueUrl;
     // The default request size limit is the one every SQS-compatible endpoint accepts.
-    this.sender = batchWriter({ sqs: props.sqs, queueUrl: props.queueUrl, maxAttempts: props.maxAttempts, baseDelayMs: props.baseDelayMs, sleep: props.sleep, preserveGroupOrder: true });
+    this.sender = batchWriterFor(
+      { sqs: props.sqs, queueUrl: props.queueUrl, maxAttempts: props.maxAttempts, baseDelayMs: props.baseDelayMs, sleep: props.sleep, preserveGroupOrder: true },
+      (error) => new WindowEmitterConfigError(`SqsFifoEmitter: ${error.detail}`, error.prop, error.value),
+    );
   }
 
   public async emit(emissions: readonly WindowEmission[]): Promise<void> {
@@ -83,16 +86,6 @@ export class SqsFifoEmitter implements WindowEmitter {
       return emitError(WindowEmitErrorReason.SEND_FAILED, unsent, total, summary, error.firstFailure, error.cause);
     }
     return error;
-  }
-}
-
-/** The batch writer, its prop errors reported as this emitter's. */
-function batchWriter(props: SqsBatchWriterProps): SqsBatchWriter {
-  try {
-    return new SqsBatchWriter(props);
-  } catch (error) {
-    if (!(error instanceof SqsBatchConfigError)) throw error;
-    throw new WindowEmitterConfigError(`SqsFifoEmitter: ${error.detail}`, error.prop, error.value);
   }
 }
 

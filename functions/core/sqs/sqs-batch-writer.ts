@@ -76,6 +76,19 @@ interface RequestOutcome {
  * (throttling, transient or a server error); any other stops the send, as
  * it would fail the same way for every request.
  */
+/**
+ * A batch writer for an owner that reports bad props as its own error
+ * (named after the owner, as its props are), not as the writer's.
+ */
+export function batchWriterFor(props: SqsBatchWriterProps, asOwners: (error: SqsBatchConfigError) => Error): SqsBatchWriter {
+  try {
+    return new SqsBatchWriter(props);
+  } catch (error) {
+    if (!(error instanceof SqsBatchConfigError)) throw error;
+    throw asOwners(error);
+  }
+}
+
 export class SqsBatchWriter {
   private readonly sqs: () => Promise<SQSClient>;
   private readonly queueUrl: string;
