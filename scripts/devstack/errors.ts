@@ -22,7 +22,17 @@ export const LocalStackErrorReason = {
 } as const;
 export type LocalStackErrorReason = (typeof LocalStackErrorReason)[keyof typeof LocalStackErrorReason];
 
-export class LocalStackError extends Error {
+/**
+ * Base class of every error the local stack raises; `reason` says which.
+ * Devstack knows no pipeline: its errors are about installs, processes,
+ * ports and the services' answers.
+ */
+export abstract class DevstackError extends Error {
+  public abstract readonly reason: string;
+}
+
+/** A local service that could not be installed, started or asked. */
+export class LocalStackError extends DevstackError {
   public override readonly name = 'LocalStackError';
   public constructor(
     message: string,

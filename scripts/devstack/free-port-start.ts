@@ -67,7 +67,7 @@ export async function freePort(): Promise<number> {
   const address = server.address();
   server.close();
   await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('could not read the port the OS chose');
+  if (address === null || typeof address === 'string') throw new LocalStackError('could not read the port the OS chose', LocalStackErrorReason.START_FAILED);
   return address.port;
 }
 

@@ -4,6 +4,7 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ROOT } from './paths.js';
 import { isListening, loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
 import { ensurePythonVenv, venvEnvironment, type PythonVenv } from './python-venv.js';
+import { LocalStackError, LocalStackErrorReason } from './errors.js';
 
 /**
  * moto's server: one process standing in for the AWS Glue Schema Registry
@@ -56,7 +57,7 @@ export const LOCAL_AWS = {
 export function awsEnvironment(endpoint: string, sqsEndpoint: string = endpoint): Record<string, string> {
   const { hostname } = new URL(endpoint);
   if (isIP(hostname.replace(/^\[|\]$/g, '')) === 0) {
-    throw new RangeError(`awsEnvironment: the endpoint must use an IP address such as 127.0.0.1 so that S3 clients address buckets by path, got ${endpoint}`);
+    throw new LocalStackError(`awsEnvironment: the endpoint must use an IP address such as 127.0.0.1 so that S3 clients address buckets by path, got ${endpoint}`, LocalStackErrorReason.INVALID_OPTION);
   }
   return {
     AWS_ENDPOINT_URL_GLUE: endpoint,

@@ -4,6 +4,8 @@
  * environment variable (e.g. RTP_PORT_KAFKA=29092) when it collides with
  * something else on the machine. Tests use free ports of their own instead.
  */
+
+import { LocalStackError, LocalStackErrorReason } from './errors.js';
 export const DEFAULT_PORTS = {
   kafka: 19092,
   kafkaController: 19093,
@@ -32,7 +34,7 @@ export function stackPorts(env: NodeJS.ProcessEnv = process.env): Record<Service
     if (value === undefined || value === '') continue;
     const port = Number(value);
     if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-      throw new RangeError(`${ENV_NAMES[service]} must be a port number from 1024 to 65535, got '${value}'`);
+      throw new LocalStackError(`${ENV_NAMES[service]} must be a port number from 1024 to 65535, got '${value}'`, LocalStackErrorReason.INVALID_OPTION);
     }
     ports[service] = port;
   }

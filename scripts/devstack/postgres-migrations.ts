@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DevstackError } from './errors.js';
 
 /**
  * A database schema as a folder of migrations, one file per step:
@@ -20,7 +21,8 @@ export const MigrationErrorReason = {
 } as const;
 export type MigrationErrorReason = (typeof MigrationErrorReason)[keyof typeof MigrationErrorReason];
 
-export class MigrationError extends Error {
+/** A migration that could not be applied, named by file. */
+export class MigrationError extends DevstackError {
   public override readonly name = 'MigrationError';
   public constructor(
     message: string,

@@ -25,6 +25,7 @@ import type { KafkaEvent } from '../../functions/core/msk/types.js';
 import { LocalEventSourceMapping, StartingPosition, type InvocationSummary, type KafkaLambdaHandler } from './esm/local-event-source-mapping.js';
 import type { OnFailureRecord } from './esm/msk-event.js';
 import { kafkaClient } from '../devstack/kafka.js';
+import { LambdaEmulatorError } from './errors.js';
 
 export const RunProcessorErrorReason = {
   INVALID_ENVIRONMENT: 'INVALID_ENVIRONMENT',
@@ -33,7 +34,7 @@ export const RunProcessorErrorReason = {
 } as const;
 export type RunProcessorErrorReason = (typeof RunProcessorErrorReason)[keyof typeof RunProcessorErrorReason];
 
-export class RunProcessorError extends Error {
+export class RunProcessorError extends LambdaEmulatorError {
   public override readonly name = 'RunProcessorError';
   public constructor(
     message: string,

@@ -1,6 +1,7 @@
 import { REFERENCE_CONNECTORS, REFERENCE_TOPIC_NAMES } from '../../lib/config/reference-pipeline.js';
 import { connectorNames, debeziumConnectorConfig, type CdcConnector, type ConnectorNames } from '../../lib/cdc/debezium-connector-config.js';
 import { LOCAL_TOPIC_CREATION } from '../devstack/kafka-connect.js';
+import { ReferenceInputError, ReferenceInputErrorReason } from './errors.js';
 
 /**
  * The retail pipeline's two Debezium connectors (ARCHITECTURE.md section 7),
@@ -41,10 +42,10 @@ export interface PostgresConnection {
 export function postgresConnection(connectionString: string): PostgresConnection {
   const url = new URL(connectionString);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new RangeError(`Expected a postgres:// connection string, got protocol ${url.protocol}`);
+    throw new ReferenceInputError(`Expected a postgres:// connection string, got protocol ${url.protocol}`, ReferenceInputErrorReason.INVALID_INPUT);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (database === '' || url.username === '') throw new RangeError('The Postgres connection string must name a user and a database');
+  if (database === '' || url.username === '') throw new ReferenceInputError('The Postgres connection string must name a user and a database', ReferenceInputErrorReason.INVALID_INPUT);
   return {
     hostname: url.hostname,
     port: url.port === '' ? 5432 : Number(url.port),
@@ -68,7 +69,7 @@ function localOptions(partitions: number) {
 
 function referenceConnector(name: LocalConnectorName): CdcConnector {
   const connector = REFERENCE_CONNECTORS.find((c) => c.name === name);
-  if (connector === undefined) throw new Error(`lib/config/reference-pipeline.ts has no connector '${name}'`);
+  if (connector === undefined) throw new ReferenceInputError(`lib/config/reference-pipeline.ts has no connector '${name}'`, ReferenceInputErrorReason.INVALID_INPUT);
   return connector;
 }
 

@@ -1,5 +1,6 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import type { ProcessorDefinition } from '../../functions/core/engine/definition.js';
+import { ReferenceInputError, ReferenceInputErrorReason } from './errors.js';
 
 /**
  * Which records of a planned stream are late, and for which window views,
@@ -47,7 +48,7 @@ export function latenessRulesOf(definition: ProcessorDefinition): LatenessRules 
     if (view.kind !== 'window') continue;
     const window = view.window;
     if (window.type === 'session') {
-      throw new RangeError(`view '${view.name}' of ${definition.name} uses session windows; the planned-lateness oracle judges fixed windows only`);
+      throw new ReferenceInputError(`view '${view.name}' of ${definition.name} uses session windows; the planned-lateness oracle judges fixed windows only`, ReferenceInputErrorReason.INVALID_INPUT);
     }
     views.push({
       view: view.name,

@@ -21,6 +21,7 @@ import {
   stockMovementsConnector,
 } from './connectors.js';
 import { registerSubjects, type RegisteredSubjects } from './schemas.js';
+import { ReferenceInputError, ReferenceInputErrorReason, ReferencePipelineError } from './errors.js';
 
 /**
  * Provisions the retail reference pipeline (ARCHITECTURE.md section 7) on a
@@ -84,7 +85,7 @@ export const PipelineProvisionErrorReason = {
 } as const;
 export type PipelineProvisionErrorReason = (typeof PipelineProvisionErrorReason)[keyof typeof PipelineProvisionErrorReason];
 
-export class PipelineProvisionError extends Error {
+export class PipelineProvisionError extends ReferencePipelineError {
   public override readonly name = 'PipelineProvisionError';
   public constructor(
     message: string,
@@ -217,7 +218,7 @@ async function ensureQueues(endpoint: string): Promise<{ deadLetter: Record<Pipe
   const create = async (name: string, attributes: Record<string, string> = {}): Promise<string> => {
     try {
       const { QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-      if (url === undefined) throw new Error('no QueueUrl in the answer');
+      if (url === undefined) throw new ReferenceInputError('no QueueUrl in the answer', ReferenceInputErrorReason.UNEXPECTED_ANSWER);
       return url;
     } catch (error) {
       throw new PipelineProvisionError(`Could not create SQS queue ${name}: ${messageOf(error)}`, PipelineProvisionErrorReason.CREATE_FAILED, { cause: error });

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ClientBase } from 'pg';
 import { ORDER_PLACED } from '../../functions/order-analytics/definition.js';
+import { ReferenceInputError, ReferenceInputErrorReason, ReferencePipelineError } from './errors.js';
 
 /**
  * The retail demo's writes and the reconciliation's reads, over the schema in
@@ -67,7 +68,7 @@ export const RetailRepositoryErrorReason = {
 } as const;
 export type RetailRepositoryErrorReason = (typeof RetailRepositoryErrorReason)[keyof typeof RetailRepositoryErrorReason];
 
-export class RetailRepositoryError extends Error {
+export class RetailRepositoryError extends ReferencePipelineError {
   public override readonly name = 'RetailRepositoryError';
   public constructor(
     message: string,
@@ -90,7 +91,7 @@ export async function insertStockMovement(client: Queryable, movement: StockMove
     [movement.sku, movement.locationId, movement.quantityDelta, movement.movementType, movement.channel, movement.occurredAt ?? null],
   );
   const row = rows[0];
-  if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
+  if (row === undefined) throw new ReferenceInputError('INSERT … RETURNING returned no row', ReferenceInputErrorReason.UNEXPECTED_ANSWER);
   return { movementId: exactInteger(row.movement_id, 'movement_id'), occurredAt: row.occurred_at };
 }
 
@@ -126,7 +127,7 @@ export async function placeOrder(client: ClientBase, order: Order, outboxPayload
     );
     await client.query('COMMIT');
     const id = rows[0]?.id;
-    if (id === undefined) throw new Error('INSERT … RETURNING returned no row');
+    if (id === undefined) throw new ReferenceInputError('INSERT … RETURNING returned no row', ReferenceInputErrorReason.UNEXPECTED_ANSWER);
     return { outboxId: id };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -185,6 +186,6 @@ export async function revenueByStoreMinute(client: Queryable): Promise<StoreMinu
 /** pg returns bigint as a string, since it may exceed 2^53; the demo's never do, and a silent rounding would hide a difference. */
 function exactInteger(value: string, column: string): number {
   const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new RangeError(`${column} ${value} is not an integer JavaScript can hold exactly`);
+  if (!Number.isSafeInteger(number)) throw new ReferenceInputError(`${column} ${value} is not an integer JavaScript can hold exactly`, ReferenceInputErrorReason.INVALID_INPUT);
   return number;
 }

@@ -6,6 +6,7 @@ import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { ORDER_PLACED } from '../../functions/order-analytics/definition.js';
 import { deleteStockMovement, insertStockMovement, placeOrder, republishOrderEvent, updateStockMovement } from './retail-repository.js';
 import type { OrderSchemaVersion, WorkloadStep } from './workload.js';
+import { ReferenceInputError, ReferenceInputErrorReason } from './errors.js';
 
 export interface WorkloadTarget {
   /** One connection: orders are placed in transactions. */
@@ -54,7 +55,7 @@ export async function runWorkload(steps: readonly WorkloadStep[], target: Worklo
       case 'movement-update':
       case 'movement-delete': {
         const id = movementIds[step.movement];
-        if (id === undefined) throw new RangeError(`workload step refers to movement #${step.movement}, which was not written`);
+        if (id === undefined) throw new ReferenceInputError(`workload step refers to movement #${step.movement}, which was not written`, ReferenceInputErrorReason.INVALID_INPUT);
         await (step.kind === 'movement-update' ? updateStockMovement(target.postgres, id, step.quantityDelta) : deleteStockMovement(target.postgres, id));
         result.corrections += 1;
         break;
@@ -62,7 +63,7 @@ export async function runWorkload(steps: readonly WorkloadStep[], target: Worklo
       case 'order': {
         const writer = writers.get(step.schemaVersion);
         const schemaVersionId = target.orderSchemaIds.get(step.schemaVersion);
-        if (writer === undefined || schemaVersionId === undefined) throw new RangeError(`no registered schema for orders v${step.schemaVersion}`);
+        if (writer === undefined || schemaVersionId === undefined) throw new ReferenceInputError(`no registered schema for orders v${step.schemaVersion}`, ReferenceInputErrorReason.INVALID_INPUT);
         const body = writer.toBuffer(orderEventValue(step));
         const payload = writeGlueFrame(schemaVersionId, body, result.orders % 2 === 0 ? GlueCompression.NONE : GlueCompression.ZLIB);
         await placeOrder(target.postgres, step.order, payload);
@@ -74,7 +75,7 @@ export async function runWorkload(steps: readonly WorkloadStep[], target: Worklo
       case 'order-republish': {
         const payload = payloads[step.order];
         const orderId = orderIds[step.order];
-        if (payload === undefined || orderId === undefined) throw new RangeError(`workload step repeats order #${step.order}, which was not written`);
+        if (payload === undefined || orderId === undefined) throw new ReferenceInputError(`workload step repeats order #${step.order}, which was not written`, ReferenceInputErrorReason.INVALID_INPUT);
         await republishOrderEvent(target.postgres, orderId, payload);
         result.republished += 1;
         break;

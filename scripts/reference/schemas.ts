@@ -4,6 +4,7 @@ import { GlueSchemaRegistryClient } from '../../functions/core/serde/glue-schema
 import { loadSubjects, type Subject } from '../../functions/core/serde/subject-catalog.js';
 import { LOCAL_AWS } from '../devstack/moto.js';
 import { ROOT } from '../devstack/paths.js';
+import { ReferencePipelineError } from './errors.js';
 
 /**
  * Puts the subjects of schemas/ into a Glue Schema Registry (moto's locally):
@@ -32,7 +33,7 @@ export const SchemaProvisionErrorReason = {
 } as const;
 export type SchemaProvisionErrorReason = (typeof SchemaProvisionErrorReason)[keyof typeof SchemaProvisionErrorReason];
 
-export class SchemaProvisionError extends Error {
+export class SchemaProvisionError extends ReferencePipelineError {
   public override readonly name = 'SchemaProvisionError';
   public constructor(
     message: string,

@@ -5,6 +5,8 @@
  * at or under the target however fast the broker answers, while batches
  * keep requests few.
  */
+
+import { ReferenceInputError, ReferenceInputErrorReason } from './errors.js';
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -15,8 +17,8 @@ export class TokenBucket {
     private readonly clock: () => number = () => performance.now(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
-    if (!(ratePerSecond > 0)) throw new RangeError(`rate must be positive, got ${ratePerSecond}`);
-    if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
+    if (!(ratePerSecond > 0)) throw new ReferenceInputError(`rate must be positive, got ${ratePerSecond}`, ReferenceInputErrorReason.INVALID_INPUT);
+    if (!(capacity >= 1)) throw new ReferenceInputError(`capacity must be at least 1, got ${capacity}`, ReferenceInputErrorReason.INVALID_INPUT);
     // Starts empty: the first batch waits its share too, so a short run does not burst.
     this.tokens = 0;
     this.last = this.clock();

@@ -2,6 +2,7 @@ import type { Channel, MovementType, Order, StockMovement } from './retail-repos
 import { keyPartition, plannedLateness, type LatenessRules, type PlannedRecord } from './planned-lateness.js';
 import type { PlannedLateOrder } from './reconcile.js';
 import { seededRandom } from './seeded-random.js';
+import { ReferenceInputError, ReferenceInputErrorReason } from './errors.js';
 
 /**
  * The retail workload of the demo, planned up front and deterministic by
@@ -171,7 +172,7 @@ export function planOrders(count: number, options: Omit<WorkloadOptions, 'events
     events,
   });
   const orders = steps.filter((s): s is OrderStep => s.kind === 'order').slice(0, count);
-  if (orders.length < count) throw new RangeError(`the workload planner gave ${orders.length} orders, fewer than the ${count} asked for`);
+  if (orders.length < count) throw new ReferenceInputError(`the workload planner gave ${orders.length} orders, fewer than the ${count} asked for`, ReferenceInputErrorReason.INVALID_INPUT);
   return orders;
 }
 

@@ -122,7 +122,7 @@ function buildTarget(parts: TargetParts): PipelineTarget {
       if (cached !== undefined) return cached;
       try {
         const { QueueUrl: url } = await parts.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-        if (url === undefined) throw new Error('no QueueUrl in the answer');
+        if (url === undefined) throw new CliError('no QueueUrl in the answer');
         urls.set(queueName, url);
         return url;
       } catch (error) {

@@ -75,7 +75,7 @@ export function currentStateVersion(processor: string, path: string = STATE_VERS
 
 /** The names of version `version` of a processor whose version 1 is `base`. */
 export function versionedResources(base: ProcessorResources, version: number): ProcessorResources {
-  if (!Number.isInteger(version) || version < 1) throw new RangeError(`a state version is an integer from 1, got ${version}`);
+  if (!Number.isInteger(version) || version < 1) throw new CliError(`a state version is an integer from 1, got ${version}`);
   if (version === 1) return base;
   return {
     ...base,

@@ -13,6 +13,7 @@ import type { Schema, Type } from 'avsc';
 import avro from '../../../functions/core/serde/avsc.js';
 import { escapedNamesOf, parseAvroSchema } from '../../../functions/core/serde/avro-schema.js';
 import { escapeNames, type AvscNames } from '../../../functions/core/serde/avsc-names.js';
+import { CliError } from '../cli-error.js';
 
 /** A source of numbers in [0, 1), such as `seededRandom(seed)`. */
 export type Random = () => number;
@@ -164,7 +165,7 @@ function primitive(name: string, namespace: string, named: Map<string, Generate>
       const full = name.includes('.') || namespace === '' ? name : `${namespace}.${name}`;
       return (rng) => {
         const generate = named.get(full) ?? named.get(name);
-        if (generate === undefined) throw new RangeError(`schema refers to unknown type '${name}'`);
+        if (generate === undefined) throw new CliError(`schema refers to unknown type '${name}'`);
         return generate(rng);
       };
     }

@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { KafkaEvent } from '../../../functions/core/msk/types.js';
 import type { InvocationResult } from './delivery-policy.js';
 import type { OnFailureRecord } from './msk-event.js';
+import { LambdaEmulatorError } from '../errors.js';
 
 /** The props of a local event source mapping, their ranges and the errors it reports. */
 
@@ -19,7 +20,7 @@ export const LocalEventSourceMappingErrorReason = {
 } as const;
 export type LocalEventSourceMappingErrorReason = (typeof LocalEventSourceMappingErrorReason)[keyof typeof LocalEventSourceMappingErrorReason];
 
-export class LocalEventSourceMappingError extends Error {
+export class LocalEventSourceMappingError extends LambdaEmulatorError {
   public override readonly name = 'LocalEventSourceMappingError';
   public constructor(
     message: string,

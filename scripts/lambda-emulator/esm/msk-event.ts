@@ -13,6 +13,7 @@
  */
 import type { Context } from 'aws-lambda';
 import type { KafkaEvent, KafkaEventRecord, KafkaRecordHeaders } from '../../../functions/core/msk/types.js';
+import { LambdaEmulatorError } from '../errors.js';
 
 /** Why a fetched record cannot be put into an event. */
 export const MskEventErrorReason = {
@@ -21,7 +22,7 @@ export const MskEventErrorReason = {
 } as const;
 export type MskEventErrorReason = (typeof MskEventErrorReason)[keyof typeof MskEventErrorReason];
 
-export class MskEventError extends Error {
+export class MskEventError extends LambdaEmulatorError {
   public override readonly name = 'MskEventError';
   public constructor(
     message: string,

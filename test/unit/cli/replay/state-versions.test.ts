@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { baseLocalProcessorResources } from '../../../../scripts/cli/ops/processor-resources.js';
 import { currentStateVersion, readStateVersions, recordStateVersion, versionedResources } from '../../../../scripts/cli/ops/state-versions.js';
+import { CliError } from '../../../../scripts/cli/cli-error.js';
 
 let dir: string;
 let path: string;
@@ -29,7 +30,7 @@ describe('state versions', () => {
     const v3 = versionedResources(base, 3);
     expect(v3).toMatchObject({ stateTableName: 'inventory-projector-v3', inputs: [{ topic: 'stock-movements', consumerGroupId: 'rtp-inventory-projector-v3' }], deadLetterQueueName: 'inventory-projector-dlq' });
     expect(versionedResources(base, 1)).toBe(base);
-    expect(() => versionedResources(base, 0)).toThrow(RangeError);
+    expect(() => versionedResources(base, 0)).toThrow(CliError);
   });
 
   it('refuses a file that is not a record of versions, saying how to fix it', async () => {
