@@ -2,18 +2,14 @@
 // S3 clients, and ways to look at what was sent and stored.
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import {
-  SendMessageBatchCommand,
-  SQSClient,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchRequestEntry,
-  type SendMessageBatchResult,
-} from '@aws-sdk/client-sqs';
+import { SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDeadLetter, type DeadLetter } from '../../../functions/core/dlq/envelope.js';
 import { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import { SqsDeadLetterWriter, type SqsDeadLetterWriterProps } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
+
+export { acceptAll, sentEntries, sqsMock, succeeded, type FailedEntry, type SentEntry } from '../../helpers/sqs-batch-answers.js';
 
 export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq';
 export const FIFO_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq.fifo';
@@ -21,7 +17,6 @@ export const BUCKET = 'orders-dead-letters';
 export const LIMIT = 262_144;
 export const NOW = new Date('2024-05-06T07:08:09.123Z');
 
-export const sqsMock = mockClient(SQSClient);
 export const s3Mock = mockClient(S3Client);
 export const sqs = new SQSClient({ region: 'eu-west-1' });
 export const s3 = new S3Client({ region: 'eu-west-1' });
@@ -46,22 +41,6 @@ export function letterOf(offset: number, options: LetterOptions = {}): DeadLette
 
 export function writerWith(props: Partial<SqsDeadLetterWriterProps> = {}): SqsDeadLetterWriter {
   return new SqsDeadLetterWriter({ sqs, queueUrl: QUEUE_URL, sleep: noSleep, ...props });
-}
-
-/** An SQS mock that accepts every entry. */
-export function acceptAll(input: SendMessageBatchCommandInput): SendMessageBatchResult {
-  return { Successful: (input.Entries ?? []).map(succeeded), Failed: [] };
-}
-
-export function succeeded(entry: SendMessageBatchRequestEntry): SentEntry {
-  return { Id: entry.Id ?? '', MessageId: `m-${entry.Id}`, MD5OfMessageBody: 'md5' };
-}
-
-export type SentEntry = NonNullable<SendMessageBatchResult['Successful']>[number];
-export type FailedEntry = NonNullable<SendMessageBatchResult['Failed']>[number];
-
-export function sentEntries(): SendMessageBatchRequestEntry[][] {
-  return sqsMock.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries ?? []);
 }
 
 export function sizeOf(entry: SendMessageBatchRequestEntry): number {

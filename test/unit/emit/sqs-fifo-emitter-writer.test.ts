@@ -3,25 +3,20 @@ import {
   SQSClient,
   type SendMessageBatchCommandInput,
   type SendMessageBatchRequestEntry,
-  type SendMessageBatchResult,
 } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { WindowEmitError, WindowEmitErrorReason, WindowEmitterConfigError } from '../../../functions/core/emit/errors.js';
 import { SqsFifoEmitter, type SqsFifoEmitterProps } from '../../../functions/core/emit/sqs-fifo-emitter-writer.js';
 import type { WindowEmission } from '../../../functions/core/emit/window-emitter.js';
 import { caught } from '../../helpers/caught.js';
+import { acceptAll, failing, sentEntries, sqsMock, succeeded } from '../../helpers/sqs-batch-answers.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/revenue-windows.fifo';
 const LIMIT = 262_144;
 
-const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({ region: 'eu-west-1' });
 const noSleep = (): Promise<void> => Promise.resolve();
-
-type SentEntry = NonNullable<SendMessageBatchResult['Successful']>[number];
-type FailedEntry = NonNullable<SendMessageBatchResult['Failed']>[number];
 
 function emission(key: string, window: number, bodyBytes?: number): WindowEmission {
   const body = bodyBytes === undefined ? JSON.stringify({ view: 'revenue', key, window }) : 'x'.repeat(bodyBytes);
@@ -30,31 +25,6 @@ function emission(key: string, window: number, bodyBytes?: number): WindowEmissi
 
 function emitterWith(props: Partial<SqsFifoEmitterProps> = {}): SqsFifoEmitter {
   return new SqsFifoEmitter({ sqs, queueUrl: QUEUE_URL, sleep: noSleep, ...props });
-}
-
-function succeeded(entry: SendMessageBatchRequestEntry): SentEntry {
-  return { Id: entry.Id ?? '', MessageId: `m-${entry.Id}`, MD5OfMessageBody: 'md5' };
-}
-
-function acceptAll(input: SendMessageBatchCommandInput): SendMessageBatchResult {
-  return { Successful: (input.Entries ?? []).map(succeeded), Failed: [] };
-}
-
-/** Fails the entries whose deduplication id `fails` picks, accepts the rest. */
-function failing(fails: (entry: SendMessageBatchRequestEntry) => Omit<FailedEntry, 'Id'> | undefined) {
-  return (input: SendMessageBatchCommandInput): SendMessageBatchResult => {
-    const result = { Successful: [] as SentEntry[], Failed: [] as FailedEntry[] };
-    for (const entry of input.Entries ?? []) {
-      const failure = fails(entry);
-      if (failure === undefined) result.Successful.push(succeeded(entry));
-      else result.Failed.push({ Id: entry.Id ?? '', ...failure });
-    }
-    return result;
-  };
-}
-
-function sentEntries(): SendMessageBatchRequestEntry[][] {
-  return sqsMock.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries ?? []);
 }
 
 const dedupIds = (entries: readonly SendMessageBatchRequestEntry[]): Array<string | undefined> => entries.map((entry) => entry.MessageDeduplicationId);

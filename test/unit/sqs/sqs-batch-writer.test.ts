@@ -1,24 +1,14 @@
-import {
-  SendMessageBatchCommand,
-  SQSClient,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchRequestEntry,
-  type SendMessageBatchResult,
-} from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsBatchConfigError, SqsBatchSendError, SqsMessageTooLargeError } from '../../../functions/core/sqs/errors.js';
 import { SqsBatchWriter, type SqsBatchWriterProps, type SqsMessage } from '../../../functions/core/sqs/sqs-batch-writer.js';
 import { caught } from '../../helpers/caught.js';
+import { acceptAll, failing, sqsMock, succeeded, type FailedEntry } from '../../helpers/sqs-batch-answers.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/things';
 
-const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({ region: 'eu-west-1' });
 const noSleep = (): Promise<void> => Promise.resolve();
-
-type SentEntry = NonNullable<SendMessageBatchResult['Successful']>[number];
-type FailedEntry = NonNullable<SendMessageBatchResult['Failed']>[number];
 
 function writerWith(props: Partial<SqsBatchWriterProps> = {}): SqsBatchWriter {
   return new SqsBatchWriter({ sqs, queueUrl: QUEUE_URL, sleep: noSleep, ...props });
@@ -28,25 +18,9 @@ function messages(count: number, bodyBytes = 10): SqsMessage[] {
   return Array.from({ length: count }, (_, i) => ({ MessageBody: String(i).padEnd(bodyBytes, '.') }));
 }
 
-function succeeded(entry: SendMessageBatchRequestEntry): SentEntry {
-  return { Id: entry.Id ?? '', MessageId: `m-${entry.Id}`, MD5OfMessageBody: 'md5' };
-}
-
-function acceptAll(input: SendMessageBatchCommandInput): SendMessageBatchResult {
-  return { Successful: (input.Entries ?? []).map(succeeded), Failed: [] };
-}
-
-/** Fails the entries `fails` picks (by id) each time they are sent, accepts the rest. */
-function failing(fails: (id: string) => Omit<FailedEntry, 'Id'> | undefined) {
-  return (input: SendMessageBatchCommandInput): SendMessageBatchResult => {
-    const result = { Successful: [] as SentEntry[], Failed: [] as FailedEntry[] };
-    for (const entry of input.Entries ?? []) {
-      const failure = fails(entry.Id ?? '');
-      if (failure === undefined) result.Successful.push(succeeded(entry));
-      else result.Failed.push({ Id: entry.Id ?? '', ...failure });
-    }
-    return result;
-  };
+/** Fails the entries whose id `fails` picks. */
+function failingIds(fails: (id: string) => Omit<FailedEntry, 'Id'> | undefined) {
+  return failing((entry) => fails(entry.Id ?? ''));
 }
 
 function sentIds(): string[][] {
@@ -113,7 +87,7 @@ describe('SqsBatchWriter', () => {
       // Prepare
       const failedOnce = new Set<string>();
       sqsMock.on(SendMessageBatchCommand).callsFake(
-        failing((id) => {
+        failingIds((id) => {
           if (id === '2') return { SenderFault: true, Code: 'InvalidParameterValue', Message: 'bad attribute' };
           if (!['1', '4'].includes(id) || failedOnce.has(id)) return undefined;
           failedOnce.add(id);
@@ -142,7 +116,7 @@ describe('SqsBatchWriter', () => {
     it('gives up after maxAttempts and names every entry that was not confirmed', async () => {
       // Prepare
       sqsMock.on(SendMessageBatchCommand).callsFake(
-        failing((id) => (['3', '12'].includes(id) ? { SenderFault: false, Code: 'ThrottlingException', Message: 'slow down' } : undefined)),
+        failingIds((id) => (['3', '12'].includes(id) ? { SenderFault: false, Code: 'ThrottlingException', Message: 'slow down' } : undefined)),
       );
 
       // Act
@@ -223,7 +197,7 @@ describe('SqsBatchWriter', () => {
       // Prepare: the first request fails a's first message once
       let failed = false;
       sqsMock.on(SendMessageBatchCommand).callsFake(
-        failing((id) => (id === '0' && !failed ? ((failed = true), { SenderFault: false, Code: 'InternalError' }) : undefined)),
+        failingIds((id) => (id === '0' && !failed ? ((failed = true), { SenderFault: false, Code: 'InternalError' }) : undefined)),
       );
 
       // Act
@@ -236,7 +210,7 @@ describe('SqsBatchWriter', () => {
     it('stops at a sender fault, retrying nothing and naming everything after it', async () => {
       // Prepare
       sqsMock.on(SendMessageBatchCommand).callsFake(
-        failing((id) => (id === '2' ? { SenderFault: true, Code: 'InvalidParameterValue', Message: 'bad group' } : id === '0' ? { SenderFault: false, Code: 'InternalError' } : undefined)),
+        failingIds((id) => (id === '2' ? { SenderFault: true, Code: 'InvalidParameterValue', Message: 'bad group' } : id === '0' ? { SenderFault: false, Code: 'InternalError' } : undefined)),
       );
 
       // Act
