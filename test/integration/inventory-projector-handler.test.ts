@@ -6,14 +6,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/devstack/dynamodb
 import { dynamoDbClient, uniqueTableName } from '../helpers/dynamodb-local.js';
 import { lambdaContext } from '../helpers/handler-harness.js';
 import { kafkaRecord, mskEvent } from '../helpers/kafka-events.js';
+import { stockMovementInsert } from '../helpers/debezium-stock-movement.js';
 
-const movement = (lsn: number, id: number, sku: string, delta: number) => ({
-  before: null,
-  after: { movement_id: id, sku, location_id: 'store-1', quantity_delta: delta, movement_type: 'SALE', channel: 'pos', occurred_at: 1_767_225_600_000 },
-  source: { connector: 'postgresql', name: 'retail', ts_ms: 1_767_225_600_000, db: 'retail', schema: 'public', table: 'stock_movements', lsn },
-  op: 'c',
-  ts_ms: 1_767_225_600_001,
-});
 
 describe('the inventory-projector Lambda handler', () => {
   const savedEnvironment = { ...process.env };
@@ -40,7 +34,7 @@ describe('the inventory-projector Lambda handler', () => {
     });
     const { handler } = await import('../../functions/inventory-projector/handler.js');
     const event = mskEvent(
-      [movement(100, 1, 'SKU-1', 10), movement(110, 2, 'SKU-1', -3), movement(120, 3, 'SKU-2', 4)].map((value, offset) =>
+      [stockMovementInsert(100, 1, 'SKU-1', 10), stockMovementInsert(110, 2, 'SKU-1', -3), stockMovementInsert(120, 3, 'SKU-2', 4)].map((value, offset) =>
         kafkaRecord({ topic: 'stock-movements', offset, value: Buffer.from(JSON.stringify(value)) }),
       ),
     );

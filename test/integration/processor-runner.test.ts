@@ -17,6 +17,7 @@ import type { waitUntil as waitUntilFn } from '../../scripts/devstack/processes.
 import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
 import type { RunningStack } from '../../scripts/devstack/stack.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
+import { stockMovementInsert } from '../helpers/debezium-stock-movement.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-runner-${process.pid}`, import.meta.url));
 const TOPIC = 'stock-movements';
@@ -24,14 +25,7 @@ const TABLE = 'inventory-projector-state';
 // The first run also fetches Kafka, Kafka Connect, DynamoDB Local, ElasticMQ and moto.
 const STACK_START_TIMEOUT_MS = 15 * 60_000;
 
-const movement = (lsn: number, id: number, sku: string, delta: number) => ({
-  before: null,
-  after: { movement_id: id, sku, location_id: 'store-1', quantity_delta: delta, movement_type: 'SALE', channel: 'pos', occurred_at: 1_767_225_600_000 },
-  source: { connector: 'postgresql', name: 'retail', ts_ms: 1_767_225_600_000, db: 'retail', schema: 'public', table: 'stock_movements', lsn },
-  op: 'c',
-  ts_ms: 1_767_225_600_001,
-});
-const asMessage = (value: ReturnType<typeof movement>): Message => ({ key: value.after.sku, value: JSON.stringify(value) });
+const asMessage = (value: ReturnType<typeof stockMovementInsert>): Message => ({ key: value.after.sku, value: JSON.stringify(value) });
 
 interface Modules {
   readonly startProcessor: (options: StartProcessorOptions) => Promise<RunningProcessor>;
@@ -132,13 +126,13 @@ describe('a processor process run by processor-runner', () => {
   it('projects stock from its environment alone, dead-letters a poison record and counts a duplicate once', async () => {
     // Prepare
     const runner = await startRunner(false);
-    const first = movement(100, 1, 'SKU-1', 10);
+    const first = stockMovementInsert(100, 1, 'SKU-1', 10);
 
     // Act: a duplicate of the first change (a Debezium redelivery) and a record that is not JSON
     await producer!.send({
       topic: TOPIC,
       acks: -1,
-      messages: [asMessage(first), asMessage(movement(110, 2, 'SKU-1', -3)), asMessage(movement(120, 3, 'SKU-2', 4)), asMessage(first), { key: 'SKU-2', value: 'not json {' }],
+      messages: [asMessage(first), asMessage(stockMovementInsert(110, 2, 'SKU-1', -3)), asMessage(stockMovementInsert(120, 3, 'SKU-2', 4)), asMessage(first), { key: 'SKU-2', value: 'not json {' }],
     });
 
     // Assess
@@ -173,7 +167,7 @@ describe('a processor process run by processor-runner', () => {
   it('resumes after a SIGKILL mid-stream without counting a movement twice', async () => {
     // Prepare: 300 movements over 5 SKUs, 60 each
     const skus = ['SKU-A', 'SKU-B', 'SKU-C', 'SKU-D', 'SKU-E'];
-    const messages = Array.from({ length: 300 }, (_, n) => asMessage(movement(1_000 + n * 10, 1_000 + n, skus[n % skus.length]!, 1)));
+    const messages = Array.from({ length: 300 }, (_, n) => asMessage(stockMovementInsert(1_000 + n * 10, 1_000 + n, skus[n % skus.length]!, 1)));
     const before = invocations.length;
     const runner = await startRunner(true);
 
