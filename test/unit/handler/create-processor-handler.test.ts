@@ -18,6 +18,23 @@ function registry(): InMemorySchemaRegistry {
   return new InMemorySchemaRegistry({ [ORDERS_SCHEMA_IDS[3]]: subjectVersion('orders', 3) });
 }
 
+/** The order-analytics handler on the in-memory registry, publishing its metrics. */
+function metricsHandler(props: Partial<Parameters<typeof createProcessorHandler>[0]> = {}): ReturnType<typeof createProcessorHandler> {
+  return createProcessorHandler({
+    processorName: 'order-analytics',
+    readerSchema: subjectVersion('orders', 3),
+    registry: registry(),
+    deadLetters: new RecordingDeadLetterWriter(),
+    observability: quietObservability('order-analytics', { emitMetrics: true }),
+    ...props,
+  });
+}
+
+/** The EMF documents among the lines a handler printed. */
+function emfDocuments(lines: readonly string[]): Array<Record<string, unknown>> {
+  return lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 describe('createProcessorHandler', () => {
   it('runs the record path through middy and answers with a Kafka batch response', async () => {
     // Prepare
@@ -41,13 +58,7 @@ describe('createProcessorHandler', () => {
 
   it('publishes EMF metrics for records received, decoded and dead-lettered by reason', async () => {
     // Prepare
-    const handler = createProcessorHandler({
-      processorName: 'order-analytics',
-      readerSchema: subjectVersion('orders', 3),
-      registry: registry(),
-      deadLetters: new RecordingDeadLetterWriter(),
-      observability: quietObservability('order-analytics', { emitMetrics: true }),
-    });
+    const handler = metricsHandler();
     const event = mskEvent([
       kafkaRecord({ offset: 1, value: writeGlueFrame(ORDERS_SCHEMA_IDS[3], validBody) }),
       kafkaRecord({ offset: 2, value: Buffer.from('garbage') }),
@@ -62,7 +73,7 @@ describe('createProcessorHandler', () => {
     });
 
     // Assess
-    const documents = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const documents = emfDocuments(lines);
     const batch = documents.find((d) => 'RecordsReceived' in d);
     expect(batch).toMatchObject({ RecordsReceived: 4, RecordsDecoded: 1, RecordsDeadLettered: 3, service: 'order-analytics' });
     const byReason = Object.fromEntries(
@@ -73,14 +84,7 @@ describe('createProcessorHandler', () => {
 
   it('publishes each finished record\'s end-to-end latency, and none for records left to retry', async () => {
     // Prepare
-    const handler = createProcessorHandler({
-      processorName: 'order-analytics',
-      readerSchema: subjectVersion('orders', 3),
-      registry: registry(),
-      deadLetters: new RecordingDeadLetterWriter(),
-      observability: quietObservability('order-analytics', { emitMetrics: true }),
-      processPartition: () => Promise.resolve({ retryFromOffset: 3 }),
-    });
+    const handler = metricsHandler({ processPartition: () => Promise.resolve({ retryFromOffset: 3 }) });
     const writtenAt = Date.now();
     const event = mskEvent([
       kafkaRecord({ offset: 1, value: writeGlueFrame(ORDERS_SCHEMA_IDS[3], validBody), timestamp: writtenAt - 60_000 }),
@@ -92,7 +96,7 @@ describe('createProcessorHandler', () => {
     const lines = await captureStdout(() => handler(event, lambdaContext()));
 
     // Assess: offsets 1 and 2 are done; 3 comes back, so it is measured when it is done.
-    const documents = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const documents = emfDocuments(lines);
     const latencies = documents.flatMap((d) => (d.EndToEndLatency === undefined ? [] : [d.EndToEndLatency].flat())) as number[];
     expect(latencies).toHaveLength(2);
     const [oldest, newer] = [...latencies].sort((a, b) => b - a);
