@@ -215,7 +215,7 @@ function round2(value: number): number {
 async function runMeasurement(config: ChildConfig): Promise<Measured<EndToEndFigures>> {
   const started = Date.now();
   // Loaded only now: RTP_STATE_DIR is already this run's own directory.
-  const { freeStackPorts } = await import('../scripts/devstack/processes.js');
+  const { freeStackPorts } = await import('../scripts/devstack/free-port-start.js');
   const { runDemo } = await import('../scripts/reference/demo.js');
   const { planWorkload } = await import('../scripts/reference/workload.js');
   const { ORDERS_TOPIC } = await import('../scripts/reference/connectors.js');

@@ -5,7 +5,9 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { ROOT, STATE_DIR } from './paths.js';
-import { loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
+import { waitUntil } from './processes.js';
+import { spawnService } from './supervised-process.js';
+import { loggedBindFailure, portInUse, startOnFreePort } from './free-port-start.js';
 
 export interface DynamoDbLocal {
   /** Always loopback, although the server itself listens on every interface (it has no bind option). */

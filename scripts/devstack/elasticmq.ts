@@ -6,7 +6,9 @@ import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOCAL_AWS } from './moto.js';
 import { ROOT, STATE_DIR } from './paths.js';
-import { isListening, loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
+import { waitUntil } from './processes.js';
+import { spawnService } from './supervised-process.js';
+import { isListening, loggedBindFailure, portInUse, startOnFreePort } from './free-port-start.js';
 
 /**
  * ElasticMQ: the local stack's SQS, on 127.0.0.1. moto serves SQS too, but

@@ -5,7 +5,9 @@ import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { KAFKA_LOG4J_CONFIG } from './kafka.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { loggedBindFailure, logTail, portInUse, runToLog, spawnService, startOnFreePort, waitUntil } from './processes.js';
+import { logTail, waitUntil } from './processes.js';
+import { runToLog, spawnService } from './supervised-process.js';
+import { loggedBindFailure, portInUse, startOnFreePort } from './free-port-start.js';
 
 /**
  * A Kafka Connect worker in distributed mode (the mode Debezium runs in on

@@ -7,7 +7,9 @@ import type { IHeaders, RetryOptions } from 'kafkajs';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { ensureMavenInstall, javaCommand, type MavenInstall, mainJarFirst, STACK_JVM_FLAGS } from './maven.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { freePort, isListening, loggedBindFailure, logTail, portInUse, runToLog, spawnService, startOnFreePort, waitUntil } from './processes.js';
+import { logTail, waitUntil } from './processes.js';
+import { runToLog, spawnService } from './supervised-process.js';
+import { freePort, isListening, loggedBindFailure, portInUse, startOnFreePort } from './free-port-start.js';
 
 /**
  * A single-node Kafka (KRaft, broker and controller in one JVM) on loopback,

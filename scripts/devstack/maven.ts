@@ -3,7 +3,8 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { delimiter, join, relative } from 'node:path';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, MAVEN_REPO, ROOT, RTP } from './paths.js';
-import { logTail, requireTool, runToLog, withLock } from './processes.js';
+import { logTail, requireTool, withLock } from './processes.js';
+import { runToLog } from './supervised-process.js';
 
 /** A set of jars Maven resolved from one of the project's POMs. */
 export interface MavenInstall {

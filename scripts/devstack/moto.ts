@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ROOT } from './paths.js';
-import { isListening, loggedBindFailure, portInUse, spawnService, startOnFreePort, waitUntil } from './processes.js';
+import { waitUntil } from './processes.js';
+import { spawnService } from './supervised-process.js';
+import { isListening, loggedBindFailure, portInUse, startOnFreePort } from './free-port-start.js';
 import { ensurePythonVenv, venvEnvironment, type PythonVenv } from './python-venv.js';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 

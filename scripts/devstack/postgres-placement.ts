@@ -6,7 +6,7 @@ import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
-import { isAlive, waitForExit, type ProcessAccount } from './processes.js';
+import { isAlive, waitForExit, type ProcessAccount } from './supervised-process.js';
 
 /**
  * Where the local Postgres keeps its data and which binaries it runs.

@@ -11,23 +11,9 @@ import {
   removePostgresPlacement,
   type PostgresPlacement,
 } from './postgres-placement.js';
-import {
-  childPids,
-  isAlive,
-  loggedBindFailure,
-  logTail,
-  portInUse,
-  procCommandLine,
-  procName,
-  procStat,
-  runToLog,
-  spawnService,
-  startOnFreePort,
-  stopPid,
-  waitUntil,
-  type ServiceProcess,
-  type StopStep,
-} from './processes.js';
+import { logTail, waitUntil } from './processes.js';
+import { childPids, isAlive, procCommandLine, procName, procStat, runToLog, spawnService, stopPid, type ServiceProcess, type StopStep } from './supervised-process.js';
+import { loggedBindFailure, portInUse, startOnFreePort } from './free-port-start.js';
 
 export interface LocalPostgres {
   readonly port: number;

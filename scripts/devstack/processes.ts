@@ -8,32 +8,11 @@ import { ROOT } from './paths.js';
 import { isAlive, waitForExit, type ServiceProcess } from './supervised-process.js';
 
 /**
- * Processes of the local stack, in one place for every launcher and the
- * processor runner: started and stopped by the supervisor
- * (supervised-process.ts), started on a free port by one function
- * (free-port-start.ts), awaited on a health condition here.
+ * Waiting on processes of the local stack: for a health condition, and a
+ * log's tail for the error when it fails. The supervisor that starts and
+ * stops them is supervised-process.ts; the free-port start is
+ * free-port-start.ts.
  */
-export {
-  childPids,
-  isAlive,
-  livePids,
-  procCommandLine,
-  procName,
-  procStat,
-  runToLog,
-  signalThenKill,
-  spawnService,
-  stopPid,
-  waitForExit,
-  type ExitStatus,
-  type ProcessAccount,
-  type RunToLogOptions,
-  type ServiceProcess,
-  type SpawnServiceOptions,
-  type StopPidOptions,
-  type StopStep,
-} from './supervised-process.js';
-export { BIND_FAILED, freePort, freeStackPorts, isListening, loggedBindFailure, portInUse, startOnFreePort, type StartOnFreePortOptions } from './free-port-start.js';
 
 export interface WaitOptions {
   /** What is being waited for, for the error message. */

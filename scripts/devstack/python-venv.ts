@@ -5,7 +5,8 @@ import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, RTP } from './paths.js';
-import { logTail, requireTool, runToLog, withLock } from './processes.js';
+import { logTail, requireTool, withLock } from './processes.js';
+import { runToLog } from './supervised-process.js';
 
 /**
  * The local stack's one Python virtual environment, `.rtp/venv`, holding

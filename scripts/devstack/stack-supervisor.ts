@@ -5,7 +5,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
-import { isAlive, isListening, logTail, signalThenKill, stopPid } from './processes.js';
+import { logTail } from './processes.js';
+import { isAlive, signalThenKill, stopPid } from './supervised-process.js';
+import { isListening } from './free-port-start.js';
 import { startStack, STACK_SERVICES, type StackDatabase, type StackEndpoints, type StackService } from './stack.js';
 
 /**

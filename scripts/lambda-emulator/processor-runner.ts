@@ -10,7 +10,8 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from '../devstack/errors.js';
-import { logTail, spawnService } from '../devstack/processes.js';
+import { logTail } from '../devstack/processes.js';
+import { spawnService } from '../devstack/supervised-process.js';
 import type { InvokeLine, RunnerLine } from './run-processor.js';
 
 export type { InvokeLine } from './run-processor.js';

@@ -13,7 +13,7 @@ import { LocalStackError, LocalStackErrorReason } from '../devstack/errors.js';
 import { kafkaClient } from '../devstack/kafka.js';
 import { awsEnvironment, LOCAL_AWS } from '../devstack/moto.js';
 import type { ServicePort } from '../devstack/ports.js';
-import { isAlive } from '../devstack/processes.js';
+import { isAlive } from '../devstack/supervised-process.js';
 import { readStackState } from '../devstack/stack-supervisor.js';
 import { startStack, type StackEndpoints } from '../devstack/stack.js';
 import { startProcessor, type RunningProcessor } from '../lambda-emulator/processor-runner.js';

@@ -15,7 +15,7 @@ describe('rtp demo --partitions 6 --instances 2', () => {
     // Prepare: state apart from a developer's stack, set before any script is imported (paths.js reads it).
     const stateDir = fileURLToPath(new URL(`../../.rtp/test-demo-scaled-${process.pid}`, import.meta.url));
     const restoreStateDir = useStackStateDir(stateDir);
-    const { freeStackPorts } = await import('../../scripts/devstack/processes.js');
+    const { freeStackPorts } = await import('../../scripts/devstack/free-port-start.js');
     const { runDemo } = await import('../../scripts/reference/demo.js');
     const { LOG_DIR } = await import('../../scripts/devstack/paths.js');
     const ports = await freeStackPorts();

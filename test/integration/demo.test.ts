@@ -17,7 +17,7 @@ describe('rtp demo', () => {
     // first load, so it is set before any of them is imported (paths.js included).
     const stateDir = fileURLToPath(new URL(`../../.rtp/test-demo-${process.pid}`, import.meta.url));
     const restoreStateDir = useStackStateDir(stateDir);
-    const { freeStackPorts } = await import('../../scripts/devstack/processes.js');
+    const { freeStackPorts } = await import('../../scripts/devstack/free-port-start.js');
     const { runDemo } = await import('../../scripts/reference/demo.js');
     const ports = await freeStackPorts();
     const lines: string[] = [];

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaClient } from '../../scripts/devstack/kafka.js';
 import { ROOT, RTP } from '../../scripts/devstack/paths.js';
-import { freePort, isAlive } from '../../scripts/devstack/processes.js';
+import { isAlive } from '../../scripts/devstack/supervised-process.js';
+import { freePort } from '../../scripts/devstack/free-port-start.js';
 
 const run = promisify(execFile);
 const stateDir = join(RTP, `test-stack-${process.pid}`);

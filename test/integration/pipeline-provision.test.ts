@@ -44,7 +44,7 @@ beforeAll(async () => {
     processes: await import('../../scripts/devstack/processes.js'),
     repository: await import('../../scripts/reference/retail-repository.js'),
   };
-  const { freeStackPorts } = local.processes;
+  const { freeStackPorts } = await import('../../scripts/devstack/free-port-start.js');
   const ports = await freeStackPorts();
   let started = Date.now();
   stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ports, onProgress: progress });

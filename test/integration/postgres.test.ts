@@ -10,7 +10,7 @@ import { RTP } from '../../scripts/devstack/paths.js';
 import { migrate } from '../../scripts/devstack/postgres-migrations.js';
 import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
 import type { LocalPostgres } from '../../scripts/devstack/postgres.js';
-import { isAlive } from '../../scripts/devstack/processes.js';
+import { isAlive } from '../../scripts/devstack/supervised-process.js';
 import { RETAIL_DATABASE } from '../../scripts/reference/retail-database.js';
 import {
   insertStockMovement,

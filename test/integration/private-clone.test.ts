@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/devstack/paths.js';
 import { PLACEMENT_BASE, placementDirFor, placementRecordPath } from '../../scripts/devstack/postgres-placement.js';
 import { removePostgresData, startPostgres } from '../../scripts/devstack/postgres.js';
-import { freePort, isAlive } from '../../scripts/devstack/processes.js';
+import { isAlive } from '../../scripts/devstack/supervised-process.js';
+import { freePort } from '../../scripts/devstack/free-port-start.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;

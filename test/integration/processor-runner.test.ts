@@ -48,7 +48,8 @@ beforeAll(async () => {
   // Before any scripts/devstack module loads: paths.ts reads it once, at import.
   restoreStateDir = useStackStateDir(STATE_DIR);
   const { startStack } = await import('../../scripts/devstack/stack.js');
-  const { freeStackPorts, waitUntil } = await import('../../scripts/devstack/processes.js');
+  const { waitUntil } = await import('../../scripts/devstack/processes.js');
+  const { freeStackPorts } = await import('../../scripts/devstack/free-port-start.js');
   const { kafkaClient } = await import('../../scripts/devstack/kafka.js');
   const { awsEnvironment, LOCAL_AWS } = await import('../../scripts/devstack/moto.js');
   const { startProcessor } = await import('../../scripts/lambda-emulator/processor-runner.js');

@@ -6,7 +6,7 @@ import { RTP } from '../../devstack/paths.js';
 import { planPostgresPlacement } from '../../devstack/postgres-placement.js';
 import { DEFAULT_DATA_DIR } from '../../devstack/postgres.js';
 import { portVariable, stackPorts, type ServicePort } from '../../devstack/ports.js';
-import { isListening } from '../../devstack/processes.js';
+import { isListening } from '../../devstack/free-port-start.js';
 
 export interface Check {
   readonly name: string;

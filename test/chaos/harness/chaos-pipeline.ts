@@ -18,7 +18,7 @@ import { startElasticMq, type ElasticMq } from '../../../scripts/devstack/elasti
 import { kafkaClient, startKafka, type LocalKafka } from '../../../scripts/devstack/kafka.js';
 import { awsEnvironment, LOCAL_AWS, startMoto, type Moto } from '../../../scripts/devstack/moto.js';
 import { LOG_DIR, STATE_DIR } from '../../../scripts/devstack/paths.js';
-import { isAlive } from '../../../scripts/devstack/processes.js';
+import { isAlive } from '../../../scripts/devstack/supervised-process.js';
 import { startProcessor, type InvokeLine, type RunningProcessor } from '../../../scripts/lambda-emulator/processor-runner.js';
 import { registerSubjects } from '../../../scripts/reference/schemas.js';
 import { FaultProxy, type FaultDecision, type ProxiedRequest } from './fault-proxy.js';

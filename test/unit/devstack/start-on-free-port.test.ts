@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalStackError, LocalStackErrorReason } from '../../../scripts/devstack/errors.js';
-import { portInUse, startOnFreePort } from '../../../scripts/devstack/processes.js';
+import { portInUse, startOnFreePort } from '../../../scripts/devstack/free-port-start.js';
 import { caught } from '../../helpers/caught.js';
 
 const taken = (): Promise<never> => Promise.reject(portInUse('taken'));

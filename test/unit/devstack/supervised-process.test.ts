@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, livePids, spawnService, stopPid, type ServiceProcess } from '../../../scripts/devstack/processes.js';
+import { isAlive, livePids, spawnService, stopPid, type ServiceProcess } from '../../../scripts/devstack/supervised-process.js';
 import { caught } from '../../helpers/caught.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
