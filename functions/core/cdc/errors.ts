@@ -21,11 +21,6 @@ export const ChangeEventErrorReason = {
 } as const;
 export type ChangeEventErrorReason = (typeof ChangeEventErrorReason)[keyof typeof ChangeEventErrorReason];
 
-/**
- * A record that is not a usable change event. The message names the field
- * (`after.sku`, `source.lsn`, `metadata.operation`) and describes a wrong
- * value by its type only, so row data never reaches logs through it.
- */
 /** Base class of every error the CDC parsers raise; `reason` says which. */
 export abstract class CdcError extends Error {
   public abstract readonly reason: ChangeEventErrorReason | typeof CdcOptionError.REASON;
@@ -41,7 +36,11 @@ export class CdcOptionError extends CdcError {
   public readonly reason = CdcOptionError.REASON;
 }
 
-/** A record that could not be turned into a change event, and why. */
+/**
+ * A record that is not a usable change event. The message names the field
+ * (`after.sku`, `source.lsn`, `metadata.operation`) and describes a wrong
+ * value by its type only, so row data never reaches logs through it.
+ */
 export class ChangeEventError extends CdcError {
   public override readonly name = 'ChangeEventError';
   public readonly reason: ChangeEventErrorReason;

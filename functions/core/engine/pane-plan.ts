@@ -1,4 +1,4 @@
-import type { Json, WindowPaneBody } from '../state/state-items.js';
+import type { PanePartial, WindowPaneBody } from '../state/state-items.js';
 import { itemIds, type ItemId } from '../state/table-layout.js';
 import { toJson } from './json-value.js';
 import { contextOf, type PreparedRecord } from './prepared-record.js';
@@ -16,9 +16,7 @@ import type { Working, WorkingSet } from './working-set.js';
  */
 export const PANE_PART_BYTES = 32_000;
 
-/** A pane part's partial for one key: the end of the earliest window it is for, the accumulator, and the count. */
-type Partial = readonly [number, Json, number];
-type MutablePane = WindowPaneBody & { keys: Record<string, Partial[]>; ids: Record<string, number>; full?: true };
+type MutablePane = WindowPaneBody & { keys: Record<string, PanePartial[]>; ids: Record<string, number>; full?: true };
 
 /**
  * A record in a sliced view: the windows spanning its slice that it is on
@@ -44,7 +42,6 @@ export function planPane(view: SlicedWindowView, key: string, prepared: Prepared
     kind: 'window',
     onTime: from !== undefined,
     parts,
-    alreadyApplied,
     retiresAt: sliceRetiresAt(view, slice.start),
     apply: () => {
       if (alreadyApplied || from === undefined) return;
@@ -74,8 +71,8 @@ function addToPart(entry: Working, adding: { view: SlicedWindowView; key: string
   const body = entry.body as MutablePane;
   const partials = (body.keys[key] ??= []);
   const at = partials.findIndex(([fromEnd]) => fromEnd === windowEnd);
-  const [, acc, count] = at >= 0 ? (partials[at] as Partial) : [windowEnd, toJson(view.aggregate.initial()), 0];
-  const next: Partial = [windowEnd, toJson(view.aggregate.add(acc, prepared.record.value, contextOf(prepared.record))), count + 1];
+  const [, acc, count] = at >= 0 ? (partials[at] as PanePartial) : [windowEnd, toJson(view.aggregate.initial()), 0];
+  const next: PanePartial = [windowEnd, toJson(view.aggregate.add(acc, prepared.record.value, contextOf(prepared.record))), count + 1];
   // What the partial took before: a new key also takes its name and punctuation.
   const before = at >= 0 ? JSON.stringify(partials[at]).length : key.length + 8;
   if (at >= 0) partials[at] = next;

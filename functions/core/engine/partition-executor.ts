@@ -13,8 +13,6 @@ import type { Disposition } from './plan-chunk.js';
 import { prepareRecord, type PreparedRecord } from './prepared-record.js';
 import { takeChunk } from './transaction-budget.js';
 
-export type { PartitionStats } from './partition-stats.js';
-
 export interface PartitionExecutorDeps {
   readonly definition: ProcessorDefinition;
   readonly store: StateStore;

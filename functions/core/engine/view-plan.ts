@@ -10,8 +10,6 @@ export interface ViewPlan {
   readonly parts?: readonly Working[];
   /** The pane part the record was added to, once applied. */
   target?: Working;
-  /** A sliced view whose pane already holds this record: applied before a crash or a lost condition. */
-  readonly alreadyApplied?: boolean;
   /** When the pane stops being needed, to pick the pane that remembers the event id longest. */
   readonly retiresAt?: number;
   /** Applies the record to the view's working copies; may run user code, which may throw. */

@@ -10,7 +10,7 @@ import type { RecordDecoder } from '../serde/record-decoder.js';
 import type { PartitionInput, PartitionProcessor, RejectedRecord } from '../processing/partition-contract.js';
 import { decodePartition, type DecodedPartition } from './decode-partition.js';
 
-/** What a processor does with the decoded records of one partition. */
+/** What the record path needs: the processor's name, its decoder and dead-letter writer, what it does with each partition, and its observability. */
 export interface KafkaEventProcessingDeps {
   readonly processorName: string;
   readonly decoder: RecordDecoder;
@@ -110,7 +110,8 @@ async function processPartition(
   const letters = decoded.poisonRecords.map((p) => letterOf(p.source, p.reason, p.error, p.schemaVersionId));
   const processed = await runProcessor(batch, decoded, deps, letterOf);
   letters.push(...processed.rejected);
-  const retryFrom = [decoded.stoppedAtOffset, processed.retryFrom].reduce<number | undefined>((a, b) => (b === undefined ? a : Math.min(a ?? b, b)), undefined);
+  // The earlier of where decoding stopped and where the processor handed back.
+  const retryFrom = processed.retryFrom === undefined ? decoded.stoppedAtOffset : Math.min(decoded.stoppedAtOffset ?? Infinity, processed.retryFrom);
   const kept = retryFrom === undefined ? letters : letters.filter((l) => l.offset < retryFrom);
   const done = retryFrom === undefined ? batch.records : batch.records.filter((r) => r.offset < retryFrom);
   return {
@@ -166,14 +167,14 @@ async function runProcessor(batch: KafkaPartitionBatch, decoded: DecodedPartitio
   try {
     const outcome = await deps.processPartition(input);
     const rejected = (outcome?.rejected ?? []).map(rejectedLetter);
-    return outcome?.retryFromOffset === undefined ? { rejected, written } : { rejected, written, retryFrom: outcome.retryFromOffset };
+    return { rejected, written, retryFrom: outcome?.retryFromOffset };
   } catch (error) {
     // The processor could not finish: nothing of this partition is known
     // to be done, so all of it is redelivered (its offset fence skips
     // whatever did commit).
-    const retryFrom = batch.records[0]?.offset;
+    const retryFrom = (batch.records[0] as KafkaEventRecord).offset;
     deps.logger.error('Partition processing failed; partition will be retried', { topic: batch.topic, partition: batch.partition, offset: retryFrom, error: error as Error });
-    return retryFrom === undefined ? { rejected: [], written } : { rejected: [], written, retryFrom };
+    return { rejected: [], written, retryFrom };
   }
 }
 

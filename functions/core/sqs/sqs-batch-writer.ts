@@ -65,18 +65,6 @@ interface RequestOutcome {
 }
 
 /**
- * Sends messages to one SQS queue with SendMessageBatch: packs them into
- * requests by count and bytes (as SQS counts them), re-sends only the
- * entries that failed retryably, with exponential backoff, and resolves only
- * once SQS confirmed every message. Throws `SqsBatchSendError` naming the
- * messages that were not confirmed otherwise, and `SqsMessageTooLargeError`,
- * before sending anything, when a message could never fit a request.
- *
- * A request that throws is sent again only when the error is retryable
- * (throttling, transient or a server error); any other stops the send, as
- * it would fail the same way for every request.
- */
-/**
  * A batch writer for an owner that reports bad props as its own error
  * (named after the owner, as its props are), not as the writer's.
  */
@@ -89,6 +77,18 @@ export function batchWriterFor(props: SqsBatchWriterProps, asOwners: (error: Sqs
   }
 }
 
+/**
+ * Sends messages to one SQS queue with SendMessageBatch: packs them into
+ * requests by count and bytes (as SQS counts them), re-sends only the
+ * entries that failed retryably, with exponential backoff, and resolves only
+ * once SQS confirmed every message. Throws `SqsBatchSendError` naming the
+ * messages that were not confirmed otherwise, and `SqsMessageTooLargeError`,
+ * before sending anything, when a message could never fit a request.
+ *
+ * A request that throws is sent again only when the error is retryable
+ * (throttling, transient or a server error); any other stops the send, as
+ * it would fail the same way for every request.
+ */
 export class SqsBatchWriter {
   private readonly sqs: () => Promise<SQSClient>;
   private readonly queueUrl: string;

@@ -79,6 +79,9 @@ export interface FinalWindowBody extends WindowResult {
   readonly closedAt: number;
 }
 
+/** A key's partial aggregate in a pane: `[fromWindowEnd, accumulator, records]`. */
+export type PanePartial = readonly [number, Json, number];
+
 /**
  * One source partition's share of one slice of a fixed-window view: every
  * key's partial aggregate over the records of that partition whose event
@@ -107,7 +110,7 @@ export interface WindowPaneBody {
    * for the slice's first windows but on time for later ones counts from a
    * later window end, so a window closed before it arrived never sees it.
    */
-  readonly keys: { readonly [key: string]: ReadonlyArray<readonly [number, Json, number]> };
+  readonly keys: { readonly [key: string]: readonly PanePartial[] };
   /**
    * Event ids of the records applied here, with their offsets, for
    * deduplication: the ids live exactly as long as the state they changed.
