@@ -10,8 +10,13 @@ const ADAPTER_MESSAGE = 'AWS SDK calls belong in an adapter named after its serv
 /** What the runtime never imports: it is bundled into Lambdas, which carry neither the CDK app nor the tooling. */
 const RUNTIME_ONLY = [
   { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'], message: 'The runtime is bundled into Lambdas: it does not import the CDK.' },
-  { group: ['**/lib/**', '**/scripts/**', '**/test/**', '**/bench/**'], message: 'The runtime imports only the runtime: not the CDK app, the tooling, tests or benchmarks.' },
+  // Relative paths only: a package's own lib/ folder (avsc/lib/...) is not the CDK app.
+  { regex: '^(\\.\\./)+(lib|scripts|test|bench)/', message: 'The runtime imports only the runtime: not the CDK app, the tooling, tests or benchmarks.' },
 ];
+const SDK_CALLS = { group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE };
+const NOT_THE_HANDLER = { group: ['**/handler/*'], message: 'The engine, its state and the partition contract do not depend on the handler that calls them.' };
+/** Below the handler: the engine, its state (adapters included) and the partition contract. */
+const BELOW_THE_HANDLER = ['functions/core/engine/**/*.ts', 'functions/core/state/**/*.ts', 'functions/core/processing/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', '.rtp/**', 'coverage/**', 'scripts/rtp.mjs'] },
@@ -43,7 +48,7 @@ export default tseslint.config(
     ignores: [ADAPTERS, 'functions/**/aws-clients.ts'],
     rules: {
       // Type-only imports make no calls, so pure code may name SDK shapes.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE }, ...RUNTIME_ONLY] }],
+      'no-restricted-imports': ['error', { patterns: [SDK_CALLS, ...RUNTIME_ONLY] }],
       // A client loaded on first use is still an SDK call.
       'no-restricted-syntax': ['error', { selector: "ImportExpression[source.value=/^@aws-sdk\\//]", message: ADAPTER_MESSAGE }],
     },
@@ -51,24 +56,18 @@ export default tseslint.config(
   {
     // Imports flow handler -> engine -> state: the engine takes what it is given
     // from processing/, never from the handler that calls it.
-    files: ['functions/core/engine/**/*.ts', 'functions/core/state/**/*.ts', 'functions/core/processing/**/*.ts'],
+    files: BELOW_THE_HANDLER,
     ignores: [ADAPTERS],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@aws-sdk/*'], allowTypeImports: true, message: ADAPTER_MESSAGE },
-            { group: ['**/handler/*'], message: 'The engine, its state and the partition contract do not depend on the handler that calls them.' },
-            ...RUNTIME_ONLY,
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [SDK_CALLS, NOT_THE_HANDLER, ...RUNTIME_ONLY] }] },
   },
   {
     files: [ADAPTERS, 'functions/**/aws-clients.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: RUNTIME_ONLY }] },
+  },
+  {
+    // The state store's adapters sit below the handler too.
+    files: BELOW_THE_HANDLER.map((glob) => glob.replace('**/*.ts', '**/{dynamodb,sqs,s3,glue,kafka}-*.ts')),
+    rules: { 'no-restricted-imports': ['error', { patterns: [NOT_THE_HANDLER, ...RUNTIME_ONLY] }] },
   },
   // scripts/ is layered by job, and imports flow cli -> reference ->
   // lambda-emulator -> devstack: a layer may import any layer after it in

@@ -78,6 +78,22 @@ describe('import boundaries in functions/core (handler -> engine -> state)', () 
     expect(messages).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('The runtime') as string }]);
   });
 
+  it('refuses the state store adapter importing the handler', async () => {
+    // Act
+    const messages = await lintImport('functions/core/state/dynamodb-state-store.ts', '../handler/errors.js');
+
+    // Assess
+    expect(messages).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('do not depend on the handler') as string }]);
+  });
+
+  it("lets the runtime import a package's own lib/ folder", async () => {
+    // Act
+    const messages = await lintImport('functions/core/serde/avsc.ts', 'avsc/lib/index.js');
+
+    // Assess
+    expect(messages).toEqual([]);
+  });
+
   it('lets the engine import the partition contract below it', async () => {
     // Act
     const messages = await lintImport('functions/core/engine/engine-processor.ts', '../processing/partition-contract.js');
