@@ -11,7 +11,9 @@ import { registerLocalCommands } from './local/local-command.js';
 import { registerProduceCommands } from './produce/produce-command.js';
 import { registerReplayCommands } from './replay/replay-command.js';
 import { registerSchemaCommands } from './schema/schema-command.js';
-import { LocalStackError } from '../devstack/errors.js';
+import { DevstackError } from '../devstack/errors.js';
+import { LambdaEmulatorError } from '../lambda-emulator/errors.js';
+import { ReferencePipelineError } from '../reference/errors.js';
 
 const program = new Command('rtp')
   .description('realtime-pipeline: run, inspect and operate the pipeline')
@@ -30,7 +32,9 @@ registerDemoCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CliError || error instanceof KafkaEventError || error instanceof LocalStackError) {
+  // Each layer's errors say what went wrong and what to do; a stack trace would add nothing.
+  const layered = error instanceof DevstackError || error instanceof LambdaEmulatorError || error instanceof ReferencePipelineError;
+  if (error instanceof CliError || error instanceof KafkaEventError || layered) {
     process.stderr.write(`rtp: ${error.message}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;
   } else if (isAwsServiceError(error)) {

@@ -86,7 +86,7 @@ export const DYNAMODB_DATA_DIR = join(STATE_DIR, 'dynamodb-local', 'data');
 /** Starts DynamoDB Local and resolves once it answers a real ListTables call. */
 export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = await javaCommand();
-  const install = await ensureDynamoDbLocalInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  const install = await ensureDynamoDbLocalInstalled({ onProgress: options.onProgress });
   return startOnFreePort((port) => startOnPort(java, install, port, options), { service: 'DynamoDB Local', port: options.port, onProgress: options.onProgress });
 }
 

@@ -61,7 +61,7 @@ export function ensureElasticMqInstalled(options: { onProgress?: (line: string) 
 /** Starts ElasticMQ and resolves once it answers a real SQS call. */
 export async function startElasticMq(options: StartElasticMqOptions = {}): Promise<ElasticMq> {
   const java = await javaCommand();
-  const install = await ensureElasticMqInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  const install = await ensureElasticMqInstalled({ onProgress: options.onProgress });
   return startOnFreePort((port) => startOnPort(java, install, port, options), { service: 'ElasticMQ', port: options.port, onProgress: options.onProgress });
 }
 

@@ -15,7 +15,7 @@ export const LocalStackErrorReason = {
   READ_TIMEOUT: 'READ_TIMEOUT',
   /** A local service answered a request with an unexpected error status. */
   REQUEST_FAILED: 'REQUEST_FAILED',
-  /** A run was asked for a shape the local stack cannot take, such as more processes than partitions. */
+  /** An option of a service out of its range, such as a port below 1024. */
   INVALID_OPTION: 'INVALID_OPTION',
   /** The running stack was started by an earlier version of rtp and lacks a service this one needs. */
   STALE_STACK: 'STALE_STACK',

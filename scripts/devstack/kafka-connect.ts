@@ -93,7 +93,7 @@ export async function ensureKafkaConnectInstalled(options: { onProgress?: (line:
 /** Starts a worker and resolves once its REST API lists the Debezium PostgreSQL connector. */
 export async function startKafkaConnect(options: StartKafkaConnectOptions): Promise<LocalKafkaConnect> {
   const java = await javaCommand();
-  const install = await ensureKafkaConnectInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  const install = await ensureKafkaConnectInstalled({ onProgress: options.onProgress });
   return startOnFreePort((port) => startOnPort(java, install, port, options), { service: 'Kafka Connect', port: options.port, onProgress: options.onProgress });
 }
 

@@ -87,7 +87,7 @@ export const KAFKA_DATA_DIR = join(STATE_DIR, 'kafka', 'data');
 /** Starts the broker, formatting its storage on the first start, and resolves once it lists itself as the cluster's one broker. */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<LocalKafka> {
   const java = await javaCommand();
-  const install = await ensureKafkaInstalled(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  const install = await ensureKafkaInstalled({ onProgress: options.onProgress });
   const dataDir = options.dataDir ?? KAFKA_DATA_DIR;
   if (options.fresh === true) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });

@@ -74,7 +74,7 @@ export function awsEnvironment(endpoint: string, sqsEndpoint: string = endpoint)
 
 /** Starts moto's server, installing it first if needed, and resolves once it answers a real SQS call. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
-  const venv = await ensurePythonVenv(options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  const venv = await ensurePythonVenv({ onProgress: options.onProgress });
   return startOnFreePort((port) => startOnPort(venv, port, options), { service: 'moto', port: options.port, onProgress: options.onProgress });
 }
 

@@ -223,7 +223,12 @@ function waitGone(pid: number, first?: StopStep): Promise<void> {
 
 /** The postmaster runs the binary by its path; the processes it forks retitle themselves `postgres: <role>`. */
 async function isPostgresProcess(pid: number): Promise<boolean> {
-  const command = (await procCommandLine(pid))[0] ?? '';
+  return isPostgresCommand(await procCommandLine(pid));
+}
+
+/** Whether a command line is Postgres's: its server binary, or a process it forked and renamed. */
+function isPostgresCommand(cmdline: readonly string[]): boolean {
+  const command = cmdline[0] ?? '';
   return command.startsWith('postgres:') || command.endsWith('/postgres');
 }
 
@@ -248,7 +253,7 @@ async function stopLeftover(dataDir: string, onProgress: ((line: string) => void
   const pid = await postmasterPid(dataDir);
   if (pid === undefined || !isAlive(pid)) return;
   const cmdline = await procCommandLine(pid);
-  if (!(await isPostgresProcess(pid)) || !cmdline.includes(dataDir)) return; // a reused pid, not our server
+  if (!isPostgresCommand(cmdline) || !cmdline.includes(dataDir)) return; // a reused pid, not our server
   const parent = (await procStat(pid))?.ppid;
   const parentName = parent === undefined ? '' : await procName(parent);
   if (parent !== undefined && parent !== 1 && parentName === 'node') {

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { LocalStackError, LocalStackErrorReason } from './errors.js';
 import { LOG_DIR, ROOT, STATE_DIR } from './paths.js';
 import { logTail } from './processes.js';
@@ -19,7 +18,6 @@ import { startStack, STACK_SERVICES, type StackDatabase, type StackEndpoints, ty
 
 export const STACK_FILE = join(STATE_DIR, 'stack.json');
 export const SUPERVISOR_LOG = join(LOG_DIR, 'stack.log');
-const RTP_CLI = fileURLToPath(new URL('../rtp.mjs', import.meta.url));
 
 export interface StackState {
   readonly supervisorPid: number;
@@ -126,11 +124,17 @@ export async function stackStatus(state: StackState): Promise<ServiceStatus[]> {
   );
 }
 
+/** The command that runs `superviseStack` in a process of its own; the caller knows it, devstack does not. */
+export interface SupervisorCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
 /**
  * Starts the supervisor unless one is running, streaming its progress to
  * `write` until the stack is up; resolves with the recorded state. Idempotent.
  */
-export async function stackUp(options: { fresh: boolean; write: (line: string) => void; timeoutMs?: number }): Promise<StackState> {
+export async function stackUp(options: { fresh: boolean; supervisor: SupervisorCommand; write: (line: string) => void; timeoutMs?: number }): Promise<StackState> {
   const existing = await readRecordedState();
   if (existing !== undefined && isAlive(existing.supervisorPid)) {
     if (options.fresh) throw new LocalStackError('The local stack is already up; run `rtp local down` before `rtp local up --fresh`.', LocalStackErrorReason.START_FAILED);
@@ -139,7 +143,7 @@ export async function stackUp(options: { fresh: boolean; write: (line: string) =
   await rm(STACK_FILE, { force: true });
   await mkdir(LOG_DIR, { recursive: true });
   const log = await open(SUPERVISOR_LOG, 'w');
-  const child = spawn(process.execPath, [RTP_CLI, 'local', 'supervise', ...(options.fresh ? ['--fresh'] : [])], {
+  const child = spawn(options.supervisor.command, [...options.supervisor.args], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', log.fd, log.fd],

@@ -10,6 +10,7 @@ import { subjectSchema } from '../../functions/core/serde/subject-schema.js';
 import { DynamoDbStateStore } from '../../functions/core/state/dynamodb-state-store.js';
 import { orderAnalytics } from '../../functions/order-analytics/definition.js';
 import { LocalStackError, LocalStackErrorReason } from '../devstack/errors.js';
+import { ReferenceInputError, ReferenceInputErrorReason } from './errors.js';
 import { kafkaClient } from '../devstack/kafka.js';
 import { awsEnvironment, LOCAL_AWS } from '../devstack/moto.js';
 import type { ServicePort } from '../devstack/ports.js';
@@ -74,10 +75,10 @@ export async function runDemo(options: DemoOptions): Promise<{ differences: numb
   const instances = options.instances ?? 1;
   const partitions = options.partitions ?? PIPELINE_TOPIC_PARTITIONS;
   if (!Number.isInteger(partitions) || partitions < 1) {
-    throw new LocalStackError(`partitions must be a positive whole number, got ${partitions}`, LocalStackErrorReason.INVALID_OPTION);
+    throw new ReferenceInputError(`partitions must be a positive whole number, got ${partitions}`, ReferenceInputErrorReason.INVALID_INPUT);
   }
   if (!Number.isInteger(instances) || instances < 1 || instances > partitions) {
-    throw new LocalStackError(`instances must be a whole number from 1 to the ${partitions} partitions (a process without a partition has nothing to do), got ${instances}`, LocalStackErrorReason.INVALID_OPTION);
+    throw new ReferenceInputError(`instances must be a whole number from 1 to the ${partitions} partitions (a process without a partition has nothing to do), got ${instances}`, ReferenceInputErrorReason.INVALID_INPUT);
   }
   const stack = await startStack({ fresh: true, database: RETAIL_DATABASE, ports: options.ports, onProgress: (line) => write(`  ${line}`) });
   const processors: RunningProcessor[] = [];

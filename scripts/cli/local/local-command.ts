@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Argument, Option, type Command } from 'commander';
 import { addressOf, readStackState, stackDown, stackStatus, stackUp, superviseStack, SUPERVISOR_LOG } from '../../devstack/stack-supervisor.js';
 import { STACK_SERVICES, wipeStackData, type StackService } from '../../devstack/stack.js';
 import { RETAIL_DATABASE } from '../../reference/retail-database.js';
 import { CliError } from '../cli-error.js';
 import { integerOption } from '../option-parsers.js';
+
+const RTP_CLI = fileURLToPath(new URL('../../rtp.mjs', import.meta.url));
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -19,7 +22,10 @@ export function registerLocalCommands(program: Command): void {
     .description('Start the local stack in the background (idempotent); the first run downloads what it needs')
     .option('--fresh', 'wipe Kafka, Postgres and DynamoDB data first')
     .action(async (options: { fresh?: boolean }) => {
-      const state = await stackUp({ fresh: options.fresh === true, write: out });
+      const fresh = options.fresh === true;
+      // The supervisor is this CLI's own `local supervise`, run detached so the stack outlives the command.
+      const supervisor = { command: process.execPath, args: [RTP_CLI, 'local', 'supervise', ...(fresh ? ['--fresh'] : [])] };
+      const state = await stackUp({ fresh, supervisor, write: out });
       out(`local stack up (supervisor pid ${state.supervisorPid}):`);
       for (const service of STACK_SERVICES) out(`  ${service.padEnd(14)} ${addressOf(state.endpoints, service)}`);
     });
