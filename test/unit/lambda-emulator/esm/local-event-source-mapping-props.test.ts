@@ -5,8 +5,8 @@ import {
   LocalEventSourceMapping,
   LocalEventSourceMappingError,
   type LocalEventSourceMappingProps,
-} from '../../scripts/lambda-emulator/esm/local-event-source-mapping.js';
-import { kafkaClient } from '../../scripts/devstack/kafka.js';
+} from '../../../../scripts/lambda-emulator/esm/local-event-source-mapping.js';
+import { kafkaClient } from '../../../../scripts/devstack/kafka.js';
 
 describe('LocalEventSourceMapping props', () => {
   const base = (): LocalEventSourceMappingProps => ({
