@@ -32,6 +32,11 @@ export function failing(fails: (entry: SendMessageBatchRequestEntry) => Omit<Fai
   };
 }
 
+/** An answer that fails the entries whose id `fails` picks. */
+export function failingIds(fails: (id: string) => Omit<FailedEntry, 'Id'> | undefined) {
+  return failing((entry) => fails(entry.Id ?? ''));
+}
+
 /** The entries of every SendMessageBatch request made, in order. */
 export function sentEntries(): SendMessageBatchRequestEntry[][] {
   return sqsMock.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries ?? []);

@@ -18,6 +18,7 @@ import type { ElasticMq } from '../../scripts/devstack/elasticmq.js';
 import type { LocalKafka, startKafka as startKafkaFn } from '../../scripts/devstack/kafka.js';
 import type { Moto } from '../../scripts/devstack/moto.js';
 import { removeStackState, useStackStateDir } from '../helpers/stack-state.js';
+import { stockMovementInsert } from '../helpers/debezium-stock-movement.js';
 
 const STATE_DIR = fileURLToPath(new URL(`../../.rtp/test-replay-${process.pid}`, import.meta.url));
 const KAFKA_DIR = join(STATE_DIR, 'kafka');
@@ -30,13 +31,7 @@ const SKUS = ['SKU-A', 'SKU-B', 'SKU-C', 'SKU-D', 'SKU-E'];
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const delta = (i: number): number => (i % 7) + 1;
-const movement = (i: number) => ({
-  before: null,
-  after: { movement_id: 10_000 + i, sku: SKUS[i % SKUS.length], location_id: 'store-1', quantity_delta: delta(i), movement_type: 'SALE', channel: 'pos', occurred_at: 1_767_225_600_000 },
-  source: { connector: 'postgresql', name: 'retail', ts_ms: 1_767_225_600_000, db: 'retail', schema: 'public', table: 'stock_movements', lsn: 5_000 + i * 10 },
-  op: 'c',
-  ts_ms: 1_767_225_600_001,
-});
+const movement = (i: number) => stockMovementInsert(5_000 + i * 10, 10_000 + i, SKUS[i % SKUS.length] as string, delta(i));
 
 let restoreStateDir: () => void = () => undefined;
 let kafka: LocalKafka | undefined;

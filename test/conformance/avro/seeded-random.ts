@@ -1,15 +1,13 @@
-/** mulberry32: small, fast and good enough to spread cases; the point is repeatability. */
+import { seededRandom } from '../../../scripts/reference/seeded-random.js';
+
+/** The reference pipeline's seeded generator (mulberry32), with the draws the corpus makes: repeatable, so a case replays. */
 export class SeededRandom {
-  private state: number;
+  private readonly draw: () => number;
   public constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = seededRandom(seed);
   }
   public next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
   public int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);

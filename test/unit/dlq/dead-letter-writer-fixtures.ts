@@ -9,8 +9,6 @@ import { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import { SqsDeadLetterWriter, type SqsDeadLetterWriterProps } from '../../../functions/core/dlq/sqs-dead-letter-writer.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 
-export { acceptAll, sentEntries, sqsMock, succeeded, type FailedEntry, type SentEntry } from '../../helpers/sqs-batch-answers.js';
-
 export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq';
 export const FIFO_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq.fifo';
 export const BUCKET = 'orders-dead-letters';

@@ -8,24 +8,8 @@ import { resolveDeadLetter } from '../../../functions/core/dlq/s3-offloaded-payl
 import { DeadLetterReason } from '../../../functions/core/dlq/reasons.js';
 import { kafkaRecord } from '../../helpers/kafka-events.js';
 import { caught } from '../../helpers/caught.js';
-import {
-  acceptAll,
-  BUCKET,
-  LIMIT,
-  letterOf,
-  NOW,
-  s3,
-  s3Bucket,
-  s3Mock,
-  sentEntries,
-  sizeOf,
-  sqsMock,
-  succeeded,
-  totalSize,
-  writerWith,
-  type FailedEntry,
-  type SentEntry,
-} from './dead-letter-writer-fixtures.js';
+import { acceptAll, sentEntries, sqsMock, succeeded, type FailedEntry, type SentEntry } from '../../helpers/sqs-batch-answers.js';
+import { BUCKET, LIMIT, letterOf, NOW, s3, s3Bucket, s3Mock, sizeOf, totalSize, writerWith } from './dead-letter-writer-fixtures.js';
 
 beforeEach(() => {
   sqsMock.reset();

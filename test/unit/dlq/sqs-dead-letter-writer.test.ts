@@ -4,21 +4,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseDeadLetter } from '../../../functions/core/dlq/envelope.js';
 import { DeadLetterWriteError, DeadLetterWriteErrorReason } from '../../../functions/core/dlq/errors.js';
 import { caught } from '../../helpers/caught.js';
-import {
-  acceptAll,
-  BUCKET,
-  FIFO_QUEUE_URL,
-  LIMIT,
-  letterOf,
-  QUEUE_URL,
-  s3,
-  s3Mock,
-  sentEntries,
-  sqsMock,
-  succeeded,
-  totalSize,
-  writerWith,
-} from './dead-letter-writer-fixtures.js';
+import { acceptAll, failing, sentEntries, sqsMock, succeeded } from '../../helpers/sqs-batch-answers.js';
+import { BUCKET, FIFO_QUEUE_URL, LIMIT, letterOf, QUEUE_URL, s3, s3Mock, totalSize, writerWith } from './dead-letter-writer-fixtures.js';
 
 beforeEach(() => {
   sqsMock.reset();
@@ -105,15 +92,7 @@ describe('SqsDeadLetterWriter', () => {
 
     it('throws SEND_FAILED with the unsent count after maxAttempts of retryable failures', async () => {
       // Prepare
-      sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
-        const entries = input.Entries ?? [];
-        return {
-          Successful: entries.filter((entry) => entry.Id !== '0').map(succeeded),
-          Failed: entries
-            .filter((entry) => entry.Id === '0')
-            .map((entry) => ({ Id: entry.Id, SenderFault: false, Code: 'ThrottlingException', Message: 'slow down' })),
-        };
-      });
+      sqsMock.on(SendMessageBatchCommand).callsFake(failing((entry) => (entry.Id === '0' ? { SenderFault: false, Code: 'ThrottlingException', Message: 'slow down' } : undefined)));
 
       // Act
       const error = await caught(writerWith({ maxAttempts: 3 }).write([letterOf(0), letterOf(1), letterOf(2)]));
@@ -131,13 +110,7 @@ describe('SqsDeadLetterWriter', () => {
 
     it('does not retry a SenderFault entry, writes the rest and throws with the unsent count', async () => {
       // Prepare
-      sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
-        const entries = input.Entries ?? [];
-        return {
-          Successful: entries.filter((entry) => entry.Id !== '1').map(succeeded),
-          Failed: [{ Id: '1', SenderFault: true, Code: 'InvalidParameterValue', Message: 'bad attribute' }],
-        };
-      });
+      sqsMock.on(SendMessageBatchCommand).callsFake(failing((entry) => (entry.Id === '1' ? { SenderFault: true, Code: 'InvalidParameterValue', Message: 'bad attribute' } : undefined)));
 
       // Act
       const error = await caught(writerWith().write([letterOf(0), letterOf(1), letterOf(2)]));

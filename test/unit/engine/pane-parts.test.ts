@@ -6,7 +6,7 @@ import { InMemoryStateStore } from '../../../functions/core/state/in-memory-stat
 import type { WindowPaneBody } from '../../../functions/core/state/state-items.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
 import { finalWindowResults } from '../../../functions/core/state/window-results.js';
-import { batch, countedPerSecond, countingReads, keyWindowsOf, NOW, runPartition, sale, salesIdsPerSecond, type Run, type Sale } from './engine-fixtures.js';
+import { batch, countedPerSecond, countingReads, keyWindowsOf, NOW, runPartition, sale, salesIdsPerSecond, windowPanes, type Run, type Sale } from './engine-fixtures.js';
 
 /** Parts far smaller than deployed, so that a few records fill one. */
 const PART_BYTES = 300;
@@ -28,9 +28,8 @@ function feeder(definition: ProcessorDefinition, store: StateStore, options: { c
 const sales = (prefix: string, count: number, t: number): Sale[] => Array.from({ length: count }, (_, i) => sale(`${prefix}${String(i).padStart(3, '0')}`, t + i));
 
 const panesOf = (store: InMemoryStateStore, partition: number): WindowPaneBody[] =>
-  store
-    .snapshot()
-    .flatMap((i) => (i.body.kind === 'window-pane' && i.body.partition === partition ? [i.body] : []))
+  windowPanes(store)
+    .filter((pane) => pane.partition === partition)
     .sort((a, b) => (a.part ?? 0) - (b.part ?? 0));
 
 const resultOf = (store: InMemoryStateStore, start: number): unknown =>

@@ -3,7 +3,7 @@ import { defineProcessor } from '../../../functions/core/engine/definition.js';
 import { InMemoryStateStore } from '../../../functions/core/state/in-memory-state-store.js';
 import type { ItemWrite, StateStore } from '../../../functions/core/state/state-store.js';
 import { caught } from '../../helpers/caught.js';
-import { batch, change, rollupOf, runPartition, ScriptedStore, TOPIC } from './engine-fixtures.js';
+import { batch, change, rollupOf, runPartition, ScriptedStore, TOPIC, windowPanes } from './engine-fixtures.js';
 
 describe('executePartition, items only the partition writes', () => {
   /** Sales counted per key in 1-second windows kept in panes, and stock movements projected with a per-location rollup. */
@@ -56,7 +56,7 @@ describe('executePartition, items only the partition writes', () => {
     expect(events.slice(2, 5).sort()).toEqual(['checkpoint+meta+projection+projection', 'rollup', 'window-pane']);
     expect(result.stats).toMatchObject({ applied: 4, duplicates: 0 });
     expect(await rollupOf(inner, 'stock', 'by-location', 'north')).toMatchObject({ measures: { qty: 7 }, rows: 2 });
-    const panes = inner.snapshot().flatMap((i) => (i.body.kind === 'window-pane' ? [i.body] : []));
+    const panes = windowPanes(inner);
     expect(panes.map((p) => [p.keys['store-1'], p.ids, p.applied])).toEqual([[[[2000, 2, 2]], { a: 0, b: 2 }, 3]]);
   });
 

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsBatchConfigError, SqsBatchSendError, SqsMessageTooLargeError } from '../../../functions/core/sqs/errors.js';
 import { SqsBatchWriter, type SqsBatchWriterProps, type SqsMessage } from '../../../functions/core/sqs/sqs-batch-writer.js';
 import { caught } from '../../helpers/caught.js';
-import { acceptAll, failing, sqsMock, succeeded, type FailedEntry } from '../../helpers/sqs-batch-answers.js';
+import { acceptAll, failingIds, sqsMock, succeeded } from '../../helpers/sqs-batch-answers.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/things';
 
@@ -16,11 +16,6 @@ function writerWith(props: Partial<SqsBatchWriterProps> = {}): SqsBatchWriter {
 
 function messages(count: number, bodyBytes = 10): SqsMessage[] {
   return Array.from({ length: count }, (_, i) => ({ MessageBody: String(i).padEnd(bodyBytes, '.') }));
-}
-
-/** Fails the entries whose id `fails` picks. */
-function failingIds(fails: (id: string) => Omit<FailedEntry, 'Id'> | undefined) {
-  return failing((entry) => fails(entry.Id ?? ''));
 }
 
 function sentIds(): string[][] {
